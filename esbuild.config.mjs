@@ -1,0 +1,36 @@
+// Bundles src/main.ts into main.js the way Obsidian loads plugins: one CommonJS file,
+// with the modules Obsidian provides at runtime left external.
+import esbuild from "esbuild";
+import { builtinModules } from "node:module";
+
+const production = process.argv[2] === "production";
+
+const context = await esbuild.context({
+  entryPoints: ["src/main.ts"],
+  bundle: true,
+  external: [
+    "obsidian",
+    "electron",
+    "@codemirror/*",
+    "@lezer/*",
+    ...builtinModules,
+    ...builtinModules.map((m) => `node:${m}`),
+  ],
+  format: "cjs",
+  platform: "browser",
+  target: "es2022",
+  logLevel: "info",
+  sourcemap: production ? false : "inline",
+  treeShaking: true,
+  minify: production,
+  legalComments: production ? "none" : "inline",
+  metafile: true,
+  outfile: "main.js",
+});
+
+if (production) {
+  await context.rebuild();
+  await context.dispose();
+} else {
+  await context.watch();
+}
