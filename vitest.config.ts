@@ -1,10 +1,29 @@
 import { defineConfig } from "vitest/config";
 
+// Two projects: pure code and the client run in plain Node; code that touches the
+// `obsidian` module runs in happy-dom with obsidian-test-mocks standing in for Obsidian.
 export default defineConfig({
   test: {
-    include: ["tests/**/*.test.ts"],
-    setupFiles: ["obsidian-test-mocks/vitest-setup"],
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          environment: "node",
+          include: ["tests/core/**/*.test.ts", "tests/perplexity/**/*.test.ts", "tests/emulator/**/*.test.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "obsidian",
+          environment: "happy-dom",
+          include: ["tests/obsidian/**/*.test.ts", "tests/integration/**/*.test.ts"],
+          setupFiles: ["obsidian-test-mocks/vitest-setup"],
+        },
+      },
+    ],
   },
 });
