@@ -1,5 +1,58 @@
+// Lifecycle only: load settings, wire commands, settings tab and source index. No network
+// and no vault scan happen here; both wait until the user asks something.
 import { Plugin } from "obsidian";
+import { normalizeSettings } from "./settings";
+import type { PerplexityQuerySettings } from "./settings";
+import { registerCommands } from "./obsidian/commands";
+import { PerplexityService } from "./obsidian/perplexity-service";
+import { PerplexitySettingTab } from "./obsidian/settings-tab";
+import { SourceLinker } from "./obsidian/source-linker";
+import type { AskContext } from "./obsidian/ask-flow";
 
 export default class PerplexityQueryPlugin extends Plugin {
-  override async onload(): Promise<void> {}
+  override settings: PerplexityQuerySettings = normalizeSettings({});
+  /** The one clock the plugin reads; the headless runner replaces it for `--now`. */
+  clock = { now: (): Date => new Date() };
+  service!: PerplexityService;
+  sources!: SourceLinker;
+  private readonly jobs = new Set<Promise<void>>();
+
+  override async onload(): Promise<void> {
+    this.settings = normalizeSettings(await this.loadData());
+    const settings = () => this.settings;
+    this.service = new PerplexityService(this.app, settings);
+    this.sources = new SourceLinker(this.app, settings);
+    this.sources.register((ref) => this.registerEvent(ref));
+    const context: AskContext = {
+      app: this.app,
+      service: this.service,
+      settings,
+      now: () => this.clock.now(),
+      sources: this.sources,
+    };
+    registerCommands({ plugin: this, context, track: (job) => this.track(job) });
+    this.addSettingTab(new PerplexitySettingTab(this.app, this));
+  }
+
+  override onunload(): void {
+    this.service.cancelAll();
+  }
+
+  async saveSettings(): Promise<void> {
+    await this.saveData(this.settings);
+  }
+
+  private track(job: Promise<void>): void {
+    this.jobs.add(job);
+    void job.finally(() => this.jobs.delete(job));
+  }
+
+  /** Resolves when every question asked so far has been answered or has failed. */
+  async idle(): Promise<void> {
+    while (this.jobs.size) await Promise.allSettled([...this.jobs]);
+  }
+
+  get plugin(): Plugin {
+    return this;
+  }
 }

@@ -1,0 +1,103 @@
+// The headless runner: loads a vault folder into the Obsidian runtime, loads the built
+// plugin, opens a note, selects text, runs a command, waits for it, and writes every changed
+// file back. `npm run demo` runs it on demo-vault/ against the bundled emulator.
+import "../tests/obsidian-runtime/node-globals";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { parseBlocks } from "../src/core/block";
+import { ObsidianRuntime } from "../tests/obsidian-runtime/runtime";
+import { readVaultFolder, writeChangedFiles } from "./vault-folder";
+
+const SEED_QUESTION =
+  'Who are the major "Layer 1" AI model creators, vendors, and API s. As of today, how much "traction" does each player have?';
+
+const { values } = parseArgs({
+  options: {
+    vault: { type: "string", default: "demo-vault" },
+    note: { type: "string", default: "The AI Model Wars.md" },
+    select: { type: "string" },
+    command: { type: "string", default: "ask-selection" },
+    "base-url": { type: "string" },
+    now: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`Usage: npm run demo -- [--vault DIR] [--note PATH] [--select TEXT] [--command ID] [--base-url URL] [--now ISO-TIME]
+Without --base-url and without PERPLEXITY_API_KEY the bundled Perplexity emulator answers.`);
+  process.exit(0);
+}
+
+function fail(message: string): never {
+  console.error(`demo: ${message}`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const vault = values.vault;
+  const notePath = values.note;
+  if (!existsSync(vault)) fail(`no vault folder at ${vault}`);
+  const key = process.env.PERPLEXITY_API_KEY?.trim();
+  let baseUrl = values["base-url"];
+  let stopEmulator: (() => Promise<void>) | undefined;
+  if (!baseUrl && !key) {
+    const { startEmulator } = await import("../tests/emulator/server");
+    const emulator = await startEmulator();
+    baseUrl = emulator.baseUrl;
+    stopEmulator = () => emulator.close();
+    console.log(`No PERPLEXITY_API_KEY: using the Perplexity emulator at ${baseUrl}`);
+  }
+  let now: Date | undefined;
+  if (values.now) {
+    now = new Date(values.now);
+    if (Number.isNaN(now.getTime())) fail(`--now "${values.now}" is not an ISO date-time`);
+  }
+
+  const dataPath = join(vault, ".obsidian", "plugins", "perplexity-query", "data.json");
+  const pluginData: unknown = existsSync(dataPath) ? JSON.parse(readFileSync(dataPath, "utf8")) : null;
+  const before = readVaultFolder(vault);
+  const runtime = new ObsidianRuntime({ files: before, pluginData });
+  try {
+    const plugin = await runtime.loadPlugin("main.js", "manifest.json");
+    const settings = plugin.settings as { apiKeySecret: string; baseUrl: string };
+    // The key goes into the runtime's secret storage, never into data.json.
+    runtime.app.secretStorage.setSecret(settings.apiKeySecret, key ?? "emulator-demo-key");
+    if (baseUrl) settings.baseUrl = baseUrl; // for this run only: data.json is not written back
+    if (now) {
+      const fixed = now;
+      plugin.clock = { now: () => new Date(fixed.getTime()) };
+    }
+    if (!runtime.app.vault.getFileByPath(notePath)) fail(`no note ${notePath} in ${vault}`);
+    const view = await runtime.openNote(notePath);
+    const text = view.editor.getValue();
+    const selection = values.select ?? (values.command === "ask-selection" ? SEED_QUESTION : undefined);
+    if (selection !== undefined) {
+      const at = text.indexOf(selection);
+      if (at < 0) fail(`the text to select was not found in ${notePath}`);
+      view.editor.setSelection(view.editor.offsetToPos(at), view.editor.offsetToPos(at + selection.length));
+    }
+    if (!runtime.commandIds().includes(values.command)) fail(`unknown command "${values.command}"; commands: ${runtime.commandIds().join(", ")}`);
+    if (!runtime.runCommand(values.command)) fail(`command "${values.command}" is not available here (is text selected?)`);
+    await (plugin as unknown as { idle(): Promise<void> }).idle();
+
+    const after = await runtime.snapshot();
+    const changed = writeChangedFiles(vault, before, after);
+    const oldBlocks = new Map(parseBlocks(before[notePath] ?? "").map((p) => [p.block.blockId, (before[notePath] ?? "").slice(p.from, p.to)]));
+    const noteAfter = after[notePath] ?? "";
+    const newBlocks = parseBlocks(noteAfter)
+      .map((p) => noteAfter.slice(p.from, p.to))
+      .filter((blockText, i) => oldBlocks.get(parseBlocks(noteAfter)[i]?.block.blockId ?? "") !== blockText);
+    for (const notice of runtime.notices) console.log(`Notice: ${notice}`);
+    if (!newBlocks.length) fail(runtime.notices.at(-1) ?? "the command wrote no answer block");
+    console.log(`\n${newBlocks.join("\n\n")}\n`);
+    console.log(`Changed files in ${vault}:`);
+    for (const path of changed) console.log(`  ${path}`);
+  } finally {
+    await runtime.unloadPlugin();
+    await stopEmulator?.();
+  }
+}
+
+main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));

@@ -1,0 +1,141 @@
+// What a source note holds: pure functions from a cited source to the note's body and to the
+// changes its properties get. The Obsidian glue applies them with processFrontMatter.
+
+export interface CitedSource {
+  id: string;
+  url: string;
+  title?: string;
+  published?: string;
+  updated?: string;
+  snippet?: string;
+}
+
+/** Our properties; anything else in a source note's frontmatter belongs to the user. */
+export const SOURCE_PROPERTIES = [
+  "source_id",
+  "url",
+  "title",
+  "site",
+  "published",
+  "updated",
+  "first_cited",
+  "last_cited",
+  "cited_in",
+  "aliases",
+  "tags",
+] as const;
+
+/** The site a URL belongs to, for display: host without a leading "www.". */
+export function siteOf(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^www\./, "");
+  } catch {
+    return "";
+  }
+}
+
+/** One line, no Markdown or link syntax that could break the note's first heading. */
+function plainLine(text: string, max = 300): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+export function sourceTitle(source: CitedSource): string {
+  return plainLine(source.title ?? "") || siteOf(source.url) || source.url;
+}
+
+/** Escapes text for use inside a Markdown link's label. */
+function escapeLabel(text: string): string {
+  return text.replace(/[\\[\]*_`<>|#^]/g, (c) => `\\${c}`);
+}
+
+const DESTINATION_ESCAPES: Record<string, string> = { "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", " ": "%20" };
+
+/** Escapes a URL for use inside a Markdown link's destination. */
+export function escapeDestination(url: string): string {
+  return url.replace(/[()<> ]/g, (c) => DESTINATION_ESCAPES[c] ?? c);
+}
+
+/** The body of a new source note: title, link, the search snippet as a quote, room for notes. */
+export function sourceNoteBody(source: CitedSource): string {
+  const title = sourceTitle(source);
+  const lines = [`# ${escapeLabel(title)}`, "", `[${escapeLabel(title)}](${escapeDestination(source.url)})`, ""];
+  const snippet = (source.snippet ?? "").trim();
+  if (snippet) {
+    for (const line of snippet.split(/\r?\n/)) lines.push(`> ${escapeLabel(line)}`.trimEnd());
+    lines.push("");
+  }
+  lines.push("## Notes", "", "");
+  return lines.join("\n");
+}
+
+export interface CitationRecord {
+  source: CitedSource;
+  /** A wikilink to the note whose answer cites the source, e.g. `[[The AI Model Wars]]`. */
+  citedIn: string;
+  /** yyyy-MM-dd of the citation. */
+  citedOn: string;
+  tags: string[];
+}
+
+function asStringList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === "string");
+  return typeof value === "string" && value ? [value] : [];
+}
+
+/** Link target of a wikilink string, for comparing `[[A]]` with `[[A|alias]]`. */
+function linkTarget(link: string): string {
+  return link.replace(/^\[\[|\]\]$/g, "").split("|")[0]?.trim().toLowerCase() ?? "";
+}
+
+/**
+ * Updates a source note's frontmatter in place (the object processFrontMatter hands us):
+ * fills properties that are missing, moves `updated` and `last_cited` forward, grows
+ * `cited_in`; never touches the user's own properties or values they changed.
+ */
+export function applyCitation(frontmatter: Record<string, unknown>, record: CitationRecord): void {
+  const { source } = record;
+  const setIfMissing = (key: string, value: unknown) => {
+    if (value === undefined || value === "") return;
+    if (frontmatter[key] === undefined || frontmatter[key] === null || frontmatter[key] === "") frontmatter[key] = value;
+  };
+  setIfMissing("source_id", source.id);
+  setIfMissing("url", source.url);
+  setIfMissing("title", sourceTitle(source));
+  setIfMissing("site", siteOf(source.url));
+  setIfMissing("published", source.published);
+  if (source.updated && (typeof frontmatter.updated !== "string" || frontmatter.updated < source.updated)) {
+    frontmatter.updated = source.updated;
+  }
+  setIfMissing("first_cited", record.citedOn);
+  if (typeof frontmatter.last_cited !== "string" || frontmatter.last_cited < record.citedOn) frontmatter.last_cited = record.citedOn;
+  const citedIn = asStringList(frontmatter.cited_in);
+  if (!citedIn.some((link) => linkTarget(link) === linkTarget(record.citedIn))) citedIn.push(record.citedIn);
+  frontmatter.cited_in = citedIn;
+  const aliases = asStringList(frontmatter.aliases);
+  const title = sourceTitle(source);
+  if (frontmatter.aliases === undefined && title) frontmatter.aliases = [title];
+  else if (!Array.isArray(frontmatter.aliases) && aliases.length) frontmatter.aliases = aliases;
+  if (frontmatter.tags === undefined && record.tags.length) frontmatter.tags = record.tags;
+}
+
+/** The tags setting ("source, research/web") as a list without leading "#". */
+export function parseTags(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((t) => t.replace(/^#/, "").trim())
+    .filter(Boolean);
+}
+
+/**
+ * The source folder from the setting, kept inside the vault: no leading slashes, no "." or
+ * ".." segments, no empty segments. Falls back to "Sources".
+ */
+export function safeFolderPath(setting: string): string {
+  const segments = setting
+    .replace(/\\/g, "/")
+    .split("/")
+    .map((s) => s.trim())
+    .filter((s) => s !== "" && s !== "." && s !== "..");
+  return segments.join("/") || "Sources";
+}

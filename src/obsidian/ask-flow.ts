@@ -1,0 +1,146 @@
+// The "ask" job: insert a pending block at once, ask Perplexity, then fill the block in
+// wherever it is by then (found again by its id), or undo the insertion on failure.
+import { Notice, TFile } from "obsidian";
+import type { App, Editor } from "obsidian";
+import { buildAnswerBlock, findBlock, formatBlock, newBlockId, parseBlocks } from "../core/block";
+import type { AnswerBlock, BlockRequestMeta, FormatOptions, SourceEntry } from "../core/block";
+import { noteContextInstructions } from "../core/note-context";
+import { PerplexityError } from "../perplexity/errors";
+import type { AskRequest } from "../perplexity/types";
+import { buildAskRequest } from "../settings";
+import type { PerplexityQuerySettings, QuestionOptions } from "../settings";
+import { applyToEditor, applyToNote } from "./note-writer";
+import type { TextChange } from "./note-writer";
+import type { PerplexityService } from "./perplexity-service";
+import type { SourceLinker } from "./source-linker";
+
+export interface AskContext {
+  app: App;
+  service: PerplexityService;
+  settings: () => PerplexityQuerySettings;
+  now: () => Date;
+  sources: SourceLinker;
+}
+
+/** Where the question sits in the note when the user asks. */
+export interface AskTarget {
+  editor: Editor;
+  file: TFile;
+  question: string;
+  /** Offsets of the selected text the question came from (from === to when typed in a prompt). */
+  from: number;
+  to: number;
+  options: QuestionOptions;
+}
+
+export function formatOptions(settings: PerplexityQuerySettings, linkFor: (s: SourceEntry) => string): FormatOptions {
+  const fold = settings.calloutFold === "expanded" ? "+" : settings.calloutFold === "collapsed" ? "-" : "";
+  return { fold, citationDateFormat: settings.citationDateFormat, linkFor };
+}
+
+export function requestMeta(request: AskRequest, noteContext: boolean): BlockRequestMeta {
+  const search = request.search ?? {};
+  return {
+    ...("preset" in request.choice ? { preset: request.choice.preset } : { model: request.choice.model }),
+    ...(search.recency ? { recency: search.recency } : {}),
+    ...(search.allowDomains ? { allowDomains: search.allowDomains } : {}),
+    ...(search.denyDomains ? { denyDomains: search.denyDomains } : {}),
+    ...(search.contextSize ? { contextSize: search.contextSize } : {}),
+    ...(request.maxOutputTokens ? { maxOutputTokens: request.maxOutputTokens } : {}),
+    noteContext,
+  };
+}
+
+/** Runs one question end to end. Resolves when the block is written or the failure reported. */
+export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<void> {
+  const settings = ctx.settings();
+  const { editor, file } = target;
+  const noteText = editor.getValue();
+  const instructions = [
+    settings.customInstructions.trim(),
+    settings.noteContext ? noteContextInstructions(file.basename, noteText, target.from) : "",
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+  const request = buildAskRequest(target.question, target.options, settings, instructions);
+  const taken = new Set(parseBlocks(noteText).map((p) => p.block.blockId));
+  const pending: AnswerBlock = {
+    blockId: newBlockId(Math.random, (id) => taken.has(id)),
+    state: "pending",
+    askedAt: ctx.now().toISOString(),
+    question: target.question,
+    request: requestMeta(request, settings.noteContext),
+    sources: [],
+    answer: "",
+  };
+  const options = formatOptions(settings, (s) => ctx.sources.linkFor(s, file));
+  const replaced = settings.insertionMode === "replace" && target.from !== target.to;
+  const insertion = placePendingBlock(noteText, target, formatBlock(pending, options), replaced);
+  applyToEditor(editor, () => insertion.change);
+
+  try {
+    const answer = await ctx.service.ask(request);
+    const idFor = await ctx.sources.idResolver(answer.searchResults.map((r) => r.url));
+    const block = buildAnswerBlock(answer, {
+      blockId: pending.blockId,
+      askedAt: pending.askedAt,
+      question: pending.question,
+      request: pending.request,
+      idFor,
+      linkFor: (s) => ctx.sources.linkFor(s, file),
+    });
+    if (settings.createSourceNotes) await ctx.sources.recordCitations(block, file, ctx.now());
+    // Links may point at notes created just now, so format after recording them.
+    const formatted = formatBlock(block, formatOptions(settings, (s) => ctx.sources.linkFor(s, file)));
+    const outcome = await applyToNote(ctx.app, file, (text) => replaceBlock(text, pending.blockId, formatted));
+    if (outcome === "unchanged") new Notice("Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.");
+    if (outcome === "note-missing") new Notice(`Perplexity's answer arrived after "${file.basename}" was deleted, so it was not inserted.`);
+  } catch (error) {
+    const message = error instanceof PerplexityError ? error.message : "Something went wrong while asking Perplexity. Your note was not changed.";
+    // Put back exactly what the pending block replaced; leave the note alone if the block is gone.
+    await applyToNote(ctx.app, file, (text) => restoreOriginal(text, pending.blockId, insertion.restore));
+    new Notice(message, 10_000);
+  }
+}
+
+/** The edit that inserts the pending block, and what to put back if the ask fails. */
+export function placePendingBlock(
+  noteText: string,
+  target: Pick<AskTarget, "from" | "to">,
+  pendingText: string,
+  replace: boolean,
+): { change: TextChange; restore: string } {
+  if (replace) {
+    const original = noteText.slice(target.from, target.to);
+    return { change: { from: target.from, to: target.to, text: pendingText }, restore: original };
+  }
+  // Below the selection: after the end of its line, separated by blank lines so the
+  // callout never merges with the paragraph above or below.
+  const lineEnd = noteText.indexOf("\n", target.to);
+  const at = lineEnd === -1 ? noteText.length : lineEnd;
+  const after = noteText.slice(at);
+  const trailing = after.startsWith("\n\n") || after === "" || after === "\n" ? "" : "\n";
+  return { change: { from: at, to: at, text: `\n\n${pendingText}\n${trailing}` }, restore: "" };
+}
+
+function replaceBlock(text: string, blockId: string, formatted: string): TextChange | null {
+  const found = findBlock(text, blockId);
+  if (!found || found.block.state !== "pending") return null;
+  return { from: found.from, to: found.to, text: formatted };
+}
+
+function restoreOriginal(text: string, blockId: string, original: string): TextChange | null {
+  const found = findBlock(text, blockId);
+  if (!found || found.block.state !== "pending") return null;
+  if (original) return { from: found.from, to: found.to, text: original };
+  // Remove the block with the blank lines we added before it and the newline after it.
+  let from = found.from;
+  while (from > 0 && text[from - 1] === "\n" && found.from - from < 2) from--;
+  let to = found.to;
+  if (text[to] === "\n") to++;
+  return { from, to, text: "" };
+}
+
+export function isMarkdownFile(file: unknown): file is TFile {
+  return file instanceof TFile && file.extension === "md";
+}

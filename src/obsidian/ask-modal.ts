@@ -1,0 +1,89 @@
+// "Ask Perplexity…": a prompt to type or edit the question, with per-question choices.
+import { Modal, Setting } from "obsidian";
+import type { App } from "obsidian";
+import { PRESETS, RECENCY_FILTERS } from "../perplexity/types";
+import type { ModelChoice, Preset, RecencyFilter } from "../perplexity/types";
+import type { QuestionOptions } from "../settings";
+
+export class AskModal extends Modal {
+  private question: string;
+  private options: QuestionOptions;
+  private submitted = false;
+
+  constructor(
+    app: App,
+    initialQuestion: string,
+    initialOptions: QuestionOptions,
+    private readonly onSubmit: (question: string, options: QuestionOptions) => void,
+  ) {
+    super(app);
+    this.question = initialQuestion;
+    this.options = { ...initialOptions };
+  }
+
+  override onOpen(): void {
+    this.setTitle("Ask Perplexity");
+    const { contentEl } = this;
+    contentEl.empty();
+
+    new Setting(contentEl)
+      .setName("Question")
+      .addTextArea((text) => {
+        text.setValue(this.question).onChange((value) => (this.question = value));
+        text.inputEl.rows = 4;
+        text.inputEl.addClass("perplexity-query-question");
+        text.inputEl.addEventListener("keydown", (event) => {
+          if (event.key === "Enter" && (event.metaKey || event.ctrlKey)) this.submit();
+        });
+      });
+
+    const model = "model" in this.options.choice ? this.options.choice.model : "";
+    new Setting(contentEl)
+      .setName("Preset or model")
+      .setDesc("A preset, or a model name such as perplexity/sonar.")
+      .addDropdown((dropdown) => {
+        for (const preset of PRESETS) dropdown.addOption(preset, preset);
+        dropdown.addOption("model", "Model…");
+        dropdown.setValue("preset" in this.options.choice ? this.options.choice.preset : "model");
+        dropdown.onChange((value) => {
+          this.options.choice = value === "model" ? { model } : { preset: value as Preset };
+        });
+      })
+      .addText((text) =>
+        text
+          .setPlaceholder("perplexity/sonar")
+          .setValue(model)
+          .onChange((value) => {
+            if (value.trim()) this.options.choice = { model: value.trim() } satisfies ModelChoice;
+          }),
+      );
+
+    new Setting(contentEl).setName("Recency").addDropdown((dropdown) => {
+      dropdown.addOption("", "Any time");
+      for (const r of RECENCY_FILTERS) dropdown.addOption(r, `Past ${r}`);
+      dropdown.setValue(this.options.recency).onChange((value) => (this.options.recency = value as RecencyFilter | ""));
+    });
+
+    new Setting(contentEl)
+      .setName("Domains")
+      .setDesc("Search only these domains; a leading minus excludes one (-example.com).")
+      .addText((text) => text.setValue(this.options.domains).onChange((value) => (this.options.domains = value)));
+
+    new Setting(contentEl)
+      .addButton((button) => button.setButtonText("Cancel").onClick(() => this.close()))
+      .addButton((button) => button.setButtonText("Ask").setCta().onClick(() => this.submit()));
+  }
+
+  /** Submits the prompt (also used by tests and by Ctrl/Cmd+Enter). */
+  submit(): void {
+    const question = this.question.trim();
+    if (!question || this.submitted) return;
+    this.submitted = true;
+    this.close();
+    this.onSubmit(question, this.options);
+  }
+
+  override onClose(): void {
+    this.contentEl.empty();
+  }
+}

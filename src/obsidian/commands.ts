@@ -1,0 +1,97 @@
+// Commands and the editor context menu. Ids are stable: users bind hotkeys to them.
+import { Notice } from "obsidian";
+import type { Editor, MarkdownFileInfo, MarkdownView, Menu, Plugin } from "obsidian";
+import { askAndInsert } from "./ask-flow";
+import type { AskContext, AskTarget } from "./ask-flow";
+import { AskModal } from "./ask-modal";
+import { defaultQuestionOptions } from "../settings";
+
+export const COMMAND_IDS = { askSelection: "ask-selection", ask: "ask" } as const;
+
+export interface CommandHost {
+  plugin: Plugin;
+  context: AskContext;
+  /** Tracks background work so tests and unload can wait for it. */
+  track(job: Promise<void>): void;
+}
+
+function selectionTarget(editor: Editor, info: MarkdownView | MarkdownFileInfo, host: CommandHost): AskTarget | null {
+  const file = info.file;
+  const question = editor.getSelection().trim();
+  if (!file || !question) return null;
+  const anchor = editor.posToOffset(editor.getCursor("from"));
+  const head = editor.posToOffset(editor.getCursor("to"));
+  return {
+    editor,
+    file,
+    question,
+    from: Math.min(anchor, head),
+    to: Math.max(anchor, head),
+    options: defaultQuestionOptions(host.context.settings()),
+  };
+}
+
+export function askSelection(editor: Editor, info: MarkdownView | MarkdownFileInfo, host: CommandHost): void {
+  const target = selectionTarget(editor, info, host);
+  if (!target) {
+    new Notice("Select the question to ask Perplexity first.");
+    return;
+  }
+  host.track(askAndInsert(host.context, target));
+}
+
+export function openAskPrompt(editor: Editor, info: MarkdownView | MarkdownFileInfo, host: CommandHost): void {
+  const file = info.file;
+  if (!file) return;
+  const selection = editor.getSelection();
+  const cursor = editor.getCursor("to");
+  const prefill = (selection || editor.getLine(cursor.line)).trim();
+  const options = defaultQuestionOptions(host.context.settings());
+  new AskModal(host.context.app, prefill, options, (question, chosen) => {
+    // The note may have changed while the prompt was open: insert at the cursor as it is now.
+    const at = editor.posToOffset(editor.getCursor("to"));
+    const hasSelection = editor.somethingSelected() && editor.getSelection().trim() === question;
+    const from = hasSelection ? editor.posToOffset(editor.getCursor("from")) : at;
+    host.track(askAndInsert(host.context, { editor, file, question, from, to: at, options: chosen }));
+  }).open();
+}
+
+export function registerCommands(host: CommandHost): void {
+  const { plugin } = host;
+  plugin.addCommand({
+    id: COMMAND_IDS.askSelection,
+    name: "Ask Perplexity about selection",
+    editorCheckCallback: (checking, editor, info) => {
+      if (!info.file || !editor.somethingSelected() || !editor.getSelection().trim()) return false;
+      if (!checking) askSelection(editor, info, host);
+      return true;
+    },
+  });
+  plugin.addCommand({
+    id: COMMAND_IDS.ask,
+    name: "Ask Perplexity…",
+    editorCheckCallback: (checking, editor, info) => {
+      if (!info.file) return false;
+      if (!checking) openAskPrompt(editor, info, host);
+      return true;
+    },
+  });
+  plugin.registerEvent(
+    plugin.app.workspace.on("editor-menu", (menu: Menu, editor: Editor, info: MarkdownView | MarkdownFileInfo) => {
+      if (!info.file || !editor.getSelection().trim()) return;
+      menu.addItem((item) =>
+        item
+          .setTitle("Ask Perplexity about selection")
+          .setIcon("search")
+          .onClick(() => askSelection(editor, info, host)),
+      );
+      menu.addItem((item) =>
+        item
+          .setTitle("Ask Perplexity…")
+          .setIcon("message-circle-question")
+          .onClick(() => openAskPrompt(editor, info, host)),
+      );
+    }),
+  );
+}
+

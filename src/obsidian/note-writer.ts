@@ -1,0 +1,49 @@
+// Applies an edit computed from a note's CURRENT text: through the editor when the note is
+// open (one transaction = one undo step, the user's cursor kept), otherwise atomically with
+// vault.process. Offsets are never carried across an await: `edit` runs on the text as it is
+// at the moment of writing, and finds its block again by id.
+import { MarkdownView, TFile } from "obsidian";
+import type { App, Editor } from "obsidian";
+
+export interface TextChange {
+  from: number;
+  to: number;
+  text: string;
+}
+
+/** Returns the change to make, or null when there is nothing to change (e.g. the block is gone). */
+export type NoteEdit = (noteText: string) => TextChange | null;
+
+export type WriteOutcome = "written" | "unchanged" | "note-missing";
+
+/** The editor of an open view showing `file`, if any. */
+export function openEditorFor(app: App, file: TFile): Editor | null {
+  for (const leaf of app.workspace.getLeavesOfType("markdown")) {
+    const view = leaf.view;
+    if (view instanceof MarkdownView && view.file?.path === file.path) return view.editor;
+  }
+  return null;
+}
+
+export function applyToEditor(editor: Editor, edit: NoteEdit): WriteOutcome {
+  const change = edit(editor.getValue());
+  if (!change) return "unchanged";
+  editor.transaction({ changes: [{ from: editor.offsetToPos(change.from), to: editor.offsetToPos(change.to), text: change.text }] });
+  return "written";
+}
+
+export async function applyToNote(app: App, file: TFile, edit: NoteEdit): Promise<WriteOutcome> {
+  // The note may have been deleted while we waited; a renamed note keeps its TFile.
+  const current = app.vault.getAbstractFileByPath(file.path);
+  if (!(current instanceof TFile)) return "note-missing";
+  const editor = openEditorFor(app, current);
+  if (editor) return applyToEditor(editor, edit);
+  let outcome: WriteOutcome = "unchanged";
+  await app.vault.process(current, (text) => {
+    const change = edit(text);
+    if (!change) return text;
+    outcome = "written";
+    return text.slice(0, change.from) + change.text + text.slice(change.to);
+  });
+  return outcome;
+}

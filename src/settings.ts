@@ -1,0 +1,145 @@
+// Plugin settings as stored in data.json. The API key is NOT here: only the name of the
+// secret in Obsidian's secret storage, so data.json can be synced without leaking it.
+import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./perplexity/types";
+import type { AskRequest, ModelChoice, Preset, RecencyFilter, SearchContextSize, SearchOptions } from "./perplexity/types";
+
+export const DEFAULT_BASE_URL = "https://api.perplexity.ai/v1";
+
+export type InsertionMode = "below" | "replace";
+export type CalloutFold = "expanded" | "collapsed" | "none";
+
+export interface PerplexityQuerySettings {
+  /** Name of the secret in `app.secretStorage` that holds the API key. */
+  apiKeySecret: string;
+  /** A preset name, or "model" to use `model`. */
+  preset: Preset | "model";
+  model: string;
+  /** "" leaves the choice to Perplexity. */
+  searchContextSize: SearchContextSize | "";
+  recency: RecencyFilter | "";
+  /** One domain per line or comma-separated; a leading "-" excludes it. */
+  domains: string;
+  /** 0 sends no limit. */
+  maxOutputTokens: number;
+  customInstructions: string;
+  noteContext: boolean;
+  insertionMode: InsertionMode;
+  calloutFold: CalloutFold;
+  citationDateFormat: string;
+  baseUrl: string;
+  requestTimeoutSeconds: number;
+  createSourceNotes: boolean;
+  sourceFolder: string;
+  sourceTags: string;
+}
+
+export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
+  apiKeySecret: "perplexity-api-key",
+  preset: "fast",
+  model: "",
+  searchContextSize: "",
+  recency: "",
+  domains: "",
+  maxOutputTokens: 2048,
+  customInstructions: "",
+  noteContext: true,
+  insertionMode: "below",
+  calloutFold: "expanded",
+  citationDateFormat: "yyyy, MMM d",
+  baseUrl: DEFAULT_BASE_URL,
+  requestTimeoutSeconds: 300,
+  createSourceNotes: true,
+  sourceFolder: "Sources",
+  sourceTags: "source",
+};
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  return typeof value === "string" && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+}
+
+function str(value: unknown, fallback: string): string {
+  return typeof value === "string" ? value : fallback;
+}
+
+function bool(value: unknown, fallback: boolean): boolean {
+  return typeof value === "boolean" ? value : fallback;
+}
+
+function int(value: unknown, fallback: number, min: number, max: number): number {
+  return typeof value === "number" && Number.isFinite(value) ? Math.min(max, Math.max(min, Math.round(value))) : fallback;
+}
+
+/** Reads whatever data.json holds (old versions, hand edits) into valid settings. */
+export function normalizeSettings(data: unknown): PerplexityQuerySettings {
+  const raw = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
+  const d = DEFAULT_SETTINGS;
+  return {
+    apiKeySecret: str(raw.apiKeySecret, d.apiKeySecret),
+    preset: oneOf(raw.preset, [...PRESETS, "model"] as const, d.preset),
+    model: str(raw.model, d.model).trim(),
+    searchContextSize: oneOf(raw.searchContextSize, ["", ...SEARCH_CONTEXT_SIZES] as const, d.searchContextSize),
+    recency: oneOf(raw.recency, ["", ...RECENCY_FILTERS] as const, d.recency),
+    domains: str(raw.domains, d.domains),
+    maxOutputTokens: int(raw.maxOutputTokens, d.maxOutputTokens, 0, 128_000),
+    customInstructions: str(raw.customInstructions, d.customInstructions),
+    noteContext: bool(raw.noteContext, d.noteContext),
+    insertionMode: oneOf(raw.insertionMode, ["below", "replace"] as const, d.insertionMode),
+    calloutFold: oneOf(raw.calloutFold, ["expanded", "collapsed", "none"] as const, d.calloutFold),
+    citationDateFormat: str(raw.citationDateFormat, d.citationDateFormat).trim() || d.citationDateFormat,
+    baseUrl: str(raw.baseUrl, d.baseUrl).trim() || d.baseUrl,
+    requestTimeoutSeconds: int(raw.requestTimeoutSeconds, d.requestTimeoutSeconds, 5, 3600),
+    createSourceNotes: bool(raw.createSourceNotes, d.createSourceNotes),
+    sourceFolder: str(raw.sourceFolder, d.sourceFolder),
+    sourceTags: str(raw.sourceTags, d.sourceTags),
+  };
+}
+
+/** Splits the domain setting into allow and deny lists ("-example.com" denies). */
+export function parseDomainList(text: string): Pick<SearchOptions, "allowDomains" | "denyDomains"> {
+  const allow: string[] = [];
+  const deny: string[] = [];
+  for (const part of text.split(/[\s,]+/)) {
+    const domain = part.trim();
+    if (!domain) continue;
+    if (domain.startsWith("-")) {
+      if (domain.length > 1) deny.push(domain.slice(1));
+    } else {
+      allow.push(domain);
+    }
+  }
+  return { ...(allow.length ? { allowDomains: allow } : {}), ...(deny.length ? { denyDomains: deny } : {}) };
+}
+
+/** Per-question choices: what the ask prompt lets the user change. */
+export interface QuestionOptions {
+  choice: ModelChoice;
+  recency: RecencyFilter | "";
+  domains: string;
+}
+
+export function defaultQuestionOptions(settings: PerplexityQuerySettings): QuestionOptions {
+  const choice: ModelChoice =
+    settings.preset === "model" && settings.model ? { model: settings.model } : { preset: settings.preset === "model" ? "fast" : settings.preset };
+  return { choice, recency: settings.recency, domains: settings.domains };
+}
+
+/** The request for one question, from settings and the per-question choices. */
+export function buildAskRequest(
+  question: string,
+  options: QuestionOptions,
+  settings: PerplexityQuerySettings,
+  instructions: string,
+): AskRequest {
+  const search: SearchOptions = {
+    ...parseDomainList(options.domains),
+    ...(options.recency ? { recency: options.recency } : {}),
+    ...(settings.searchContextSize ? { contextSize: settings.searchContextSize } : {}),
+  };
+  return {
+    question,
+    choice: options.choice,
+    ...(instructions ? { instructions } : {}),
+    ...(Object.keys(search).length ? { search } : {}),
+    ...(settings.maxOutputTokens > 0 ? { maxOutputTokens: settings.maxOutputTokens } : {}),
+  };
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { applyCitation, parseTags, safeFolderPath, siteOf, sourceNoteBody, sourceTitle } from "../../src/core/source-note";
+
+const source = { id: "u4vyfy", url: "https://www.example.com/a", title: "In-depth Analysis", published: "2025-03-17", updated: "2025-09-14" };
+
+describe("applyCitation", () => {
+  it("fills a new note's properties", () => {
+    const fm: Record<string, unknown> = {};
+    applyCitation(fm, { source, citedIn: "[[The AI Model Wars]]", citedOn: "2026-11-24", tags: ["source"] });
+    expect(fm).toEqual({
+      source_id: "u4vyfy",
+      url: "https://www.example.com/a",
+      title: "In-depth Analysis",
+      site: "example.com",
+      published: "2025-03-17",
+      updated: "2025-09-14",
+      first_cited: "2026-11-24",
+      last_cited: "2026-11-24",
+      cited_in: ["[[The AI Model Wars]]"],
+      aliases: ["In-depth Analysis"],
+      tags: ["source"],
+    });
+  });
+
+  it("only moves our properties forward and keeps everything the user set", () => {
+    const fm: Record<string, unknown> = {
+      source_id: "u4vyfy",
+      url: "https://www.example.com/a",
+      title: "My own title",
+      updated: "2025-10-01",
+      first_cited: "2026-01-01",
+      last_cited: "2026-01-01",
+      cited_in: ["[[Older note|alias]]"],
+      aliases: ["Mine"],
+      tags: ["reading"],
+      rating: 5,
+    };
+    applyCitation(fm, { source, citedIn: "[[Older note]]", citedOn: "2026-11-24", tags: ["source"] });
+    expect(fm).toMatchObject({ title: "My own title", updated: "2025-10-01", first_cited: "2026-01-01", last_cited: "2026-11-24", aliases: ["Mine"], tags: ["reading"], rating: 5 });
+    expect(fm.cited_in).toEqual(["[[Older note|alias]]"]);
+    applyCitation(fm, { source: { ...source, updated: "2026-02-02" }, citedIn: "[[New note]]", citedOn: "2026-11-25", tags: [] });
+    expect(fm.updated).toBe("2026-02-02");
+    expect(fm.cited_in).toEqual(["[[Older note|alias]]", "[[New note]]"]);
+  });
+});
+
+describe("source note body", () => {
+  it("has title, link, snippet as a quote and room for notes", () => {
+    const body = sourceNoteBody({ ...source, snippet: "First line\nsecond line" });
+    expect(body).toBe("# In-depth Analysis\n\n[In-depth Analysis](https://www.example.com/a)\n\n> First line\n> second line\n\n## Notes\n\n");
+  });
+
+  it("escapes hostile titles and falls back to the site when the title is missing", () => {
+    const body = sourceNoteBody({ id: "x", url: "https://a.org/p(1)", title: "]] | # ^ [x](javascript:alert(1))\nnext" });
+    expect(body.split("\n")[0]).toBe("# \\]\\] \\| \\# \\^ \\[x\\](javascript:alert(1)) next");
+    expect(body).toContain("(https://a.org/p%281%29)");
+    expect(sourceTitle({ id: "x", url: "https://www.iea.org/report" })).toBe("iea.org");
+    expect(sourceTitle({ id: "x", url: "https://a.org", title: "t".repeat(600) }).length).toBe(300);
+  });
+});
+
+describe("paths and tags", () => {
+  it("keeps the source folder inside the vault", () => {
+    expect(safeFolderPath("../../etc")).toBe("etc");
+    expect(safeFolderPath("/Research//Sources/")).toBe("Research/Sources");
+    expect(safeFolderPath("..\\..\\")).toBe("Sources");
+    expect(safeFolderPath("")).toBe("Sources");
+  });
+
+  it("parses tags and sites", () => {
+    expect(parseTags("#source, research/web  x")).toEqual(["source", "research/web", "x"]);
+    expect(siteOf("not a url")).toBe("");
+  });
+});
