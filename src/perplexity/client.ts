@@ -1,0 +1,190 @@
+// The Perplexity client: the `openai` SDK pointed at the Agent API, over whatever fetch the caller
+// gives (requestUrl everywhere, a streaming one on desktop). The SDK does auth, retries (429 and 5xx,
+// honouring retry-after-ms / retry-after; never 400/401/403) and the connect timeout; we parse the
+// body ourselves so the streamed and the buffered path give the same Answer and the same errors.
+
+import OpenAI from "openai";
+import { PerplexityError, messages, toPerplexityError } from "./errors";
+import { toWireRequest } from "./request";
+import { answerFromResponse } from "./response";
+import { consumeStream, sseEventsFromBody } from "./stream";
+import { withoutSdkHeaders } from "./transport-request-url";
+import type { AskRequest, Answer, StreamProgress } from "./types";
+
+type MaybePromise<T> = T | Promise<T>;
+
+export interface PerplexityClientOptions {
+  /** e.g. `https://api.perplexity.ai/v1` */
+  baseUrl: string;
+  /** Read before every request, so a changed key takes effect at once. */
+  getApiKey: () => MaybePromise<string | null | undefined>;
+  fetch: typeof fetch;
+  /** Per attempt, until the response headers arrive (all of it with requestUrl, which buffers). */
+  timeoutMs: number;
+  /** Retries of 408/409/429/5xx and connection failures. Default 2. */
+  maxRetries?: number;
+}
+
+export interface AskOptions {
+  signal?: AbortSignal;
+  /** Stream the answer (progress events); the result is the same Answer either way. Default false. */
+  stream?: boolean;
+  onProgress?: (p: StreamProgress) => void;
+}
+
+export interface ConnectionReport {
+  /** The model that answered the test question. */
+  model: string;
+  responseId: string;
+  /** What the test cost, in USD, as Perplexity reported it. */
+  totalCost?: number;
+  elapsedMs: number;
+}
+
+export interface PerplexityClient {
+  ask(req: AskRequest, opts?: AskOptions): Promise<Answer>;
+  testConnection(opts?: { signal?: AbortSignal }): Promise<ConnectionReport>;
+  cancelRun(responseId: string): Promise<void>;
+}
+
+/**
+ * The cheapest request that proves the key works. `GET /models` needs no key, so it proves nothing;
+ * an unknown run id might answer 404 for a good key, but that is undocumented. This is a real run:
+ * preset `fast` (the cheapest), a one-word answer and a 16-token cap (the usual minimum). It costs a
+ * fraction of a cent (tokens, plus about $0.001 if the preset decides to search); the report says
+ * what it cost.
+ */
+export const CONNECTION_TEST_REQUEST: AskRequest = {
+  question: "Reply with the single word OK.",
+  choice: { preset: "fast" },
+  maxOutputTokens: 16,
+};
+
+function isEventStream(response: Response): boolean {
+  return (response.headers.get("content-type") ?? "").toLowerCase().includes("text/event-stream");
+}
+
+function abortedError(): PerplexityError {
+  return new PerplexityError("aborted", messages.aborted());
+}
+
+/** Events from a live body that stop (with an abort) as soon as the caller's signal fires. */
+async function* untilAborted(events: AsyncIterable<unknown>, signal: AbortSignal | undefined): AsyncGenerator<unknown> {
+  for await (const event of events) {
+    if (signal?.aborted) throw abortedError();
+    yield event;
+  }
+  if (signal?.aborted) throw abortedError();
+}
+
+export function createPerplexityClient(options: PerplexityClientOptions): PerplexityClient {
+  const fetchWithoutSdkHeaders = withoutSdkHeaders(options.fetch);
+  const baseURL = options.baseUrl.trim().replace(/\/+$/, "");
+
+  async function sdkFor(): Promise<{ sdk: OpenAI; apiKey: string }> {
+    let raw: string | null | undefined;
+    try {
+      raw = await options.getApiKey();
+    } catch {
+      // A failing secret store reads as "no key": the user's fix is the same.
+      raw = undefined;
+    }
+    const apiKey = typeof raw === "string" ? raw.trim() : "";
+    if (!apiKey) throw new PerplexityError("missing-key", messages.missingKey());
+    const sdk = new OpenAI({
+      apiKey,
+      baseURL,
+      fetch: fetchWithoutSdkHeaders,
+      timeout: options.timeoutMs,
+      maxRetries: options.maxRetries ?? 2,
+      dangerouslyAllowBrowser: true,
+    });
+    return { sdk, apiKey };
+  }
+
+  async function readAnswer(response: Response, opts: AskOptions): Promise<Answer> {
+    if (isEventStream(response)) {
+      // Between events, the timeout applies again: a stream that stalls fails instead of hanging.
+      const events = sseEventsFromBody(response.body, undefined, options.timeoutMs);
+      return consumeStream(untilAborted(events, opts.signal), opts.onProgress);
+    }
+    // A JSON body, also when a stream was asked for but the server answered in one piece.
+    const text = await response.text();
+    if (opts.signal?.aborted) throw abortedError();
+    let json: unknown;
+    try {
+      json = JSON.parse(text) as unknown;
+    } catch {
+      throw new PerplexityError("bad-response", messages.badResponse("not JSON"), { detail: "not JSON" });
+    }
+    return answerFromResponse(json);
+  }
+
+  async function ask(req: AskRequest, opts: AskOptions = {}): Promise<Answer> {
+    const stream = opts.stream ?? false;
+    // Input errors first: they need neither a key nor the network.
+    const body = toWireRequest(req, { stream });
+    if (opts.signal?.aborted) throw abortedError();
+    const { sdk, apiKey } = await sdkFor();
+    let responseId = "";
+    const onProgress = (p: StreamProgress): void => {
+      if (p.type === "created") responseId = p.responseId;
+      opts.onProgress?.(p);
+    };
+    try {
+      const response = await sdk.responses
+        // Perplexity-only fields (`preset`) are not in the SDK's types.
+        .create(body as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming, {
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        })
+        .asResponse();
+      return await readAnswer(response, { ...opts, onProgress });
+    } catch (err) {
+      const error = toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs });
+      // Stopping reading does not stop the run server-side; cancel it so it stops costing money.
+      if (error.kind === "aborted" && responseId) void cancelRun(responseId).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async function testConnection(opts: { signal?: AbortSignal } = {}): Promise<ConnectionReport> {
+    const started = Date.now();
+    try {
+      const answer = await ask(CONNECTION_TEST_REQUEST, opts.signal ? { signal: opts.signal } : {});
+      return report(answer, started);
+    } catch (err) {
+      // Running out of the 16 tokens still proves the key and the endpoint work.
+      if (err instanceof PerplexityError && err.kind === "run-incomplete" && err.partial) {
+        return report(err.partial, started);
+      }
+      if (err instanceof PerplexityError && err.kind === "run-incomplete" && err.detail === "max_output_tokens") {
+        return { model: "", responseId: "", elapsedMs: Date.now() - started };
+      }
+      throw err;
+    }
+  }
+
+  function report(answer: Answer, started: number): ConnectionReport {
+    const result: ConnectionReport = {
+      model: answer.model,
+      responseId: answer.responseId,
+      elapsedMs: Date.now() - started,
+    };
+    if (answer.usage.totalCost !== undefined) result.totalCost = answer.usage.totalCost;
+    return result;
+  }
+
+  async function cancelRun(responseId: string): Promise<void> {
+    const id = responseId.trim();
+    if (!id) throw new PerplexityError("invalid-request", messages.invalidRequest("id", "the run id is empty"), { param: "id" });
+    const { sdk, apiKey } = await sdkFor();
+    try {
+      // The path Perplexity's own MCP server uses to stop an abandoned run.
+      await sdk.post(`/agent/${encodeURIComponent(id)}/cancel`, { maxRetries: 0 });
+    } catch (err) {
+      throw toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs });
+    }
+  }
+
+  return { ask, testConnection, cancelRun };
+}

@@ -1,0 +1,263 @@
+// Every failure the client can report, as one error class with a kind the UI can branch on and a
+// message written for the user (what happened, what to do). Messages never carry the API key, HTML
+// bodies or stack traces: server text is only quoted from a JSON error envelope, shortened and scrubbed.
+
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import type { Answer } from "./types";
+
+export type ErrorKind =
+  | "missing-key"
+  | "key-rejected"
+  | "forbidden"
+  | "retired-endpoint"
+  | "rate-limited"
+  | "invalid-request"
+  | "server-error"
+  | "network"
+  | "timeout"
+  | "run-failed"
+  | "run-cancelled"
+  | "run-incomplete"
+  | "bad-response"
+  | "aborted";
+
+export const SETTINGS_PLACE = "Settings → Perplexity Query";
+
+export interface PerplexityErrorInit {
+  status?: number;
+  param?: string;
+  retryAfterSeconds?: number;
+  partial?: Answer;
+  /** Short technical detail for logs (already scrubbed), e.g. the server's error type. */
+  detail?: string;
+}
+
+export class PerplexityError extends Error {
+  readonly kind: ErrorKind;
+  readonly status?: number;
+  readonly param?: string;
+  readonly retryAfterSeconds?: number;
+  /** What arrived before the run failed, when it had any text. */
+  readonly partial?: Answer;
+  readonly detail?: string;
+
+  constructor(kind: ErrorKind, message: string, init: PerplexityErrorInit = {}) {
+    super(scrubSecrets(message));
+    this.name = "PerplexityError";
+    this.kind = kind;
+    if (init.status !== undefined) this.status = init.status;
+    if (init.param !== undefined) this.param = init.param;
+    if (init.retryAfterSeconds !== undefined) this.retryAfterSeconds = init.retryAfterSeconds;
+    if (init.partial !== undefined) this.partial = init.partial;
+    if (init.detail !== undefined) this.detail = scrubSecrets(init.detail);
+  }
+}
+
+export function isPerplexityError(err: unknown): err is PerplexityError {
+  return err instanceof PerplexityError;
+}
+
+/** Context that makes messages more precise; `apiKey` is only used to scrub it out of any text. */
+export interface ErrorContext {
+  apiKey?: string;
+  timeoutMs?: number;
+  partial?: Answer;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message builders: one place for every sentence the user can see.
+
+export const messages = {
+  missingKey: (): string => `No Perplexity API key is set. Add your key in ${SETTINGS_PLACE}.`,
+  keyRejected: (): string => `Perplexity rejected the API key. Check the key in ${SETTINGS_PLACE}.`,
+  forbidden: (status: number): string =>
+    `Perplexity refused this request (HTTP ${status}). The key may not have access to this model or feature, ` +
+    `or the account may be out of credit: check your Perplexity API console.`,
+  retiredEndpoint: (): string =>
+    "Perplexity has retired the endpoint this request was sent to (Sonar chat completions). " +
+    `The plugin must use the Agent API: set the base URL in ${SETTINGS_PLACE} to https://api.perplexity.ai/v1, ` +
+    "or update the plugin.",
+  rateLimited: (retryAfterSeconds?: number): string =>
+    retryAfterSeconds !== undefined
+      ? `Perplexity is limiting how often you can ask. Wait ${formatSeconds(retryAfterSeconds)} and try again.`
+      : "Perplexity is limiting how often you can ask. Wait a moment and try again.",
+  invalidRequest: (param?: string, serverMessage?: string): string =>
+    `Perplexity rejected the request as invalid${param ? ` (parameter "${param}")` : ""}` +
+    `${serverMessage ? `: ${serverMessage}` : ""}. Check the query options in ${SETTINGS_PLACE}.`,
+  notFound: (): string =>
+    `Perplexity has no such endpoint or run (HTTP 404). Check the base URL in ${SETTINGS_PLACE}.`,
+  serverError: (status?: number): string =>
+    `Perplexity had a server problem${status ? ` (HTTP ${status})` : ""}. Try again in a few minutes.`,
+  network: (): string =>
+    `Could not reach Perplexity. Check your internet connection and the base URL in ${SETTINGS_PLACE}, then try again.`,
+  connectionLost: (): string =>
+    "The connection to Perplexity broke before the answer was complete. Check your internet connection and try again.",
+  timeout: (timeoutMs?: number): string =>
+    `Perplexity did not answer${timeoutMs ? ` within ${formatSeconds(timeoutMs / 1000)}` : " in time"}. ` +
+    `Try again, or raise the timeout in ${SETTINGS_PLACE}.`,
+  stalled: (idleMs: number): string =>
+    `Perplexity stopped sending the answer for ${formatSeconds(idleMs / 1000)}. ` +
+    `Try again, or raise the timeout in ${SETTINGS_PLACE}.`,
+  runFailed: (serverMessage?: string): string =>
+    `Perplexity could not finish the answer${serverMessage ? `: ${serverMessage}` : ""}. Try again.`,
+  runCancelled: (): string => "The Perplexity run was cancelled before it finished.",
+  runIncomplete: (reason?: string): string =>
+    reason === "max_output_tokens"
+      ? `Perplexity stopped because the answer reached the maximum output tokens. Raise the limit in ${SETTINGS_PLACE} to get a complete answer.`
+      : `Perplexity stopped before the answer was complete${reason ? ` (reason: ${reason})` : ""}. Try again.`,
+  streamEnded: (): string =>
+    "The connection to Perplexity ended before the answer was complete. Try again.",
+  badResponse: (what?: string): string =>
+    `Perplexity sent a response this plugin could not read${what ? ` (${what})` : ""}. ` +
+    "Try again; if it keeps happening, update the plugin.",
+  aborted: (): string => "The request to Perplexity was cancelled.",
+};
+
+function formatSeconds(seconds: number): string {
+  const rounded = Math.max(1, Math.ceil(seconds));
+  return rounded === 1 ? "1 second" : `${rounded} seconds`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scrubbing: the key must never reach a message, even if a server or library echoes it.
+
+// Perplexity keys look like `pplx-…`; bearer tokens of any shape are removed too.
+const KEY_PATTERNS: RegExp[] = [/pplx-[A-Za-z0-9_-]+/g, /Bearer\s+[^\s"',;]+/gi];
+
+export function scrubSecrets(text: string, apiKey?: string): string {
+  let scrubbed = text;
+  if (apiKey && apiKey.trim().length >= 4) scrubbed = scrubbed.split(apiKey.trim()).join("[key]");
+  for (const pattern of KEY_PATTERNS) scrubbed = scrubbed.replace(pattern, "[key]");
+  return scrubbed;
+}
+
+/** Server text fit to quote in a sentence: one line, no markup, short, scrubbed. */
+export function quoteServerText(text: unknown, apiKey?: string): string | undefined {
+  if (typeof text !== "string") return undefined;
+  // HTML pages from proxies are never quoted: they are noise to the user.
+  if (/<\s*(html|!doctype|body|head)\b/i.test(text)) return undefined;
+  let oneLine = text.replace(/\s+/g, " ").trim();
+  if (!oneLine) return undefined;
+  if (oneLine.length > 200) oneLine = `${oneLine.slice(0, 197)}...`;
+  oneLine = oneLine.replace(/[.\s]+$/, "");
+  return scrubSecrets(oneLine, apiKey);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classification of whatever was thrown: the SDK's errors, fetch/DOM errors, our own.
+
+interface ErrorEnvelope {
+  message?: unknown;
+  type?: unknown;
+  code?: unknown;
+  param?: unknown;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+}
+
+/** The SDK stores `body.error` in `APIError.error`; accept a whole body too. */
+function envelopeOf(apiError: APIError): ErrorEnvelope {
+  const inner = asRecord(apiError.error);
+  if (!inner) return {};
+  return asRecord(inner["error"]) ?? inner;
+}
+
+function isRetiredEndpoint(envelope: ErrorEnvelope): boolean {
+  const type = typeof envelope.type === "string" ? envelope.type : "";
+  const code = typeof envelope.code === "string" ? envelope.code : "";
+  if (type === "chat_completions_not_available" || code === "chat_completions_not_available") return true;
+  const message = typeof envelope.message === "string" ? envelope.message : "";
+  return /Sonar is now the Agent API|Use \/v1\/(responses|agent) instead/i.test(message);
+}
+
+/** Seconds to wait, from `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
+export function retryAfterSecondsFrom(headers: Headers | undefined, now = Date.now()): number | undefined {
+  if (!headers) return undefined;
+  const ms = Number.parseFloat(headers.get("retry-after-ms") ?? "");
+  if (Number.isFinite(ms) && ms >= 0) return Math.ceil(ms / 1000);
+  const raw = headers.get("retry-after");
+  if (!raw) return undefined;
+  const seconds = Number.parseFloat(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
+  const date = Date.parse(raw);
+  if (Number.isFinite(date)) return Math.max(0, Math.ceil((date - now) / 1000));
+  return undefined;
+}
+
+function fromStatus(apiError: APIError, status: number, ctx: ErrorContext): PerplexityError {
+  const envelope = envelopeOf(apiError);
+  const type = typeof envelope.type === "string" ? envelope.type : undefined;
+  const param = typeof envelope.param === "string" && envelope.param ? envelope.param : undefined;
+  const serverMessage = quoteServerText(envelope.message, ctx.apiKey);
+  const detail = `HTTP ${status}${type ? ` ${type}` : ""}`;
+  const base = { status, detail, ...(ctx.partial ? { partial: ctx.partial } : {}) };
+
+  // Checked first: the retired endpoint answers 403 (or anything) and must never read as "bad key".
+  if (isRetiredEndpoint(envelope)) return new PerplexityError("retired-endpoint", messages.retiredEndpoint(), base);
+  if (status === 401) return new PerplexityError("key-rejected", messages.keyRejected(), base);
+  if (status === 403) return new PerplexityError("forbidden", messages.forbidden(status), base);
+  if (status === 429) {
+    const retryAfterSeconds = retryAfterSecondsFrom(apiError.headers);
+    return new PerplexityError("rate-limited", messages.rateLimited(retryAfterSeconds), {
+      ...base,
+      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    });
+  }
+  if (status === 404) return new PerplexityError("invalid-request", messages.notFound(), base);
+  if (status >= 500 || status === 408 || status === 409) {
+    return new PerplexityError("server-error", messages.serverError(status), base);
+  }
+  return new PerplexityError("invalid-request", messages.invalidRequest(param, serverMessage), {
+    ...base,
+    ...(param ? { param } : {}),
+  });
+}
+
+function isNamed(err: unknown, name: string): boolean {
+  return asRecord(err)?.["name"] === name;
+}
+
+/** Turn anything thrown while talking to Perplexity into a PerplexityError. */
+export function toPerplexityError(err: unknown, ctx: ErrorContext = {}): PerplexityError {
+  const partial = ctx.partial ? { partial: ctx.partial } : {};
+  if (err instanceof PerplexityError) {
+    if (ctx.partial && !err.partial) {
+      return new PerplexityError(err.kind, err.message, {
+        ...pickInit(err),
+        partial: ctx.partial,
+      });
+    }
+    return err;
+  }
+  // Order matters: the timeout and abort classes are subclasses of APIConnectionError / APIError.
+  if (err instanceof APIUserAbortError) return new PerplexityError("aborted", messages.aborted(), partial);
+  if (err instanceof APIConnectionTimeoutError) {
+    return new PerplexityError("timeout", messages.timeout(ctx.timeoutMs), partial);
+  }
+  if (err instanceof APIConnectionError) return new PerplexityError("network", messages.network(), partial);
+  if (err instanceof APIError) {
+    const apiError = err as APIError;
+    if (typeof apiError.status === "number") return fromStatus(apiError, apiError.status, ctx);
+    // No status: an `error` object inside a stream. The run failed server-side.
+    const serverMessage = quoteServerText(envelopeOf(apiError).message, ctx.apiKey);
+    return new PerplexityError("run-failed", messages.runFailed(serverMessage), partial);
+  }
+  if (isNamed(err, "AbortError")) return new PerplexityError("aborted", messages.aborted(), partial);
+  if (isNamed(err, "TimeoutError")) return new PerplexityError("timeout", messages.timeout(ctx.timeoutMs), partial);
+  // A body that is not JSON (SyntaxError) or not the expected shape.
+  if (err instanceof SyntaxError) return new PerplexityError("bad-response", messages.badResponse("not JSON"), partial);
+  // fetch reports network failures as TypeError (also while reading a body mid-stream).
+  if (err instanceof TypeError) return new PerplexityError("network", messages.network(), partial);
+  return new PerplexityError("bad-response", messages.badResponse(), partial);
+}
+
+function pickInit(err: PerplexityError): PerplexityErrorInit {
+  const init: PerplexityErrorInit = {};
+  if (err.status !== undefined) init.status = err.status;
+  if (err.param !== undefined) init.param = err.param;
+  if (err.retryAfterSeconds !== undefined) init.retryAfterSeconds = err.retryAfterSeconds;
+  if (err.detail !== undefined) init.detail = err.detail;
+  return init;
+}

@@ -1,0 +1,254 @@
+// Agent API response JSON to our Answer. Parsing is defensive: the body is `unknown` until checked,
+// unknown output items and fields are ignored, and a shape we cannot use becomes a `bad-response`.
+// Failures that arrive with HTTP 200 (`failed`, `cancelled`, `incomplete`) become errors here.
+
+import { PerplexityError, messages, quoteServerText } from "./errors";
+import type { Answer, SearchResult, Usage } from "./types";
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+function optionalNumber(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+/** One result as sent, before ids are settled. */
+export interface RawSearchResult {
+  /** The id Perplexity gave, if it was a whole number. */
+  rawId?: number;
+  url: string;
+  title?: string;
+  date?: string;
+  lastUpdated?: string;
+  snippet?: string;
+  source?: string;
+}
+
+/** One entry of a `results` array, or null when it has no usable URL. */
+export function readSearchResult(value: unknown): RawSearchResult | null {
+  if (!isRecord(value)) return null;
+  const url = optionalString(value["url"])?.trim();
+  if (!url) return null;
+  const result: RawSearchResult = { url };
+  const id = typeof value["id"] === "string" && /^\d+$/.test(value["id"]) ? Number(value["id"]) : value["id"];
+  if (typeof id === "number" && Number.isInteger(id) && id >= 0) result.rawId = id;
+  const title = optionalString(value["title"]);
+  if (title !== undefined) result.title = title;
+  const date = optionalString(value["date"]);
+  if (date !== undefined) result.date = date;
+  const lastUpdated = optionalString(value["last_updated"]);
+  if (lastUpdated !== undefined) result.lastUpdated = lastUpdated;
+  const snippet = optionalString(value["snippet"]);
+  if (snippet !== undefined) result.snippet = snippet;
+  const source = optionalString(value["source"]);
+  if (source !== undefined) result.source = source;
+  return result;
+}
+
+/**
+ * A `results` array as a list of positions: entries without a URL stay as null so positional
+ * numbering (below) counts them like the model did.
+ */
+export function readResultList(value: unknown): (RawSearchResult | null)[] {
+  return Array.isArray(value) ? value.map(readSearchResult) : [];
+}
+
+/**
+ * Merge every `search_results` item into one list with unique ids.
+ *
+ * Normally citation markers name a result's `id`, so results are kept unique by id, first one wins.
+ * The ids cannot be trusted when any result lacks one, or when one id names two different URLs; then,
+ * like Perplexity's MCP server, results are numbered by position: 1, 2, 3... over all items in order
+ * (entries without a URL still take their number, so later numbers line up with what the model saw).
+ */
+export function mergeSearchResults(lists: (RawSearchResult | null)[][]): SearchResult[] {
+  const all = lists.flat();
+  const urlById = new Map<number, string>();
+  let idsUsable = true;
+  for (const entry of all) {
+    if (!entry) continue;
+    if (entry.rawId === undefined) {
+      idsUsable = false;
+      break;
+    }
+    const seen = urlById.get(entry.rawId);
+    if (seen !== undefined && seen !== entry.url) {
+      idsUsable = false;
+      break;
+    }
+    urlById.set(entry.rawId, entry.url);
+  }
+
+  const merged: SearchResult[] = [];
+  if (idsUsable) {
+    const taken = new Set<number>();
+    for (const entry of all) {
+      if (!entry || entry.rawId === undefined || taken.has(entry.rawId)) continue;
+      taken.add(entry.rawId);
+      merged.push(toSearchResult(entry, entry.rawId));
+    }
+  } else {
+    all.forEach((entry, index) => {
+      if (entry) merged.push(toSearchResult(entry, index + 1));
+    });
+  }
+  return merged;
+}
+
+function toSearchResult(raw: RawSearchResult, id: number): SearchResult {
+  const result: SearchResult = { id, url: raw.url };
+  if (raw.title !== undefined) result.title = raw.title;
+  if (raw.date !== undefined) result.date = raw.date;
+  if (raw.lastUpdated !== undefined) result.lastUpdated = raw.lastUpdated;
+  if (raw.snippet !== undefined) result.snippet = raw.snippet;
+  if (raw.source !== undefined) result.source = raw.source;
+  return result;
+}
+
+export function readQueries(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((q): q is string => typeof q === "string" && q.length > 0) : [];
+}
+
+export function addUnique(target: string[], items: string[]): void {
+  for (const item of items) if (!target.includes(item)) target.push(item);
+}
+
+export function readUsage(value: unknown): Usage {
+  const usage: Usage = {};
+  if (!isRecord(value)) return usage;
+  const input = optionalNumber(value["input_tokens"]);
+  if (input !== undefined) usage.inputTokens = input;
+  const output = optionalNumber(value["output_tokens"]);
+  if (output !== undefined) usage.outputTokens = output;
+  const total = optionalNumber(value["total_tokens"]);
+  if (total !== undefined) usage.totalTokens = total;
+  const cost = isRecord(value["cost"]) ? optionalNumber(value["cost"]["total_cost"]) : undefined;
+  if (cost !== undefined) usage.totalCost = cost;
+  return usage;
+}
+
+/** What a response object says, read but not yet judged. */
+export interface ParsedResponse {
+  id: string;
+  status: string;
+  model: string;
+  text: string;
+  /** Whether `output` held a message or search results (a final stream event may omit them). */
+  hasOutput: boolean;
+  resultLists: (RawSearchResult | null)[][];
+  queries: string[];
+  usage: Usage;
+  errorMessage?: string;
+  errorType?: string;
+  incompleteReason?: string;
+}
+
+/** Read a response object; throws `bad-response` when it is not one. */
+export function parseResponseObject(json: unknown): ParsedResponse {
+  if (!isRecord(json)) throw badResponse("not an object");
+  const status = json["status"];
+  if (typeof status !== "string") {
+    // An error envelope sent with 200 instead of a response.
+    const error = isRecord(json["error"]) ? json["error"] : undefined;
+    if (error) {
+      throw new PerplexityError("run-failed", messages.runFailed(quoteServerText(error["message"])));
+    }
+    throw badResponse("no status");
+  }
+  const output = json["output"];
+  if (output !== undefined && output !== null && !Array.isArray(output)) throw badResponse("output is not a list");
+
+  const parsed: ParsedResponse = {
+    id: typeof json["id"] === "string" ? json["id"] : "",
+    status,
+    model: typeof json["model"] === "string" ? json["model"] : "",
+    text: "",
+    hasOutput: false,
+    resultLists: [],
+    queries: [],
+    usage: readUsage(json["usage"]),
+  };
+  const texts: string[] = [];
+  for (const item of Array.isArray(output) ? output : []) {
+    if (!isRecord(item)) continue;
+    if (item["type"] === "message") {
+      parsed.hasOutput = true;
+      const content = item["content"];
+      if (typeof content === "string") texts.push(content);
+      if (!Array.isArray(content)) continue;
+      for (const part of content) {
+        if (isRecord(part) && part["type"] === "output_text" && typeof part["text"] === "string") texts.push(part["text"]);
+      }
+    } else if (item["type"] === "search_results") {
+      parsed.hasOutput = true;
+      parsed.resultLists.push(readResultList(item["results"]));
+      addUnique(parsed.queries, readQueries(item["queries"]));
+    }
+  }
+  parsed.text = texts.join("");
+
+  const error = json["error"];
+  if (isRecord(error)) {
+    const message = quoteServerText(error["message"]);
+    if (message !== undefined) parsed.errorMessage = message;
+    const type = optionalString(error["type"]) ?? optionalString(error["code"]);
+    if (type !== undefined) parsed.errorType = type;
+  }
+  const details = json["incomplete_details"];
+  if (isRecord(details)) {
+    const reason = optionalString(details["reason"]);
+    if (reason !== undefined) parsed.incompleteReason = reason;
+  }
+  return parsed;
+}
+
+function badResponse(what: string): PerplexityError {
+  return new PerplexityError("bad-response", messages.badResponse(what), { detail: what });
+}
+
+export function toAnswer(parsed: ParsedResponse, status: Answer["status"]): Answer {
+  return {
+    responseId: parsed.id,
+    status,
+    text: parsed.text,
+    searchResults: mergeSearchResults(parsed.resultLists),
+    searchQueries: [...parsed.queries],
+    model: parsed.model,
+    usage: parsed.usage,
+  };
+}
+
+/**
+ * The Answer for a completed run, or the error for any other status. `partial` is attached to the
+ * error when some text arrived.
+ */
+export function settleResponse(parsed: ParsedResponse): Answer {
+  const partial = parsed.text ? { partial: toAnswer(parsed, "incomplete") } : {};
+  const detail = parsed.errorType ? { detail: parsed.errorType } : {};
+  switch (parsed.status) {
+    case "completed":
+      return toAnswer(parsed, "completed");
+    case "failed":
+      throw new PerplexityError("run-failed", messages.runFailed(parsed.errorMessage), { ...partial, ...detail });
+    case "cancelled":
+      throw new PerplexityError("run-cancelled", messages.runCancelled(), { ...partial, ...detail });
+    case "incomplete":
+      throw new PerplexityError("run-incomplete", messages.runIncomplete(parsed.incompleteReason), {
+        ...partial,
+        ...(parsed.incompleteReason ? { detail: parsed.incompleteReason } : {}),
+      });
+    default:
+      // `queued` / `in_progress` only happen for background runs, which this client does not start.
+      throw badResponse(`unexpected status "${parsed.status.slice(0, 40)}"`);
+  }
+}
+
+/** Map a non-streamed Agent API response body (parsed JSON) to an Answer, or throw a PerplexityError. */
+export function answerFromResponse(json: unknown): Answer {
+  return settleResponse(parseResponseObject(json));
+}

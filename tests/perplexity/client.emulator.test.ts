@@ -1,0 +1,345 @@
+// The client against the Perplexity emulator (a real HTTP server), over both transports:
+// Obsidian's requestUrl (reimplemented on node:http) and plain fetch.
+
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createPerplexityClient, CONNECTION_TEST_REQUEST } from "../../src/perplexity/client";
+import type { PerplexityClientOptions } from "../../src/perplexity/client";
+import { PerplexityError } from "../../src/perplexity/errors";
+import type { ErrorKind } from "../../src/perplexity/errors";
+import { toWireRequest } from "../../src/perplexity/request";
+import { createRequestUrlFetch } from "../../src/perplexity/transport-request-url";
+import type { Answer, AskRequest, StreamProgress } from "../../src/perplexity/types";
+import { startEmulator } from "../emulator/server";
+import type { Emulator, Scenario } from "../emulator/server";
+import { nodeRequestUrl } from "../support/node-request-url";
+
+const KEY = "pplx-test-0123456789abcdefSECRET";
+
+const QUESTION: AskRequest = {
+  question: "What is the official TypeScript website?",
+  instructions: "Note: Languages > TypeScript",
+  choice: { preset: "fast" },
+  maxOutputTokens: 512,
+  search: { allowDomains: ["typescriptlang.org"], denyDomains: ["reddit.com"], recency: "year" },
+};
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator({});
+});
+afterAll(async () => {
+  await emu.close();
+});
+
+/** Requests the emulator recorded since the test started. */
+let firstRequest = 0;
+beforeEach(() => {
+  emu.setScenario({ apiKey: KEY });
+  firstRequest = emu.requests.length;
+});
+const recorded = (): Emulator["requests"] => emu.requests.slice(firstRequest);
+
+function useScenario(scenario: Scenario): void {
+  emu.setScenario({ apiKey: KEY, ...scenario });
+}
+
+async function freePortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}/v1`;
+}
+
+/** The error `promise` rejects with, checked for kind and for the key never leaking. */
+async function failure(promise: Promise<unknown>, kind: ErrorKind): Promise<PerplexityError> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught, `expected a ${kind} error`).toBeInstanceOf(PerplexityError);
+  const error = caught as PerplexityError;
+  expect({ kind: error.kind, message: error.message }).toMatchObject({ kind });
+  for (const text of [error.message, error.detail ?? "", JSON.stringify(error)]) {
+    expect(text).not.toContain(KEY);
+    expect(text).not.toContain("SECRET");
+  }
+  expect(error.message).not.toMatch(/<html|\n\s+at /i);
+  return error;
+}
+
+const withoutId = (answer: Answer): Omit<Answer, "responseId"> => {
+  const { responseId, ...rest } = answer;
+  expect(responseId).toMatch(/^resp_/);
+  return rest;
+};
+
+const transports = [
+  { name: "requestUrl", fetch: createRequestUrlFetch(nodeRequestUrl) },
+  { name: "fetch", fetch: globalThis.fetch.bind(globalThis) },
+] as const;
+
+describe.each(transports)("client over $name", ({ name, fetch }) => {
+  const client = (overrides: Partial<PerplexityClientOptions> = {}) =>
+    createPerplexityClient({ baseUrl: emu.baseUrl, getApiKey: () => KEY, fetch, timeoutMs: 3000, maxRetries: 1, ...overrides });
+
+  it("asks and records exactly the body and the Authorization header", async () => {
+    const answer = await client().ask(QUESTION);
+    expect(answer.status).toBe("completed");
+    expect(answer.text.length).toBeGreaterThan(0);
+    expect(answer.searchResults.length).toBeGreaterThan(0);
+    expect(answer.model).toBe("openai/gpt-6-luna");
+    expect(answer.usage.totalCost).toBeGreaterThan(0);
+
+    const [request, ...more] = recorded();
+    expect(more).toHaveLength(0);
+    expect(request?.method).toBe("POST");
+    expect(request?.path).toBe("/v1/responses");
+    expect(request?.headers["authorization"]).toBe(`Bearer ${KEY}`);
+    expect(request?.headers["content-type"]).toMatch(/^application\/json/);
+    expect(request?.json).toEqual(toWireRequest(QUESTION, { stream: false }));
+    expect(request?.json).toEqual({
+      preset: "fast",
+      input: "What is the official TypeScript website?",
+      instructions: "Note: Languages > TypeScript",
+      tools: [{ type: "web_search", filters: { search_domain_filter: ["typescriptlang.org", "-reddit.com"], search_recency_filter: "year" } }],
+      max_output_tokens: 512,
+      stream: false,
+    });
+    expect(Object.keys(request?.headers ?? {}).filter((h) => h.startsWith("x-stainless-"))).toEqual([]);
+    expect(request?.body).not.toContain(KEY);
+  });
+
+  it("streamed and buffered asks give the same Answer; streaming reports progress", async () => {
+    const buffered = await client().ask(QUESTION);
+    const progress: StreamProgress[] = [];
+    const streamed = await client().ask(QUESTION, { stream: true, onProgress: (p) => progress.push(p) });
+    expect(withoutId(streamed)).toEqual(withoutId(buffered));
+    expect(recorded()[1]?.json).toEqual(toWireRequest(QUESTION, { stream: true }));
+    expect(progress[0]).toEqual({ type: "created", responseId: streamed.responseId });
+    const kinds = new Set(progress.map((p) => p.type));
+    expect([...kinds].sort()).toEqual(["created", "searching", "sources", "text"]);
+  });
+
+  it("a model request sends the web_search tool", async () => {
+    await client().ask({ question: "q?", choice: { model: "perplexity/sonar" } });
+    expect(recorded()[0]?.json).toEqual({ model: "perplexity/sonar", input: "q?", tools: [{ type: "web_search" }], stream: false });
+  });
+
+  it.each<[string | null | undefined]>([[""], [null], [undefined], ["   "]])("missing key (%j) sends no request", async (key) => {
+    const error = await failure(client({ getApiKey: () => key }).ask(QUESTION), "missing-key");
+    expect(error.message).toBe("No Perplexity API key is set. Add your key in Settings → Perplexity Query.");
+    expect(recorded()).toHaveLength(0);
+  });
+
+  it("reads the key at request time (async getter)", async () => {
+    let current = "pplx-old";
+    const c = client({ getApiKey: () => Promise.resolve(current) });
+    await failure(c.ask(QUESTION), "key-rejected");
+    current = KEY;
+    await expect(c.ask(QUESTION)).resolves.toMatchObject({ status: "completed" });
+    expect(recorded().map((r) => r.headers["authorization"])).toEqual(["Bearer pplx-old", `Bearer ${KEY}`]);
+  });
+
+  it("bad input fails before any request", async () => {
+    const tooMany = Array.from({ length: 21 }, (_, i) => `d${i}.com`);
+    const error = await failure(client().ask({ ...QUESTION, search: { allowDomains: tooMany } }), "invalid-request");
+    expect(error.param).toBe("search_domain_filter");
+    expect(recorded()).toHaveLength(0);
+  });
+
+  it("401 with an HTML page → key-rejected, not retried", async () => {
+    const error = await failure(client({ getApiKey: () => "pplx-wrong-key" }).ask(QUESTION), "key-rejected");
+    expect(error.status).toBe(401);
+    expect(error.message).toBe("Perplexity rejected the API key. Check the key in Settings → Perplexity Query.");
+    expect(error.message).not.toContain("pplx-wrong-key");
+    expect(recorded()).toHaveLength(1);
+  });
+
+  it("403 forbidden → forbidden, not retried", async () => {
+    useScenario({ steps: [{ kind: "http", status: 403 }] });
+    const error = await failure(client().ask(QUESTION), "forbidden");
+    expect(error.message).toContain("HTTP 403");
+    expect(recorded()).toHaveLength(1);
+  });
+
+  it("403 chat_completions_not_available → retired-endpoint", async () => {
+    useScenario({
+      steps: [
+        {
+          kind: "http",
+          status: 403,
+          json: { error: { message: "Sonar is now the Agent API. Use /v1/responses instead of /chat/completions.", type: "chat_completions_not_available", code: 403 } },
+        },
+      ],
+    });
+    const error = await failure(client().ask(QUESTION), "retired-endpoint");
+    expect(error.message).toContain("retired");
+    expect(error.message).not.toMatch(/rejected the API key/);
+    expect(recorded()).toHaveLength(1);
+  });
+
+  it("429 with Retry-After is retried by the SDK, then succeeds", async () => {
+    useScenario({ steps: [{ kind: "http", status: 429, headers: { "retry-after": "0.05" } }] });
+    const started = Date.now();
+    await expect(client().ask(QUESTION)).resolves.toMatchObject({ status: "completed" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(recorded()).toHaveLength(2);
+    expect(recorded()[1]?.json).toEqual(recorded()[0]?.json);
+  });
+
+  it("429 that persists → rate-limited with the retry-after", async () => {
+    useScenario({ steps: [{ kind: "http", status: 429, repeat: 5, headers: { "retry-after": "0.02" } }] });
+    const error = await failure(client().ask(QUESTION), "rate-limited");
+    expect(error.retryAfterSeconds).toBe(1);
+    expect(error.message).toBe("Perplexity is limiting how often you can ask. Wait 1 second and try again.");
+    expect(recorded()).toHaveLength(2);
+  });
+
+  it("400 with a param → invalid-request naming it, not retried", async () => {
+    useScenario({
+      steps: [
+        {
+          kind: "http",
+          status: 400,
+          json: { error: { message: 'invalid request body: json: unknown field "search_mode"', type: "invalid_request", code: 400, param: "search_mode" } },
+        },
+      ],
+    });
+    const error = await failure(client().ask(QUESTION), "invalid-request");
+    expect(error.param).toBe("search_mode");
+    expect(error.message).toContain('(parameter "search_mode")');
+    expect(recorded()).toHaveLength(1);
+  });
+
+  it("5xx is retried; persisting → server-error", async () => {
+    // retry-after-ms keeps the SDK's backoff short.
+    useScenario({ steps: [{ kind: "http", status: 502, html: "<html><body>Bad gateway</body></html>", headers: { "retry-after-ms": "10" } }] });
+    await expect(client().ask(QUESTION)).resolves.toMatchObject({ status: "completed" });
+    useScenario({ steps: [{ kind: "http", status: 500, repeat: 3, headers: { "retry-after-ms": "10" } }] });
+    const error = await failure(client().ask(QUESTION), "server-error");
+    expect(error.message).toBe("Perplexity had a server problem (HTTP 500). Try again in a few minutes.");
+    expect(recorded()).toHaveLength(4);
+  });
+
+  it("an unreachable server → network", async () => {
+    const error = await failure(client({ baseUrl: await freePortUrl(), maxRetries: 0 }).ask(QUESTION), "network");
+    expect(error.message).toContain("Could not reach Perplexity");
+  });
+
+  it("a server slower than timeoutMs → timeout", async () => {
+    useScenario({ steps: [{ kind: "hang" }] });
+    const started = Date.now();
+    const error = await failure(client({ timeoutMs: 150, maxRetries: 0 }).ask(QUESTION), "timeout");
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(error.message).toContain("did not answer within 1 second");
+  });
+
+  it.each([
+    ["failed", "run-failed"],
+    ["cancelled", "run-cancelled"],
+    ["incomplete", "run-incomplete"],
+  ] as const)("a %s run in HTTP 200 → %s, streamed or not", async (status, kind) => {
+    const step = { status, error: { message: "Upstream model error.", type: "internal_error" } };
+    useScenario({ steps: [step, step] });
+    const buffered = await failure(client().ask(QUESTION), kind);
+    const streamed = await failure(client().ask(QUESTION, { stream: true }), kind);
+    expect(streamed.message).toBe(buffered.message);
+    if (kind === "run-failed") expect(buffered.message).toContain("Upstream model error");
+    if (buffered.partial) expect(streamed.partial?.text).toBe(buffered.partial.text);
+  });
+
+  it("malformed JSON → bad-response", async () => {
+    useScenario({ steps: [{ kind: "malformed-json" }] });
+    const error = await failure(client().ask(QUESTION), "bad-response");
+    expect(error.message).toContain("could not read");
+  });
+
+  it("a malformed SSE line is skipped; the answer still arrives", async () => {
+    useScenario({ steps: [{ stream: { inject: [{ after: 3, raw: "data: {broken\n\n" }, { after: 4, raw: ": ping\n\n" }] } }] });
+    const answer = await client().ask(QUESTION, { stream: true });
+    expect(answer.status).toBe("completed");
+  });
+
+  it("a bare error event → run-failed", async () => {
+    useScenario({ steps: [{ stream: { errorEvent: { error: { message: "Transport hiccup", type: "internal_error" } } } }] });
+    const error = await failure(client().ask(QUESTION, { stream: true }), "run-failed");
+    expect(error.message).toContain("Transport hiccup");
+  });
+
+  it("a stream cut off mid-answer fails (network), not hangs", async () => {
+    useScenario({ steps: [{ stream: { disconnectAfter: 12, eventDelayMs: 5 }, repeat: 3 }] });
+    const error = await failure(client({ maxRetries: 0 }).ask(QUESTION, { stream: true }), "network");
+    // requestUrl loses everything with the connection; live fetch keeps what arrived.
+    if (name === "fetch") {
+      expect(error.partial?.text.length).toBeGreaterThan(0);
+      expect(error.message).toContain("broke before the answer was complete");
+    }
+  });
+
+  it("a stream without a terminal event times out instead of hanging", async () => {
+    useScenario({ steps: [{ stream: { noTerminal: true } }] });
+    const error = await failure(client({ timeoutMs: 300, maxRetries: 0 }).ask(QUESTION, { stream: true }), "timeout");
+    // Over fetch the events arrived live, so what came is kept.
+    if (name === "fetch") expect(error.partial?.text.length).toBeGreaterThan(0);
+  });
+
+  it("aborting via the signal stops at once → aborted", async () => {
+    useScenario({ steps: [{ kind: "answer", delayMs: 5000 }] });
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = client().ask(QUESTION, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    const error = await failure(pending, "aborted");
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(error.message).toBe("The request to Perplexity was cancelled.");
+    const already = new AbortController();
+    already.abort();
+    await failure(client().ask(QUESTION, { signal: already.signal }), "aborted");
+    expect(recorded()).toHaveLength(1);
+  });
+
+  it("cancelRun posts to /v1/agent/{id}/cancel; an unknown run is a 404", async () => {
+    const answer = await client().ask(QUESTION);
+    await client().cancelRun(answer.responseId);
+    const cancel = recorded()[1];
+    expect(cancel?.method).toBe("POST");
+    expect(cancel?.path).toBe(`/v1/agent/${answer.responseId}/cancel`);
+    expect(cancel?.headers["authorization"]).toBe(`Bearer ${KEY}`);
+    const error = await failure(client().cancelRun("resp_nope"), "invalid-request");
+    expect(error.status).toBe(404);
+  });
+
+  it("testConnection makes one tiny fast run and reports its cost", async () => {
+    const report = await client().testConnection();
+    expect(report.model).toBe("openai/gpt-6-luna");
+    expect(report.totalCost).toBeGreaterThan(0);
+    expect(recorded()[0]?.json).toEqual(toWireRequest(CONNECTION_TEST_REQUEST, { stream: false }));
+    // Running out of its 16 tokens still proves the key works.
+    useScenario({ steps: [{ status: "incomplete" }] });
+    await expect(client().testConnection()).resolves.toMatchObject({ model: "openai/gpt-6-luna" });
+    await failure(client({ getApiKey: () => "pplx-bad" }).testConnection(), "key-rejected");
+  });
+});
+
+describe("client over fetch only (live stream)", () => {
+  it("aborting mid-stream cancels the run server-side", async () => {
+    useScenario({ steps: [{ stream: { eventDelayMs: 40 } }] });
+    const controller = new AbortController();
+    const c = createPerplexityClient({ baseUrl: emu.baseUrl, getApiKey: () => KEY, fetch: globalThis.fetch.bind(globalThis), timeoutMs: 3000 });
+    const pending = c.ask(QUESTION, {
+      stream: true,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.type === "text") controller.abort();
+      },
+    });
+    const error = await failure(pending, "aborted");
+    expect(error.partial?.text.length).toBeGreaterThan(0);
+    await expect.poll(() => recorded().some((r) => r.path.endsWith("/cancel")), { timeout: 2000 }).toBe(true);
+  });
+});
