@@ -1,0 +1,44 @@
+// `npm run emulator -- --port 8787 --scenario scenario.json`
+// Prints one line to stdout when ready, one short line per request to stderr, exits on SIGINT/SIGTERM.
+
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { parseScenario, type Scenario } from "./scenario";
+import { startEmulator } from "./server";
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: "0" },
+      scenario: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write("usage: npm run emulator -- [--port N] [--scenario FILE]\n");
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
+  let scenario: Scenario = {};
+  if (values.scenario) {
+    scenario = parseScenario(JSON.parse(readFileSync(values.scenario, "utf8")) as unknown);
+  }
+
+  const emulator = await startEmulator({ port, scenario, log: (line) => process.stderr.write(`${line}\n`) });
+  process.stdout.write(`Perplexity emulator listening on ${emulator.baseUrl}\n`);
+
+  let closing = false;
+  const shutdown = () => {
+    if (closing) return;
+    closing = true;
+    void emulator.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`emulator: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

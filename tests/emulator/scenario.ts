@@ -1,0 +1,182 @@
+// Scenario: a script of per-request behaviour for the emulator. Pure data (JSON-friendly) so the same
+// script works from a test (object) and from the CLI (file). See README.md for the full description.
+
+/** One search result as the API sends it. Every field may be missing or odd on purpose. */
+export interface SearchResult {
+  id?: number | null;
+  title?: string;
+  url?: string;
+  date?: string | null;
+  last_updated?: string | null;
+  snippet?: string;
+  source?: string;
+  [extra: string]: unknown;
+}
+
+/** One `search_results` output item (a run may have several). */
+export interface SearchResultsItem {
+  queries?: string[];
+  results: SearchResult[];
+}
+
+/** Usage fields to override; merged over the emulator's default usage (deeply for `cost`). */
+export interface UsageOverride {
+  input_tokens?: number;
+  output_tokens?: number;
+  total_tokens?: number;
+  cost?: Record<string, unknown>;
+  [extra: string]: unknown;
+}
+
+/** What the run answers. Anything left out is generated from the question. */
+export interface CannedAnswer {
+  /** Answer text with raw markers (`[7]`, `[web:7]`, runs like `[1][3]`). */
+  text?: string;
+  /** Marker style for generated text; default: `n` for preset `fast`, `web` otherwise. */
+  marker?: "n" | "web";
+  /** One entry per `search_results` output item. Default: five results about the question. */
+  searchResults?: SearchResultsItem[];
+  /** `response.model` of the finished run (the model that "answered"). */
+  model?: string;
+  usage?: UsageOverride;
+  /** Shorthand for `usage.cost.total_cost` (USD). */
+  cost?: number;
+}
+
+export type RunStatus = "completed" | "failed" | "cancelled" | "incomplete";
+
+export interface RunError {
+  message: string;
+  type?: string;
+  code?: string | number;
+}
+
+/** How a streamed answer is delivered. Ignored for non-streaming requests. */
+export interface StreamScript {
+  /** Pause before every event after the first (ms). */
+  eventDelayMs?: number;
+  /** Split the text into exactly this many deltas (by characters, so markers get split). Default: word pieces. */
+  deltas?: number;
+  /** Destroy the socket right after this many `data:` events were written. */
+  disconnectAfter?: number;
+  /** Never send the terminal event; the stream stays open until the client leaves, a cancel, or close(). */
+  noTerminal?: boolean;
+  /** Replace the terminal event with a bare `error` event (fields merged over the default). */
+  errorEvent?: Record<string, unknown> | true;
+  /** Raw text written verbatim once `after` events were sent (e.g. `"data: {broken\n\n"`, `": ping\n\n"`). */
+  inject?: { after: number; raw: string }[];
+  /** Fields merged over the terminal event (e.g. `{"error": null}` to drop the top-level error of `response.failed`). */
+  terminalOverrides?: Record<string, unknown>;
+}
+
+interface StepBase {
+  /** Apply this step to this many consecutive requests (default 1). */
+  repeat?: number;
+  /** Wait this long before answering at all (ms). */
+  delayMs?: number;
+}
+
+/** A run: JSON, or SSE when the request has `stream: true`. The default kind. */
+export interface AnswerStep extends StepBase {
+  kind?: "answer";
+  answer?: CannedAnswer;
+  /** Final run status (HTTP is still 200). Default `completed`. */
+  status?: RunStatus;
+  /** For `failed` / `cancelled`: the run's `error`. */
+  error?: RunError;
+  /** For `incomplete`: `incomplete_details.reason` (default `max_output_tokens`). */
+  incompleteReason?: string;
+  /** Extra response headers. */
+  headers?: Record<string, string>;
+  stream?: StreamScript;
+  /** For `background: true` requests: how many GETs still see `in_progress` before the finished run. */
+  backgroundPolls?: number;
+}
+
+/** A plain HTTP answer, for errors: 429 with Retry-After, 500, HTML pages, ... */
+export interface HttpStep extends StepBase {
+  kind: "http";
+  status: number;
+  headers?: Record<string, string>;
+  /** JSON body. If no body is given, the standard error envelope for the status is sent. */
+  json?: unknown;
+  /** HTML body (content-type text/html). */
+  html?: string;
+  /** Raw body, sent as given (content-type text/plain unless set in headers). */
+  body?: string;
+}
+
+/** HTTP 200 with a JSON content type and a body that is not valid JSON. */
+export interface MalformedJsonStep extends StepBase {
+  kind: "malformed-json";
+  body?: string;
+}
+
+/** Destroy the socket without answering (after `delayMs`). */
+export interface DisconnectStep extends StepBase {
+  kind: "disconnect";
+}
+
+/** Never answer; the request stays open until the client leaves or close(). For timeout tests. */
+export interface HangStep extends StepBase {
+  kind: "hang";
+}
+
+export type Step = AnswerStep | HttpStep | MalformedJsonStep | DisconnectStep | HangStep;
+
+export interface Scenario {
+  /** If set, only `Authorization: Bearer <apiKey>` is accepted; any other key gets the 401 HTML page. */
+  apiKey?: string;
+  /** Consumed in order by POST /v1/responses and /v1/agent (requests rejected with 401/400 consume nothing). */
+  steps?: Step[];
+  /** Used once the steps are used up. Default: a completed answer about the question. */
+  default?: Step;
+}
+
+/** The step chosen for one request; `index` is its position in `steps`, or -1 for the default. */
+export interface SelectedStep {
+  step: Step;
+  index: number;
+}
+
+/** Hands out steps in order, honouring `repeat`. */
+export class StepCursor {
+  private index = 0;
+  private usedOfCurrent = 0;
+
+  constructor(private readonly scenario: Scenario) {}
+
+  next(): SelectedStep {
+    const steps = this.scenario.steps ?? [];
+    while (this.index < steps.length) {
+      const step = steps[this.index] as Step;
+      const times = Math.max(1, step.repeat ?? 1);
+      if (this.usedOfCurrent < times) {
+        this.usedOfCurrent++;
+        return { step, index: this.index };
+      }
+      this.index++;
+      this.usedOfCurrent = 0;
+    }
+    return { step: this.scenario.default ?? {}, index: -1 };
+  }
+}
+
+const KINDS = new Set(["answer", "http", "malformed-json", "disconnect", "hang"]);
+
+/** Light check of a scenario read from a file, so a typo fails loudly instead of answering oddly. */
+export function parseScenario(value: unknown): Scenario {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error("scenario must be a JSON object");
+  }
+  const scenario = value as Scenario;
+  if (scenario.apiKey !== undefined && typeof scenario.apiKey !== "string") throw new Error("apiKey must be a string");
+  if (scenario.steps !== undefined && !Array.isArray(scenario.steps)) throw new Error("steps must be an array");
+  const all = [...(scenario.steps ?? []), ...(scenario.default ? [scenario.default] : [])];
+  all.forEach((step, i) => {
+    const kind = (step as { kind?: unknown }).kind ?? "answer";
+    if (typeof kind !== "string" || !KINDS.has(kind)) throw new Error(`step ${i}: unknown kind ${JSON.stringify(kind)}`);
+    if (kind === "http" && typeof (step as HttpStep).status !== "number") throw new Error(`step ${i}: http step needs a status`);
+  });
+  return scenario;
+}

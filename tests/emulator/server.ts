@@ -1,0 +1,349 @@
+// The Perplexity emulator: a real HTTP server on 127.0.0.1 speaking the Agent API (JSON and SSE),
+// scriptable through a Scenario. Routing lives here; building answers is in responses.ts, streaming in sse.ts.
+
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import {
+  cancelledEvent,
+  createRun,
+  errorEvent,
+  responseObject,
+  streamEvents,
+  terminalEvent,
+  type Run,
+} from "./responses";
+import { StepCursor, type AnswerStep, type HttpStep, type Scenario } from "./scenario";
+import { playStream, sortKeys, sseHeaders } from "./sse";
+import { apiError, isApiError, MODELS, validateRequest, type ApiError, type ParsedRequest } from "./validate";
+
+export type { Scenario } from "./scenario";
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** Header names lowercased. */
+  headers: Record<string, string>;
+  body: string;
+  /** The parsed body, or undefined when it is empty or not JSON. */
+  json: unknown;
+}
+
+export interface EmulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  scenario?: Scenario;
+  /** Called with one short line per request (the CLI prints it to stderr). Never includes credentials. */
+  log?: (line: string) => void;
+}
+
+export interface Emulator {
+  /** "http://127.0.0.1:PORT/v1", the SDK's baseURL. */
+  baseUrl: string;
+  /** "http://127.0.0.1:PORT". */
+  origin: string;
+  /** Every request received, in order. */
+  requests: RecordedRequest[];
+  /** Replaces the script and resets the step counter. */
+  setScenario(scenario: Scenario): void;
+  /** Stops the server and destroys open sockets, so no test hangs on a stream. */
+  close(): Promise<void>;
+}
+
+type Obj = Record<string, unknown>;
+
+/** A run kept for GET /v1/agent/{id} and cancels. */
+interface StoredRun {
+  run: Run;
+  /** In progress while streaming, or for background runs until `pollsLeft` GETs have been made. */
+  inProgress: boolean;
+  pollsLeft: number;
+  cancel: AbortController;
+  final?: Obj;
+}
+
+// What Perplexity's proxy answered to a missing or wrong key: HTML, not JSON.
+const UNAUTHORIZED_HTML = `<html>
+<head><title>401 Authorization Required</title></head>
+<body>
+<center><h1>401 Authorization Required</h1></center>
+<hr><center>openresty</center>
+</body>
+</html>
+`;
+
+const STATUS_TYPES: Record<number, string> = {
+  400: "invalid_request",
+  401: "forbidden",
+  403: "forbidden",
+  404: "not_found",
+  408: "request_timeout",
+  409: "conflict",
+  413: "payload_too_large",
+  429: "request_rate_limit_exceeded",
+  500: "internal_error",
+  502: "bad_gateway",
+  503: "service_unavailable",
+  504: "gateway_timeout",
+};
+
+const RUN_PATH = /^\/v1\/(agent|responses)\/([^/]+)(\/cancel)?$/;
+
+export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  let scenario: Scenario = options.scenario ?? {};
+  let cursor = new StepCursor(scenario);
+  const requests: RecordedRequest[] = [];
+  const runs = new Map<string, StoredRun>();
+  const sockets = new Set<Socket>();
+  const log = options.log ?? (() => undefined);
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      log(`emulator error: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) sendJson(res, 500, apiError(500, "internal_error", "emulator error").body);
+      else res.destroy();
+    });
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const method = req.method ?? "GET";
+    requests.push({ method, path, headers: flatHeaders(req), body, json: parseJson(body) });
+    const started = Date.now();
+    res.once("close", () => {
+      const note = res.writableFinished ? "" : " (connection closed early)";
+      log(`${method} ${path} -> ${res.statusCode}${note} ${Date.now() - started}ms`);
+    });
+
+    if (method === "GET" && path === "/v1/models") return sendJson(res, 200, modelList());
+    if (!authorized(req)) return sendHtml(res, 401, UNAUTHORIZED_HTML);
+
+    if (method === "POST" && path === "/v1/chat/completions") {
+      return sendJson(res, 403, {
+        error: { message: "Sonar is now the Agent API.", type: "chat_completions_not_available", code: 403 },
+      });
+    }
+    if (method === "POST" && (path === "/v1/responses" || path === "/v1/agent")) return answer(req, res, body);
+
+    const match = RUN_PATH.exec(path);
+    if (match) {
+      const stored = runs.get(decodeURIComponent(match[2] ?? ""));
+      if (!stored) return sendError(res, apiError(404, "not_found", `run ${match[2]} not found`));
+      if (method === "GET" && !match[3]) return sendJson(res, 200, sortKeys(readRun(stored)));
+      if (method === "POST" && match[3]) return sendJson(res, 200, sortKeys(cancelRun(stored)));
+    }
+    return sendError(res, apiError(404, "not_found", `no route for ${method} ${path}`));
+  }
+
+  function authorized(req: IncomingMessage): boolean {
+    const match = /^Bearer\s+(\S.*)$/i.exec(req.headers.authorization ?? "");
+    const key = match?.[1]?.trim();
+    if (!key) return false;
+    return scenario.apiKey === undefined || key === scenario.apiKey;
+  }
+
+  async function answer(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+    const json = parseJson(body);
+    if (json === undefined) {
+      return sendError(res, apiError(400, "invalid_request", "invalid request body: unexpected end of JSON input or invalid JSON"));
+    }
+    const request = validateRequest(json);
+    if (isApiError(request)) return sendError(res, request);
+
+    const { step } = cursor.next();
+    const clientGone = closedSignal(res);
+    if (step.delayMs) await sleep(step.delayMs, clientGone);
+    if (clientGone.aborted) return;
+
+    switch (step.kind) {
+      case "http":
+        return sendHttpStep(res, step);
+      case "malformed-json":
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(step.body ?? '{"id":"resp_truncated","object":"response","status":"comp');
+        return;
+      case "disconnect":
+        req.socket.destroy();
+        return;
+      case "hang":
+        await sleep(Infinity, clientGone);
+        return;
+      default:
+        return answerRun(res, request, step);
+    }
+  }
+
+  async function answerRun(res: ServerResponse, request: ParsedRequest, step: AnswerStep): Promise<void> {
+    const run = createRun(request, step);
+    const stored: StoredRun = { run, inProgress: true, pollsLeft: 0, cancel: new AbortController() };
+    runs.set(run.id, stored);
+
+    if (!request.stream) {
+      if (request.background) {
+        stored.pollsLeft = step.backgroundPolls ?? 0;
+        return sendJson(res, 200, sortKeys(responseObject(run, "in_progress")), step.headers);
+      }
+      finish(stored, responseObject(run, "final"));
+      return sendJson(res, 200, sortKeys(stored.final), step.headers);
+    }
+
+    const script = step.stream ?? {};
+    const terminal = script.noTerminal
+      ? null
+      : script.errorEvent
+        ? errorEvent(script.errorEvent)
+        : { ...terminalEvent(run), ...script.terminalOverrides };
+    res.writeHead(200, sseHeaders(step.headers));
+    res.flushHeaders();
+    let cancelled: Obj | undefined;
+    const outcome = await playStream(res, streamEvents(run, script.deltas), terminal, script, {
+      cancel: stored.cancel.signal,
+      cancelledEvent: (text, items) => {
+        const event = cancelledEvent(run, text, items);
+        cancelled = event.response as Obj;
+        return event;
+      },
+    });
+    // The real run goes on server-side when the client leaves, so it ends up finished unless cancelled.
+    if (outcome === "cancelled" && cancelled) finish(stored, cancelled);
+    else if (outcome === "completed" && terminal?.response) finish(stored, terminal.response as Obj);
+    else finish(stored, responseObject(run, "final"));
+  }
+
+  function finish(stored: StoredRun, final: Obj | undefined): void {
+    stored.inProgress = false;
+    stored.final = final;
+  }
+
+  function readRun(stored: StoredRun): Obj {
+    if (stored.inProgress && stored.pollsLeft > 0) {
+      stored.pollsLeft--;
+      return responseObject(stored.run, "in_progress");
+    }
+    // A background run finishes once its polls are used up; a streaming one only when its stream ends.
+    if (stored.inProgress && stored.run.request.background && !stored.run.request.stream) {
+      finish(stored, responseObject(stored.run, "final"));
+    }
+    return stored.inProgress ? responseObject(stored.run, "in_progress") : (stored.final ?? responseObject(stored.run, "final"));
+  }
+
+  function cancelRun(stored: StoredRun): Obj {
+    if (!stored.inProgress) return stored.final ?? responseObject(stored.run, "final");
+    stored.run.status = "cancelled";
+    stored.run.error = { message: "The run was cancelled.", type: "cancelled", code: "cancelled" };
+    stored.cancel.abort();
+    // A streaming run is finished by its stream (with response.cancelled); a background one right here.
+    const snapshot = responseObject(stored.run, "final", { status: "cancelled", completed_at: null });
+    if (!stored.run.request.stream) finish(stored, snapshot);
+    return snapshot;
+  }
+
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      const { port } = server.address() as AddressInfo;
+      const origin = `http://127.0.0.1:${port}`;
+      resolve({
+        baseUrl: `${origin}/v1`,
+        origin,
+        requests,
+        setScenario(next: Scenario) {
+          scenario = next;
+          cursor = new StepCursor(next);
+        },
+        close() {
+          return new Promise<void>((done) => {
+            for (const socket of sockets) socket.destroy();
+            server.close(() => done());
+          });
+        },
+      });
+    });
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function parseJson(body: string): unknown {
+  if (body === "") return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return headers;
+}
+
+/** Run objects are passed through sortKeys() first (key order of the capture); error envelopes keep the documented order. */
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(html), ...headers });
+  res.end(html);
+}
+
+function sendError(res: ServerResponse, error: ApiError): void {
+  sendJson(res, error.status, error.body);
+}
+
+function sendHttpStep(res: ServerResponse, step: HttpStep): void {
+  const headers = step.headers ?? {};
+  if (step.html !== undefined) return sendHtml(res, step.status, step.html, headers);
+  if (step.body !== undefined) {
+    res.writeHead(step.status, { "content-type": "text/plain; charset=utf-8", ...headers });
+    res.end(step.body);
+    return;
+  }
+  const json = step.json ?? apiError(step.status, STATUS_TYPES[step.status] ?? "error", `emulated HTTP ${step.status}`).body;
+  sendJson(res, step.status, json, headers);
+}
+
+function modelList(): Obj {
+  return {
+    object: "list",
+    data: MODELS.map((id) => ({ id, object: "model", created: 1788000000, owned_by: id.split("/")[0] })),
+  };
+}
+
+/** Aborted when the client closes the connection (or close() destroys it). */
+function closedSignal(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once("close", () => controller.abort());
+  return controller.signal;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = ms === Infinity ? undefined : setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

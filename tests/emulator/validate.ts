@@ -1,0 +1,231 @@
+// Request validation as strict as the real Agent API: unknown fields are rejected with the Go decoder's
+// message, and a few values are checked so the plugin's mistakes show up in tests, not in production.
+
+export interface ApiError {
+  status: number;
+  body: { error: { message: string; type: string; code: number | string; param?: string } };
+}
+
+export function apiError(status: number, type: string, message: string, param?: string): ApiError {
+  return { status, body: { error: { message, type, code: status, ...(param === undefined ? {} : { param }) } } };
+}
+
+/** What the emulator needs from a valid request. */
+export interface ParsedRequest {
+  preset?: string;
+  model?: string;
+  /** The last user message (or the string input): what the question was. */
+  question: string;
+  stream: boolean;
+  background: boolean;
+  instructions?: string;
+  maxOutputTokens?: number;
+  /** The tools as sent (echoed in the response). */
+  tools?: unknown[];
+  reasoning?: unknown;
+}
+
+export const PRESETS = ["fast", "low", "medium", "high", "xhigh"];
+export const MODELS = ["perplexity/sonar", "openai/gpt-6-luna", "anthropic/claude-sonnet-4-6", "google/gemini-3-pro"];
+
+const TOP_LEVEL = new Set([
+  "preset",
+  "model",
+  "models",
+  "input",
+  "instructions",
+  "tools",
+  "max_output_tokens",
+  "max_steps",
+  "stream",
+  "background",
+  "reasoning",
+  "language_preference",
+  "response_format",
+]);
+const TOOL_FIELDS = new Set(["type", "search_context_size", "max_tokens_per_page", "user_location", "filters"]);
+const FILTER_FIELDS = new Set([
+  "search_domain_filter",
+  "search_recency_filter",
+  "search_after_date_filter",
+  "search_before_date_filter",
+  "last_updated_after_filter",
+  "last_updated_before_filter",
+]);
+const LOCATION_FIELDS = new Set(["country", "city", "region", "latitude", "longitude", "timezone"]);
+const ROLES = new Set(["user", "assistant", "system", "developer"]);
+const RECENCY = new Set(["hour", "day", "week", "month", "year"]);
+const CONTEXT_SIZES = new Set(["low", "medium", "high"]);
+const EFFORTS = new Set(["minimal", "low", "medium", "high", "xhigh"]);
+const DATE_RE = /^(0?[1-9]|1[0-2])\/(0?[1-9]|[12]\d|3[01])\/\d{4}$/;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function unknownField(fields: Obj, allowed: Set<string>): ApiError | undefined {
+  const name = Object.keys(fields).find((key) => !allowed.has(key));
+  if (name === undefined) return undefined;
+  return apiError(400, "invalid_request", `invalid request body: json: unknown field "${name}"`, name);
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part) => (isObj(part) && typeof part.text === "string" ? part.text : ""))
+      .join("");
+  }
+  return "";
+}
+
+function parseInput(input: unknown): string | ApiError {
+  if (typeof input === "string") {
+    return input.trim() === "" ? apiError(400, "invalid_request", "input must not be empty", "input") : input;
+  }
+  if (!Array.isArray(input) || input.length === 0) {
+    return apiError(400, "invalid_request", "input is required: a string or a non-empty array of messages", "input");
+  }
+  let question = "";
+  for (const item of input) {
+    if (!isObj(item) || typeof item.role !== "string" || !ROLES.has(item.role)) {
+      return apiError(400, "invalid_request", "each input message needs a role: user, assistant, system or developer", "input");
+    }
+    if (item.type !== undefined && item.type !== "message") {
+      return apiError(400, "invalid_request", `unsupported input item type ${JSON.stringify(item.type)}`, "input");
+    }
+    if (item.role === "user") question = textOf(item.content);
+  }
+  return question;
+}
+
+function validateTools(tools: unknown): ApiError | undefined {
+  if (!Array.isArray(tools)) return apiError(400, "invalid_parameter", "tools must be an array", "tools");
+  for (const tool of tools) {
+    if (!isObj(tool)) return apiError(400, "invalid_parameter", "each tool must be an object", "tools");
+    if (tool.type !== "web_search" && tool.type !== "fetch_url") {
+      return apiError(400, "invalid_parameter", `unsupported tool type ${JSON.stringify(tool.type)}`, "tools");
+    }
+    const unknown = unknownField(tool, TOOL_FIELDS);
+    if (unknown) return unknown;
+    if (tool.search_context_size !== undefined && !CONTEXT_SIZES.has(tool.search_context_size as string)) {
+      return apiError(400, "invalid_parameter", "search_context_size must be low, medium or high", "search_context_size");
+    }
+    if (tool.user_location !== undefined) {
+      if (!isObj(tool.user_location)) return apiError(400, "invalid_parameter", "user_location must be an object", "user_location");
+      const bad = unknownField(tool.user_location, LOCATION_FIELDS);
+      if (bad) return bad;
+    }
+    if (tool.filters !== undefined) {
+      const bad = validateFilters(tool.filters);
+      if (bad) return bad;
+    }
+  }
+  return undefined;
+}
+
+function validateFilters(filters: unknown): ApiError | undefined {
+  if (!isObj(filters)) return apiError(400, "invalid_parameter", "filters must be an object", "filters");
+  const unknown = unknownField(filters, FILTER_FIELDS);
+  if (unknown) return unknown;
+  const domains = filters.search_domain_filter;
+  if (domains !== undefined) {
+    if (!Array.isArray(domains) || domains.some((d) => typeof d !== "string" || d.trim() === "")) {
+      return apiError(400, "invalid_search_domain_filter", "search_domain_filter must be a list of domains", "search_domain_filter");
+    }
+    if (domains.length > 20) {
+      return apiError(
+        400,
+        "invalid_search_domain_filter",
+        `search_domain_filter accepts at most 20 domains, got ${domains.length}`,
+        "search_domain_filter",
+      );
+    }
+  }
+  const recency = filters.search_recency_filter;
+  if (recency !== undefined && !RECENCY.has(recency as string)) {
+    return apiError(400, "invalid_parameter", "search_recency_filter must be hour, day, week, month or year", "search_recency_filter");
+  }
+  for (const key of FILTER_FIELDS) {
+    if (!key.endsWith("_date_filter") && !key.startsWith("last_updated")) continue;
+    const value = filters[key];
+    if (value !== undefined && (typeof value !== "string" || !DATE_RE.test(value))) {
+      return apiError(400, "invalid_date_format", `${key} must be a date in MM/DD/YYYY format`, key);
+    }
+  }
+  if (recency !== undefined && (filters.search_after_date_filter !== undefined || filters.search_before_date_filter !== undefined)) {
+    return apiError(
+      400,
+      "invalid_parameter",
+      "search_recency_filter cannot be combined with search_after_date_filter or search_before_date_filter",
+      "search_recency_filter",
+    );
+  }
+  return undefined;
+}
+
+/** Validate a parsed JSON body; returns the request or the error the real API would send. */
+export function validateRequest(body: unknown): ParsedRequest | ApiError {
+  if (!isObj(body)) return apiError(400, "invalid_request", "invalid request body: expected a JSON object");
+  const unknown = unknownField(body, TOP_LEVEL);
+  if (unknown) return unknown;
+
+  const { preset, model } = body;
+  if (preset === undefined && model === undefined && body.models === undefined) {
+    return apiError(400, "invalid_request", "either preset or model is required", "model");
+  }
+  if (preset !== undefined && (typeof preset !== "string" || !PRESETS.includes(preset))) {
+    return apiError(400, "invalid_parameter", `unknown preset ${JSON.stringify(preset)}; use one of ${PRESETS.join(", ")}`, "preset");
+  }
+  // Agent API models are "provider/name"; a bare name such as the retired "sonar-pro" is rejected.
+  if (model !== undefined && (typeof model !== "string" || !model.includes("/"))) {
+    return apiError(400, "invalid_model", `invalid model ${JSON.stringify(model)}: use provider/model, see GET /v1/models`, "model");
+  }
+  if (body.models !== undefined && (!Array.isArray(body.models) || body.models.length === 0 || body.models.length > 5)) {
+    return apiError(400, "invalid_parameter", "models must list 1 to 5 models", "models");
+  }
+
+  const question = parseInput(body.input);
+  if (typeof question !== "string") return question;
+
+  for (const key of ["stream", "background"] as const) {
+    if (body[key] !== undefined && typeof body[key] !== "boolean") {
+      return apiError(400, "invalid_request", `invalid request body: json: cannot unmarshal ${typeof body[key]} into field ${key} of type bool`, key);
+    }
+  }
+  const max = body.max_output_tokens;
+  if (max !== undefined && (typeof max !== "number" || !Number.isInteger(max) || max < 1)) {
+    return apiError(400, "invalid_parameter", "max_output_tokens must be a positive integer", "max_output_tokens");
+  }
+  if (body.instructions !== undefined && typeof body.instructions !== "string") {
+    return apiError(400, "invalid_request", "instructions must be a string", "instructions");
+  }
+  if (body.tools !== undefined) {
+    const bad = validateTools(body.tools);
+    if (bad) return bad;
+  }
+  if (body.reasoning !== undefined) {
+    if (!isObj(body.reasoning)) return apiError(400, "invalid_parameter", "reasoning must be an object", "reasoning");
+    const bad = unknownField(body.reasoning, new Set(["effort"]));
+    if (bad) return bad;
+    if (body.reasoning.effort !== undefined && !EFFORTS.has(body.reasoning.effort as string)) {
+      return apiError(400, "invalid_parameter", "reasoning.effort must be minimal, low, medium, high or xhigh", "reasoning.effort");
+    }
+  }
+
+  const modelName = typeof model === "string" ? model : Array.isArray(body.models) ? String(body.models[0]) : undefined;
+  return {
+    preset: typeof preset === "string" ? preset : undefined,
+    model: preset === undefined ? modelName : undefined,
+    question,
+    stream: body.stream === true,
+    background: body.background === true,
+    instructions: body.instructions,
+    maxOutputTokens: max,
+    tools: body.tools as unknown[] | undefined,
+    reasoning: body.reasoning,
+  };
+}
+
+export function isApiError(value: unknown): value is ApiError {
+  return isObj(value) && typeof value.status === "number" && isObj(value.body);
+}
