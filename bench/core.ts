@@ -1,0 +1,83 @@
+// Benchmarks of the pure core: source IDs, block formatting and parsing, building a block from an answer.
+import { buildAnswerBlock, formatBlock, hashText, parseBlocks, type AnswerBlock, type FormatOptions, type SourceEntry } from "../src/core/block";
+import { sourceId } from "../src/core/source-id";
+import type { Answer, SearchResult } from "../src/perplexity/types";
+import { medianMs, type BenchRow } from "./types";
+
+const linkFor = (s: SourceEntry): string => `[[${s.id}]]`;
+const options: FormatOptions = { fold: "+", citationDateFormat: "yyyy, MMM d", linkFor };
+
+function urls(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `https://www.example${i % 311}.com/news/2026/article-${i}/?utm_source=feed&id=${i}&page=${i % 7}#section`);
+}
+
+function results(n: number): SearchResult[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: i + 1,
+    url: `https://site${i}.example.org/research/report-${i}?ref_src=twsrc&lang=en`,
+    title: `Report ${i}: findings on [topic] (${2000 + i}) & more`,
+    date: "2025-03-17",
+    lastUpdated: i % 3 === 0 ? undefined : "2025-09-14",
+  }));
+}
+
+/** About `bytes` of answer text citing 30 sources, with lists, code and math like real answers. */
+function answerText(bytes: number, sources: number): string {
+  const parts: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const p =
+      i % 7 === 3
+        ? "```ts\nconst xs: Array<string> = items[1].map((x) => `${x}`);\n```"
+        : i % 5 === 2
+          ? `- **Point ${i}** costs $${i} million, per the report [${(i % sources) + 1}][web:${((i + 3) % sources) + 1}].`
+          : `Paragraph ${i} explains the market with $x^2$ growth and \`code[1]\` examples, citing evidence.[${(i % sources) + 1}] It continues at length to look like prose.`;
+    parts.push(p);
+    size += p.length + 2;
+  }
+  return parts.join("\n\n");
+}
+
+function answer(text: string, n: number): Answer {
+  return { responseId: "resp_bench", status: "completed", text, searchResults: results(n), searchQueries: ["q"], model: "openai/gpt-6-luna", usage: { totalCost: 0.002 } };
+}
+
+function ctx(blockId: string): Parameters<typeof buildAnswerBlock>[1] {
+  return { blockId, askedAt: "2026-11-24T16:43:12.385Z", question: "What does the market look like?", request: { preset: "fast", noteContext: true }, idFor: (u) => sourceId(u), linkFor };
+}
+
+export async function benchCore(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+
+  const list = urls(10_000);
+  rows.push({ name: "core: source IDs for 10,000 URLs", value: await medianMs(() => list.map((u) => sourceId(u))), unit: "ms", target: 50 });
+
+  // 200 blocks of ~5 KB in a 1 MB note, with prose between them.
+  const blocks: AnswerBlock[] = [];
+  for (let i = 0; i < 200; i++) {
+    const b = buildAnswerBlock(answer(answerText(2_300, 12), 12), ctx(`b${String(i).padStart(5, "0")}`));
+    blocks.push(b);
+  }
+  const filler = "Some notes of my own between the answers, with a [[link]] and a #tag.\n".repeat(12);
+  const format = (): string => blocks.map((b) => formatBlock(b, options)).join(`\n\n${filler}\n`);
+  const note = format();
+  rows.push({ name: "core: format 200 blocks (1 MB note)", value: await medianMs(format), unit: "ms", target: 50, note: `${(note.length / 1e6).toFixed(2)} MB` });
+  rows.push({ name: "core: parse 200 blocks (1 MB note)", value: await medianMs(() => parseBlocks(note)), unit: "ms", target: 50 });
+  rows.push({
+    name: "core: format + parse 200 blocks (1 MB note)",
+    value: await medianMs(() => parseBlocks(format())),
+    unit: "ms",
+    target: 50,
+  });
+
+  const big = answer(answerText(10_000, 30), 30);
+  rows.push({
+    name: "core: build + format a block (10 KB answer, 30 sources)",
+    value: await medianMs(() => formatBlock(buildAnswerBlock(big, ctx("abc123")), options), 31, 5),
+    unit: "ms",
+    target: 15,
+    note: "a share of the 15 ms last-byte-to-written target",
+  });
+  rows.push({ name: "core: hashText of a 10 KB answer", value: await medianMs(() => hashText(big.text)), unit: "ms" });
+  return rows;
+}

@@ -1,0 +1,57 @@
+// Rewriting Perplexity's citation markers ([7], [web:7], runs like [1][3]) into links to sources.
+import { splitLiterals } from "./markdown-scan";
+import { isHttpUrl } from "./source-id";
+
+export interface CitationRewrite<S> {
+  text: string;
+  /** Every source that got at least one link, in order of first citation. */
+  cited: S[];
+}
+
+const MARKER = /\[(?:web:)?(\d{1,9})\]/g;
+
+/**
+ * Replaces each marker whose id is in `sources` with `linkFor(source)`. Left as text: markers with no
+ * source or whose source has no http(s) URL; markers in code spans, fenced code and math; escaped (`\[1]`)
+ * or nested (`[[1]]`) brackets; link texts (`[1](url)`) and reference definitions (`[1]: url`).
+ */
+export function rewriteCitations<S extends { url: string }>(
+  text: string,
+  sources: ReadonlyMap<number, S>,
+  linkFor: (source: S) => string,
+): CitationRewrite<S> {
+  const cited: S[] = [];
+  const seen = new Set<S>();
+  const linkable = new Map<S, boolean>();
+  let out = "";
+  let prevChar = "";
+  for (const seg of splitLiterals(text)) {
+    if (seg.literal) {
+      out += seg.text;
+      prevChar = seg.text[seg.text.length - 1] ?? prevChar;
+      continue;
+    }
+    const s = seg.text;
+    out += s.replace(MARKER, (marker: string, num: string, at: number) => {
+      const before = at > 0 ? s[at - 1] : prevChar;
+      const after = s[at + marker.length];
+      if (before === "\\" || before === "[" || after === "(") return marker;
+      if (after === ":" && (at === 0 ? prevChar === "\n" || prevChar === "" : s[at - 1] === "\n")) return marker;
+      const source = sources.get(Number(num));
+      if (source === undefined) return marker;
+      let ok = linkable.get(source);
+      if (ok === undefined) {
+        ok = isHttpUrl(source.url);
+        linkable.set(source, ok);
+      }
+      if (!ok) return marker;
+      if (!seen.has(source)) {
+        seen.add(source);
+        cited.push(source);
+      }
+      return linkFor(source);
+    });
+    prevChar = s[s.length - 1] ?? prevChar;
+  }
+  return { text: out, cited };
+}

@@ -1,0 +1,315 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  buildAnswerBlock, findBlock, formatBlock, hashText, newBlockId, normalizeBlock, parseBlocks,
+  type AnswerBlock, type FormatOptions, type SourceEntry,
+} from "../../src/core/block";
+import { sanitizeAnswer } from "../../src/core/sanitize";
+import { sourceId } from "../../src/core/source-id";
+import type { Answer } from "../../src/perplexity/types";
+
+const wiki = (s: SourceEntry): string => `[[${s.id}]]`;
+const options: FormatOptions = { fold: "+", citationDateFormat: "yyyy, MMM d", linkFor: wiki };
+
+function example(): AnswerBlock {
+  const answer = "Bittensor leads.[[u4vyfy]] Numerai has a $200 million cap [[npq6lz]].\n\n- one\n- two";
+  return {
+    blockId: "7f3a9c",
+    state: "answered",
+    askedAt: "2026-11-24T16:43:12.385Z",
+    question: 'Who are the major "Layer 1" AI model creators?',
+    request: { preset: "fast", noteContext: true },
+    answeredBy: "openai/gpt-6-luna",
+    answer,
+    sources: [
+      { id: "u4vyfy", url: "https://example.com/ai-l1", title: "In-depth Analysis of Five Major AI Layer1 Projects", published: "2025-03-17", updated: "2025-09-14", cited: true },
+      { id: "npq6lz", url: "https://coins.example/top-10", title: "Top 10 AI Crypto Coins (2025)", published: "2025-03-06", cited: true },
+      { id: "46fzl3", url: "https://l1.example/list", title: "List of 39 Layer 1 Blockchains", cited: false },
+    ],
+    cost: 0.00119,
+    responseId: "resp_8762b9bb",
+    answerHash: hashText(answer),
+  };
+}
+
+describe("formatBlock", () => {
+  it("writes the documented format (approval)", () => {
+    expect(formatBlock(example(), options)).toBe(
+      [
+        "> [!perplexity]+ Perplexity Query (2026-11-24T16:43:12.385Z)",
+        '> **Question:** Who are the major "Layer 1" AI model creators?',
+        "> **Model:** fast · openai/gpt-6-luna",
+        ">",
+        "> Bittensor leads.[[u4vyfy]] Numerai has a $200 million cap [[npq6lz]].",
+        ">",
+        "> - one",
+        "> - two",
+        ">",
+        "> **Citations**",
+        "> - [[u4vyfy]] 2025, Sep 14. [In-depth Analysis of Five Major AI Layer1 Projects](https://example.com/ai-l1). Published: 2025-03-17 | Updated: 2025-09-14",
+        "> - [[npq6lz]] 2025, Mar 6. [Top 10 AI Crypto Coins (2025)](https://coins.example/top-10). Published: 2025-03-06",
+        ">",
+        "> **Other sources**",
+        "> - [[46fzl3]] [List of 39 Layer 1 Blockchains](https://l1.example/list).",
+        `> %% pplx {"v":1,"id":"7f3a9c","state":"answered","at":"2026-11-24T16:43:12.385Z","q":"Who are the major \\"Layer 1\\" AI model creators?","req":{"noteContext":true,"preset":"fast"},"by":"openai/gpt-6-luna","cost":0.00119,"rid":"resp_8762b9bb","h":"${hashText(example().answer)}","c":["u4vyfy","npq6lz"],"o":["46fzl3"]} %%`,
+        "",
+        "^pplx-7f3a9c",
+      ].join("\n"),
+    );
+  });
+  it("honours fold and the date format, falls back on a bad format, never prints Invalid Date", () => {
+    const b = example();
+    b.sources = [
+      { id: "a", url: "https://a.example/", title: "A", updated: "2025-09-14", cited: true },
+      { id: "b", url: "https://b.example/", title: "B", published: "not a date", updated: "2025-02-30", cited: true },
+    ];
+    const text = formatBlock(b, { ...options, fold: "", citationDateFormat: "dd/MM/yyyy" });
+    expect(text.startsWith("> [!perplexity] Perplexity Query")).toBe(true);
+    expect(text).toContain("> - [[a]] 14/09/2025. [A](https://a.example/). Updated: 2025-09-14");
+    expect(text).toContain("> - [[b]] [B](https://b.example/).\n");
+    expect(text).not.toContain("Invalid");
+    expect(formatBlock(b, { ...options, citationDateFormat: "yyyy jj" })).toContain("[[a]] 2025, Sep 14. [A]");
+  });
+  it("uses the site when a title is missing", () => {
+    const b = example();
+    b.sources = [{ id: "a", url: "https://www.site.example/x", title: "  ", cited: false }];
+    expect(formatBlock(b, options)).toContain("> - [[a]] [site.example](https://www.site.example/x).");
+  });
+  it("shows a pending block with a waiting line and a failed block with its message", () => {
+    const pending: AnswerBlock = { ...example(), state: "pending", answer: "", sources: [], answeredBy: undefined, answerHash: undefined };
+    const p = formatBlock(pending, options);
+    expect(p).toContain("> **Model:** fast\n>\n> *Waiting for Perplexity…*\n>\n> %% pplx");
+    const failed: AnswerBlock = { ...pending, state: "failed", failure: "Perplexity rejected the API key.\nTry again" };
+    expect(formatBlock(failed, options)).toContain("> **Failed:** Perplexity rejected the API key. Try again\n>\n> %% pplx");
+  });
+  it("rejects an invalid block id", () => {
+    expect(() => formatBlock({ ...example(), blockId: "a b\n" }, options)).toThrow(RangeError);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Generators for arbitrary (and hostile) blocks
+
+const hostileUnit = fc.oneof(
+  { weight: 6, arbitrary: fc.string({ unit: "grapheme", maxLength: 8 }) },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      "\n", "\r\n", "\r", "%%", ">", "> ", "]]", "[[", "`", "```", "~~~", "$$", "$", "^pplx-abcdef", " ^x1", "**Citations**",
+      "**Other sources**", "[!perplexity]+ Perplexity Query (x)", '%% pplx {"v":1,"id":"evil","state":"answered"} %%',
+      "<script>", "[x](javascript:1)", "![i](https://e/x.png)", "- ", "**Model:** x", "*Waiting for Perplexity…*", "\\", "\u2028", "|",
+    ),
+  },
+);
+const hostile = (max = 12): fc.Arbitrary<string> => fc.array(hostileUnit, { maxLength: max }).map((a) => a.join(""));
+const day = fc.oneof(
+  fc.constant(undefined),
+  fc.date({ min: new Date("1990-01-01"), max: new Date("2030-12-31"), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+  fc.constantFrom("2025-02-30", "garbage", "2025-09-14T10:00:00Z"),
+);
+const source = fc.record({
+  id: fc.stringMatching(/^[0-9a-z]{6,8}$/),
+  url: fc.oneof(fc.webUrl({ withQueryParameters: true }), hostile(4)),
+  title: hostile(6),
+  published: day,
+  updated: day,
+  cited: fc.boolean(),
+});
+const optional = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined });
+const block: fc.Arbitrary<AnswerBlock> = fc
+  .record({
+    blockId: fc.stringMatching(/^[0-9a-z]{6}$/),
+    state: fc.constantFrom("pending" as const, "answered" as const, "failed" as const),
+    askedAt: fc.oneof(fc.date({ noInvalidDate: true, min: new Date("2000-01-01"), max: new Date("2100-01-01") }).map((d) => d.toISOString()), hostile(3)),
+    question: hostile(),
+    request: fc.record(
+      {
+        preset: fc.constantFrom("fast", "low", "medium", "high", "xhigh"),
+        model: hostile(2),
+        recency: fc.constantFrom("hour", "day", "week"),
+        allowDomains: fc.array(hostile(2), { maxLength: 3 }),
+        denyDomains: fc.array(hostile(2), { maxLength: 3 }),
+        contextSize: fc.constantFrom("low", "high"),
+        maxOutputTokens: fc.integer({ min: 1, max: 100000 }),
+        noteContext: fc.boolean(),
+      },
+      { requiredKeys: ["noteContext"] },
+    ),
+    answeredBy: optional(hostile(2)),
+    answer: hostile(30),
+    sources: fc.array(source, { maxLength: 5 }),
+    cost: optional(fc.integer({ min: 0, max: 10_000_000 }).map((n) => n / 1e6)),
+    responseId: optional(hostile(2)),
+    failure: optional(hostile(3)),
+    answerHash: optional(fc.string({ maxLength: 12 })),
+  })
+  .map((b) => {
+    const out = { ...b } as AnswerBlock & Record<string, unknown>;
+    for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+    return out;
+  });
+
+describe("format then parse", () => {
+  it("is the identity on normal blocks, for arbitrary hostile blocks", () => {
+    fc.assert(
+      fc.property(block, (b) => {
+        const normal = normalizeBlock(b);
+        expect(normalizeBlock(normal)).toEqual(normal);
+        const parsed = parseBlocks(formatBlock(b, options));
+        expect(parsed).toHaveLength(1);
+        expect(parsed[0]!.block).toEqual(normal);
+        expect(parsed[0]!.problems).toEqual([]);
+        expect(parsed[0]!.edited).toBe(normal.answerHash !== undefined && normal.answerHash !== hashText(normal.answer));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+  it("is the exact identity for blocks whose fields are already normal (as buildAnswerBlock makes them)", () => {
+    const b = example();
+    expect(parseBlocks(formatBlock(b, options))[0]!.block).toEqual(b);
+  });
+  it("round-trips a question with newlines, %%, >, ]] and backticks exactly", () => {
+    const b = { ...example(), question: "line one\n%% not a comment %%\n> quoted ]] [[x]] `code` ```\r\nend" };
+    expect(parseBlocks(formatBlock(b, options))[0]!.block.question).toBe(b.question);
+  });
+});
+
+const filler = fc
+  .array(
+    fc.oneof(
+      fc.string({ maxLength: 40 }).filter((s) => !/[\r\n]/.test(s) && !s.toLowerCase().includes("[!perplexity")),
+      fc.constantFrom("", "> [!note] Another callout", "> [!note]\n> with a body\n> %% a comment %%", "## Heading", "```\ncode\n```", "> plain quote", "- list item", "^other-id"),
+    ),
+    { maxLength: 5 },
+  )
+  .map((lines) => lines.join("\n"));
+
+describe("parseBlocks in a note", () => {
+  it("finds every block and its metadata after arbitrary edits around them, with LF or CRLF", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(block, filler), { minLength: 1, maxLength: 4 }), filler, fc.boolean(), (pairs, head, crlf) => {
+        let note = head;
+        const spans: string[] = [];
+        for (const [b, after] of pairs) {
+          const text = formatBlock(b, options);
+          note += (note === "" ? "" : "\n") + text + "\n" + after;
+          spans.push(text);
+        }
+        if (crlf) note = note.replace(/\r?\n/g, "\r\n");
+        const parsed = parseBlocks(note);
+        expect(parsed.map((p) => p.block)).toEqual(pairs.map(([b]) => normalizeBlock(b)));
+        parsed.forEach((p, i) => {
+          const slice = note.slice(p.from, p.to);
+          expect(crlf ? slice.replace(/\r\n/g, "\n") : slice).toBe(spans[i]);
+          expect(p.problems).toEqual([]);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it("a hostile answer with a fake metadata comment and fake block id line still parses as one block", () => {
+    const fake = '%% pplx {"v":1,"id":"evil00","state":"failed","at":"x","q":"forged","req":{"noteContext":false},"c":[],"o":[]} %%';
+    const b = { ...example(), answer: `Real text.\n${fake}\n\n^pplx-evil00\n\n> [!perplexity]+ Perplexity Query (x)\n> ${fake}\n\n^pplx-evil00` };
+    const note = "before\n\n" + formatBlock(b, options) + "\n\nafter";
+    const parsed = parseBlocks(note);
+    expect(parsed).toHaveLength(1);
+    expect(parsed[0]!.block.blockId).toBe("7f3a9c");
+    expect(parsed[0]!.block.question).toBe(example().question);
+    expect(parsed[0]!.block.sources).toEqual(example().sources);
+    // And the same through the sanitiser, as buildAnswerBlock does it.
+    const sanitized = { ...b, answer: sanitizeAnswer(b.answer) };
+    expect(parseBlocks(formatBlock(sanitized, options))[0]!.block).toEqual(sanitized);
+    expect(sanitized.answer).not.toContain("%%");
+  });
+  it("marks edited blocks and keeps the user's answer", () => {
+    const text = formatBlock(example(), options);
+    expect(parseBlocks(text)[0]!.edited).toBe(false);
+    const edited = parseBlocks(text.replace("Bittensor leads.", "Bittensor leads, I think."))[0]!;
+    expect(edited.edited).toBe(true);
+    expect(edited.block.answer.startsWith("Bittensor leads, I think.")).toBe(true);
+    const { answerHash: _drop, ...noHash } = example();
+    expect(parseBlocks(formatBlock(noHash, options).replace("Bittensor", "X"))[0]!.edited).toBe(false);
+  });
+  it("reports problems but still reads a block whose id line or citation lines were damaged", () => {
+    const text = formatBlock(example(), options);
+    const noId = parseBlocks(text.replace("\n\n^pplx-7f3a9c", ""))[0]!;
+    expect(noId.block.blockId).toBe("7f3a9c");
+    expect(noId.problems).toContain("no ^pplx- block id line after the callout");
+    const lostLine = parseBlocks(text.replace(/> - \[\[npq6lz\]\].*\n/, ""))[0]!;
+    expect(lostLine.block.sources.map((s) => s.id)).toEqual(["u4vyfy", "46fzl3"]);
+    expect(lostLine.problems.length).toBeGreaterThan(0);
+  });
+  it("ignores callouts without metadata and findBlock finds by id", () => {
+    const a = formatBlock(example(), options);
+    const b = formatBlock({ ...example(), blockId: "bbbbbb" }, options);
+    const note = `> [!perplexity] Hand-made callout\n> no metadata\n\n${a}\n\n${b}\n`;
+    expect(parseBlocks(note).map((p) => p.block.blockId)).toEqual(["7f3a9c", "bbbbbb"]);
+    const found = findBlock(note, "bbbbbb")!;
+    expect(note.slice(found.from, found.to)).toBe(b);
+    expect(findBlock(note, "nope")).toBeUndefined();
+  });
+});
+
+describe("newBlockId", () => {
+  it("makes 6 base-36 characters and skips taken ids", () => {
+    const values = [0, 0, 0, 0, 0, 0, 0.999, 0.5, 0.5, 0.5, 0.5, 0.5];
+    let i = 0;
+    const id = newBlockId(() => values[i++ % values.length]!, (x) => x === "000000");
+    expect(id).toBe("ziiiii");
+  });
+  it("lengthens when every 6-character id is taken", () => {
+    expect(newBlockId(Math.random, (x) => x.length === 6)).toMatch(/^[0-9a-z]{7}$/);
+  });
+});
+
+describe("buildAnswerBlock", () => {
+  const answer: Answer = {
+    responseId: "resp_1",
+    status: "completed",
+    model: "openai/gpt-6-luna",
+    searchQueries: ["q"],
+    usage: { totalCost: 0.00119 },
+    text: "TypeScript is typed.[7] See [1][web:3] and [9] and [2].\n\n<script>x</script> `arr[1]`",
+    searchResults: [
+      { id: 1, url: "https://en.wikipedia.org/wiki/TypeScript?utm_source=x", title: "TypeScript - Wikipedia", date: "2006-11-28", lastUpdated: "2026-09-25" },
+      { id: 3, url: "https://EN.wikipedia.org/wiki/TypeScript#History", title: "Duplicate", date: null as unknown as undefined },
+      { id: 7, url: "https://www.typescriptlang.org/", title: "TypeScript:\n JavaScript With Syntax For Types.", lastUpdated: "2026-09-22" },
+      { id: 9, url: "ftp://files.example/x", title: "FTP" },
+      { id: 4, url: "https://uncited.example/a", title: "" },
+    ],
+  };
+  const ctx = {
+    blockId: "abc123",
+    askedAt: "2026-11-24T16:43:12.385Z",
+    question: "What is TypeScript?",
+    request: { preset: "fast", noteContext: true },
+    idFor: (url: string) => sourceId(url),
+    linkFor: wiki,
+  };
+  it("maps sources, rewrites markers, sanitises, orders cited sources first", () => {
+    const b = buildAnswerBlock(answer, ctx);
+    const wp = sourceId("https://en.wikipedia.org/wiki/TypeScript")!;
+    const ts = sourceId("https://www.typescriptlang.org/")!;
+    const un = sourceId("https://uncited.example/a")!;
+    expect(b.answer).toBe(`TypeScript is typed.[[${ts}]] See [[${wp}]][[${wp}]] and [9] and [2].\n\n&lt;script>x&lt;/script> \`arr[1]\``);
+    expect(b.sources).toEqual([
+      { id: ts, url: "https://www.typescriptlang.org/", title: "TypeScript: JavaScript With Syntax For Types.", updated: "2026-09-22", cited: true },
+      { id: wp, url: "https://en.wikipedia.org/wiki/TypeScript", title: "TypeScript - Wikipedia", published: "2006-11-28", updated: "2026-09-25", cited: true },
+      { id: un, url: "https://uncited.example/a", title: "uncited.example", cited: false },
+    ]);
+    expect(b).toMatchObject({ state: "answered", answeredBy: "openai/gpt-6-luna", cost: 0.00119, responseId: "resp_1", answerHash: hashText(b.answer) });
+    expect(parseBlocks(formatBlock(b, options))[0]!.block).toEqual(b);
+  });
+  it("keeps two URLs apart when idFor gives them the same id", () => {
+    const b = buildAnswerBlock(answer, { ...ctx, idFor: () => "same00" });
+    const ids = b.sources.map((s) => s.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    // The first URL in search order keeps the id; the later ones get longer ids of their own.
+    expect(b.sources.find((s) => s.url.includes("wikipedia"))!.id).toBe("same00");
+    expect(ids.filter((id) => id !== "same00").every((id) => id.length >= 7)).toBe(true);
+  });
+  it("drops sources the glue gives no id", () => {
+    const b = buildAnswerBlock(answer, { ...ctx, idFor: (u: string) => (u.includes("wikipedia") ? null : sourceId(u)) });
+    expect(b.answer).toContain("See [1][web:3]");
+  });
+});

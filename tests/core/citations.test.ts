@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { rewriteCitations } from "../../src/core/citations";
+
+interface Src { id: string; url: string }
+const sources = new Map<number, Src>([
+  [1, { id: "aaaaaa", url: "https://a.example/" }],
+  [3, { id: "cccccc", url: "https://c.example/" }],
+  [7, { id: "gggggg", url: "https://g.example/" }],
+  [9, { id: "ftpftp", url: "ftp://files.example/" }],
+]);
+const link = (s: Src): string => `[[${s.id}]]`;
+const rw = (t: string) => rewriteCitations(t, sources, link);
+
+describe("rewriteCitations", () => {
+  it("rewrites [n] and [web:n] markers and reports sources in order of first citation", () => {
+    const r = rw("TypeScript is typed.[7] It compiles to JS [1][3] and [web:7][web:1].");
+    expect(r.text).toBe("TypeScript is typed.[[gggggg]] It compiles to JS [[aaaaaa]][[cccccc]] and [[gggggg]][[aaaaaa]].");
+    expect(r.cited.map((s) => s.id)).toEqual(["gggggg", "aaaaaa", "cccccc"]);
+  });
+  it("leaves markers without a source, and sources without an http(s) URL, as text", () => {
+    const r = rw("Unknown [2], [web:4], ftp [9].");
+    expect(r.text).toBe("Unknown [2], [web:4], ftp [9].");
+    expect(r.cited).toEqual([]);
+  });
+  it("does not rewrite inside code spans, fenced code (``` and ~~~, any length) or math", () => {
+    const text = [
+      "Use `arr[1]` or ``x[1]`` here [1].",
+      "```ts",
+      "const a = b[1];",
+      "```",
+      "~~~~",
+      "x[3]",
+      "```",
+      "still code [3]",
+      "~~~~",
+      "Math $a[1]$ and $$\nM[3]\n$$ but prices $5 and $10 [3].",
+    ].join("\n");
+    const r = rw(text);
+    expect(r.text).toBe(text.replace("here [1].", "here [[aaaaaa]].").replace("$10 [3].", "$10 [[cccccc]]."));
+    expect(r.cited.map((s) => s.id)).toEqual(["aaaaaa", "cccccc"]);
+  });
+  it("leaves escaped markers, link texts, wikilinks and reference definitions alone", () => {
+    const text = "\\[1] and [1](https://x.example) and [[1]] and\n[3]: https://y.example";
+    expect(rw(text).text).toBe(text);
+  });
+  it("uses whatever link the callback makes (Markdown links too)", () => {
+    const r = rewriteCitations("A[1].", sources, (s) => `[${s.id}](${s.url})`);
+    expect(r.text).toBe("A[aaaaaa](https://a.example/).");
+  });
+  it("handles a marker right after a code span", () => {
+    expect(rw("`x`[1]").text).toBe("`x`[[aaaaaa]]");
+  });
+});
