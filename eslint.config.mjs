@@ -28,6 +28,8 @@ export default defineConfig([
       "obsidianmd/prefer-window-timers": "off",
       "obsidianmd/no-global-this": "off",
       "obsidianmd/hardcoded-config-path": "off",
+      // Command-line output is what these programs are for.
+      "obsidianmd/rule-custom-message": "off",
     },
   },
 ]);

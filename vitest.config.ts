@@ -22,6 +22,7 @@ export default defineConfig({
           environment: "happy-dom",
           include: ["tests/obsidian/**/*.test.ts", "tests/integration/**/*.test.ts"],
           setupFiles: ["obsidian-test-mocks/vitest-setup"],
+          globalSetup: ["tests/integration/build-plugin.ts"],
         },
       },
     ],

@@ -84,11 +84,13 @@ async function main(): Promise<void> {
 
     const after = await runtime.snapshot();
     const changed = writeChangedFiles(vault, before, after);
-    const oldBlocks = new Map(parseBlocks(before[notePath] ?? "").map((p) => [p.block.blockId, (before[notePath] ?? "").slice(p.from, p.to)]));
+    // Blocks that are new or whose text changed (a refresh rewrites blocks in place).
+    const textBefore = before[notePath] ?? "";
     const noteAfter = after[notePath] ?? "";
+    const oldBlocks = new Set(parseBlocks(textBefore).map((p) => textBefore.slice(p.from, p.to)));
     const newBlocks = parseBlocks(noteAfter)
       .map((p) => noteAfter.slice(p.from, p.to))
-      .filter((blockText, i) => oldBlocks.get(parseBlocks(noteAfter)[i]?.block.blockId ?? "") !== blockText);
+      .filter((blockText) => !oldBlocks.has(blockText));
     for (const notice of runtime.notices) console.log(`Notice: ${notice}`);
     if (!newBlocks.length) fail(runtime.notices.at(-1) ?? "the command wrote no answer block");
     console.log(`\n${newBlocks.join("\n\n")}\n`);

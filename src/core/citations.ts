@@ -32,6 +32,7 @@ export function rewriteCitations<S extends { url: string }>(
       continue;
     }
     const s = seg.text;
+    let lastLinkEnd = -1;
     out += s.replace(MARKER, (marker: string, num: string, at: number) => {
       const before = at > 0 ? s[at - 1] : prevChar;
       const after = s[at + marker.length];
@@ -49,7 +50,10 @@ export function rewriteCitations<S extends { url: string }>(
         seen.add(source);
         cited.push(source);
       }
-      return linkFor(source);
+      // A space before each link keeps "text.[1][3]" readable: "text. [[a]] [[b]]", not "text.[[a]][[b]]".
+      const glued = at === lastLinkEnd || (before !== undefined && before !== "" && !/[\s([{]/.test(before));
+      lastLinkEnd = at + marker.length;
+      return (glued ? " " : "") + linkFor(source);
     });
     prevChar = s[s.length - 1] ?? prevChar;
   }

@@ -80,17 +80,21 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
 
   try {
     const answer = await ctx.service.ask(request);
-    const idFor = await ctx.sources.idResolver(answer.searchResults.map((r) => r.url));
-    const block = buildAnswerBlock(answer, {
-      blockId: pending.blockId,
-      askedAt: pending.askedAt,
-      question: pending.question,
-      request: pending.request,
-      idFor,
-      linkFor: (s) => ctx.sources.linkFor(s, file),
-    });
-    if (settings.createSourceNotes) await ctx.sources.recordCitations(block, file, ctx.now());
-    // Links may point at notes created just now, so format after recording them.
+    const build = (linkFor: (s: SourceEntry) => string) =>
+      buildAnswerBlock(answer, {
+        blockId: pending.blockId,
+        askedAt: pending.askedAt,
+        question: pending.question,
+        request: pending.request,
+        idFor: ctx.sources.idResolver(answer.searchResults.map((r) => r.url)),
+        linkFor,
+      });
+    let block = build((s) => ctx.sources.linkFor(s, file));
+    if (settings.createSourceNotes && block.sources.some((s) => s.cited)) {
+      // Notes are made for the cited sources; then the answer is built again so its links point at them.
+      await ctx.sources.recordCitations(block, file, ctx.now(), answer.searchResults);
+      block = build((s) => ctx.sources.linkFor(s, file));
+    }
     const formatted = formatBlock(block, formatOptions(settings, (s) => ctx.sources.linkFor(s, file)));
     const outcome = await applyToNote(ctx.app, file, (text) => replaceBlock(text, pending.blockId, formatted));
     if (outcome === "unchanged") new Notice("Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.");

@@ -40,7 +40,7 @@ export class AskModal extends Modal {
     const model = "model" in this.options.choice ? this.options.choice.model : "";
     new Setting(contentEl)
       .setName("Preset or model")
-      .setDesc("A preset, or a model name such as perplexity/sonar.")
+      .setDesc("A preset, or a specific model from Perplexity's model list.")
       .addDropdown((dropdown) => {
         for (const preset of PRESETS) dropdown.addOption(preset, preset);
         dropdown.addOption("model", "Model…");
@@ -51,7 +51,6 @@ export class AskModal extends Modal {
       })
       .addText((text) =>
         text
-          .setPlaceholder("perplexity/sonar")
           .setValue(model)
           .onChange((value) => {
             if (value.trim()) this.options.choice = { model: value.trim() } satisfies ModelChoice;

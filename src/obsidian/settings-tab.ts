@@ -100,7 +100,7 @@ export class PerplexitySettingTab extends PluginSettingTab {
           this.display();
         });
       });
-    if (s.preset === "model") this.text(containerEl, "model", "Model", "A model name from Perplexity's model list.", "perplexity/sonar");
+    if (s.preset === "model") this.text(containerEl, "model", "Model", "A model name from Perplexity's model list.", "provider/model");
     this.number(containerEl, "maxOutputTokens", "Maximum answer length", "In tokens; 0 leaves the limit to Perplexity. Longer answers cost more.");
     new Setting(containerEl)
       .setName("Custom instructions")

@@ -7,6 +7,7 @@ import type { App, CachedMetadata, TAbstractFile } from "obsidian";
 import type { AnswerBlock, SourceEntry } from "../core/block";
 import { canonicalUrl, resolveSourceId } from "../core/source-id";
 import { applyCitation, escapeDestination, parseTags, safeFolderPath, sourceNoteBody } from "../core/source-note";
+import type { SearchResult } from "../perplexity/types";
 import type { PerplexityQuerySettings } from "../settings";
 
 interface IndexedSource {
@@ -123,33 +124,39 @@ export class SourceLinker {
     if (this.settings().createSourceNotes) {
       const canonical = canonicalUrl(source.url);
       const note = canonical ? this.index.noteForUrl(canonical) : null;
-      if (note) return this.app.fileManager.generateMarkdownLink(note, from.path, undefined, source.id);
+      // The alias keeps the link reading as the ID even after the user renames the note.
+      if (note) return this.app.fileManager.generateMarkdownLink(note, from.path, undefined, note.basename === source.id ? undefined : source.id);
     }
     return `[${source.id}](${escapeDestination(source.url)})`;
   }
 
-  /** Creates or updates the source note of every source in the block. */
-  async recordCitations(block: AnswerBlock, citingFile: TFile, now: Date, snippets: Map<string, string> = new Map()): Promise<void> {
+  /** Creates or updates the source note of every cited source in the block. */
+  async recordCitations(block: AnswerBlock, citingFile: TFile, now: Date, results: readonly SearchResult[] = []): Promise<void> {
     this.index.ensureBuilt();
     const settings = this.settings();
     const folder = this.folder();
     const citedOn = now.toISOString().slice(0, 10);
     const citedIn = `[[${this.app.metadataCache.fileToLinktext(citingFile, "", true)}]]`;
+    const snippets = new Map<string, string>();
+    for (const r of results) {
+      const canonical = canonicalUrl(r.url);
+      if (canonical && r.snippet && !snippets.has(canonical)) snippets.set(canonical, r.snippet);
+    }
     for (const source of block.sources) {
       const canonical = canonicalUrl(source.url);
-      if (!canonical) continue;
+      if (!canonical || !source.cited) continue;
       let note = this.index.noteForUrl(canonical);
       if (!note) {
         await this.ensureFolder(folder);
         const path = `${folder}/${source.id}.md`;
         if (this.app.vault.getAbstractFileByPath(path)) continue; // taken by a file that is not ours
-        note = await this.app.vault.create(path, sourceNoteBody({ ...source, snippet: snippets.get(source.url) }));
+        note = await this.app.vault.create(path, sourceNoteBody({ ...source, snippet: snippets.get(canonical) }));
       }
       await this.app.fileManager.processFrontMatter(note, (fm: Record<string, unknown>) =>
         applyCitation(fm, { source, citedIn, citedOn, tags: parseTags(settings.sourceTags) }),
       );
       // The metadata cache catches up later; the index must know the note now.
-      this.index.update(note, { frontmatter: { url: source.url, source_id: source.id } } as unknown as CachedMetadata);
+      this.index.update(note, { frontmatter: { url: source.url, source_id: source.id } });
     }
   }
 

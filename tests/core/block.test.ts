@@ -291,7 +291,7 @@ describe("buildAnswerBlock", () => {
     const wp = sourceId("https://en.wikipedia.org/wiki/TypeScript")!;
     const ts = sourceId("https://www.typescriptlang.org/")!;
     const un = sourceId("https://uncited.example/a")!;
-    expect(b.answer).toBe(`TypeScript is typed.[[${ts}]] See [[${wp}]][[${wp}]] and [9] and [2].\n\n&lt;script>x&lt;/script> \`arr[1]\``);
+    expect(b.answer).toBe(`TypeScript is typed. [[${ts}]] See [[${wp}]] [[${wp}]] and [9] and [2].\n\n&lt;script>x&lt;/script> \`arr[1]\``);
     expect(b.sources).toEqual([
       { id: ts, url: "https://www.typescriptlang.org/", title: "TypeScript: JavaScript With Syntax For Types.", updated: "2026-09-22", cited: true },
       { id: wp, url: "https://en.wikipedia.org/wiki/TypeScript", title: "TypeScript - Wikipedia", published: "2006-11-28", updated: "2026-09-25", cited: true },

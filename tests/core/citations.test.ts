@@ -14,7 +14,7 @@ const rw = (t: string) => rewriteCitations(t, sources, link);
 describe("rewriteCitations", () => {
   it("rewrites [n] and [web:n] markers and reports sources in order of first citation", () => {
     const r = rw("TypeScript is typed.[7] It compiles to JS [1][3] and [web:7][web:1].");
-    expect(r.text).toBe("TypeScript is typed.[[gggggg]] It compiles to JS [[aaaaaa]][[cccccc]] and [[gggggg]][[aaaaaa]].");
+    expect(r.text).toBe("TypeScript is typed. [[gggggg]] It compiles to JS [[aaaaaa]] [[cccccc]] and [[gggggg]] [[aaaaaa]].");
     expect(r.cited.map((s) => s.id)).toEqual(["gggggg", "aaaaaa", "cccccc"]);
   });
   it("leaves markers without a source, and sources without an http(s) URL, as text", () => {
@@ -45,9 +45,17 @@ describe("rewriteCitations", () => {
   });
   it("uses whatever link the callback makes (Markdown links too)", () => {
     const r = rewriteCitations("A[1].", sources, (s) => `[${s.id}](${s.url})`);
-    expect(r.text).toBe("A[aaaaaa](https://a.example/).");
+    expect(r.text).toBe("A [aaaaaa](https://a.example/).");
   });
   it("handles a marker right after a code span", () => {
-    expect(rw("`x`[1]").text).toBe("`x`[[aaaaaa]]");
+    expect(rw("`x`[1]").text).toBe("`x` [[aaaaaa]]");
+  });
+});
+
+describe("readability of adjacent citations", () => {
+  it("separates a link from the word before it and from the next link, without doubling spaces", () => {
+    const sources = new Map([[1, { url: "https://a.example/" }], [2, { url: "https://b.example/" }]]);
+    const link = (s: { url: string }) => `[[${s.url.slice(8, 9)}]]`;
+    expect(rewriteCitations("x.[1][2] y [1] ([2])", sources, link).text).toBe("x. [[a]] [[b]] y [[a]] ([[b]])");
   });
 });

@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { compileFunction } from "node:vm";
 import * as mocks from "obsidian-test-mocks/obsidian";
-import type { App as AppOriginal, Editor as EditorOriginal, EditorChange, MarkdownView as MarkdownViewOriginal, Menu as MenuOriginal, Plugin as PluginOriginal, PluginManifest } from "obsidian";
+import type { App as AppOriginal, Editor as EditorOriginal, EditorChange, MarkdownView as MarkdownViewOriginal, Plugin as PluginOriginal, PluginManifest } from "obsidian";
 import { nodeRequestUrl } from "../support/node-request-url";
 
 export type ObsidianModule = typeof mocks;
@@ -39,8 +39,16 @@ interface MockCommand {
   editorCheckCallback?: (checking: boolean, editor: EditorOriginal, ctx: MarkdownViewOriginal) => boolean | void;
 }
 
+/** performance.now() marks the benchmarks read: when a response's last byte arrived, when an editor was last written. */
+export interface RuntimeTimings {
+  responseAt: number;
+  editorWriteAt: number;
+  onloadMs: number;
+}
+
 export class ObsidianRuntime {
   readonly app: mocks.App;
+  readonly timings: RuntimeTimings = { responseAt: 0, editorWriteAt: 0, onloadMs: 0 };
   readonly notices: string[] = [];
   readonly openModals: mocks.Modal[] = [];
   readonly obsidian: ObsidianModule;
@@ -77,7 +85,13 @@ export class ObsidianRuntime {
         super.close();
       }
     }
-    return { ...mocks, Notice: RecordingNotice, Modal: StayingModal, requestUrl: nodeRequestUrl } as unknown as ObsidianModule;
+    const timings = this.timings;
+    const requestUrl = async (request: Parameters<typeof nodeRequestUrl>[0]) => {
+      const response = await nodeRequestUrl(request);
+      timings.responseAt = performance.now();
+      return response;
+    };
+    return { ...mocks, Notice: RecordingNotice, Modal: StayingModal, requestUrl } as unknown as ObsidianModule;
   }
 
   private patchWorkspace(): void {
@@ -87,8 +101,7 @@ export class ObsidianRuntime {
       const view = (workspace.activeLeaf as unknown as { view?: unknown } | null)?.view;
       return view instanceof type ? view : null;
     }) as typeof workspace.getActiveViewOfType;
-    workspace.getLeavesOfType = ((type: string) =>
-      type === "markdown" ? [...views.values()].map((v) => v.leaf) : []) as typeof workspace.getLeavesOfType;
+    workspace.getLeavesOfType = (type: string) => (type === "markdown" ? [...views.values()].map((v) => v.leaf) : []);
     Object.defineProperty(workspace, "activeEditor", {
       configurable: true,
       get: () => {
@@ -129,8 +142,10 @@ export class ObsidianRuntime {
     plugin.onload = () => {
       loading = onload();
     };
+    const start = performance.now();
     plugin.load();
     await loading;
+    this.timings.onloadMs = performance.now() - start;
     this.plugin = plugin;
     return plugin;
   }
@@ -156,7 +171,7 @@ export class ObsidianRuntime {
     if (!file) throw new Error(`No note at ${path}`);
     const leaf = this.app.workspace.getLeaf("tab");
     const view = new mocks.MarkdownView(leaf);
-    patchEditorTransaction(view.editor);
+    patchEditorTransaction(view.editor, this.timings);
     view.file = file;
     view.editor.setValue(await this.app.vault.read(file));
     (leaf as unknown as { view: unknown }).view = view;
@@ -244,7 +259,7 @@ export class ObsidianRuntime {
     const view = this.activeView();
     if (!view) throw new Error("No active note");
     const menu = mocks.Menu.create2__();
-    this.app.workspace.trigger("editor-menu", menu.asOriginalType2__() as MenuOriginal, view.editor.asOriginalType__(), view);
+    this.app.workspace.trigger("editor-menu", menu.asOriginalType2__(), view.editor.asOriginalType__(), view);
     return menu.menuItems__.map((item) => ({
       title: typeof item.title__ === "string" ? item.title__ : (item.title__.textContent ?? ""),
       click: () => void item.onClick__?.(new MouseEvent("click")),
@@ -261,7 +276,7 @@ export class ObsidianRuntime {
 }
 
 /** Applies a transaction's changes against the text as it was, as one undo step, keeping the cursor. */
-function patchEditorTransaction(editor: mocks.Editor): void {
+function patchEditorTransaction(editor: mocks.Editor, timings: RuntimeTimings): void {
   editor.transaction = (tx) => {
     const changes: EditorChange[] = [...(tx.changes ?? [])];
     if (changes.length) {
@@ -283,6 +298,7 @@ function patchEditorTransaction(editor: mocks.Editor): void {
       const head = mapOffset(editor.posToOffset(editor.getCursor("head")));
       editor.replaceRange(middle, editor.offsetToPos(start), editor.offsetToPos(end));
       editor.setSelection(editor.offsetToPos(anchor), editor.offsetToPos(head));
+      timings.editorWriteAt = performance.now();
     }
     if (tx.selection) editor.setSelection(tx.selection.from, tx.selection.to);
   };

@@ -1,0 +1,62 @@
+// Shared set-up for integration tests: the emulator, a vault, and the BUILT plugin loaded into
+// the Obsidian runtime as Obsidian loads it.
+import { startEmulator } from "../emulator/server";
+import type { Emulator } from "../emulator/server";
+import type { Scenario } from "../emulator/scenario";
+import { ObsidianRuntime } from "../obsidian-runtime/runtime";
+import type { LoadedPlugin } from "../obsidian-runtime/runtime";
+
+export const API_KEY = "pplx-test-key-0123456789";
+export const NOTE = "Research/The AI Model Wars.md";
+export const QUESTION = 'Who are the major "Layer 1" AI model creators, vendors, and API s?';
+export const NOTE_TEXT = `# The AI Model Wars
+
+## Vendors
+
+${QUESTION}
+
+Closing paragraph the user wrote.
+`;
+
+export interface Harness {
+  emulator: Emulator;
+  runtime: ObsidianRuntime;
+  plugin: LoadedPlugin & { idle(): Promise<void> };
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  options: { scenario?: Scenario; files?: Record<string, string>; settings?: Record<string, unknown>; key?: string | null } = {},
+): Promise<Harness> {
+  const emulator = await startEmulator({ scenario: options.scenario ?? {} });
+  const runtime = new ObsidianRuntime({
+    files: options.files ?? { [NOTE]: NOTE_TEXT },
+    secrets: options.key === null ? {} : { "perplexity-api-key": options.key ?? API_KEY },
+    pluginData: { baseUrl: emulator.baseUrl, requestTimeoutSeconds: 10, ...options.settings },
+  });
+  const plugin = (await runtime.loadPlugin()) as Harness["plugin"];
+  plugin.clock = { now: () => new Date("2026-11-24T16:43:12.385Z") };
+  return {
+    emulator,
+    runtime,
+    plugin,
+    close: async () => {
+      await runtime.unloadPlugin();
+      await emulator.close();
+    },
+  };
+}
+
+/** Opens the note and selects the first occurrence of `text`. */
+export async function selectInNote(runtime: ObsidianRuntime, path: string, text: string) {
+  const view = await runtime.openNote(path);
+  const at = view.editor.getValue().indexOf(text);
+  if (at < 0) throw new Error(`"${text}" not in ${path}`);
+  view.editor.setSelection(view.editor.offsetToPos(at), view.editor.offsetToPos(at + text.length));
+  return view.editor;
+}
+
+/** The POSTs that asked Perplexity something. */
+export function askRequests(emulator: Emulator) {
+  return emulator.requests.filter((r) => r.method === "POST" && /\/v1\/(responses|agent)$/.test(r.path));
+}
