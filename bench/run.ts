@@ -4,6 +4,7 @@ import "../tests/obsidian-runtime/node-globals";
 import { benchClient } from "./client";
 import { benchCore } from "./core";
 import { benchAsk, benchBundle, benchOnload } from "./plugin";
+import { benchStream } from "./stream";
 import type { BenchRow } from "./types";
 
 function print(rows: BenchRow[]): void {
@@ -18,7 +19,7 @@ function print(rows: BenchRow[]): void {
   }
 }
 
-const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchClient()), ...(await benchAsk())];
+const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchClient()), ...(await benchStream()), ...(await benchAsk())];
 print(rows);
 const missed = rows.filter((r) => r.target !== undefined && r.value > r.target);
 if (missed.length) console.log(`\n${missed.length} target(s) missed.`);

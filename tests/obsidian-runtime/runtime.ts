@@ -7,7 +7,9 @@
 //    (the mock applies them one by one, each its own step, with shifting offsets);
 //  - requestUrl performs real HTTP (the mock answers every request with an empty 200);
 //  - Modal.open does not close itself again at once, and open modals are recorded;
-//  - Notice messages are recorded so tests can read what the user was told.
+//  - Notice messages are recorded so tests can read what the user was told;
+//  - link resolution uses a name index, as Obsidian's does (the mock scans every file for
+//    each unresolved link, which would make large-vault benchmarks measure the mock).
 import { readFileSync } from "node:fs";
 import { compileFunction } from "node:vm";
 import * as mocks from "obsidian-test-mocks/obsidian";
@@ -63,6 +65,7 @@ export class ObsidianRuntime {
     this.pluginData = options.pluginData ?? null;
     this.obsidian = this.buildModule();
     this.patchWorkspace();
+    this.patchLinkResolution();
   }
 
   private buildModule(): ObsidianModule {
@@ -92,6 +95,30 @@ export class ObsidianRuntime {
       return response;
     };
     return { ...mocks, Notice: RecordingNotice, Modal: StayingModal, requestUrl } as unknown as ObsidianModule;
+  }
+
+  private patchLinkResolution(): void {
+    const { vault, metadataCache } = this.app;
+    const byName = new Map<string, mocks.TFile[]>();
+    const add = (file: unknown) => {
+      if (!(file instanceof mocks.TFile)) return;
+      for (const key of [file.basename, file.name]) byName.set(key, [...(byName.get(key) ?? []), file]);
+    };
+    const remove = (file: unknown, name = (file as mocks.TFile).name) => {
+      if (!(file instanceof mocks.TFile)) return;
+      const basename = name.replace(/\.[^.]*$/, "");
+      for (const key of [basename, name]) byName.set(key, (byName.get(key) ?? []).filter((f) => f !== file));
+    };
+    for (const file of vault.getFiles()) add(file);
+    vault.on("create", add);
+    vault.on("delete", (file) => remove(file));
+    vault.on("rename", (file, oldPath) => {
+      const old = String(oldPath);
+      remove(file, old.slice(old.lastIndexOf("/") + 1));
+      add(file);
+    });
+    metadataCache.getFirstLinkpathDest = (linkpath: string) =>
+      vault.getFileByPath(linkpath) ?? vault.getFileByPath(`${linkpath}.md`) ?? byName.get(linkpath)?.[0] ?? null;
   }
 
   private patchWorkspace(): void {
