@@ -87,7 +87,7 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     calloutFold: oneOf(raw.calloutFold, ["expanded", "collapsed", "none"] as const, d.calloutFold),
     citationDateFormat: str(raw.citationDateFormat, d.citationDateFormat).trim() || d.citationDateFormat,
     baseUrl: str(raw.baseUrl, d.baseUrl).trim() || d.baseUrl,
-    requestTimeoutSeconds: int(raw.requestTimeoutSeconds, d.requestTimeoutSeconds, 5, 3600),
+    requestTimeoutSeconds: int(raw.requestTimeoutSeconds, d.requestTimeoutSeconds, 1, 3600),
     createSourceNotes: bool(raw.createSourceNotes, d.createSourceNotes),
     sourceFolder: str(raw.sourceFolder, d.sourceFolder),
     sourceTags: str(raw.sourceTags, d.sourceTags),

@@ -191,6 +191,9 @@ describe("failures leave the note as it was and say what happened", () => {
     { name: "wrong key (401 HTML page)", options: { scenario: { apiKey: "another-key" } }, message: /rejected/i },
     { name: "retired endpoint", options: { scenario: { steps: [{ kind: "http", status: 403, json: { error: { message: "Sonar is now the Agent API.", type: "chat_completions_not_available", code: 403 } } }] } }, message: /retired/i },
     { name: "failed run in HTTP 200", options: { scenario: { steps: [{ status: "failed", error: { message: "upstream model failed" } }] } }, message: /fail/i },
+    { name: "offline (nothing listens at the base URL)", options: { settings: { baseUrl: "http://127.0.0.1:9/v1" } }, message: /could not reach/i },
+    { name: "timeout", options: { settings: { requestTimeoutSeconds: 1 }, scenario: { steps: [{ kind: "hang", repeat: 5 }] } }, message: /did not answer within 1 second/i },
+    { name: "rate limited after retries", options: { scenario: { steps: [{ kind: "http", status: 429, headers: { "retry-after-ms": "10" }, repeat: 5 }] } }, message: /limiting/i },
     { name: "malformed JSON", options: { scenario: { steps: [{ kind: "malformed-json" }] } }, message: /could not read/i },
   ];
   for (const c of cases) {
@@ -219,12 +222,20 @@ describe("ask prompt and context menu", () => {
     const modal = h.runtime.openModals[0] as unknown as { question: string; submit(): void };
     expect(modal.question).toBe(QUESTION);
     modal.question = "An edited question?";
+    const chosen = (modal as unknown as { options: { choice: unknown; recency: string; domains: string } }).options;
+    chosen.choice = { preset: "medium" };
+    chosen.recency = "week";
+    chosen.domains = "iea.org -reddit.com";
     modal.submit();
     await h.plugin.idle();
     expect(h.runtime.openModals).toHaveLength(0);
     const blocks = parseBlocks(view.editor.getValue());
     expect(blocks.map((b) => b.block.question)).toEqual(["An edited question?"]);
-    expect((askRequests(h.emulator)[0]?.json as Record<string, unknown>).input).toBe("An edited question?");
+    const body = askRequests(h.emulator)[0]?.json as Record<string, unknown>;
+    expect(body.input).toBe("An edited question?");
+    expect(body.preset).toBe("medium");
+    expect(body.tools).toEqual([{ type: "web_search", filters: { search_domain_filter: ["iea.org", "-reddit.com"], search_recency_filter: "week" } }]);
+    expect(blocks[0]?.block.request).toMatchObject({ preset: "medium", recency: "week", allowDomains: ["iea.org"], denyDomains: ["reddit.com"] });
   });
 
   it("offers both actions in the editor's context menu when text is selected", async () => {
