@@ -1,7 +1,9 @@
 // Bundles src/main.ts into main.js the way Obsidian loads plugins: one CommonJS file,
 // with the modules Obsidian provides at runtime left external.
 import esbuild from "esbuild";
+import { readFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
+import { LOOKBEHIND, noLookbehind } from "./scripts/no-lookbehind.mjs";
 
 const production = process.argv[2] === "production";
 
@@ -26,11 +28,16 @@ const context = await esbuild.context({
   legalComments: production ? "none" : "inline",
   metafile: true,
   outfile: "main.js",
+  plugins: [noLookbehind],
 });
 
 if (production) {
   await context.rebuild();
   await context.dispose();
+  if (LOOKBEHIND.test(await readFile("main.js", "utf8"))) {
+    console.error("main.js contains a regex lookbehind, which stops the plugin from loading on some iOS versions");
+    process.exit(1);
+  }
 } else {
   await context.watch();
 }

@@ -9,7 +9,7 @@ export default defineConfig([
     languageOptions: {
       globals: { ...globals.browser },
       parserOptions: {
-        projectService: { allowDefaultProject: ["eslint.config.mjs", "esbuild.config.mjs"] },
+        projectService: { allowDefaultProject: ["eslint.config.mjs", "esbuild.config.mjs", "scripts/*.mjs"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -30,6 +30,8 @@ export default defineConfig([
       "obsidianmd/hardcoded-config-path": "off",
       // Command-line output is what these programs are for.
       "obsidianmd/rule-custom-message": "off",
+      // Node-only code; scripts/no-lookbehind.mjs names the SDK's lookbehind in order to remove it.
+      "obsidianmd/regex-lookbehind": "off",
     },
   },
 ]);

@@ -1,0 +1,54 @@
+// The built main.js as Obsidian (desktop and mobile) will load it.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { runInThisContext } from "node:vm";
+import { describe, expect, it } from "vitest";
+import { rewriteOpenAiPath } from "../../scripts/no-lookbehind.mjs";
+
+const code = readFileSync("main.js", "utf8");
+
+describe("main.js", () => {
+  it("has no regex lookbehind, which some iOS versions cannot parse", () => {
+    expect(code).not.toMatch(/\(\?<[=!]/);
+  });
+
+  it("leaves Obsidian's own modules external and bundles the rest", () => {
+    expect(code).toContain('require("obsidian")');
+    expect(code).not.toMatch(/require\("(openai|date-fns)/);
+  });
+});
+
+function loadPathModule(source: string, file: string) {
+  const module = { exports: {} as Record<string, unknown> };
+  const load = runInThisContext(`(function (exports, require, module) {${source}\n})`) as (e: unknown, r: ReturnType<typeof createRequire>, m: unknown) => void;
+  load(module.exports, createRequire(`${process.cwd()}/${file}`), module);
+  return (module.exports.createPathTagFunction as () => (s: TemplateStringsArray, ...p: unknown[]) => string)();
+}
+
+function outcome(path: (s: TemplateStringsArray, ...p: unknown[]) => string, value: string, query = ""): string {
+  try {
+    return path`/agent/${value}/cancel${query}`;
+  } catch (error) {
+    return `throws: ${(error as Error).message}`;
+  }
+}
+
+describe("the lookbehind rewrite of the openai SDK", () => {
+  it("behaves exactly like the original on ordinary and dot-segment parameters", () => {
+    const file = "node_modules/openai/internal/utils/path.js";
+    const original = readFileSync(file, "utf8");
+    const rewritten = rewriteOpenAiPath(original);
+    expect(rewritten).not.toMatch(/\(\?<[=!]/);
+    const before = loadPathModule(original, file);
+    const after = loadPathModule(rewritten, file);
+    for (const value of ["resp_1", "a.b", "...", ".", "..", "%2E", "./..", "../x", "x/..", ".hidden"]) {
+      expect(outcome(after, value)).toBe(outcome(before, value));
+    }
+    expect(outcome(after, "..")).toMatch(/^throws: .*invalid segments[\s\S]*\^\^/);
+    expect(outcome(after, "resp_1")).toBe("/agent/resp_1/cancel");
+  });
+
+  it("refuses to build when the SDK's code changed and the rewrite no longer applies", () => {
+    expect(() => rewriteOpenAiPath("const invalidSegmentPattern = /x/;")).toThrow(/changed/);
+  });
+});
