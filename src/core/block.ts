@@ -5,6 +5,7 @@
 //   > [!perplexity]+ Perplexity Query (2026-11-24T16:43:12.385Z)
 //   > **Question:** <question on one line, escaped; display only>
 //   > **Model:** <preset or model asked> · <model that answered>
+//   > **Changes:** 2 new sources (abc123, def456); 1 dropped (xyz789)   (after a refresh that changed them)
 //   >
 //   > *Waiting for Perplexity…*   |   **Failed:** <message>    (pending / failed blocks only, then ">")
 //   > <answer lines>                                          (answered blocks, or any block with an answer)
@@ -14,6 +15,10 @@
 //   >
 //   > **Other sources**
 //   > - <link> [Title](https://url).
+//   >                                                         (previous answers only, newest first:)
+//   > > [!perplexity-previous]- Previous answer (2026-10-01T09:00:00.000Z · openai/gpt-6-luna)
+//   > > <previous answer lines>
+//   >
 //   > %% pplx {"v":1,...} %%
 //
 //   ^pplx-<blockId>
@@ -23,6 +28,10 @@
 // Sources are read back from the citation lines (title and URL are escaped reversibly), the answer from the
 // lines between the Model (or status) line and the sources. `containAnswer` guarantees the answer cannot
 // contain a sources heading, a `%%` comment or a block id line, so these boundaries are unambiguous.
+// Previous answers are the last N nested `[!perplexity-previous]` callouts before the metadata, N being the
+// number the metadata records: found from the end, so a quoted look-alike inside the current answer (which
+// always comes first) is just answer text, and a previous answer (contained the same way, one level deeper)
+// cannot hold a line that reads as a header at the block's level. The Changes line is display only too.
 import { format as formatDate } from "date-fns";
 import type { Answer } from "../perplexity/types";
 import { rewriteCitations } from "./citations";
@@ -32,6 +41,7 @@ import {
   unescapeLinkText, unescapeLinkUrl,
 } from "./sanitize";
 import { canonicalUrl, MAX_SOURCE_ID_LENGTH, sourceIdOfCanonical } from "./source-id";
+import { parseStaleAfter } from "./staleness";
 
 export { hashText };
 
@@ -41,6 +51,8 @@ export const BLOCK_ID_PREFIX = "pplx-";
 export const DEFAULT_CITATION_DATE_FORMAT = "yyyy, MMM d";
 export const PENDING_LINE = "*Waiting for Perplexity…*";
 export const FAILED_PREFIX = "**Failed:** ";
+export const CHANGES_PREFIX = "**Changes:** ";
+export const PREVIOUS_CALLOUT_TYPE = "perplexity-previous";
 
 export interface BlockRequestMeta {
   preset?: string;
@@ -64,6 +76,23 @@ export interface SourceEntry {
   cited: boolean;
 }
 
+/** An answer a refresh replaced, kept folded inside the block. */
+export interface PreviousAnswer {
+  /** When it was asked (ISO 8601 UTC, as the block recorded it). */
+  askedAt: string;
+  answeredBy?: string;
+  /** Its Markdown as written, without the "> > " prefixes. */
+  answer: string;
+  /** The text holds the user's edits (an edited answer kept by a refresh, or edited inside its callout since). Never dropped. */
+  edited?: boolean;
+}
+
+/** Source IDs cited by the new answer and not by the previous one, and the other way round. */
+export interface SourceChanges {
+  added: string[];
+  dropped: string[];
+}
+
 export interface AnswerBlock {
   /** e.g. "7f3a9c"; the Markdown block id is `^pplx-<blockId>`. */
   blockId: string;
@@ -85,6 +114,12 @@ export interface AnswerBlock {
   failure?: string;
   /** `hashText` of the answer as written, to detect user edits later. */
   answerHash?: string;
+  /** Per-block override of the stale-after setting, in days; 0 means never stale (see staleness.ts). */
+  staleAfterDays?: number;
+  /** What the last refresh changed in the cited sources; absent when nothing changed. */
+  changes?: SourceChanges;
+  /** Older answers, newest first. */
+  previous?: PreviousAnswer[];
 }
 
 export interface FormatOptions {
@@ -144,6 +179,21 @@ function normalizeSource(s: SourceEntry): SourceEntry {
   return out;
 }
 
+function normalizePrevious(p: PreviousAnswer): PreviousAnswer {
+  const out: PreviousAnswer = { askedAt: p.askedAt, answer: containAnswer(p.answer) };
+  if (p.answeredBy !== undefined) out.answeredBy = p.answeredBy;
+  if (p.edited === true) out.edited = true;
+  return out;
+}
+
+const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : []);
+
+function normalizeChanges(c: SourceChanges | undefined): SourceChanges | undefined {
+  if (c === undefined) return undefined;
+  const out = { added: strings(c.added), dropped: strings(c.dropped) };
+  return out.added.length === 0 && out.dropped.length === 0 ? undefined : out;
+}
+
 function normalizeRequest(r: BlockRequestMeta): BlockRequestMeta {
   const out: BlockRequestMeta = { noteContext: r.noteContext === true };
   if (typeof r.preset === "string") out.preset = r.preset;
@@ -157,8 +207,9 @@ function normalizeRequest(r: BlockRequestMeta): BlockRequestMeta {
 }
 
 /**
- * The block as `formatBlock` writes it: answer contained (`containAnswer`), sources cited-first with one-line
- * titles (empty → site), safe URLs and valid dates only, non-finite numbers dropped. Idempotent; blocks from
+ * The block as `formatBlock` writes it: answers contained (`containAnswer`), sources cited-first with one-line
+ * titles (empty → site), safe URLs and valid dates only, non-finite numbers dropped, a negative stale-after
+ * dropped, empty changes and previous lists dropped, `edited` only when true. Idempotent; blocks from
  * `buildAnswerBlock` are already normal, so for them format-then-parse is the identity.
  */
 export function normalizeBlock(b: AnswerBlock): AnswerBlock {
@@ -177,6 +228,12 @@ export function normalizeBlock(b: AnswerBlock): AnswerBlock {
   if (b.responseId !== undefined) out.responseId = b.responseId;
   if (b.failure !== undefined) out.failure = b.failure;
   if (b.answerHash !== undefined) out.answerHash = b.answerHash;
+  if (typeof b.staleAfterDays === "number" && Number.isFinite(b.staleAfterDays) && b.staleAfterDays >= 0) {
+    out.staleAfterDays = b.staleAfterDays;
+  }
+  const changes = normalizeChanges(b.changes);
+  if (changes !== undefined) out.changes = changes;
+  if (b.previous !== undefined && b.previous.length > 0) out.previous = b.previous.map(normalizePrevious);
   return out;
 }
 
@@ -195,9 +252,17 @@ interface Meta {
   rid?: string;
   h?: string;
   fail?: string;
+  /** Stale-after override in days; written as a number, read as anything `parseStaleAfter` accepts ("2w"). */
+  stale?: number;
+  /** Changes: added and dropped cited source IDs. */
+  ch?: { a: string[]; d: string[] };
+  /** Previous answers in order (their text is in the nested callouts): hash `h` of the text as written. */
+  p?: { at: string; by?: string; e?: boolean; h?: string }[];
   /** IDs of cited sources, then of other sources, in order. */
   c: string[];
   o: string[];
+  /** What could not be read (fields that were ignored). Never written. */
+  issues?: string[];
 }
 
 // Characters that could mean something to Obsidian even inside a comment (or end it) are \u-escaped inside
@@ -242,6 +307,9 @@ function metaLine(b: AnswerBlock): string {
     rid: b.responseId,
     h: b.answerHash,
     fail: b.failure,
+    stale: b.staleAfterDays,
+    ch: b.changes === undefined ? undefined : { a: b.changes.added, d: b.changes.dropped },
+    p: b.previous?.map((x) => ({ at: x.askedAt, by: x.answeredBy, e: x.edited, h: hashText(x.answer) })),
     c: b.sources.filter((s) => s.cited).map((s) => s.id),
     o: b.sources.filter((s) => !s.cited).map((s) => s.id),
   };
@@ -260,7 +328,6 @@ function readMeta(line: string): Meta | null {
   if (typeof raw !== "object" || raw === null) return null;
   const r = raw as Record<string, unknown>;
   if (typeof r.id !== "string" || typeof r.v !== "number") return null;
-  const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : []);
   const state = r.state === "pending" || r.state === "failed" ? r.state : "answered";
   const meta: Meta = {
     v: r.v,
@@ -277,6 +344,28 @@ function readMeta(line: string): Meta | null {
   if (typeof r.rid === "string") meta.rid = r.rid;
   if (typeof r.h === "string") meta.h = r.h;
   if (typeof r.fail === "string") meta.fail = r.fail;
+  const issues: string[] = [];
+  if (r.stale !== undefined) {
+    const days = parseStaleAfter(r.stale);
+    if (days === undefined) issues.push(`unreadable stale-after value in the metadata: ${JSON.stringify(r.stale)}`);
+    else meta.stale = days;
+  }
+  if (typeof r.ch === "object" && r.ch !== null) {
+    const ch = r.ch as Record<string, unknown>;
+    meta.ch = { a: strings(ch.a), d: strings(ch.d) };
+  }
+  if (Array.isArray(r.p)) {
+    meta.p = r.p.map((x: unknown) => {
+      const e = (typeof x === "object" && x !== null ? x : {}) as Record<string, unknown>;
+      if (typeof e.at !== "string") issues.push("a previous answer without its date in the metadata");
+      const entry: NonNullable<Meta["p"]>[number] = { at: typeof e.at === "string" ? e.at : "" };
+      if (typeof e.by === "string") entry.by = e.by;
+      if (e.e === true) entry.e = true;
+      if (typeof e.h === "string") entry.h = e.h;
+      return entry;
+    });
+  }
+  if (issues.length > 0) meta.issues = issues;
   return meta;
 }
 
@@ -310,6 +399,35 @@ function citationLine(s: SourceEntry, options: FormatOptions): string {
   return `- ${link}${lead === "" ? "" : " " + escapeDisplayText(lead) + "."} [${escapeLinkText(s.title)}](${escapeLinkUrl(s.url)}).${dates}`;
 }
 
+// Long lists are cut: the line is a summary, the metadata keeps every ID.
+const MAX_CHANGE_IDS = 5;
+
+function idList(ids: string[]): string {
+  const shown = ids.slice(0, MAX_CHANGE_IDS).join(", ");
+  return ids.length > MAX_CHANGE_IDS ? `${shown}, … ${ids.length - MAX_CHANGE_IDS} more` : shown;
+}
+
+/** "2 new sources (a, b); 1 dropped (c)", "1 source dropped (c)": sentence-like and short. */
+export function describeChanges(c: SourceChanges): string {
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const parts: string[] = [];
+  if (c.added.length > 0) parts.push(`${plural(c.added.length, "new source")} (${idList(c.added)})`);
+  if (c.dropped.length > 0) {
+    const what = c.added.length > 0 ? String(c.dropped.length) : plural(c.dropped.length, "source");
+    parts.push(`${what} dropped (${idList(c.dropped)})`);
+  }
+  return parts.join("; ");
+}
+
+function previousLines(p: PreviousAnswer): string[] {
+  const label = p.edited === true ? "Previous answer, edited by you" : "Previous answer";
+  const when = p.answeredBy === undefined ? p.askedAt : `${p.askedAt} · ${p.answeredBy}`;
+  return [
+    `> [!${PREVIOUS_CALLOUT_TYPE}]- ${label} (${escapeDisplayText(when)})`,
+    ...p.answer.split("\n").map((l) => (l === "" ? ">" : "> " + l)),
+  ];
+}
+
 function modelLine(b: AnswerBlock): string {
   const asked = b.request.preset ?? b.request.model ?? "default";
   const by = b.answeredBy === undefined ? "" : ` · ${escapeDisplayText(b.answeredBy)}`;
@@ -318,16 +436,22 @@ function modelLine(b: AnswerBlock): string {
 
 const BLOCK_ID_RE = /^[A-Za-z0-9-]+$/;
 
+/** Whether `formatBlock` can write this id (the `^pplx-<id>` line must stay a block id). */
+export function isValidBlockId(id: string): boolean {
+  return BLOCK_ID_RE.test(id);
+}
+
 /** The block as Markdown, from the callout's first line to the `^pplx-` line, without a trailing newline. */
 export function formatBlock(block: AnswerBlock, options: FormatOptions): string {
-  if (!BLOCK_ID_RE.test(block.blockId)) throw new RangeError(`invalid block id: ${JSON.stringify(block.blockId)}`);
+  if (!isValidBlockId(block.blockId)) throw new RangeError(`invalid block id: ${JSON.stringify(block.blockId)}`);
   const b = normalizeBlock(block);
   const lines: string[] = [
     `[!${CALLOUT_TYPE}]${options.fold} Perplexity Query (${escapeDisplayText(b.askedAt)})`,
     `**Question:** ${escapeDisplayText(b.question)}`,
     modelLine(b),
-    "",
   ];
+  if (b.changes !== undefined) lines.push(CHANGES_PREFIX + escapeDisplayText(describeChanges(b.changes)));
+  lines.push("");
   if (b.state === "pending") lines.push(PENDING_LINE, "");
   if (b.state === "failed") lines.push(FAILED_PREFIX + escapeDisplayText(b.failure ?? "Perplexity did not answer."), "");
   if (b.state === "answered" || b.answer !== "") lines.push(...b.answer.split("\n"), "");
@@ -336,6 +460,12 @@ export function formatBlock(block: AnswerBlock, options: FormatOptions): string 
   if (cited.length > 0) lines.push(RESERVED_LINES[0]!, ...cited.map((s) => citationLine(s, options)));
   if (cited.length > 0 && other.length > 0) lines.push("");
   if (other.length > 0) lines.push(RESERVED_LINES[1]!, ...other.map((s) => citationLine(s, options)));
+  // Each previous answer is its own nested callout: a blank quote line before and after keeps them apart
+  // (and keeps the metadata out of the last one's paragraph). The answer section already ends with a blank.
+  if (b.previous !== undefined) {
+    if (b.sources.length > 0) lines.push("");
+    for (const p of b.previous) lines.push(...previousLines(p), "");
+  }
   lines.push(metaLine(b));
   return `${lines.map((l) => (l === "" ? ">" : "> " + l)).join("\n")}\n\n^${BLOCK_ID_PREFIX}${b.blockId}`;
 }
@@ -347,6 +477,10 @@ const HEADER_RE = /^ {0,3}> ?\[!perplexity\]/i;
 const QUOTE_RE = /^ {0,3}>/;
 const QUOTE_PREFIX_RE = /^ {0,3}> ?/;
 const ID_LINE_RE = /^\^pplx-([A-Za-z0-9-]+)\s*$/;
+/** A previous-answer header, once the block's own "> " is stripped. */
+const PREVIOUS_HEADER_RE = new RegExp(`^> ?\\[!${PREVIOUS_CALLOUT_TYPE}\\]`, "i");
+/** Something meant to be the metadata comment, readable or not. */
+const META_START_RE = /^%% ?pplx\b/;
 const CITATION_TAIL_RE =
   /^\[((?:[^\\[\]]|\\.)*)\]\(((?:[^\\()\s]|\\.)*)\)\.(?: Published: (\d{4}-\d{2}-\d{2}))?(?:(?: \|)? Updated: (\d{4}-\d{2}-\d{2}))?\s*$/;
 
@@ -400,20 +534,63 @@ function parseCitation(line: string, cited: boolean, ids: string[], index: numbe
   return entry;
 }
 
-function readBody(body: string[], meta: Meta, problems: string[]): { answer: string; sources: SourceEntry[] } {
+interface Body {
+  answer: string;
+  sources: SourceEntry[];
+  previous: PreviousAnswer[];
+}
+
+/**
+ * The previous answers from their nested callouts (lines from `start` to the metadata line). Lenient on
+ * purpose: whatever the user typed inside a previous callout is its text; only a count that differs from
+ * the metadata is a problem (then nothing says which entry is which).
+ */
+function readPrevious(body: string[], start: number, meta: Meta, problems: string[]): PreviousAnswer[] {
+  const last = body.length - 1;
+  const texts: string[][] = [];
+  for (let k = start; k < last; k++) {
+    if (PREVIOUS_HEADER_RE.test(body[k]!)) texts.push([]);
+    else texts[texts.length - 1]!.push(body[k]!);
+  }
+  const recorded = meta.p ?? [];
+  if (texts.length !== recorded.length) {
+    problems.push(`${texts.length} previous answer(s) in the block but ${recorded.length} in the metadata`);
+  }
+  return texts.slice(0, recorded.length).map((lines, k) => {
+    // The blank line that closes each previous callout is not part of its text (an empty text line is ">").
+    if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+    const m = recorded[k]!;
+    const answer = lines.map((l) => l.replace(/^> ?/, "")).join("\n");
+    const out: PreviousAnswer = { askedAt: m.at, answer };
+    if (m.by !== undefined) out.answeredBy = m.by;
+    if (m.e === true || (m.h !== undefined && m.h !== hashText(answer))) out.edited = true;
+    return out;
+  });
+}
+
+function readBody(body: string[], meta: Meta, problems: string[]): Body {
   const last = body.length - 1; // the metadata line
   let i = body.findIndex((l, k) => k > 0 && l.startsWith("**Model:**"));
   if (i === -1) {
     problems.push("no **Model:** line");
     i = Math.min(2, last);
   } else i++;
+  if (i < last && body[i]!.startsWith(CHANGES_PREFIX)) i++;
   if (body[i] === "" && i < last) i++;
   if (meta.state !== "answered" && i < last && (body[i] === PENDING_LINE || body[i]!.startsWith(FAILED_PREFIX))) {
     i++;
     if (body[i] === "" && i < last) i++;
   }
-  let sectionStart = last;
-  for (let k = i; k < last; k++) {
+  // The last N previous-answer headers, N from the metadata (see the module comment).
+  let previousStart = last;
+  for (let k = last - 1, wanted = meta.p?.length ?? 0; k >= i && wanted > 0; k--) {
+    if (PREVIOUS_HEADER_RE.test(body[k]!)) {
+      previousStart = k;
+      wanted--;
+    }
+  }
+  let sectionStart = previousStart;
+  for (let k = i; k < previousStart; k++) {
     if (RESERVED_LINES.includes(body[k]!)) {
       sectionStart = k;
       break;
@@ -427,7 +604,7 @@ function readBody(body: string[], meta: Meta, problems: string[]): { answer: str
   const sources: SourceEntry[] = [];
   let cited: boolean | undefined;
   let index = 0;
-  for (let k = sectionStart; k < last; k++) {
+  for (let k = sectionStart; k < previousStart; k++) {
     const l = body[k]!;
     if (l === RESERVED_LINES[0] || l === RESERVED_LINES[1]) {
       cited = l === RESERVED_LINES[0];
@@ -442,13 +619,37 @@ function readBody(body: string[], meta: Meta, problems: string[]): { answer: str
   if (citedCount !== meta.c.length || sources.length - citedCount !== meta.o.length) {
     problems.push("the citation lines do not match the sources recorded in the metadata");
   }
-  return { answer: answerLines.join("\n"), sources };
+  const previous = readPrevious(body, previousStart, meta, problems);
+  return { answer: answerLines.join("\n"), sources, previous };
+}
+
+/** A perplexity callout that was a block once but whose metadata cannot be read: reported, never rewritten. */
+export interface UnreadableBlock {
+  from: number;
+  to: number;
+  /** From the `^pplx-` line, when there is one. */
+  blockId?: string;
+  problem: string;
+}
+
+export interface BlockScan {
+  blocks: ParsedBlock[];
+  unreadable: UnreadableBlock[];
 }
 
 /** Every answer block in a note, in order, with the offsets of the whole block (callout and id line). */
 export function parseBlocks(noteText: string): ParsedBlock[] {
+  return scanBlocks(noteText).blocks;
+}
+
+/**
+ * `parseBlocks`, plus the callouts that look like damaged blocks: a `%% pplx` line that is not valid metadata,
+ * or a `^pplx-` line after a perplexity callout without metadata. Callouts with neither are the user's own.
+ */
+export function scanBlocks(noteText: string): BlockScan {
   const lines = splitLines(noteText);
   const out: ParsedBlock[] = [];
+  const unreadable: UnreadableBlock[] = [];
   let i = 0;
   while (i < lines.length) {
     if (!HEADER_RE.test(lines[i]!.text)) {
@@ -468,13 +669,26 @@ export function parseBlocks(noteText: string): ParsedBlock[] {
       }
     }
     if (!meta) {
-      i = j;
+      let k = j;
+      while (k < lines.length && lines[k]!.text.trim() === "") k++;
+      const idLine = k < lines.length ? ID_LINE_RE.exec(lines[k]!.text) : null;
+      const metaLike = lines.slice(i + 1, j).some((l) => META_START_RE.test(l.text.replace(QUOTE_PREFIX_RE, "")));
+      if (metaLike || idLine) {
+        const damaged: UnreadableBlock = {
+          from: lines[i]!.start,
+          to: idLine ? lines[k]!.end : lines[j - 1]!.end,
+          problem: metaLike ? "the metadata comment is not readable" : "the metadata comment is missing",
+        };
+        if (idLine) damaged.blockId = idLine[1]!;
+        unreadable.push(damaged);
+        i = idLine ? k + 1 : j;
+      } else i = j;
       continue;
     }
-    const problems: string[] = [];
+    const problems: string[] = [...(meta.issues ?? [])];
     if (meta.v !== BLOCK_FORMAT_VERSION) problems.push(`metadata version ${meta.v} is not ${BLOCK_FORMAT_VERSION}`);
     const body = lines.slice(i, metaAt + 1).map((l) => l.text.replace(QUOTE_PREFIX_RE, ""));
-    const { answer, sources } = readBody(body, meta, problems);
+    const { answer, sources, previous } = readBody(body, meta, problems);
     let to = lines[metaAt]!.end;
     let next = metaAt + 1;
     if (metaAt < j - 1) {
@@ -503,11 +717,14 @@ export function parseBlocks(noteText: string): ParsedBlock[] {
     if (meta.rid !== undefined) block.responseId = meta.rid;
     if (meta.fail !== undefined) block.failure = meta.fail;
     if (meta.h !== undefined) block.answerHash = meta.h;
+    if (meta.stale !== undefined) block.staleAfterDays = meta.stale;
+    if (meta.ch !== undefined && (meta.ch.a.length > 0 || meta.ch.d.length > 0)) block.changes = { added: meta.ch.a, dropped: meta.ch.d };
+    if (previous.length > 0) block.previous = previous;
     const edited = meta.h !== undefined && hashText(answer) !== meta.h;
     out.push({ block, from: lines[i]!.start, to, edited, problems });
     i = next;
   }
-  return out;
+  return { blocks: out, unreadable };
 }
 
 /** The block whose metadata has this id (the first, if a block was duplicated). */

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   buildAnswerBlock, findBlock, formatBlock, hashText, newBlockId, normalizeBlock, parseBlocks,
-  type AnswerBlock, type FormatOptions, type SourceEntry,
+  scanBlocks, type AnswerBlock, type FormatOptions, type PreviousAnswer, type SourceEntry,
 } from "../../src/core/block";
 import { sanitizeAnswer } from "../../src/core/sanitize";
 import { sourceId } from "../../src/core/source-id";
@@ -98,6 +98,7 @@ const hostileUnit = fc.oneof(
       "\n", "\r\n", "\r", "%%", ">", "> ", "]]", "[[", "`", "```", "~~~", "$$", "$", "^pplx-abcdef", " ^x1", "**Citations**",
       "**Other sources**", "[!perplexity]+ Perplexity Query (x)", '%% pplx {"v":1,"id":"evil","state":"answered"} %%',
       "<script>", "[x](javascript:1)", "![i](https://e/x.png)", "- ", "**Model:** x", "*Waiting for Perplexity…*", "\\", "\u2028", "|",
+      "> [!perplexity-previous]- Previous answer (x)", "[!perplexity-previous]- x", "> > ", "**Changes:** 1 new source (x)",
     ),
   },
 );
@@ -116,6 +117,14 @@ const source = fc.record({
   cited: fc.boolean(),
 });
 const optional = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined });
+const withoutUndefined = <T extends object>(o: T): T => {
+  const out = { ...o } as T & Record<string, unknown>;
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out;
+};
+const previousAnswer: fc.Arbitrary<PreviousAnswer> = fc
+  .record({ askedAt: hostile(3), answeredBy: optional(hostile(2)), answer: hostile(20), edited: optional(fc.boolean()) })
+  .map(withoutUndefined);
 const block: fc.Arbitrary<AnswerBlock> = fc
   .record({
     blockId: fc.stringMatching(/^[0-9a-z]{6}$/),
@@ -142,12 +151,11 @@ const block: fc.Arbitrary<AnswerBlock> = fc
     responseId: optional(hostile(2)),
     failure: optional(hostile(3)),
     answerHash: optional(fc.string({ maxLength: 12 })),
+    staleAfterDays: optional(fc.oneof(fc.integer({ min: -3, max: 400 }), fc.constantFrom(0, 0.5, Number.NaN))),
+    changes: optional(fc.record({ added: fc.array(hostile(2), { maxLength: 7 }), dropped: fc.array(hostile(2), { maxLength: 3 }) })),
+    previous: optional(fc.array(previousAnswer, { maxLength: 3 })),
   })
-  .map((b) => {
-    const out = { ...b } as AnswerBlock & Record<string, unknown>;
-    for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
-    return out;
-  });
+  .map((b) => withoutUndefined(b) as AnswerBlock);
 
 describe("format then parse", () => {
   it("is the identity on normal blocks, for arbitrary hostile blocks", () => {
@@ -311,5 +319,90 @@ describe("buildAnswerBlock", () => {
   it("drops sources the glue gives no id", () => {
     const b = buildAnswerBlock(answer, { ...ctx, idFor: (u: string) => (u.includes("wikipedia") ? null : sourceId(u)) });
     expect(b.answer).toContain("See [1][web:3]");
+  });
+});
+
+describe("refresh parts: stale-after, changes, previous answers", () => {
+  const refreshed = (): AnswerBlock => ({
+    ...example(),
+    staleAfterDays: 7,
+    changes: { added: ["u4vyfy", "npq6lz"], dropped: ["xyz789"] },
+    previous: [
+      { askedAt: "2026-10-01T09:00:00.000Z", answeredBy: "openai/gpt-6-luna", answer: "My edited answer [[xyz789]].\n\n- kept", edited: true },
+      { askedAt: "2026-09-01T09:00:00.000Z", answer: "Oldest." },
+    ],
+  });
+  it("writes the Changes line under the Model line and previous answers as folded nested callouts before the metadata (approval)", () => {
+    const text = formatBlock(refreshed(), options);
+    const lines = text.split("\n");
+    expect(lines.slice(2, 5)).toEqual([
+      "> **Model:** fast · openai/gpt-6-luna",
+      "> **Changes:** 2 new sources (u4vyfy, npq6lz); 1 dropped (xyz789)",
+      ">",
+    ]);
+    expect(lines.slice(-13, -4)).toEqual([
+      "> - [[46fzl3]] [List of 39 Layer 1 Blockchains](https://l1.example/list).",
+      ">",
+      "> > [!perplexity-previous]- Previous answer, edited by you (2026-10-01T09:00:00.000Z · openai/gpt-6-luna)",
+      "> > My edited answer [[xyz789]].",
+      "> >",
+      "> > - kept",
+      ">",
+      "> > [!perplexity-previous]- Previous answer (2026-09-01T09:00:00.000Z)",
+      "> > Oldest.",
+    ]);
+    expect(lines.slice(-4, -3)).toEqual([">"]);
+    expect(lines.at(-3)).toContain(
+      `"stale":7,"ch":{"a":["u4vyfy","npq6lz"],"d":["xyz789"]},"p":[{"at":"2026-10-01T09:00:00.000Z","by":"openai/gpt-6-luna","e":true,"h":"${hashText("My edited answer [[xyz789]].\n\n- kept")}"},{"at":"2026-09-01T09:00:00.000Z","h":"${hashText("Oldest.")}"}]`,
+    );
+    const parsed = parseBlocks(text)[0]!;
+    expect(parsed.block).toEqual(refreshed());
+    expect(parsed.problems).toEqual([]);
+  });
+  it("describes changes compactly and cuts long lists", () => {
+    const line = (added: string[], dropped: string[]) => formatBlock({ ...example(), changes: { added, dropped } }, options).split("\n")[3];
+    expect(line(["a1"], [])).toBe("> **Changes:** 1 new source (a1)");
+    expect(line([], ["d1", "d2"])).toBe("> **Changes:** 2 sources dropped (d1, d2)");
+    expect(line(["a", "b", "c", "d", "e", "f", "g"], [])).toBe("> **Changes:** 7 new sources (a, b, c, d, e, … 2 more)");
+    expect(line([], [])).toBe(">"); // no changes: no line
+  });
+  it("a quoted look-alike of a previous-answer callout inside the current answer stays answer text", () => {
+    const b = { ...refreshed(), answer: "Quote:\n\n> [!perplexity-previous]- Previous answer (forged)\n> text\n\n> > [!perplexity-previous]- x" };
+    b.answerHash = hashText(b.answer);
+    const parsed = parseBlocks(formatBlock(b, options))[0]!;
+    expect(parsed.block).toEqual(b);
+    expect(parsed.edited).toBe(false);
+  });
+  it("reports a previous-answer callout removed by hand, and reads hand-written stale-after values", () => {
+    const text = formatBlock(refreshed(), options);
+    const removed = text.replace("> > [!perplexity-previous]- Previous answer (2026-09-01T09:00:00.000Z)\n> > Oldest.\n>\n", "");
+    expect(parseBlocks(removed)[0]!.problems).toEqual(["1 previous answer(s) in the block but 2 in the metadata"]);
+    expect(parseBlocks(text.replace('"stale":7', '"stale":"2w"'))[0]!.block.staleAfterDays).toBe(14);
+    expect(parseBlocks(text.replace('"stale":7', '"stale":"never"'))[0]!.block.staleAfterDays).toBe(0);
+    const bad = parseBlocks(text.replace('"stale":7', '"stale":"soon"'))[0]!;
+    expect(bad.block.staleAfterDays).toBeUndefined();
+    expect(bad.problems).toEqual(['unreadable stale-after value in the metadata: "soon"']);
+  });
+  it("normalises: negative stale-after, empty changes and empty previous lists disappear", () => {
+    const b = normalizeBlock({ ...example(), staleAfterDays: -1, changes: { added: [], dropped: [] }, previous: [] });
+    expect(b).toEqual(example());
+  });
+});
+
+describe("scanBlocks", () => {
+  it("reports callouts whose metadata was damaged by hand or removed, and still ignores the user's own callouts", () => {
+    const good = formatBlock(example(), options);
+    const broken = formatBlock({ ...example(), blockId: "broken" }, options).replace('{"v":1', '{"v":1,,');
+    const noMeta = formatBlock({ ...example(), blockId: "nometa" }, options).replace(/\n> %% pplx .*%%/, "");
+    const note = `> [!perplexity] My own callout\n> text\n\n${broken}\n\n${good}\n\n${noMeta}\n`;
+    const scan = scanBlocks(note);
+    expect(scan.blocks.map((p) => p.block.blockId)).toEqual(["7f3a9c"]);
+    expect(scan.unreadable.map((u) => [u.blockId, u.problem])).toEqual([
+      ["broken", "the metadata comment is not readable"],
+      ["nometa", "the metadata comment is missing"],
+    ]);
+    expect(note.slice(scan.unreadable[0]!.from, scan.unreadable[0]!.to)).toBe(broken);
+    expect(note.slice(scan.unreadable[1]!.from, scan.unreadable[1]!.to)).toBe(noMeta);
+    expect(parseBlocks(note)).toEqual(scan.blocks);
   });
 });

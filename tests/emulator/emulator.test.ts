@@ -650,6 +650,61 @@ describe("makeAnswer", () => {
   });
 });
 
+describe("scenario rateLimit (sliding 60 s window, injected clock)", () => {
+  it("answers 429 with Retry-After, X-RateLimit-* and the real envelope past perMinute, and accepts again once the window moves", async () => {
+    let now = 1_000_000;
+    const limited = await startEmulator({
+      clock: { now: () => now },
+      scenario: { rateLimit: { perMinute: 3 }, steps: [{ answer: { text: "one" } }, { answer: { text: "two" } }, { answer: { text: "three" } }, { answer: { text: "four" } }] },
+    });
+    try {
+      const ask = () => fetch(`${limited.baseUrl}/responses`, { method: "POST", headers: AUTH, body: JSON.stringify({ preset: "fast", input: "Q" }) });
+      const text = async (res: Response) => ((await res.json()) as { output: { content?: { text: string }[] }[] }).output.flatMap((o) => o.content ?? []).map((c) => c.text).join("");
+      expect(await text(await ask())).toBe("one");
+      now += 20_000;
+      expect((await ask()).status).toBe(200);
+      now += 20_000;
+      expect((await ask()).status).toBe(200);
+      now += 5_000; // 45 s after the first: three accepted within the window
+      const res = await ask();
+      expect(res.status).toBe(429);
+      expect(res.headers.get("retry-after")).toBe("15");
+      expect(res.headers.get("x-ratelimit-limit-requests")).toBe("3");
+      expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+      expect(res.headers.get("x-ratelimit-reset-requests")).toBe("15s");
+      expect(((await res.json()) as Json).error).toMatchObject({ type: "request_rate_limit_exceeded", code: 429 });
+      now += 14_999;
+      expect((await ask()).status).toBe(429); // a 429 does not count, but the window has not moved yet
+      now += 1; // exactly 60 s after the first: it has left the window
+      expect(await text(await ask())).toBe("four"); // 429s consumed no step
+      expect(limited.requests).toHaveLength(6);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("limits only answer requests, and setScenario starts a new window", async () => {
+    emu.setScenario({ rateLimit: { perMinute: 1 } });
+    expect((await postJson("/v1/responses", { preset: "fast", input: "Q" })).status).toBe(200);
+    expect((await post("/v1/agent", { preset: "fast", input: "Q" })).status).toBe(429);
+    expect((await fetch(`${emu.baseUrl}/models`)).status).toBe(200);
+    emu.setScenario({ rateLimit: { perMinute: 1 } });
+    expect((await postJson("/v1/responses", { preset: "fast", input: "Q" })).status).toBe(200);
+  });
+
+  it("the openai SDK reads the 429 as a rate limit", async () => {
+    emu.setScenario({ rateLimit: { perMinute: 1 } });
+    await client().responses.create(asParams({ preset: "fast", input: "Q" }));
+    await expect(client().responses.create(asParams({ preset: "fast", input: "Q" }))).rejects.toMatchObject({ status: 429 });
+  });
+
+  it("parseScenario rejects a rateLimit without a positive perMinute", () => {
+    expect(() => parseScenario({ rateLimit: { perMinute: 0 } })).toThrow(/perMinute/);
+    expect(() => parseScenario({ rateLimit: {} })).toThrow(/perMinute/);
+    expect(parseScenario({ rateLimit: { perMinute: 50 } }).rateLimit).toEqual({ perMinute: 50 });
+  });
+});
+
 describe("parseScenario", () => {
   it("accepts the example file and rejects unknown kinds or an http step without status", () => {
     const example = parseScenario(JSON.parse(readFileSync(new URL("./scenarios/example.json", import.meta.url), "utf8")) as unknown);

@@ -127,6 +127,12 @@ export type Step = AnswerStep | HttpStep | MalformedJsonStep | DisconnectStep | 
 export interface Scenario {
   /** If set, only `Authorization: Bearer <apiKey>` is accepted; any other key gets the 401 HTML page. */
   apiKey?: string;
+  /**
+   * Perplexity's per-minute request limit: an answer request (POST /v1/responses or /v1/agent, authorised)
+   * that would make more than `perMinute` accepted ones within 60 s gets a 429 (`request_rate_limit_exceeded`)
+   * with Retry-After and X-RateLimit-* headers. 429s do not count and consume no step.
+   */
+  rateLimit?: { perMinute: number };
   /** Consumed in order by POST /v1/responses and /v1/agent (requests rejected with 401/400 consume nothing). */
   steps?: Step[];
   /** Used once the steps are used up. Default: a completed answer about the question. */
@@ -172,6 +178,10 @@ export function parseScenario(value: unknown): Scenario {
   const scenario = value as Scenario;
   if (scenario.apiKey !== undefined && typeof scenario.apiKey !== "string") throw new Error("apiKey must be a string");
   if (scenario.steps !== undefined && !Array.isArray(scenario.steps)) throw new Error("steps must be an array");
+  if (scenario.rateLimit !== undefined) {
+    const perMinute = (scenario.rateLimit as { perMinute?: unknown } | null)?.perMinute;
+    if (typeof perMinute !== "number" || !(perMinute > 0)) throw new Error("rateLimit.perMinute must be a positive number");
+  }
   const all = [...(scenario.steps ?? []), ...(scenario.default ? [scenario.default] : [])];
   all.forEach((step, i) => {
     const kind = (step as { kind?: unknown }).kind ?? "answer";

@@ -34,6 +34,8 @@ export interface EmulatorOptions {
   scenario?: Scenario;
   /** Called with one short line per request (the CLI prints it to stderr). Never includes credentials. */
   log?: (line: string) => void;
+  /** Time for `scenario.rateLimit` (ms); default `Date.now`. A test shares a simulated clock with its rate limiter. */
+  clock?: { now(): number };
 }
 
 export interface Emulator {
@@ -87,6 +89,7 @@ const STATUS_TYPES: Record<number, string> = {
 };
 
 const RUN_PATH = /^\/v1\/(agent|responses)\/([^/]+)(\/cancel)?$/;
+const RATE_WINDOW_MS = 60_000;
 
 export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   let scenario: Scenario = options.scenario ?? {};
@@ -95,6 +98,9 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
   const runs = new Map<string, StoredRun>();
   const sockets = new Set<Socket>();
   const log = options.log ?? (() => undefined);
+  const clock = options.clock ?? { now: () => Date.now() };
+  /** Arrival times of the answer requests accepted by the rate limit, oldest first. */
+  let accepted: number[] = [];
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -146,7 +152,28 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
     return scenario.apiKey === undefined || key === scenario.apiKey;
   }
 
+  /** A sliding 60 s window: true (and the 429 sent) when this request would exceed `scenario.rateLimit`. */
+  function rateLimited(res: ServerResponse): boolean {
+    const limit = scenario.rateLimit;
+    if (!limit) return false;
+    const now = clock.now();
+    while (accepted.length > 0 && accepted[0]! <= now - RATE_WINDOW_MS) accepted.shift();
+    if (accepted.length < limit.perMinute) {
+      accepted.push(now);
+      return false;
+    }
+    const resetMs = accepted[0]! + RATE_WINDOW_MS - now;
+    sendJson(res, 429, apiError(429, "request_rate_limit_exceeded", `Rate limit of ${limit.perMinute} requests per minute exceeded.`).body, {
+      "retry-after": String(Math.max(1, Math.ceil(resetMs / 1000))),
+      "x-ratelimit-limit-requests": String(limit.perMinute),
+      "x-ratelimit-remaining-requests": "0",
+      "x-ratelimit-reset-requests": `${Math.ceil(resetMs / 1000)}s`,
+    });
+    return true;
+  }
+
   async function answer(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+    if (rateLimited(res)) return;
     const json = parseJson(body);
     if (json === undefined) {
       return sendError(res, apiError(400, "invalid_request", "invalid request body: unexpected end of JSON input or invalid JSON"));
@@ -255,6 +282,7 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
         setScenario(next: Scenario) {
           scenario = next;
           cursor = new StepCursor(next);
+          accepted = [];
         },
         close() {
           return new Promise<void>((done) => {
