@@ -4,13 +4,14 @@ import { Notice, TFile } from "obsidian";
 import type { App, Editor } from "obsidian";
 import { buildAnswerBlock, findBlock, formatBlock, newBlockId, parseBlocks } from "../core/block";
 import type { AnswerBlock, BlockRequestMeta, FormatOptions, SourceEntry } from "../core/block";
+import { endOfLine, planInsertion, settleInsertion } from "../core/insertion";
+import type { PendingInsertion, TextChange } from "../core/insertion";
 import { noteContextInstructions } from "../core/note-context";
 import { PerplexityError } from "../perplexity/errors";
 import type { AskRequest } from "../perplexity/types";
 import { buildAskRequest } from "../settings";
 import type { PerplexityQuerySettings, QuestionOptions } from "../settings";
 import { applyToEditor, applyToNote } from "./note-writer";
-import type { TextChange } from "./note-writer";
 import type { PerplexityService } from "./perplexity-service";
 import type { SourceLinker } from "./source-linker";
 
@@ -74,8 +75,10 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
     answer: "",
   };
   const options = formatOptions(settings, (s) => ctx.sources.linkFor(s, file));
-  const replaced = settings.insertionMode === "replace" && target.from !== target.to;
-  const insertion = placePendingBlock(noteText, target, formatBlock(pending, options), replaced);
+  // Replace the selection, or insert below the line where the selection ends.
+  const replace = settings.insertionMode === "replace" && target.from !== target.to;
+  const at = replace ? target.from : endOfLine(noteText, target.to);
+  const insertion = planInsertion(noteText, at, replace ? target.to : at, formatBlock(pending, options));
   applyToEditor(editor, () => insertion.change);
 
   try {
@@ -96,53 +99,22 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
       block = build((s) => ctx.sources.linkFor(s, file));
     }
     const formatted = formatBlock(block, formatOptions(settings, (s) => ctx.sources.linkFor(s, file)));
-    const outcome = await applyToNote(ctx.app, file, (text) => replaceBlock(text, pending.blockId, formatted));
+    const outcome = await applyToNote(ctx.app, file, (text) => settle(text, insertion, pending.blockId, formatted));
     if (outcome === "unchanged") new Notice("Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.");
     if (outcome === "note-missing") new Notice(`Perplexity's answer arrived after "${file.basename}" was deleted, so it was not inserted.`);
   } catch (error) {
     const message = error instanceof PerplexityError ? error.message : "Something went wrong while asking Perplexity. Your note was not changed.";
     // Put back exactly what the pending block replaced; leave the note alone if the block is gone.
-    await applyToNote(ctx.app, file, (text) => restoreOriginal(text, pending.blockId, insertion.restore));
+    await applyToNote(ctx.app, file, (text) => settle(text, insertion, pending.blockId, null));
     new Notice(message, 10_000);
   }
 }
 
-/** The edit that inserts the pending block, and what to put back if the ask fails. */
-export function placePendingBlock(
-  noteText: string,
-  target: Pick<AskTarget, "from" | "to">,
-  pendingText: string,
-  replace: boolean,
-): { change: TextChange; restore: string } {
-  if (replace) {
-    const original = noteText.slice(target.from, target.to);
-    return { change: { from: target.from, to: target.to, text: pendingText }, restore: original };
-  }
-  // Below the selection: after the end of its line, separated by blank lines so the
-  // callout never merges with the paragraph above or below.
-  const lineEnd = noteText.indexOf("\n", target.to);
-  const at = lineEnd === -1 ? noteText.length : lineEnd;
-  const after = noteText.slice(at);
-  const trailing = after.startsWith("\n\n") || after === "" || after === "\n" ? "" : "\n";
-  return { change: { from: at, to: at, text: `\n\n${pendingText}\n${trailing}` }, restore: "" };
-}
-
-function replaceBlock(text: string, blockId: string, formatted: string): TextChange | null {
+/** Settles the pending block if it is still there and still pending; null leaves the note alone. */
+function settle(text: string, insertion: PendingInsertion, blockId: string, answer: string | null): TextChange | null {
   const found = findBlock(text, blockId);
   if (!found || found.block.state !== "pending") return null;
-  return { from: found.from, to: found.to, text: formatted };
-}
-
-function restoreOriginal(text: string, blockId: string, original: string): TextChange | null {
-  const found = findBlock(text, blockId);
-  if (!found || found.block.state !== "pending") return null;
-  if (original) return { from: found.from, to: found.to, text: original };
-  // Remove the block with the blank lines we added before it and the newline after it.
-  let from = found.from;
-  while (from > 0 && text[from - 1] === "\n" && found.from - from < 2) from--;
-  let to = found.to;
-  if (text[to] === "\n") to++;
-  return { from, to, text: "" };
+  return settleInsertion(text, found, insertion, answer);
 }
 
 export function isMarkdownFile(file: unknown): file is TFile {

@@ -5,11 +5,7 @@
 import { MarkdownView, TFile } from "obsidian";
 import type { App, Editor } from "obsidian";
 
-export interface TextChange {
-  from: number;
-  to: number;
-  text: string;
-}
+import type { TextChange } from "../core/insertion";
 
 /** Returns the change to make, or null when there is nothing to change (e.g. the block is gone). */
 export type NoteEdit = (noteText: string) => TextChange | null;

@@ -185,6 +185,58 @@ describe("ask-selection", () => {
   });
 });
 
+describe("insertion next to the user's text", () => {
+  const ANSWER_ONE = { text: "Answer.[1]", searchResults: [{ results: [{ id: 1, title: "T", url: "https://t.example/" }] }] };
+
+  it("replaces words in the middle of a line by splitting the line, and keeps the answer", async () => {
+    h = await startHarness({ files: { [NOTE]: "I wonder What is TypeScript? said Bob.\n" }, settings: { insertionMode: "replace" }, scenario: { steps: [{ answer: ANSWER_ONE }] } });
+    await selectInNote(h.runtime, NOTE, "What is TypeScript?");
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    const text = h.runtime.editor(NOTE).getValue();
+    expect(parseBlocks(text)[0]?.block.state).toBe("answered");
+    expect(text.startsWith("I wonder \n\n> [!perplexity]")).toBe(true);
+    expect(text.endsWith("\n\n said Bob.\n")).toBe(true);
+    expect(h.runtime.notices).toEqual([]);
+  });
+
+  it("puts a mid-line replacement back exactly when the ask fails", async () => {
+    const original = "I wonder What is TypeScript? said Bob.\nNext line right below.\n";
+    h = await startHarness({ files: { [NOTE]: original }, settings: { insertionMode: "replace" }, scenario: { default: { kind: "http", status: 500 } } });
+    await selectInNote(h.runtime, NOTE, "What is TypeScript?");
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    expect(h.runtime.editor(NOTE).getValue()).toBe(original);
+  });
+
+  it("inserts below a line with text right under it, blank lines on both sides, and undoes that exactly on failure", async () => {
+    const original = "What is TypeScript?\nNext line right below.\n";
+    h = await startHarness({ files: { [NOTE]: original }, scenario: { steps: [{ answer: ANSWER_ONE }], default: { kind: "http", status: 500 } } });
+    await selectInNote(h.runtime, NOTE, "What is TypeScript?");
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    expect(h.runtime.editor(NOTE).getValue()).toMatch(/^What is TypeScript\?\n\n> \[!perplexity\][\s\S]*\n\^pplx-[0-9a-z]+\n\nNext line right below\.\n$/);
+    h.runtime.editor(NOTE).setValue(original);
+    await selectInNote(h.runtime, NOTE, "What is TypeScript?");
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    expect(h.runtime.editor(NOTE).getValue()).toBe(original);
+  });
+
+  it("keeps what the user typed inside the placeholder while waiting", async () => {
+    h = await startHarness({ scenario: { steps: [{ delayMs: 300, answer: ANSWER_ONE }] } });
+    const editor = await selectInNote(h.runtime, NOTE, QUESTION);
+    h.runtime.runCommand("ask-selection");
+    const waiting = "*Waiting for Perplexity…*";
+    const at = editor.getValue().indexOf(waiting) + waiting.length;
+    editor.replaceRange("\n> MY IMPORTANT NOTE", editor.offsetToPos(at));
+    await h.plugin.idle();
+    const text = editor.getValue();
+    expect(parseBlocks(text)[0]?.block.state).toBe("answered");
+    expect(text).toContain("\n\nMY IMPORTANT NOTE\n");
+  });
+});
+
 describe("failures leave the note as it was and say what happened", () => {
   const cases: { name: string; options: Parameters<typeof startHarness>[0]; message: RegExp }[] = [
     { name: "missing key", options: { key: null }, message: /key/i },
