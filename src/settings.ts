@@ -7,6 +7,8 @@ export const DEFAULT_BASE_URL = "https://api.perplexity.ai/v1";
 
 export type InsertionMode = "below" | "replace";
 export type CalloutFold = "expanded" | "collapsed" | "none";
+export type KeepPrevious = "none" | "last" | "all";
+export type WhenEdited = "skip" | "keep";
 
 export interface PerplexityQuerySettings {
   /** Name of the secret in `app.secretStorage` that holds the API key. */
@@ -31,6 +33,17 @@ export interface PerplexityQuerySettings {
   createSourceNotes: boolean;
   sourceFolder: string;
   sourceTags: string;
+  /** Answers older than this are stale; a note property or the block can say otherwise. */
+  staleAfterDays: number;
+  /** What a refresh does with an answer the user edited: skip it, or keep the edit as a previous answer. */
+  whenEdited: WhenEdited;
+  keepPrevious: KeepPrevious;
+  requestsPerMinute: number;
+  concurrency: number;
+  /** Desktop only: show the answer as it is written (mobile always waits for the whole answer). */
+  streaming: boolean;
+  /** When a streamed answer is cancelled: keep what arrived (marked cancelled) or remove it. */
+  keepPartialOnCancel: boolean;
 }
 
 export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
@@ -51,6 +64,13 @@ export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
   createSourceNotes: true,
   sourceFolder: "Sources",
   sourceTags: "source",
+  staleAfterDays: 30,
+  whenEdited: "skip",
+  keepPrevious: "last",
+  requestsPerMinute: 50,
+  concurrency: 2,
+  streaming: true,
+  keepPartialOnCancel: true,
 };
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -91,6 +111,13 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     createSourceNotes: bool(raw.createSourceNotes, d.createSourceNotes),
     sourceFolder: str(raw.sourceFolder, d.sourceFolder),
     sourceTags: str(raw.sourceTags, d.sourceTags),
+    staleAfterDays: int(raw.staleAfterDays, d.staleAfterDays, 1, 36_500),
+    whenEdited: oneOf(raw.whenEdited, ["skip", "keep"] as const, d.whenEdited),
+    keepPrevious: oneOf(raw.keepPrevious, ["none", "last", "all"] as const, d.keepPrevious),
+    requestsPerMinute: int(raw.requestsPerMinute, d.requestsPerMinute, 1, 10_000),
+    concurrency: int(raw.concurrency, d.concurrency, 1, 16),
+    streaming: bool(raw.streaming, d.streaming),
+    keepPartialOnCancel: bool(raw.keepPartialOnCancel, d.keepPartialOnCancel),
   };
 }
 

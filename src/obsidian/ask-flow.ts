@@ -7,8 +7,9 @@ import type { AnswerBlock, BlockRequestMeta, FormatOptions, SourceEntry } from "
 import { endOfLine, planInsertion, settleInsertion } from "../core/insertion";
 import type { PendingInsertion, TextChange } from "../core/insertion";
 import { noteContextInstructions } from "../core/note-context";
+import { incompleteNote } from "../core/partial";
 import { PerplexityError } from "../perplexity/errors";
-import type { AskRequest } from "../perplexity/types";
+import type { Answer, AskRequest } from "../perplexity/types";
 import { buildAskRequest } from "../settings";
 import type { PerplexityQuerySettings, QuestionOptions } from "../settings";
 import { applyToEditor, applyToNote } from "./note-writer";
@@ -81,33 +82,69 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
   const insertion = planInsertion(noteText, at, replace ? target.to : at, formatBlock(pending, options));
   applyToEditor(editor, () => insertion.change);
 
+  let answer: Answer;
   try {
-    const answer = await ctx.service.ask(request);
-    const build = (linkFor: (s: SourceEntry) => string) =>
-      buildAnswerBlock(answer, {
-        blockId: pending.blockId,
-        askedAt: pending.askedAt,
-        question: pending.question,
-        request: pending.request,
-        idFor: ctx.sources.idResolver(answer.searchResults.map((r) => r.url)),
-        linkFor,
-      });
-    let block = build((s) => ctx.sources.linkFor(s, file));
-    if (settings.createSourceNotes && block.sources.some((s) => s.cited)) {
-      // Notes are made for the cited sources; then the answer is built again so its links point at them.
-      await ctx.sources.recordCitations(block, file, ctx.now(), answer.searchResults);
-      block = build((s) => ctx.sources.linkFor(s, file));
+    answer = await ctx.service.ask(request);
+  } catch (error) {
+    const partial = keptPartial(error);
+    if (!partial) {
+      // Put back exactly what the pending block replaced; leave the note alone if the block is gone.
+      await applyToNote(ctx.app, file, (text) => settle(text, insertion, pending.blockId, null));
+      new Notice(errorMessage(error), 10_000);
+      return;
     }
-    const formatted = formatBlock(block, formatOptions(settings, (s) => ctx.sources.linkFor(s, file)));
+    // The user paid for what arrived: keep it, marked as incomplete.
+    answer = partial;
+    new Notice(`${errorMessage(error)} The part of the answer that arrived was kept and marked incomplete.`, 10_000);
+  }
+  try {
+    const formatted = await blockText(ctx, answer, pending, file);
     const outcome = await applyToNote(ctx.app, file, (text) => settle(text, insertion, pending.blockId, formatted));
     if (outcome === "unchanged") new Notice("Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.");
     if (outcome === "note-missing") new Notice(`Perplexity's answer arrived after "${file.basename}" was deleted, so it was not inserted.`);
   } catch (error) {
-    const message = error instanceof PerplexityError ? error.message : "Something went wrong while asking Perplexity. Your note was not changed.";
-    // Put back exactly what the pending block replaced; leave the note alone if the block is gone.
-    await applyToNote(ctx.app, file, (text) => settle(text, insertion, pending.blockId, null));
-    new Notice(message, 10_000);
+    new Notice(`Perplexity answered, but the answer could not be written into "${file.basename}": ${errorMessage(error)}`, 10_000);
   }
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof PerplexityError) return error.message;
+  return error instanceof Error && error.message ? error.message : "Something went wrong while asking Perplexity.";
+}
+
+/** The partial answer of a run that stopped early, with a note saying so, if any text arrived. */
+function keptPartial(error: unknown): Answer | null {
+  if (!(error instanceof PerplexityError) || !error.partial?.text.trim()) return null;
+  if (error.kind === "aborted") return null;
+  return { ...error.partial, text: `${error.partial.text.trimEnd()}\n\n${incompleteNote(error.kind)}` };
+}
+
+/** The finished block's text: source notes first (so links can point at them), then the block. */
+async function blockText(ctx: AskContext, answer: Answer, pending: AnswerBlock, file: TFile): Promise<string> {
+  const settings = ctx.settings();
+  const build = (linkFor: (s: SourceEntry) => string) =>
+    buildAnswerBlock(answer, {
+      blockId: pending.blockId,
+      askedAt: pending.askedAt,
+      question: pending.question,
+      request: pending.request,
+      idFor: ctx.sources.idResolver(answer.searchResults.map((r) => r.url)),
+      linkFor,
+    });
+  const linkFor = (s: SourceEntry) => ctx.sources.linkFor(s, file);
+  let block = build(linkFor);
+  if (settings.createSourceNotes && block.sources.some((s) => s.cited)) {
+    try {
+      await ctx.sources.recordCitations(block, file, ctx.now(), answer.searchResults);
+      // Built again so the answer's links point at the notes just made.
+      block = build(linkFor);
+    } catch (error) {
+      new Notice(`Source notes could not be updated (${errorMessage(error)}). The answer links to the sources' web pages instead.`, 10_000);
+      block = build((s) => ctx.sources.urlLink(s));
+      return formatBlock(block, formatOptions(settings, (s) => ctx.sources.urlLink(s)));
+    }
+  }
+  return formatBlock(block, formatOptions(settings, linkFor));
 }
 
 /** Settles the pending block if it is still there and still pending; null leaves the note alone. */

@@ -6,7 +6,7 @@ import type { AskContext, AskTarget } from "./ask-flow";
 import { AskModal } from "./ask-modal";
 import { defaultQuestionOptions } from "../settings";
 
-export const COMMAND_IDS = { askSelection: "ask-selection", ask: "ask" } as const;
+export const COMMAND_IDS = { askSelection: "ask-selection", ask: "ask", cancel: "cancel" } as const;
 
 export interface CommandHost {
   plugin: Plugin;
@@ -73,6 +73,18 @@ export function registerCommands(host: CommandHost): void {
     editorCheckCallback: (checking, editor, info) => {
       if (!info.file) return false;
       if (!checking) openAskPrompt(editor, info, host);
+      return true;
+    },
+  });
+  plugin.addCommand({
+    id: COMMAND_IDS.cancel,
+    name: "Cancel running Perplexity requests",
+    checkCallback: (checking) => {
+      if (host.context.service.pendingCount === 0) return false;
+      if (!checking) {
+        const count = host.context.service.cancelAll();
+        new Notice(`Cancelled ${count} Perplexity ${count === 1 ? "request" : "requests"}.`);
+      }
       return true;
     },
   });

@@ -4,6 +4,7 @@ import { PluginSettingTab, SecretComponent, Setting } from "obsidian";
 import type { App, Plugin } from "obsidian";
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../perplexity/types";
 import { PerplexityError } from "../perplexity/errors";
+import { STALE_AFTER_PROPERTY } from "../core/staleness";
 import { DEFAULT_BASE_URL, DEFAULT_SETTINGS } from "../settings";
 import type { PerplexityQuerySettings } from "../settings";
 import type { PerplexityService } from "./perplexity-service";
@@ -53,7 +54,7 @@ export class PerplexitySettingTab extends PluginSettingTab {
       .addToggle((toggle) => toggle.setValue(this.host.settings[key]).onChange((value) => this.set(key, value)));
   }
 
-  private number(container: HTMLElement, key: "maxOutputTokens" | "requestTimeoutSeconds", name: string, desc: string): Setting {
+  private number(container: HTMLElement, key: "maxOutputTokens" | "requestTimeoutSeconds" | "requestsPerMinute" | "concurrency", name: string, desc: string): Setting {
     return new Setting(container)
       .setName(name)
       .setDesc(desc)
@@ -61,7 +62,8 @@ export class PerplexitySettingTab extends PluginSettingTab {
         text.inputEl.type = "number";
         text.setValue(String(this.host.settings[key])).onChange((value) => {
           const parsed = Number.parseInt(value, 10);
-          if (Number.isFinite(parsed) && parsed >= 0) void this.set(key, parsed);
+          const min = key === "maxOutputTokens" ? 0 : 1;
+          if (Number.isFinite(parsed) && parsed >= min) void this.set(key, parsed);
         });
       });
   }
@@ -135,6 +137,19 @@ export class PerplexitySettingTab extends PluginSettingTab {
       .setDesc("Search only these domains (one per line or comma-separated); a leading minus excludes a domain, as in -reddit.com. At most 20.")
       .addTextArea((text) => text.setValue(s.domains).onChange((value) => this.set("domains", value)));
 
+    this.toggle(
+      containerEl,
+      "streaming",
+      "Show the answer as it is written",
+      "On desktop, text appears while Perplexity writes it. On mobile the answer always appears when it is complete.",
+    );
+    this.toggle(
+      containerEl,
+      "keepPartialOnCancel",
+      "Keep cancelled answers",
+      "When you cancel a request, keep the part of the answer that already arrived (marked as cancelled) instead of removing it.",
+    );
+
     new Setting(containerEl).setName("Note").setHeading();
     new Setting(containerEl)
       .setName("Insert the answer")
@@ -169,6 +184,47 @@ export class PerplexitySettingTab extends PluginSettingTab {
     this.toggle(containerEl, "createSourceNotes", "Create source notes", "Create or update a note for every source an answer cites, and link the citation to it.");
     this.text(containerEl, "sourceFolder", "Source folder", "Where source notes are created. It stays inside the vault.", DEFAULT_SETTINGS.sourceFolder);
     this.text(containerEl, "sourceTags", "Source tags", "Tags given to new source notes, comma-separated.", DEFAULT_SETTINGS.sourceTags);
+
+    new Setting(containerEl).setName("Refreshing answers").setHeading();
+    new Setting(containerEl)
+      .setName("Answers go stale after")
+      .setDesc(
+        createFragment((f) => {
+          f.appendText("Days. A note can set its own with the ");
+          f.createEl("code", { text: STALE_AFTER_PROPERTY });
+          f.appendText(" property (for example 7d, 2w or never).");
+        }),
+      )
+      .addText((text) => {
+        text.inputEl.type = "number";
+        text.setValue(String(s.staleAfterDays)).onChange((value) => {
+          const days = Number.parseInt(value, 10);
+          if (Number.isFinite(days) && days >= 1) void this.set("staleAfterDays", days);
+        });
+      });
+    new Setting(containerEl)
+      .setName("Answers you edited")
+      .setDesc("A refresh never overwrites your edits: either skip such answers, or refresh them and keep your version as a folded previous answer.")
+      .addDropdown((dropdown) =>
+        dropdown
+          .addOption("skip", "Skip them")
+          .addOption("keep", "Refresh and keep my version")
+          .setValue(s.whenEdited)
+          .onChange((value) => this.set("whenEdited", value as PerplexityQuerySettings["whenEdited"])),
+      );
+    new Setting(containerEl)
+      .setName("Keep previous answers")
+      .setDesc("Older answers kept folded inside the refreshed block, with their date.")
+      .addDropdown((dropdown) =>
+        dropdown
+          .addOption("none", "None")
+          .addOption("last", "The last one")
+          .addOption("all", "All")
+          .setValue(s.keepPrevious)
+          .onChange((value) => this.set("keepPrevious", value as PerplexityQuerySettings["keepPrevious"])),
+      );
+    this.number(containerEl, "requestsPerMinute", "Requests per minute", "For refreshing many answers at once. Perplexity's limit for your usage tier: 50 at tier 0, 150 at tier 1, 500 at tier 2.");
+    this.number(containerEl, "concurrency", "Parallel requests", "How many answers are refreshed at the same time.");
 
     new Setting(containerEl).setName("Advanced").setHeading();
     this.text(containerEl, "baseUrl", "Base URL", "Perplexity's Agent API. Change it only to use a proxy or the test emulator.", DEFAULT_BASE_URL);

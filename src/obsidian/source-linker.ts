@@ -127,6 +127,11 @@ export class SourceLinker {
       // The alias keeps the link reading as the ID even after the user renames the note.
       if (note) return this.app.fileManager.generateMarkdownLink(note, from.path, undefined, note.basename === source.id ? undefined : source.id);
     }
+    return this.urlLink(source);
+  }
+
+  /** A link to the source's web page that reads as its ID. */
+  urlLink(source: SourceEntry): string {
     return `[${source.id}](${escapeDestination(source.url)})`;
   }
 

@@ -264,6 +264,21 @@ describe("failures leave the note as it was and say what happened", () => {
   }
 });
 
+describe("answers that stop early", () => {
+  it("keeps the part that arrived, marked incomplete, and says so", async () => {
+    h = await startHarness({
+      scenario: { steps: [{ status: "incomplete", answer: { text: "Half an answer.[1]", searchResults: [{ results: [{ id: 1, title: "T", url: "https://t.example/" }] }] } }] },
+    });
+    await selectInNote(h.runtime, NOTE, QUESTION);
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    const [parsed] = parseBlocks(h.runtime.editor(NOTE).getValue());
+    expect(parsed?.block.state).toBe("answered");
+    expect(parsed?.block.answer).toMatch(/^Half an answer\. \[\[[0-9a-z]{6}\]\]\n\n\*\*Incomplete answer:\*\* Perplexity stopped before the answer was complete\.$/);
+    expect(h.runtime.notices.at(-1)).toMatch(/maximum output tokens[\s\S]*kept and marked incomplete/);
+  });
+});
+
 describe("ask prompt and context menu", () => {
   it("prefills the prompt with the current line and inserts the answer at the cursor", async () => {
     h = await startHarness();
