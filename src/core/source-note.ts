@@ -1,5 +1,7 @@
 // What a source note holds: pure functions from a cited source to the note's body and to the
 // changes its properties get. The Obsidian glue applies them with processFrontMatter.
+import { siteOf } from "./block";
+import { escapeDisplayText, escapeLinkText, escapeLinkUrl, sanitizeAnswer } from "./sanitize";
 
 export interface CitedSource {
   id: string;
@@ -25,44 +27,25 @@ export const SOURCE_PROPERTIES = [
   "tags",
 ] as const;
 
-/** The site a URL belongs to, for display: host without a leading "www.". */
-export function siteOf(url: string): string {
-  try {
-    return new URL(url).hostname.replace(/^www\./, "");
-  } catch {
-    return "";
-  }
-}
-
-/** One line, no Markdown or link syntax that could break the note's first heading. */
+/** One line, cut to a readable length. */
 function plainLine(text: string, max = 300): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 export function sourceTitle(source: CitedSource): string {
-  return plainLine(source.title ?? "") || siteOf(source.url) || source.url;
-}
-
-/** Escapes text for use inside a Markdown link's label. */
-function escapeLabel(text: string): string {
-  return text.replace(/[\\[\]*_`<>|#^]/g, (c) => `\\${c}`);
-}
-
-const DESTINATION_ESCAPES: Record<string, string> = { "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", " ": "%20" };
-
-/** Escapes a URL for use inside a Markdown link's destination. */
-export function escapeDestination(url: string): string {
-  return url.replace(/[()<> ]/g, (c) => DESTINATION_ESCAPES[c] ?? c);
+  return plainLine(source.title ?? "") || siteOf(source.url);
 }
 
 /** The body of a new source note: title, link, the search snippet as a quote, room for notes. */
 export function sourceNoteBody(source: CitedSource): string {
+  // Titles and snippets come from the web: escaped and sanitised like answers, so they cannot
+  // open a comment that hides the user's notes, run code or load images.
   const title = sourceTitle(source);
-  const lines = [`# ${escapeLabel(title)}`, "", `[${escapeLabel(title)}](${escapeDestination(source.url)})`, ""];
-  const snippet = (source.snippet ?? "").trim();
+  const lines = [`# ${escapeDisplayText(title)}`, "", `[${escapeLinkText(title)}](${escapeLinkUrl(source.url)})`, ""];
+  const snippet = sanitizeAnswer((source.snippet ?? "").trim());
   if (snippet) {
-    for (const line of snippet.split(/\r?\n/)) lines.push(`> ${escapeLabel(line)}`.trimEnd());
+    for (const line of snippet.split("\n")) lines.push(`> ${line}`.trimEnd());
     lines.push("");
   }
   lines.push("## Notes", "", "");

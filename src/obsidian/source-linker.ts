@@ -1,79 +1,14 @@
 // Source notes in the vault: one note per canonical URL, named by its stable ID, shared by
-// every answer that cites it. An index (canonical URL → note, ID → note) is built on first
-// use from the metadata cache and kept current from vault events, so finding a source's note
-// is a map lookup, never a scan per citation.
+// every answer that cites it; and the links answers use to point at them.
 import { TFile, normalizePath } from "obsidian";
-import type { App, CachedMetadata, TAbstractFile } from "obsidian";
+import type { App } from "obsidian";
 import type { AnswerBlock, SourceEntry } from "../core/block";
 import { canonicalUrl, resolveSourceId } from "../core/source-id";
-import { applyCitation, escapeDestination, parseTags, safeFolderPath, sourceNoteBody } from "../core/source-note";
+import { escapeLinkUrl } from "../core/sanitize";
+import { applyCitation, parseTags, safeFolderPath, sourceNoteBody } from "../core/source-note";
 import type { SearchResult } from "../perplexity/types";
 import type { PerplexityQuerySettings } from "../settings";
-
-interface IndexedSource {
-  path: string;
-  canonical: string;
-  id: string;
-}
-
-export class SourceIndex {
-  private byUrl = new Map<string, IndexedSource>();
-  private byId = new Map<string, IndexedSource>();
-  private byPath = new Map<string, IndexedSource>();
-  private built = false;
-
-  constructor(private readonly app: App) {}
-
-  /** Builds the index from the metadata cache the first time it is needed. */
-  ensureBuilt(): void {
-    if (this.built) return;
-    this.built = true;
-    for (const file of this.app.vault.getMarkdownFiles()) this.update(file, this.app.metadataCache.getFileCache(file));
-  }
-
-  get size(): number {
-    return this.byPath.size;
-  }
-
-  /** Re-reads one note's entry (after it changed or was created). */
-  update(file: TFile, cache: CachedMetadata | null): void {
-    this.remove(file.path);
-    const fm = cache?.frontmatter;
-    const url = typeof fm?.url === "string" ? fm.url : null;
-    const id = typeof fm?.source_id === "string" ? fm.source_id.toLowerCase() : null;
-    const canonical = url ? canonicalUrl(url) : null;
-    if (!canonical || !id) return;
-    const entry = { path: file.path, canonical, id };
-    this.byPath.set(file.path, entry);
-    if (!this.byUrl.has(canonical)) this.byUrl.set(canonical, entry);
-    if (!this.byId.has(id)) this.byId.set(id, entry);
-  }
-
-  remove(path: string): void {
-    const entry = this.byPath.get(path);
-    if (!entry) return;
-    this.byPath.delete(path);
-    if (this.byUrl.get(entry.canonical) === entry) this.byUrl.delete(entry.canonical);
-    if (this.byId.get(entry.id) === entry) this.byId.delete(entry.id);
-  }
-
-  rename(file: TAbstractFile, oldPath: string): void {
-    const entry = this.byPath.get(oldPath);
-    if (!entry) return;
-    this.byPath.delete(oldPath);
-    entry.path = file.path;
-    this.byPath.set(file.path, entry);
-  }
-
-  noteForUrl(canonical: string): TFile | null {
-    const entry = this.byUrl.get(canonical);
-    return entry ? this.app.vault.getFileByPath(entry.path) : null;
-  }
-
-  urlOfId(id: string): string | null {
-    return this.byId.get(id)?.canonical ?? null;
-  }
-}
+import { SourceIndex } from "./source-index";
 
 export class SourceLinker {
   readonly index: SourceIndex;
@@ -103,7 +38,9 @@ export class SourceLinker {
     for (const url of urls) {
       const canonical = canonicalUrl(url);
       if (!canonical || ids.has(canonical)) continue;
-      const id = resolveSourceId(url, (candidate) => {
+      // A URL that already has a note keeps that note's ID, even one lengthened by an old collision.
+      const known = useNotes ? this.index.idForUrl(canonical) : null;
+      const id = known && !assigned.has(known) ? known : resolveSourceId(url, (candidate) => {
         const owner = assigned.get(candidate) ?? (useNotes ? this.index.urlOfId(candidate) : null);
         if (owner) return owner === canonical ? "same" : "other";
         // A file of that name that is not one of our source notes is never touched.
@@ -124,15 +61,19 @@ export class SourceLinker {
     if (this.settings().createSourceNotes) {
       const canonical = canonicalUrl(source.url);
       const note = canonical ? this.index.noteForUrl(canonical) : null;
-      // The alias keeps the link reading as the ID even after the user renames the note.
-      if (note) return this.app.fileManager.generateMarkdownLink(note, from.path, undefined, note.basename === source.id ? undefined : source.id);
+      if (note) {
+        // The link must read as the ID whatever the user's link settings (paths) or the note's name.
+        const plain = this.app.fileManager.generateMarkdownLink(note, from.path);
+        if (plain === `[[${source.id}]]`) return plain;
+        return this.app.fileManager.generateMarkdownLink(note, from.path, undefined, source.id);
+      }
     }
     return this.urlLink(source);
   }
 
   /** A link to the source's web page that reads as its ID. */
   urlLink(source: SourceEntry): string {
-    return `[${source.id}](${escapeDestination(source.url)})`;
+    return `[${source.id}](${escapeLinkUrl(source.url)})`;
   }
 
   /** Creates or updates the source note of every cited source in the block. */
@@ -157,11 +98,13 @@ export class SourceLinker {
         if (this.app.vault.getAbstractFileByPath(path)) continue; // taken by a file that is not ours
         note = await this.app.vault.create(path, sourceNoteBody({ ...source, snippet: snippets.get(canonical) }));
       }
-      await this.app.fileManager.processFrontMatter(note, (fm: Record<string, unknown>) =>
-        applyCitation(fm, { source, citedIn, citedOn, tags: parseTags(settings.sourceTags) }),
-      );
-      // The metadata cache catches up later; the index must know the note now.
-      this.index.update(note, { frontmatter: { url: source.url, source_id: source.id } });
+      let written: Record<string, unknown> = {};
+      await this.app.fileManager.processFrontMatter(note, (fm: Record<string, unknown>) => {
+        applyCitation(fm, { source, citedIn, citedOn, tags: parseTags(settings.sourceTags) });
+        written = { ...fm };
+      });
+      // The metadata cache catches up later; the index must know the note (and its real ID) now.
+      this.index.update(note, { frontmatter: written });
     }
   }
 

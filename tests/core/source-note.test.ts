@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyCitation, parseTags, safeFolderPath, siteOf, sourceNoteBody, sourceTitle } from "../../src/core/source-note";
+import { applyCitation, parseTags, safeFolderPath, sourceNoteBody, sourceTitle } from "../../src/core/source-note";
 
 const source = { id: "u4vyfy", url: "https://www.example.com/a", title: "In-depth Analysis", published: "2025-03-17", updated: "2025-09-14" };
 
@@ -50,10 +50,20 @@ describe("source note body", () => {
     expect(body).toBe("# In-depth Analysis\n\n[In-depth Analysis](https://www.example.com/a)\n\n> First line\n> second line\n\n## Notes\n\n");
   });
 
-  it("escapes hostile titles and falls back to the site when the title is missing", () => {
-    const body = sourceNoteBody({ id: "x", url: "https://a.org/p(1)", title: "]] | # ^ [x](javascript:alert(1))\nnext" });
-    expect(body.split("\n")[0]).toBe("# \\]\\] \\| \\# \\^ \\[x\\](javascript:alert(1)) next");
-    expect(body).toContain("(https://a.org/p%281%29)");
+  it("escapes hostile titles and snippets and falls back to the site when the title is missing", () => {
+    const body = sourceNoteBody({ id: "x", url: "https://a.org/p(1)", title: "]] %% # [x](javascript:alert(1))\nnext", snippet: "snip %% hidden <script>x</script>\n![img](https://t.example/p.png)" });
+    const [heading, , link, , quote1, quote2] = body.split("\n");
+    expect(heading?.startsWith("# ")).toBe(true);
+    expect(heading).not.toContain("%%");
+    expect(heading).toContain("next");
+    expect(link).toMatch(/^\[.*\]\(https:\/\/a\.org\/p\\\(1\\\)\)$/);
+    expect(link).not.toMatch(/(^|[^\\])\]\(javascript:/);
+    expect(quote1).not.toContain("%%");
+    expect(quote1).not.toContain("<script");
+    expect(quote2).not.toMatch(/^> !\[/);
+    // Nothing in the body can open a comment that would hide the user's notes below.
+    expect(body.match(/%%/g)).toBeNull();
+    expect(body.endsWith("## Notes\n\n")).toBe(true);
     expect(sourceTitle({ id: "x", url: "https://www.iea.org/report" })).toBe("iea.org");
     expect(sourceTitle({ id: "x", url: "https://a.org", title: "t".repeat(600) }).length).toBe(300);
   });
@@ -67,8 +77,7 @@ describe("paths and tags", () => {
     expect(safeFolderPath("")).toBe("Sources");
   });
 
-  it("parses tags and sites", () => {
+  it("parses tags", () => {
     expect(parseTags("#source, research/web  x")).toEqual(["source", "research/web", "x"]);
-    expect(siteOf("not a url")).toBe("");
   });
 });
