@@ -100,6 +100,49 @@ describe("source notes", () => {
     expect(h.runtime.app.vault.getFileByPath(`Sources/${newId}.md`)).not.toBeNull();
   });
 
+  it("finds a copy of a source note after the original is deleted (a move done outside Obsidian)", async () => {
+    h = await startHarness({ files, scenario: { steps: [{ answer: answerA }, { answer: answerA }] } });
+    await selectInNote(h.runtime, "Note A.md", "Question A?");
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    const id = parseBlocks(h.runtime.editor("Note A.md").getValue())[0]!.block.sources[0]!.id;
+    const original = h.runtime.app.vault.getFileByPath(`Sources/${id}.md`)!;
+    const copyText = (await h.runtime.app.vault.read(original)).replace("## Notes\n", "## Notes\n\nKept in the archive.\n");
+    await h.runtime.app.vault.createFolder("Archive");
+    await h.runtime.app.vault.create("Archive/copy.md", copyText);
+    await h.runtime.app.vault.delete(original);
+
+    await selectInNote(h.runtime, "Note A.md", "Question A?");
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    expect(h.runtime.app.vault.getFileByPath(`Sources/${id}.md`)).toBeNull();
+    expect(await h.runtime.read("Archive/copy.md")).toContain("Kept in the archive.");
+    // The newest answer sits right under the question, above the first one.
+    expect(parseBlocks(h.runtime.editor("Note A.md").getValue())[0]!.block.answer).toContain("[[copy|");
+  });
+
+  it("keeps a lengthened ID for its URL after the collision is gone", async () => {
+    h = await startHarness({ files, scenario: { steps: [{ answer: answerA }] } });
+    await selectInNote(h.runtime, "Note A.md", "Question A?");
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    const id = parseBlocks(h.runtime.editor("Note A.md").getValue())[0]!.block.sources[0]!.id;
+    await h.close();
+    h = await startHarness({ files: { ...files, [`Sources/${id}.md`]: "Someone else's note\n" }, scenario: { steps: [{ answer: answerA }, { answer: answerA }] } });
+    await selectInNote(h.runtime, "Note A.md", "Question A?");
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    const longer = parseBlocks(h.runtime.editor("Note A.md").getValue())[0]!.block.sources[0]!.id;
+    expect(longer).toHaveLength(7);
+    await h.runtime.app.vault.delete(h.runtime.app.vault.getFileByPath(`Sources/${id}.md`)!);
+    await selectInNote(h.runtime, "Note A.md", "Question A?");
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    const blocks = parseBlocks(h.runtime.editor("Note A.md").getValue());
+    expect(blocks.map((b) => b.block.sources[0]!.id)).toEqual([longer, longer]);
+    expect(blocks[0]!.block.answer).toContain(`[[${longer}]]`);
+  });
+
   it("creates no notes when the setting is off and links to the URL instead", async () => {
     h = await startHarness({ files, settings: { createSourceNotes: false }, scenario: { steps: [{ answer: answerA }] } });
     await selectInNote(h.runtime, "Note A.md", "Question A?");
