@@ -4,6 +4,7 @@ import { Plugin } from "obsidian";
 import { normalizeSettings } from "./settings";
 import type { PerplexityQuerySettings } from "./settings";
 import { registerCommands } from "./obsidian/commands";
+import { registerRefreshCommands } from "./obsidian/refresh-commands";
 import { PerplexityService } from "./obsidian/perplexity-service";
 import { PerplexitySettingTab } from "./obsidian/settings-tab";
 import { SourceLinker } from "./obsidian/source-linker";
@@ -15,7 +16,8 @@ export default class PerplexityQueryPlugin extends Plugin {
   clock = { now: (): Date => new Date() };
   service!: PerplexityService;
   sources!: SourceLinker;
-  private readonly jobs = new Set<Promise<void>>();
+  private readonly jobs = new Set<Promise<unknown>>();
+  private readonly batches = new Set<AbortController>();
 
   override async onload(): Promise<void> {
     this.settings = normalizeSettings(await this.loadData());
@@ -30,11 +32,16 @@ export default class PerplexityQueryPlugin extends Plugin {
       now: () => this.clock.now(),
       sources: this.sources,
     };
-    registerCommands({ plugin: this, context, track: (job) => this.track(job) });
+    const host = { plugin: this, context, track: (job: Promise<unknown>) => this.track(job), batches: this.batches };
+    registerCommands(host);
+    registerRefreshCommands(host);
     this.addSettingTab(new PerplexitySettingTab(this.app, this));
   }
 
   override onunload(): void {
+    // Stop batches first so nothing new starts, then abort what is in flight; blocks are only
+    // ever written whole, after an answer arrived, so nothing is left half-written.
+    for (const batch of this.batches) batch.abort();
     this.service.cancelAll();
   }
 
@@ -42,7 +49,7 @@ export default class PerplexityQueryPlugin extends Plugin {
     await this.saveData(this.settings);
   }
 
-  private track(job: Promise<void>): void {
+  private track(job: Promise<unknown>): void {
     this.jobs.add(job);
     void job.finally(() => this.jobs.delete(job));
   }

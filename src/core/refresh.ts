@@ -136,14 +136,16 @@ export function mergeRefreshed(old: AnswerBlock, fresh: AnswerBlock, options: Me
   if (fresh.state !== "answered") throw new RangeError("a refresh only replaces a block with an answered one");
   const edited = options.editedAnswer !== undefined;
   const oldText = options.editedAnswer ?? old.answer;
+  // An answer that came back word for word the same is not worth keeping twice: the history stays as it was.
+  const unchanged = !edited && oldText === fresh.answer;
   const newest: PreviousAnswer[] = [];
-  if (oldText.trim() !== "" && (options.keepPrevious !== "none" || edited)) {
+  if (!unchanged && oldText.trim() !== "" && (options.keepPrevious !== "none" || edited)) {
     const p: PreviousAnswer = { askedAt: old.askedAt, answer: oldText };
     if (old.answeredBy !== undefined) p.answeredBy = old.answeredBy;
     if (edited) p.edited = true;
     newest.push(p);
   }
-  const older = (old.previous ?? []).filter((p) => options.keepPrevious === "all" || p.edited === true);
+  const older = unchanged ? [...(old.previous ?? [])] : (old.previous ?? []).filter((p) => options.keepPrevious === "all" || p.edited === true);
   const { staleAfterDays: _s, previous: _p, changes: _c, ...rest } = fresh;
   const out: AnswerBlock = { ...rest, blockId: old.blockId, question: old.question, request: old.request };
   if (old.staleAfterDays !== undefined) out.staleAfterDays = old.staleAfterDays;

@@ -12,7 +12,9 @@ export interface CommandHost {
   plugin: Plugin;
   context: AskContext;
   /** Tracks background work so tests and unload can wait for it. */
-  track(job: Promise<void>): void;
+  track(job: Promise<unknown>): void;
+  /** Running refresh batches, stopped by the cancel command too. */
+  batches: Set<AbortController>;
 }
 
 function selectionTarget(editor: Editor, info: MarkdownView | MarkdownFileInfo, host: CommandHost): AskTarget | null {
@@ -80,10 +82,11 @@ export function registerCommands(host: CommandHost): void {
     id: COMMAND_IDS.cancel,
     name: "Cancel running Perplexity requests",
     checkCallback: (checking) => {
-      if (host.context.service.pendingCount === 0) return false;
+      if (host.context.service.pendingCount === 0 && host.batches.size === 0) return false;
       if (!checking) {
+        for (const batch of host.batches) batch.abort();
         const count = host.context.service.cancelAll();
-        new Notice(`Cancelled ${count} Perplexity ${count === 1 ? "request" : "requests"}.`);
+        new Notice(`Cancelled ${count} Perplexity ${count === 1 ? "request" : "requests"}${host.batches.size ? " and the running refresh" : ""}.`);
       }
       return true;
     },

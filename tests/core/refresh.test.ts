@@ -126,6 +126,18 @@ describe("requestFromBlock", () => {
 });
 
 describe("mergeRefreshed", () => {
+  it("does not keep a word-for-word identical answer as a previous one; the history stays as it was", () => {
+    const history = [{ askedAt: "2026-08-01T10:00:00.000Z", answer: "Older." }];
+    const old = block({ previous: history });
+    const same = fresh({ answer: old.answer, answerHash: old.answerHash, sources: old.sources });
+    for (const keepPrevious of ["none", "last", "all"] as const) {
+      const merged = mergeRefreshed(old, same, { keepPrevious });
+      expect(merged.previous).toEqual(history);
+      expect(merged.askedAt).toBe(same.askedAt);
+      expect(merged.changes).toBeUndefined();
+    }
+  });
+
   it("keeps id, question, request and stale-after; takes the rest from the new answer; the old answer becomes the newest previous", () => {
     const old = block({ staleAfterDays: 7 });
     const merged = mergeRefreshed(old, fresh({ blockId: "zzzzzz", request: { model: "x/y", noteContext: false } }), { keepPrevious: "last" });

@@ -32,7 +32,8 @@ export async function startHarness(
   const runtime = new ObsidianRuntime({
     files: options.files ?? { [NOTE]: NOTE_TEXT },
     secrets: options.key === null ? {} : { "perplexity-api-key": options.key ?? API_KEY },
-    pluginData: { baseUrl: emulator.baseUrl, requestTimeoutSeconds: 10, ...options.settings },
+    // Pacing is tested in the rate limiter's own tests; here it would only slow the suite down.
+    pluginData: { baseUrl: emulator.baseUrl, requestTimeoutSeconds: 10, requestsPerMinute: 6000, ...options.settings },
   });
   const plugin = (await runtime.loadPlugin()) as Harness["plugin"];
   plugin.clock = { now: () => new Date("2026-11-24T16:43:12.385Z") };

@@ -1,0 +1,121 @@
+// The refresh commands: the block at the cursor, the stale blocks of this note, of the vault.
+import { MarkdownView, Notice, TFile } from "obsidian";
+import type { Plugin } from "obsidian";
+import { parseBlocks } from "../core/block";
+import { Refresher, describeReport } from "./refresh-flow";
+import type { RefreshContext, RefreshReport, RefreshTarget } from "./refresh-flow";
+import { RefreshVaultModal } from "./refresh-modal";
+
+export const REFRESH_COMMAND_IDS = {
+  atCursor: "refresh-at-cursor",
+  inNote: "refresh-stale-in-note",
+  inVault: "refresh-stale-in-vault",
+} as const;
+
+export interface RefreshHost {
+  plugin: Plugin;
+  context: RefreshContext;
+  track(job: Promise<unknown>): void;
+  /** Running batches; the cancel command and unloading abort them. */
+  batches: Set<AbortController>;
+}
+
+/** Runs a batch with a progress notice, and reports the outcome in one notice. */
+async function runWithNotice(host: RefreshHost, refresher: Refresher, targets: RefreshTarget[], skipped: RefreshReport["skipped"]): Promise<RefreshReport> {
+  const controller = new AbortController();
+  host.batches.add(controller);
+  const progress = targets.length > 1 ? new Notice(`Refreshing ${targets.length} answers…`, 0) : null;
+  try {
+    const report = await refresher.run(targets, (done, total, note) => progress?.setMessage(`Refreshing answers: ${done} of ${total} (${note})`), controller.signal, skipped);
+    const details = [...report.skipped, ...report.failed].map((i) => `"${i.question}": ${i.detail ?? ""}`);
+    new Notice([describeReport(report), ...details.slice(0, 5), details.length > 5 ? `…and ${details.length - 5} more.` : ""].filter(Boolean).join("\n"), 15_000);
+    return report;
+  } finally {
+    progress?.hide();
+    host.batches.delete(controller);
+  }
+}
+
+function activeMarkdownFile(host: RefreshHost): TFile | null {
+  const file = host.plugin.app.workspace.getActiveFile();
+  return file instanceof TFile && file.extension === "md" ? file : null;
+}
+
+export function registerRefreshCommands(host: RefreshHost): void {
+  const { plugin } = host;
+  const refresher = new Refresher(host.context);
+
+  plugin.addCommand({
+    id: REFRESH_COMMAND_IDS.atCursor,
+    name: "Refresh answer at cursor",
+    editorCheckCallback: (checking, editor, info) => {
+      const file = info.file;
+      if (!file) return false;
+      const text = editor.getValue();
+      const offset = editor.posToOffset(editor.getCursor());
+      const block = parseBlocks(text).find((p) => p.from <= offset && offset <= p.to);
+      if (!block) return false;
+      if (checking) return true;
+      const plan = refresher.planNote(file, text, { blockId: block.block.blockId });
+      if (!plan.targets.length) {
+        new Notice(`This answer was not refreshed: ${plan.skipped[0]?.detail ?? "it cannot be refreshed"}.`, 10_000);
+        return true;
+      }
+      host.track(runWithNotice(host, refresher, plan.targets.slice(0, 1), []));
+      return true;
+    },
+  });
+
+  plugin.addCommand({
+    id: REFRESH_COMMAND_IDS.inNote,
+    name: "Refresh stale answers in this note",
+    checkCallback: (checking) => {
+      const file = activeMarkdownFile(host);
+      if (!file) return false;
+      if (checking) return true;
+      host.track(
+        (async () => {
+          const view = plugin.app.workspace.getActiveViewOfType(MarkdownView);
+          const text = view?.file === file ? view.editor.getValue() : await plugin.app.vault.cachedRead(file);
+          const plan = refresher.planNote(file, text);
+          if (!plan.targets.length) {
+            const why = plan.skipped.length ? ` (${plan.skipped.length} skipped: ${plan.skipped.map((s) => s.detail).join("; ")})` : "";
+            new Notice(`No stale answers to refresh in "${file.basename}"${why}.`, 10_000);
+            return;
+          }
+          await runWithNotice(host, refresher, plan.targets, plan.skipped);
+        })(),
+      );
+      return true;
+    },
+  });
+
+  plugin.addCommand({
+    id: REFRESH_COMMAND_IDS.inVault,
+    name: "Refresh stale answers in vault",
+    callback: () => {
+      host.track(
+        (async () => {
+          const plan = await refresher.planVault();
+          const controller = new AbortController();
+          const modal = new RefreshVaultModal(
+            plugin.app,
+            plan,
+            async (progress) => {
+              host.batches.add(controller);
+              try {
+                const report = await refresher.run(plan.targets, progress, controller.signal, plan.skipped);
+                new Notice(describeReport(report), 15_000);
+                return report;
+              } finally {
+                host.batches.delete(controller);
+              }
+            },
+            () => controller.abort(),
+          );
+          modal.open();
+        })(),
+      );
+    },
+  });
+}

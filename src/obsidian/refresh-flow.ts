@@ -1,0 +1,254 @@
+// Refreshing answers: find the stale blocks (narrowed through the metadata cache before any
+// file is read), re-ask each recorded question under the rate limits, and replace each block in
+// place, found again by its id at write time. Nothing the user wrote is ever overwritten: an
+// edited answer is skipped or kept folded (setting), a block changed or deleted meanwhile is
+// left alone, and every outcome is reported.
+import { TFile } from "obsidian";
+import type { App } from "obsidian";
+import { findBlock, formatBlock, scanBlocks } from "../core/block";
+import type { AnswerBlock } from "../core/block";
+import { noteContextInstructions } from "../core/note-context";
+import { createRateLimiter } from "../core/rate-limiter";
+import type { LimiterClock } from "../core/rate-limiter";
+import { applyRefresh, estimateCost, planRefresh, requestFromBlock } from "../core/refresh";
+import type { RefreshSkipReason } from "../core/refresh";
+import { STALE_AFTER_PROPERTY, isStale } from "../core/staleness";
+import { PerplexityError } from "../perplexity/errors";
+import type { AskRequest } from "../perplexity/types";
+import type { PerplexityQuerySettings } from "../settings";
+import { buildWithSources, errorMessage } from "./answer-block";
+import { formatOptions } from "./ask-flow";
+import { applyToNote, openEditorFor } from "./note-writer";
+import type { PerplexityService } from "./perplexity-service";
+import type { SourceLinker } from "./source-linker";
+
+export interface RefreshContext {
+  app: App;
+  service: PerplexityService;
+  settings: () => PerplexityQuerySettings;
+  now: () => Date;
+  sources: SourceLinker;
+}
+
+/** One block to refresh: where it is and what it looked like when planned. */
+export interface RefreshTarget {
+  file: TFile;
+  blockId: string;
+  question: string;
+  askedAt: string;
+  cost?: number;
+}
+
+export interface RefreshItem {
+  note: string;
+  question: string;
+  detail?: string;
+}
+
+export interface RefreshReport {
+  refreshed: RefreshItem[];
+  unchanged: RefreshItem[];
+  skipped: RefreshItem[];
+  failed: RefreshItem[];
+  /** Set when the batch stopped early: cancelled, offline, or a problem every request would hit. */
+  stopped?: string;
+}
+
+export interface RefreshPlan {
+  targets: RefreshTarget[];
+  skipped: RefreshItem[];
+  notes: number;
+  cost: ReturnType<typeof estimateCost>;
+}
+
+const SKIP_WORDS: Record<RefreshSkipReason, string> = {
+  edited: "you edited the answer",
+  pending: "it is still waiting for an answer",
+  failed: "its last ask failed",
+  damaged: "its metadata is damaged",
+  "duplicate-id": "its block id appears twice in the note (copy-paste); only the first was refreshed",
+  changed: "it changed while its new answer was on the way",
+};
+
+/** Errors after which every other request would fail too: the batch stops at once. */
+const BATCH_STOPPERS = new Set(["network", "missing-key", "key-rejected", "forbidden", "retired-endpoint"]);
+
+function emptyReport(): RefreshReport {
+  return { refreshed: [], unchanged: [], skipped: [], failed: [] };
+}
+
+/** The note's text as the user sees it: the open editor's, else the file's. */
+async function currentText(app: App, file: TFile): Promise<string> {
+  return openEditorFor(app, file)?.getValue() ?? (await app.vault.cachedRead(file));
+}
+
+/** A limiter clock on window timers (the core takes its clock injected). */
+const windowClock: LimiterClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      const timer = window.setTimeout(resolve, ms);
+      signal?.addEventListener("abort", () => {
+        window.clearTimeout(timer);
+        resolve();
+      });
+    }),
+};
+
+export class Refresher {
+  constructor(private readonly ctx: RefreshContext) {}
+
+  /** Plans the blocks of one note: the stale ones, or the one with `blockId` whatever its age. */
+  planNote(file: TFile, text: string, options: { blockId?: string } = {}): Omit<RefreshPlan, "cost" | "notes"> & { blocks: AnswerBlock[] } {
+    const settings = this.ctx.settings();
+    const now = this.ctx.now().getTime();
+    const property: unknown = this.ctx.app.metadataCache.getFileCache(file)?.frontmatter?.[STALE_AFTER_PROPERTY];
+    const include = (b: AnswerBlock) => (options.blockId !== undefined ? b.blockId === options.blockId : isStale(b, now, property, settings.staleAfterDays));
+    const scan = scanBlocks(text);
+    // Skips are reported for the blocks `include` picked, and for unreadable blocks whatever their age.
+    const plan = planRefresh(scan, include, { onEdited: settings.whenEdited, includeFailed: options.blockId !== undefined });
+    const question = (from: number) => scan.blocks.find((p) => p.from === from)?.block.question ?? "(unreadable block)";
+    return {
+      blocks: plan.refresh.map((p) => p.block),
+      targets: plan.refresh.map((p) => ({
+        file,
+        blockId: p.block.blockId,
+        question: p.block.question,
+        askedAt: p.block.askedAt,
+        ...(p.block.cost === undefined ? {} : { cost: p.block.cost }),
+      })),
+      skipped: plan.skipped
+        .filter((s) => options.blockId === undefined || s.blockId === options.blockId)
+        .map((s) => ({ note: file.path, question: question(s.from), detail: SKIP_WORDS[s.reason] })),
+    };
+  }
+
+  /**
+   * The stale blocks of the whole vault. Only notes whose metadata lists a `^pplx-` block id are
+   * read, so a vault of notes without answers costs one cache lookup per note.
+   */
+  async planVault(): Promise<RefreshPlan> {
+    const { app } = this.ctx;
+    const targets: RefreshTarget[] = [];
+    const skipped: RefreshItem[] = [];
+    const blocks: AnswerBlock[] = [];
+    const notes = new Set<string>();
+    for (const file of app.vault.getMarkdownFiles()) {
+      const ids = app.metadataCache.getFileCache(file)?.blocks;
+      if (!ids || !Object.keys(ids).some((id) => id.startsWith("pplx-"))) continue;
+      const plan = this.planNote(file, await currentText(app, file));
+      targets.push(...plan.targets);
+      skipped.push(...plan.skipped);
+      blocks.push(...plan.blocks);
+      if (plan.targets.length) notes.add(file.path);
+    }
+    return { targets, skipped, notes: notes.size, cost: estimateCost(blocks) };
+  }
+
+  /**
+   * Refreshes the targets under the rate limits; `progress` hears about each finished block.
+   * `signal` stops the batch (requests in flight are cancelled through the service).
+   */
+  async run(targets: RefreshTarget[], progress: (done: number, total: number, note: string) => void, signal: AbortSignal, skipped: RefreshItem[] = []): Promise<RefreshReport> {
+    const settings = this.ctx.settings();
+    const report = emptyReport();
+    report.skipped.push(...skipped);
+    const stop = new AbortController();
+    const stopBatch = (why: string) => {
+      if (report.stopped === undefined) report.stopped = why;
+      stop.abort();
+    };
+    signal.addEventListener("abort", () => {
+      stopBatch("You cancelled the refresh.");
+      this.ctx.service.cancelAll();
+    });
+    if (signal.aborted) stopBatch("You cancelled the refresh.");
+    const limiter = createRateLimiter({
+      perMinute: settings.requestsPerMinute,
+      concurrency: settings.concurrency,
+      clock: windowClock,
+      // A 429 slows the whole batch down and the block is asked again, instead of failing it.
+      rateLimited: (error) =>
+        error instanceof PerplexityError && error.kind === "rate-limited" ? (error.retryAfterSeconds === undefined ? null : error.retryAfterSeconds * 1000) : undefined,
+    });
+    let done = 0;
+    await Promise.all(
+      targets.map(async (target) => {
+        const item: RefreshItem = { note: target.file.path, question: target.question };
+        try {
+          const outcome = await limiter.run(() => this.refreshOne(target), stop.signal);
+          if (outcome.kind === "refreshed") report.refreshed.push(item);
+          else if (outcome.kind === "unchanged") report.unchanged.push(item);
+          else report.skipped.push({ ...item, detail: outcome.detail });
+        } catch (error) {
+          if (stop.signal.aborted && (isAbort(error) || report.stopped !== undefined)) {
+            report.skipped.push({ ...item, detail: "the refresh stopped before this answer" });
+          } else {
+            report.failed.push({ ...item, detail: errorMessage(error) });
+            if (error instanceof PerplexityError && BATCH_STOPPERS.has(error.kind)) stopBatch(error.message);
+          }
+        } finally {
+          done++;
+          progress(done, targets.length, target.file.basename);
+        }
+      }),
+    );
+    return report;
+  }
+
+  /** Re-asks one block and writes the new answer in its place. */
+  async refreshOne(target: RefreshTarget): Promise<{ kind: "refreshed" | "unchanged" | "skipped"; detail?: string }> {
+    const { app } = this.ctx;
+    const settings = this.ctx.settings();
+    const file = target.file;
+    if (!(app.vault.getAbstractFileByPath(file.path) instanceof TFile)) return { kind: "skipped", detail: "the note was deleted" };
+    const text = await currentText(app, file);
+    const found = findBlock(text, target.blockId);
+    if (!found) return { kind: "skipped", detail: "the block was deleted" };
+    if (found.block.askedAt !== target.askedAt) return { kind: "skipped", detail: SKIP_WORDS.changed };
+    const recorded = requestFromBlock(found.block);
+    const instructions = [
+      settings.customInstructions.trim(),
+      recorded.noteContext ? noteContextInstructions(file.basename, text, found.from) : "",
+    ]
+      .filter(Boolean)
+      .join("\n\n");
+    const request: AskRequest = {
+      question: recorded.question,
+      choice: recorded.choice,
+      ...(instructions ? { instructions } : {}),
+      ...(recorded.search ? { search: recorded.search } : {}),
+      ...(recorded.maxOutputTokens ? { maxOutputTokens: recorded.maxOutputTokens } : {}),
+    };
+    const answer = await this.ctx.service.ask(request);
+    const meta = { blockId: found.block.blockId, askedAt: this.ctx.now().toISOString(), question: found.block.question, request: found.block.request };
+    const built = await buildWithSources(this.ctx, answer, meta, file);
+    let result: { kind: "refreshed" | "unchanged" | "skipped"; detail?: string } = { kind: "skipped", detail: "the block was deleted" };
+    const outcome = await applyToNote(app, file, (current) => {
+      const now = findBlock(current, target.blockId);
+      if (!now) return null;
+      const merged = applyRefresh(now, built.block, { onEdited: settings.whenEdited, keepPrevious: settings.keepPrevious, plannedAskedAt: target.askedAt, includeFailed: true });
+      if (!merged.ok) {
+        result = { kind: "skipped", detail: SKIP_WORDS[merged.reason] };
+        return null;
+      }
+      result = { kind: now.block.answer === merged.block.answer ? "unchanged" : "refreshed" };
+      return { from: now.from, to: now.to, text: formatBlock(merged.block, formatOptions(settings, built.linkFor)) };
+    });
+    if (outcome === "note-missing") return { kind: "skipped", detail: "the note was deleted" };
+    return result;
+  }
+}
+
+function isAbort(error: unknown): boolean {
+  return (error instanceof Error && error.name === "AbortError") || (error instanceof PerplexityError && error.kind === "aborted");
+}
+
+/** One line summing up a batch, for a notice. */
+export function describeReport(report: RefreshReport): string {
+  const parts = [`${report.refreshed.length} refreshed`];
+  if (report.unchanged.length) parts.push(`${report.unchanged.length} unchanged`);
+  if (report.skipped.length) parts.push(`${report.skipped.length} skipped`);
+  if (report.failed.length) parts.push(`${report.failed.length} failed`);
+  return `Perplexity refresh: ${parts.join(", ")}.${report.stopped ? ` Stopped early: ${report.stopped}` : ""}`;
+}
