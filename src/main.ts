@@ -31,6 +31,7 @@ export default class PerplexityQueryPlugin extends Plugin {
       settings,
       now: () => this.clock.now(),
       sources: this.sources,
+      statusBar: this.addStatusBarItem(),
     };
     const host = { plugin: this, context, track: (job: Promise<unknown>) => this.track(job), batches: this.batches };
     registerCommands(host);
@@ -42,7 +43,7 @@ export default class PerplexityQueryPlugin extends Plugin {
     // Stop batches first so nothing new starts, then abort what is in flight; blocks are only
     // ever written whole, after an answer arrived, so nothing is left half-written.
     for (const batch of this.batches) batch.abort();
-    this.service.cancelAll();
+    this.service.cancelAll("unload");
   }
 
   async saveSettings(): Promise<void> {

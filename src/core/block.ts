@@ -7,7 +7,8 @@
 //   > **Model:** <preset or model asked> · <model that answered>
 //   > **Changes:** 2 new sources (abc123, def456); 1 dropped (xyz789)   (after a refresh that changed them)
 //   >
-//   > *Waiting for Perplexity…*   |   **Failed:** <message>    (pending / failed blocks only, then ">")
+//   > *Waiting for Perplexity…*   |   **Failed:** <message>    (pending / failed blocks only, then ">";
+//                                                            a streaming block's status replaces the waiting line)
 //   > <answer lines>                                          (answered blocks, or any block with an answer)
 //   >
 //   > **Citations**
@@ -441,8 +442,19 @@ export function isValidBlockId(id: string): boolean {
   return BLOCK_ID_RE.test(id);
 }
 
-/** The block as Markdown, from the callout's first line to the `^pplx-` line, without a trailing newline. */
-export function formatBlock(block: AnswerBlock, options: FormatOptions): string {
+/** The status line of a pending block: what Perplexity is doing, in italics ("*Searching: …*"). */
+export function statusLine(status: string): string {
+  return `*${escapeDisplayText(status)}*`;
+}
+
+/** A pending block's status line as written (display only, like the Question line: never parsed back). */
+const STATUS_LINE_RE = /^\*.*\*$/;
+
+/**
+ * The block as Markdown, from the callout's first line to the `^pplx-` line, without a trailing newline.
+ * `status` replaces the waiting line of a pending block (progress while an answer streams in).
+ */
+export function formatBlock(block: AnswerBlock, options: FormatOptions, status?: string): string {
   if (!isValidBlockId(block.blockId)) throw new RangeError(`invalid block id: ${JSON.stringify(block.blockId)}`);
   const b = normalizeBlock(block);
   const lines: string[] = [
@@ -452,7 +464,7 @@ export function formatBlock(block: AnswerBlock, options: FormatOptions): string 
   ];
   if (b.changes !== undefined) lines.push(CHANGES_PREFIX + escapeDisplayText(describeChanges(b.changes)));
   lines.push("");
-  if (b.state === "pending") lines.push(PENDING_LINE, "");
+  if (b.state === "pending") lines.push(status === undefined ? PENDING_LINE : statusLine(status), "");
   if (b.state === "failed") lines.push(FAILED_PREFIX + escapeDisplayText(b.failure ?? "Perplexity did not answer."), "");
   if (b.state === "answered" || b.answer !== "") lines.push(...b.answer.split("\n"), "");
   const cited = b.sources.filter((s) => s.cited);
@@ -577,7 +589,9 @@ function readBody(body: string[], meta: Meta, problems: string[]): Body {
   } else i++;
   if (i < last && body[i]!.startsWith(CHANGES_PREFIX)) i++;
   if (body[i] === "" && i < last) i++;
-  if (meta.state !== "answered" && i < last && (body[i] === PENDING_LINE || body[i]!.startsWith(FAILED_PREFIX))) {
+  const isStatus = (line: string): boolean =>
+    line === PENDING_LINE || line.startsWith(FAILED_PREFIX) || (meta.state === "pending" && STATUS_LINE_RE.test(line));
+  if (meta.state !== "answered" && i < last && isStatus(body[i]!)) {
     i++;
     if (body[i] === "" && i < last) i++;
   }

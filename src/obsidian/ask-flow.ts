@@ -1,20 +1,23 @@
-// The "ask" job: insert a pending block at once, ask Perplexity, then fill the block in
-// wherever it is by then (found again by its id), or undo the insertion on failure.
+// The "ask" job: insert a pending block at once, ask Perplexity, show the answer in the block as it
+// streams in (desktop), then write the finished block wherever it is by then (found again by its id),
+// or put the note back on failure. Streamed states stay out of the undo history (see stream-writer.ts).
 import { Notice, TFile } from "obsidian";
 import type { App, Editor } from "obsidian";
-import { buildAnswerBlock, findBlock, formatBlock, newBlockId, parseBlocks } from "../core/block";
+import { buildAnswerBlock, formatBlock, newBlockId, parseBlocks } from "../core/block";
 import type { AnswerBlock, BlockRequestMeta, FormatOptions, SourceEntry } from "../core/block";
-import { endOfLine, planInsertion, settleInsertion } from "../core/insertion";
-import type { PendingInsertion, TextChange } from "../core/insertion";
+import { endOfLine, planInsertion } from "../core/insertion";
 import { noteContextInstructions } from "../core/note-context";
-import { incompleteNote } from "../core/partial";
+import { INCOMPLETE_PREFIX, incompleteNote } from "../core/partial";
+import { PartialAnswer } from "../core/partial-answer";
 import { PerplexityError } from "../perplexity/errors";
 import type { Answer, AskRequest } from "../perplexity/types";
 import { buildAskRequest } from "../settings";
 import type { PerplexityQuerySettings, QuestionOptions } from "../settings";
-import { applyToEditor, applyToNote } from "./note-writer";
+import { trackElapsed } from "./elapsed-status";
 import type { PerplexityService } from "./perplexity-service";
 import type { SourceLinker } from "./source-linker";
+import { editorPort, settleStreamedBlock } from "./editor-port";
+import { BlockStreamWriter, writeFinal } from "./stream-writer";
 
 export interface AskContext {
   app: App;
@@ -22,6 +25,8 @@ export interface AskContext {
   settings: () => PerplexityQuerySettings;
   now: () => Date;
   sources: SourceLinker;
+  /** A status bar item (`plugin.addStatusBarItem()`): shows the elapsed time while requests run. */
+  statusBar?: HTMLElement;
 }
 
 /** Where the question sits in the note when the user asks. */
@@ -75,31 +80,64 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
     sources: [],
     answer: "",
   };
-  const options = formatOptions(settings, (s) => ctx.sources.linkFor(s, file));
+  const linkFor = (s: SourceEntry) => ctx.sources.linkFor(s, file);
+  const options = formatOptions(settings, linkFor);
   // Replace the selection, or insert below the line where the selection ends.
   const replace = settings.insertionMode === "replace" && target.from !== target.to;
   const at = replace ? target.from : endOfLine(noteText, target.to);
   const insertion = planInsertion(noteText, at, replace ? target.to : at, formatBlock(pending, options));
-  applyToEditor(editor, () => insertion.change);
+  // Out of the undo history: once the answer is written, one undo takes the whole insertion back.
+  editorPort(editor).quiet(insertion.change);
+
+  const partial = new PartialAnswer();
+  let idFor: (url: string) => string | null = () => null;
+  let idsFor = -1;
+  const writer = new BlockStreamWriter({
+    app: ctx.app,
+    file,
+    blockId: pending.blockId,
+    from: insertion.change.from + insertion.lead.length,
+    text: insertion.pendingText,
+    render: () => {
+      // IDs as the finished block will have them (resolved again only when new sources arrived).
+      if (idsFor !== partial.results.length) {
+        idFor = ctx.sources.idResolver(partial.results.map((r) => r.url));
+        idsFor = partial.results.length;
+      }
+      const block = partial.block({ blockId: pending.blockId, askedAt: pending.askedAt, question: pending.question, request: pending.request, idFor, linkFor });
+      return formatBlock(block, options, partial.status());
+    },
+  });
+  const stopElapsed = ctx.statusBar ? trackElapsed(ctx.statusBar) : () => undefined;
 
   let answer: Answer;
   try {
-    answer = await ctx.service.ask(request);
+    answer = await ctx.service.ask(request, {
+      onProgress: (p) => {
+        const firstText = partial.text === "";
+        // The first text shows at once; everything else waits for the next batched flush.
+        if (partial.apply(p)) writer.changed(firstText && partial.text !== "");
+      },
+    });
   } catch (error) {
-    const partial = keptPartial(error);
-    if (!partial) {
+    writer.stop();
+    stopElapsed();
+    const kept = keptPartial(error, partial, settings);
+    if (!kept) {
       // Put back exactly what the pending block replaced; leave the note alone if the block is gone.
-      await applyToNote(ctx.app, file, (text) => settle(text, insertion, pending.blockId, null));
+      await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, null));
       new Notice(errorMessage(error), 10_000);
       return;
     }
-    // The user paid for what arrived: keep it, marked as incomplete.
-    answer = partial;
-    new Notice(`${errorMessage(error)} The part of the answer that arrived was kept and marked incomplete.`, 10_000);
+    // The user paid for what arrived: keep it, marked as incomplete (or cancelled).
+    answer = kept.answer;
+    new Notice(kept.message, 10_000);
   }
+  writer.stop();
+  stopElapsed();
   try {
     const formatted = await blockText(ctx, answer, pending, file);
-    const outcome = await applyToNote(ctx.app, file, (text) => settle(text, insertion, pending.blockId, formatted));
+    const outcome = await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, formatted));
     if (outcome === "unchanged") new Notice("Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.");
     if (outcome === "note-missing") new Notice(`Perplexity's answer arrived after "${file.basename}" was deleted, so it was not inserted.`);
   } catch (error) {
@@ -112,11 +150,33 @@ function errorMessage(error: unknown): string {
   return error instanceof Error && error.message ? error.message : "Something went wrong while asking Perplexity.";
 }
 
-/** The partial answer of a run that stopped early, with a note saying so, if any text arrived. */
-function keptPartial(error: unknown): Answer | null {
-  if (!(error instanceof PerplexityError) || !error.partial?.text.trim()) return null;
-  if (error.kind === "aborted") return null;
-  return { ...error.partial, text: `${error.partial.text.trimEnd()}\n\n${incompleteNote(error.kind)}` };
+/**
+ * The partial answer of a run that stopped early, with a line saying so, and the message for the user;
+ * null when nothing usable arrived or the user cancelled and chose not to keep partial answers.
+ */
+function keptPartial(error: unknown, streamed: PartialAnswer, settings: PerplexityQuerySettings): { answer: Answer; message: string } | null {
+  if (!(error instanceof PerplexityError)) return null;
+  // The client attaches what it read; a stream cut before it could do so still left its text with us.
+  const partial = error.partial ?? (streamed.text ? { ...streamed.asAnswer(), text: streamed.text } : undefined);
+  if (!partial?.text.trim()) return null;
+  const text = partial.text.trimEnd();
+  if (error.kind === "aborted") {
+    if (error.detail === "unload") {
+      return {
+        answer: { ...partial, text: `${text}\n\n${INCOMPLETE_PREFIX} the plugin was stopped before the answer was complete.` },
+        message: "Perplexity Query was stopped while an answer was streaming in. The part that arrived was kept and marked incomplete.",
+      };
+    }
+    if (!settings.keepPartialOnCancel) return null;
+    return {
+      answer: { ...partial, text: `${text}\n\n${incompleteNote("aborted")}` },
+      message: "The request to Perplexity was cancelled. The part of the answer that arrived was kept and marked as cancelled.",
+    };
+  }
+  return {
+    answer: { ...partial, text: `${text}\n\n${incompleteNote(error.kind)}` },
+    message: `${errorMessage(error)} The part of the answer that arrived was kept and marked incomplete.`,
+  };
 }
 
 /** The finished block's text: source notes first (so links can point at them), then the block. */
@@ -145,13 +205,6 @@ async function blockText(ctx: AskContext, answer: Answer, pending: AnswerBlock, 
     }
   }
   return formatBlock(block, formatOptions(settings, linkFor));
-}
-
-/** Settles the pending block if it is still there and still pending; null leaves the note alone. */
-function settle(text: string, insertion: PendingInsertion, blockId: string, answer: string | null): TextChange | null {
-  const found = findBlock(text, blockId);
-  if (!found || found.block.state !== "pending") return null;
-  return settleInsertion(text, found, insertion, answer);
 }
 
 export function isMarkdownFile(file: unknown): file is TFile {

@@ -1,52 +1,119 @@
 // Builds the Perplexity client from the current settings and tracks every request in flight,
-// so "Cancel" and unloading the plugin can stop them all.
-import { requestUrl } from "obsidian";
+// so "Cancel" and unloading the plugin can stop them all. On the desktop app (and with the
+// streaming setting on) answers stream over Node's http/https; everywhere else, and whenever
+// those modules cannot be loaded, they come buffered through requestUrl.
+import { Platform, requestUrl } from "obsidian";
 import type { App } from "obsidian";
 import { createPerplexityClient } from "../perplexity/client";
+import { PerplexityError, messages } from "../perplexity/errors";
+import { createNodeHttpsFetch } from "../perplexity/transport-node-https";
+import type { NodeHttpLike } from "../perplexity/transport-node-https";
 import { createRequestUrlFetch } from "../perplexity/transport-request-url";
-import type { Answer, AskRequest } from "../perplexity/types";
+import type { Answer, AskRequest, StreamProgress } from "../perplexity/types";
+import { timeoutMsFor } from "../core/stream-timeouts";
 import type { PerplexityQuerySettings } from "../settings";
 
+/** Why requests were stopped: the user's cancel command, or the plugin unloading. */
+export type CancelReason = "user" | "unload";
+
+interface NodeHttpModules {
+  http: NodeHttpLike;
+  https: NodeHttpLike;
+}
+
+/** Obsidian evaluates plugins as CommonJS: its `require` is the only way to Node's modules (an ES import cannot be guarded). */
+declare const require: (id: string) => unknown;
+
+/** Node's http and https, on the desktop app only; null on mobile or when they cannot be loaded. */
+function loadNodeHttp(): NodeHttpModules | null {
+  if (!Platform.isDesktop) return null;
+  // isDesktop is the desktop UI (what the release linter checks); Node exists only in the desktop app.
+  if (!Platform.isDesktopApp) return null;
+  try {
+    // esbuild leaves Node built-ins external: Obsidian's desktop loader supplies them.
+    const http = require("http") as NodeHttpLike;
+    const https = require("https") as NodeHttpLike;
+    const usable = (m: NodeHttpLike | null | undefined) => typeof m?.request === "function";
+    return usable(http) && usable(https) ? { http, https } : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface ServiceAskOptions {
+  /** Progress of a streamed answer (never called for a buffered one). */
+  onProgress?: (p: StreamProgress) => void;
+}
+
 export class PerplexityService {
-  private readonly inFlight = new Set<AbortController>();
+  private readonly inFlight = new Map<AbortController, { reason?: CancelReason }>();
+  private node: NodeHttpModules | null | undefined;
 
   constructor(
     private readonly app: App,
     private readonly settings: () => PerplexityQuerySettings,
   ) {}
 
-  private client() {
+  /** Node's http modules when answers should stream (desktop app, streaming on), loaded once. */
+  private streamingTransport(): NodeHttpModules | null {
+    if (!this.settings().streaming) return null;
+    if (this.node === undefined) this.node = loadNodeHttp();
+    return this.node;
+  }
+
+  private client(timeoutMs: number, node: NodeHttpModules | null) {
     const settings = this.settings();
     return createPerplexityClient({
       baseUrl: settings.baseUrl,
       // Read at request time: the key never sits in plugin state or data.json.
       getApiKey: () => this.app.secretStorage.getSecret(settings.apiKeySecret),
-      fetch: createRequestUrlFetch(requestUrl),
-      timeoutMs: settings.requestTimeoutSeconds * 1000,
+      fetch: node ? createNodeHttpsFetch(node) : createRequestUrlFetch(requestUrl),
+      timeoutMs,
     });
   }
 
-  async ask(request: AskRequest): Promise<Answer> {
+  /**
+   * Asks; rejects with a PerplexityError. An aborted request's error has `detail` "user" or "unload"
+   * (why it was stopped) and the partial answer that had arrived, if any.
+   */
+  async ask(request: AskRequest, options: ServiceAskOptions = {}): Promise<Answer> {
     const controller = new AbortController();
-    this.inFlight.add(controller);
+    const entry: { reason?: CancelReason } = {};
+    this.inFlight.set(controller, entry);
     try {
-      return await this.client().ask(request, { signal: controller.signal });
+      const node = this.streamingTransport();
+      const stream = node !== null;
+      if (controller.signal.aborted) throw new PerplexityError("aborted", messages.aborted());
+      return await this.client(timeoutMsFor(request, this.settings().requestTimeoutSeconds, stream), node).ask(request, {
+        signal: controller.signal,
+        stream,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+    } catch (error) {
+      if (error instanceof PerplexityError && error.kind === "aborted" && entry.reason) {
+        throw new PerplexityError("aborted", error.message, { detail: entry.reason, ...(error.partial ? { partial: error.partial } : {}) });
+      }
+      throw error;
     } finally {
       this.inFlight.delete(controller);
     }
   }
 
   async testConnection(): Promise<void> {
-    await this.client().testConnection();
+    await this.client(this.settings().requestTimeoutSeconds * 1000, null).testConnection();
   }
 
   get pendingCount(): number {
     return this.inFlight.size;
   }
 
-  cancelAll(): number {
+  /** Aborts every request in flight (a streamed run is also cancelled at Perplexity by the client). */
+  cancelAll(reason: CancelReason = "user"): number {
     const count = this.inFlight.size;
-    for (const controller of this.inFlight) controller.abort();
+    for (const [controller, entry] of this.inFlight) {
+      entry.reason = reason;
+      controller.abort();
+    }
     this.inFlight.clear();
     return count;
   }

@@ -35,6 +35,14 @@ describe("headless demo", () => {
     for (const name of sources) expect(stdout).toContain(`Sources/${name}`);
   });
 
+  it("refreshes the demo note's stale block with --command refresh-stale-in-note --now <later>", async () => {
+    const { stdout } = await demo("--command", "refresh-stale-in-note", "--now", "2027-01-15T09:00:00.000Z");
+    expect(stdout).toContain("Perplexity Query (2027-01-15T09:00:00.000Z)");
+    const blocks = parseBlocks(readFileSync(join(vault, "The AI Model Wars.md"), "utf8"));
+    expect(blocks).toHaveLength(1);
+    expect(blocks[0]!.block.askedAt).toBe("2027-01-15T09:00:00.000Z");
+  });
+
   it("fails with the plugin's own message and a non-zero status", async () => {
     const failure: unknown = await demo("--select", "text that is not in the note").catch((error: unknown) => error);
     expect(failure).toMatchObject({ code: 1 });

@@ -4,7 +4,7 @@ import { startEmulator } from "../emulator/server";
 import type { Emulator } from "../emulator/server";
 import type { Scenario } from "../emulator/scenario";
 import { ObsidianRuntime } from "../obsidian-runtime/runtime";
-import type { LoadedPlugin } from "../obsidian-runtime/runtime";
+import type { LoadedPlugin, Platform } from "../obsidian-runtime/runtime";
 
 export const API_KEY = "pplx-test-key-0123456789";
 export const NOTE = "Research/The AI Model Wars.md";
@@ -25,8 +25,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+let defaultPlatform: Platform | undefined;
+
+/** The platform of every harness started afterwards without one (runs a whole test file on mobile, say). */
+export function useHarnessPlatform(platform: Platform | undefined): void {
+  defaultPlatform = platform;
+}
+
 export async function startHarness(
-  options: { scenario?: Scenario; files?: Record<string, string>; settings?: Record<string, unknown>; key?: string | null } = {},
+  options: { scenario?: Scenario; files?: Record<string, string>; settings?: Record<string, unknown>; key?: string | null; platform?: Platform } = {},
 ): Promise<Harness> {
   const emulator = await startEmulator({ scenario: options.scenario ?? {} });
   const runtime = new ObsidianRuntime({
@@ -34,6 +41,7 @@ export async function startHarness(
     secrets: options.key === null ? {} : { "perplexity-api-key": options.key ?? API_KEY },
     // Pacing is tested in the rate limiter's own tests; here it would only slow the suite down.
     pluginData: { baseUrl: emulator.baseUrl, requestTimeoutSeconds: 10, requestsPerMinute: 6000, ...options.settings },
+    ...((options.platform ?? defaultPlatform) ? { platform: options.platform ?? defaultPlatform } : {}),
   });
   const plugin = (await runtime.loadPlugin()) as Harness["plugin"];
   plugin.clock = { now: () => new Date("2026-11-24T16:43:12.385Z") };

@@ -6,12 +6,20 @@
 //  - editor.transaction applies all its changes against the original text as ONE undo step
 //    (the mock applies them one by one, each its own step, with shifting offsets);
 //  - requestUrl performs real HTTP (the mock answers every request with an empty 200);
+//  - a platform: "desktop" (Platform.isDesktopApp, and main.js's `require` gives Node's http/https, as
+//    Obsidian's desktop loader does) or "mobile" (no Node: `require` of them throws); left out, the
+//    mocks' desktop flags with no Node modules (the desktop fallback when they fail to load);
+//    `@codemirror/state` is given on every platform, as Obsidian provides it;
 //  - Modal.open does not close itself again at once, and open modals are recorded;
 //  - Notice messages are recorded so tests can read what the user was told;
+//  - the metadata cache lists block ids (`cache.blocks`), as Obsidian's does;
 //  - link resolution uses a name index, as Obsidian's does (the mock scans every file for
 //    each unresolved link, which would make large-vault benchmarks measure the mock).
 import { readFileSync } from "node:fs";
+import nodeHttp from "node:http";
+import nodeHttps from "node:https";
 import { compileFunction } from "node:vm";
+import * as codemirrorState from "@codemirror/state";
 import * as mocks from "obsidian-test-mocks/obsidian";
 import type { App as AppOriginal, Editor as EditorOriginal, EditorChange, MarkdownView as MarkdownViewOriginal, Plugin as PluginOriginal, PluginManifest } from "obsidian";
 import { nodeRequestUrl } from "../support/node-request-url";
@@ -25,7 +33,11 @@ export interface RuntimeOptions {
   secrets?: Record<string, string>;
   /** The plugin's data.json contents. */
   pluginData?: unknown;
+  /** See the file comment. */
+  platform?: Platform;
 }
+
+export type Platform = "desktop" | "mobile";
 
 export interface LoadedPlugin extends PluginOriginal {
   settings: Record<string, unknown>;
@@ -46,11 +58,14 @@ export interface RuntimeTimings {
   responseAt: number;
   editorWriteAt: number;
   onloadMs: number;
+  /** Desktop: when the first chunk carrying an `output_text.delta` event reached the plugin's socket (0: not yet). */
+  firstDeltaAt: number;
 }
 
 export class ObsidianRuntime {
   readonly app: mocks.App;
-  readonly timings: RuntimeTimings = { responseAt: 0, editorWriteAt: 0, onloadMs: 0 };
+  readonly timings: RuntimeTimings = { responseAt: 0, editorWriteAt: 0, onloadMs: 0, firstDeltaAt: 0 };
+  readonly platform: Platform | undefined;
   readonly notices: string[] = [];
   readonly openModals: mocks.Modal[] = [];
   readonly obsidian: ObsidianModule;
@@ -59,13 +74,29 @@ export class ObsidianRuntime {
   private views = new Map<string, mocks.MarkdownView>();
 
   constructor(options: RuntimeOptions = {}) {
-    this.app = mocks.App.createConfigured__({ files: options.files ?? {} });
+    // The vault starts empty so the patches below are in place before any file is parsed.
+    this.app = mocks.App.createConfigured__({});
     this.app.workspace.setLayoutReady__();
     for (const [id, secret] of Object.entries(options.secrets ?? {})) this.app.secretStorage.setSecret(id, secret);
     this.pluginData = options.pluginData ?? null;
+    this.platform = options.platform;
     this.obsidian = this.buildModule();
     this.patchWorkspace();
     this.patchLinkResolution();
+    this.patchBlockIds();
+    this.addFiles(options.files ?? {});
+  }
+
+  private addFiles(files: Record<string, string>): void {
+    const vault = this.app.vault;
+    for (const [path, content] of Object.entries(files)) {
+      const parts = path.split("/");
+      for (let i = 1; i < parts.length; i++) {
+        const folder = parts.slice(0, i).join("/");
+        if (!vault.getAbstractFileByPath(folder)) vault.createFolderSync__(folder);
+      }
+      vault.createSync__(path, content);
+    }
   }
 
   private buildModule(): ObsidianModule {
@@ -94,7 +125,9 @@ export class ObsidianRuntime {
       timings.responseAt = performance.now();
       return response;
     };
-    return { ...mocks, Notice: RecordingNotice, Modal: StayingModal, requestUrl } as unknown as ObsidianModule;
+    const desktop = this.platform !== "mobile";
+    const Platform = this.platform === undefined ? mocks.Platform : { ...mocks.Platform, isDesktop: desktop, isDesktopApp: desktop, isMobile: !desktop, isMobileApp: !desktop, isPhone: !desktop };
+    return { ...mocks, Notice: RecordingNotice, Modal: StayingModal, requestUrl, Platform } as unknown as ObsidianModule;
   }
 
   private patchLinkResolution(): void {
@@ -119,6 +152,33 @@ export class ObsidianRuntime {
     });
     metadataCache.getFirstLinkpathDest = (linkpath: string) =>
       vault.getFileByPath(linkpath) ?? vault.getFileByPath(`${linkpath}.md`) ?? byName.get(linkpath)?.[0] ?? null;
+  }
+
+  private patchBlockIds(): void {
+    const metadataCache = this.app.metadataCache as unknown as {
+      parseFileMetadata(file: mocks.TFile): void;
+      getFileCache(file: mocks.TFile): Record<string, unknown> | null;
+    };
+    const vault = this.app.vault;
+    const parse = metadataCache.parseFileMetadata.bind(metadataCache);
+    const addBlocks = (file: mocks.TFile) => {
+      const cache = metadataCache.getFileCache(file);
+      if (!cache) return;
+      const text = vault.readSync__(file);
+      const blocks: Record<string, unknown> = {};
+      const lineId = /(?:^|\s)\^([A-Za-z0-9-]+)[ \t]*$/gm;
+      for (let m = lineId.exec(text); m; m = lineId.exec(text)) {
+        const id = (m[1] ?? "").toLowerCase();
+        blocks[id] = { id, position: { start: { offset: m.index }, end: { offset: m.index + m[0].length } } };
+      }
+      if (Object.keys(blocks).length) cache.blocks = blocks;
+      else delete cache.blocks;
+    };
+    metadataCache.parseFileMetadata = (file: mocks.TFile) => {
+      parse(file);
+      if (file instanceof mocks.TFile && file.extension === "md") addBlocks(file);
+    };
+    for (const file of vault.getMarkdownFiles()) addBlocks(file);
   }
 
   private patchWorkspace(): void {
@@ -150,7 +210,9 @@ export class ObsidianRuntime {
     const module = { exports: {} as Record<string, unknown> };
     const requireShim = (id: string): unknown => {
       if (id === "obsidian") return this.obsidian;
-      throw new Error(`main.js required "${id}", which Obsidian does not provide on every platform`);
+      if (id === "@codemirror/state") return codemirrorState;
+      if (this.platform === "desktop" && (id === "http" || id === "https")) return this.observed(id === "http" ? nodeHttp : nodeHttps);
+      throw new Error(`main.js required "${id}", which Obsidian does not provide on this platform`);
     };
     // Obsidian evaluates the bundle as a function of (require, module, exports).
     const evaluate = compileFunction(code, ["require", "module", "exports"], { filename: mainPath }) as (...args: unknown[]) => void;
@@ -175,6 +237,22 @@ export class ObsidianRuntime {
     this.timings.onloadMs = performance.now() - start;
     this.plugin = plugin;
     return plugin;
+  }
+
+  /** Node's http or https as the plugin gets it, recording when responses (and their first answer text) arrive. */
+  private observed(module: typeof nodeHttp | typeof nodeHttps): Pick<typeof nodeHttp, "request"> {
+    const timings = this.timings;
+    const request = (url: string, options: nodeHttp.RequestOptions, callback: (res: nodeHttp.IncomingMessage) => void) =>
+      module.request(url, options, (res) => {
+        res.on("data", (chunk: Buffer) => {
+          if (timings.firstDeltaAt === 0 && chunk.includes("response.output_text.delta")) timings.firstDeltaAt = performance.now();
+        });
+        res.on("end", () => {
+          timings.responseAt = performance.now();
+        });
+        callback(res);
+      });
+    return { request } as unknown as Pick<typeof nodeHttp, "request">;
   }
 
   get data(): unknown {
