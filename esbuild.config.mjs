@@ -4,6 +4,7 @@ import esbuild from "esbuild";
 import { readFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { LOOKBEHIND, noLookbehind } from "./scripts/no-lookbehind.mjs";
+import { slimOpenAi } from "./scripts/slim-openai.mjs";
 
 const production = process.argv[2] === "production";
 
@@ -28,7 +29,7 @@ const context = await esbuild.context({
   legalComments: production ? "none" : "inline",
   metafile: true,
   outfile: "main.js",
-  plugins: [noLookbehind],
+  plugins: [noLookbehind, slimOpenAi],
 });
 
 if (production) {

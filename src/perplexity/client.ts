@@ -3,7 +3,7 @@
 // honouring retry-after-ms / retry-after; never 400/401/403) and the connect timeout; we parse the
 // body ourselves so the streamed and the buffered path give the same Answer and the same errors.
 
-import OpenAI from "openai";
+import { OpenAI } from "openai/client";
 import { PerplexityError, messages, toPerplexityError } from "./errors";
 import { toWireRequest } from "./request";
 import { answerFromResponse } from "./response";
@@ -132,11 +132,10 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
       opts.onProgress?.(p);
     };
     try {
-      const response = await sdk.responses
-        // Perplexity-only fields (`preset`) are not in the SDK's types.
-        .create(body as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming, {
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        })
+      // The client's own `post` (what `responses.create` calls): the bundle leaves out the SDK's
+      // resource classes (scripts/slim-openai.mjs), and Perplexity-only fields need no casts.
+      const response = await sdk
+        .post("/responses", { body, stream: stream, ...(opts.signal ? { signal: opts.signal } : {}) })
         .asResponse();
       return await readAnswer(response, { ...opts, onProgress });
     } catch (err) {

@@ -2,7 +2,7 @@
 // message written for the user (what happened, what to do). Messages never carry the API key, HTML
 // bodies or stack traces: server text is only quoted from a JSON error envelope, shortened and scrubbed.
 
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai/core/error";
 import type { Answer } from "./types";
 
 export type ErrorKind =

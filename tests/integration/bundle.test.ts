@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { runInThisContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { rewriteOpenAiPath } from "../../scripts/no-lookbehind.mjs";
+import { slimOpenAiClient } from "../../scripts/slim-openai.mjs";
 
 const code = readFileSync("main.js", "utf8");
 
@@ -50,5 +51,22 @@ describe("the lookbehind rewrite of the openai SDK", () => {
 
   it("refuses to build when the SDK's code changed and the rewrite no longer applies", () => {
     expect(() => rewriteOpenAiPath("const invalidSegmentPattern = /x/;")).toThrow(/changed/);
+  });
+});
+
+describe("the slimmed openai client", () => {
+  it("leaves the SDK's API resource classes out of main.js but keeps its client and errors", () => {
+    expect(code).not.toContain("/fine_tuning/jobs");
+    expect(code).not.toContain("/chat/completions");
+    expect(code).toContain("retry-after-ms");
+    expect(code.length).toBeLessThan(250 * 1024);
+  });
+
+  it("refuses to build when the SDK's client module changed shape", () => {
+    expect(() => slimOpenAiClient("export class OpenAI {}")).toThrow(/changed/);
+    const real = readFileSync("node_modules/openai/client.mjs", "utf8");
+    const slim = slimOpenAiClient(real);
+    expect(slim).not.toMatch(/from "\.\/resources\//);
+    expect(slim).toContain("this.responses = new API.Responses(this);");
   });
 });

@@ -1,0 +1,4 @@
+import type { Plugin } from "esbuild";
+
+export declare function slimOpenAiClient(source: string): string;
+export declare const slimOpenAi: Plugin;
