@@ -59,3 +59,30 @@ export function rewriteCitations<S extends { url: string }>(
   }
   return { text: out, cited };
 }
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Points an answer's existing citation links at new targets: every link that reads as a source's
+ * ID — `[id](…)`, `[[id]]`, `[[folder/id]]` or `[[note|id]]` — becomes `linkFor(source)`. Used to
+ * repair blocks written while source notes were off, or pasted from another vault. Links inside
+ * code and math are left alone, like markers are.
+ */
+export function relinkCitations<S extends { id: string }>(text: string, sources: readonly { oldId: string; source: S }[], linkFor: (source: S) => string): string {
+  if (!sources.length) return text;
+  const byOldId = new Map(sources.map((s) => [s.oldId.toLowerCase(), s.source]));
+  const ids = sources.map((s) => escapeRegExp(s.oldId)).join("|");
+  const link = new RegExp(`\\[\\[(?:[^\\]|\\n]*\\|(${ids})|(?:[^\\]|\\n]*/)?(${ids}))\\]\\]|\\[(${ids})\\]\\([^)\\s]*\\)`, "gi");
+  return splitLiterals(text)
+    .map((seg) =>
+      seg.literal
+        ? seg.text
+        : seg.text.replace(link, (whole: string, alias?: string, target?: string, label?: string) => {
+            const source = byOldId.get((alias ?? target ?? label ?? "").toLowerCase());
+            return source ? linkFor(source) : whole;
+          }),
+    )
+    .join("");
+}

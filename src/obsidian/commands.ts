@@ -4,9 +4,10 @@ import type { Editor, MarkdownFileInfo, MarkdownView, Menu, Plugin } from "obsid
 import { askAndInsert } from "./ask-flow";
 import type { AskContext, AskTarget } from "./ask-flow";
 import { AskModal } from "./ask-modal";
+import { linkCitationsWithNotice } from "./link-citations";
 import { defaultQuestionOptions } from "../settings";
 
-export const COMMAND_IDS = { askSelection: "ask-selection", ask: "ask", cancel: "cancel" } as const;
+export const COMMAND_IDS = { askSelection: "ask-selection", ask: "ask", cancel: "cancel", linkCitations: "link-citations" } as const;
 
 export interface CommandHost {
   plugin: Plugin;
@@ -88,6 +89,16 @@ export function registerCommands(host: CommandHost): void {
         const count = host.context.service.cancelAll();
         new Notice(`Cancelled ${count} Perplexity ${count === 1 ? "request" : "requests"}${host.batches.size ? " and the running refresh" : ""}.`);
       }
+      return true;
+    },
+  });
+  plugin.addCommand({
+    id: COMMAND_IDS.linkCitations,
+    name: "Link citations in this note",
+    editorCheckCallback: (checking, _editor, info) => {
+      const file = info.file;
+      if (!file) return false;
+      if (!checking) host.track(linkCitationsWithNotice(host.context, file));
       return true;
     },
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rewriteCitations } from "../../src/core/citations";
+import { relinkCitations, rewriteCitations } from "../../src/core/citations";
 
 interface Src { id: string; url: string }
 const sources = new Map<number, Src>([
@@ -57,5 +57,21 @@ describe("readability of adjacent citations", () => {
     const sources = new Map([[1, { url: "https://a.example/" }], [2, { url: "https://b.example/" }]]);
     const link = (s: { url: string }) => `[[${s.url.slice(8, 9)}]]`;
     expect(rewriteCitations("x.[1][2] y [1] ([2])", sources, link).text).toBe("x. [[a]] [[b]] y [[a]] ([[b]])");
+  });
+});
+
+describe("relinkCitations", () => {
+  const source = { id: "abc1234", url: "https://a.example/" };
+  const relink = (text: string) => relinkCitations(text, [{ oldId: "abc123", source }], (s) => `[[Sources/${s.id}|${s.id}]]`);
+
+  it("repoints every link form that reads as the old ID", () => {
+    expect(relink("A [abc123](https://a.example/) B [[abc123]] C [[Sources/abc123]] D [[renamed|abc123]].")).toBe(
+      "A [[Sources/abc1234|abc1234]] B [[Sources/abc1234|abc1234]] C [[Sources/abc1234|abc1234]] D [[Sources/abc1234|abc1234]].",
+    );
+  });
+
+  it("leaves other links, longer IDs, code and math alone", () => {
+    const text = "[[abc1235]] [abc123x](u) `[[abc123]]` $[abc123](u)$ [[other]]";
+    expect(relink(text)).toBe(text);
   });
 });

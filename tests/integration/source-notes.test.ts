@@ -162,3 +162,37 @@ describe("source notes", () => {
     expect(paths.some((p) => p.includes(".."))).toBe(false);
   });
 });
+
+describe("link-citations", () => {
+  it("creates the source notes of answers written while source notes were off and repoints their links", async () => {
+    h = await startHarness({ files, settings: { createSourceNotes: false }, scenario: { steps: [{ answer: answerA }] } });
+    await selectInNote(h.runtime, "Note A.md", "Question A?");
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    expect(sourceNotes(h)).toHaveLength(0);
+    const editor = h.runtime.editor("Note A.md");
+    editor.replaceRange("A line the user added.\n", { line: 0, ch: 0 });
+    const before = parseBlocks(editor.getValue())[0]!;
+    expect(before.block.answer).toContain("](https://shared.example.com/report)");
+
+    (h.plugin.settings as { createSourceNotes: boolean }).createSourceNotes = true;
+    expect(h.runtime.runCommand("link-citations")).toBe(true);
+    await h.plugin.idle();
+
+    const text = editor.getValue();
+    expect(text.startsWith("A line the user added.\nQuestion A?\n\n> [!perplexity]")).toBe(true);
+    const after = parseBlocks(text)[0]!;
+    expect(after.block.blockId).toBe(before.block.blockId);
+    expect(after.edited).toBe(false);
+    const cited = after.block.sources.filter((s) => s.cited);
+    expect(sourceNotes(h).map((f) => f.basename).sort()).toEqual(cited.map((s) => s.id).sort());
+    for (const s of cited) expect(after.block.answer).toContain(`[[${s.id}]]`);
+    expect(after.block.answer).not.toContain("](https://");
+    expect(h.runtime.notices.at(-1)).toMatch(/Linked 2 cited sources in 1 answer; 1 updated/);
+
+    // Running it again changes nothing.
+    h.runtime.runCommand("link-citations");
+    await h.plugin.idle();
+    expect(editor.getValue()).toBe(text);
+  });
+});

@@ -1,0 +1,70 @@
+// "Link citations in this note": creates or repairs the source notes of every answer block in
+// the note (blocks pasted from elsewhere, or written while source notes were off) and points the
+// blocks' citation links at them. Each block is written only if it is still exactly as read.
+import { Notice } from "obsidian";
+import type { TFile } from "obsidian";
+import { findBlock, formatBlock, hashText, parseBlocks } from "../core/block";
+import type { AnswerBlock, SourceEntry } from "../core/block";
+import { relinkCitations } from "../core/citations";
+import type { RefreshContext } from "./refresh-flow";
+import { formatOptions } from "./ask-flow";
+import { errorMessage } from "./answer-block";
+import { applyToNote, openEditorFor } from "./note-writer";
+
+export interface LinkReport {
+  blocks: number;
+  sources: number;
+  changed: number;
+  skipped: number;
+}
+
+export async function linkCitationsInNote(ctx: RefreshContext, file: TFile): Promise<LinkReport> {
+  const settings = ctx.settings();
+  const text = openEditorFor(ctx.app, file)?.getValue() ?? (await ctx.app.vault.read(file));
+  const report: LinkReport = { blocks: 0, sources: 0, changed: 0, skipped: 0 };
+  for (const parsed of parseBlocks(text)) {
+    if (parsed.block.state !== "answered" || parsed.problems.length) {
+      report.skipped++;
+      continue;
+    }
+    const before = text.slice(parsed.from, parsed.to);
+    const old = parsed.block;
+    const idFor = ctx.sources.idResolver(old.sources.map((s) => s.url));
+    const sources: SourceEntry[] = old.sources.map((s) => ({ ...s, id: idFor(s.url) ?? s.id }));
+    const relinked: AnswerBlock = { ...old, sources };
+    if (settings.createSourceNotes) await ctx.sources.recordCitations(relinked, file, ctx.now());
+    const linkFor = (s: SourceEntry) => ctx.sources.linkFor(s, file);
+    const answer = relinkCitations(
+      old.answer,
+      old.sources.map((s, i) => ({ oldId: s.id, source: sources[i] ?? s })),
+      linkFor,
+    );
+    // An answer the user had edited stays marked as edited; otherwise the new links are "as written".
+    const block: AnswerBlock = { ...relinked, answer, answerHash: parsed.edited ? old.answerHash : hashText(answer) };
+    const formatted = formatBlock(block, formatOptions(settings, linkFor));
+    report.blocks++;
+    report.sources += sources.filter((s) => s.cited).length;
+    if (formatted === before) continue;
+    const outcome = await applyToNote(ctx.app, file, (current) => {
+      const now = findBlock(current, old.blockId);
+      return now && current.slice(now.from, now.to) === before ? { from: now.from, to: now.to, text: formatted } : null;
+    });
+    if (outcome === "written") report.changed++;
+    else report.skipped++;
+  }
+  return report;
+}
+
+export async function linkCitationsWithNotice(ctx: RefreshContext, file: TFile): Promise<void> {
+  try {
+    const r = await linkCitationsInNote(ctx, file);
+    if (!r.blocks && !r.skipped) {
+      new Notice(`No Perplexity answers in "${file.basename}".`);
+      return;
+    }
+    const skipped = r.skipped ? ` ${r.skipped} skipped (pending, failed, damaged or changed meanwhile).` : "";
+    new Notice(`Linked ${r.sources} cited sources in ${r.blocks} ${r.blocks === 1 ? "answer" : "answers"}; ${r.changed} updated.${skipped}`);
+  } catch (error) {
+    new Notice(`Citations could not be linked: ${errorMessage(error)}`, 10_000);
+  }
+}
