@@ -12,27 +12,34 @@ import { readVaultFolder, writeChangedFiles } from "./vault-folder";
 const SEED_QUESTION =
   'Who are the major "Layer 1" AI model creators, vendors, and API s. As of today, how much "traction" does each player have?';
 
-const { values } = parseArgs({
-  options: {
-    vault: { type: "string", default: "demo-vault" },
-    note: { type: "string", default: "The AI Model Wars.md" },
-    select: { type: "string" },
-    command: { type: "string", default: "ask-selection" },
-    "base-url": { type: "string" },
-    now: { type: "string" },
-    help: { type: "boolean", default: false },
-  },
-});
+function fail(message: string): never {
+  console.error(`demo: ${message}`);
+  process.exit(1);
+}
+
+const OPTIONS = {
+  vault: { type: "string", default: "demo-vault" },
+  note: { type: "string", default: "The AI Model Wars.md" },
+  select: { type: "string" },
+  command: { type: "string", default: "ask-selection" },
+  "base-url": { type: "string" },
+  now: { type: "string" },
+  help: { type: "boolean", default: false },
+} as const;
+
+function parseFlags() {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (error) {
+    return fail(`${error instanceof Error ? error.message : String(error)} (see --help)`);
+  }
+}
+const values = parseFlags();
 
 if (values.help) {
   console.log(`Usage: npm run demo -- [--vault DIR] [--note PATH] [--select TEXT] [--command ID] [--base-url URL] [--now ISO-TIME]
 Without --base-url and without PERPLEXITY_API_KEY the bundled Perplexity emulator answers.`);
   process.exit(0);
-}
-
-function fail(message: string): never {
-  console.error(`demo: ${message}`);
-  process.exit(1);
 }
 
 async function main(): Promise<void> {
@@ -48,7 +55,10 @@ async function main(): Promise<void> {
     baseUrl = emulator.baseUrl;
     stopEmulator = () => emulator.close();
     console.log(`No PERPLEXITY_API_KEY: using the Perplexity emulator at ${baseUrl}`);
+  } else if (key && !baseUrl) {
+    console.log("Using PERPLEXITY_API_KEY against api.perplexity.ai: this request is billed to that key.");
   }
+  if (values.command === "ask") fail('"ask" opens a prompt, which the headless runner cannot type into; use --command ask-selection with --select TEXT');
   let now: Date | undefined;
   if (values.now) {
     now = new Date(values.now);

@@ -3,8 +3,12 @@ import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 const vault = process.argv[2];
-if (!vault || !existsSync(vault)) {
+if (!vault) {
   console.error("Usage: npm run install-plugin -- <path to your vault>");
+  process.exit(1);
+}
+if (!existsSync(join(vault, ".obsidian"))) {
+  console.error(`${vault} is not an Obsidian vault (it has no .obsidian folder). Open it in Obsidian once, then try again.`);
   process.exit(1);
 }
 const target = join(vault, ".obsidian", "plugins", "perplexity-query");

@@ -1,8 +1,8 @@
 // "Ask Perplexity…": a prompt to type or edit the question, with per-question choices.
-import { Modal, Setting } from "obsidian";
+import { Modal, Notice, Setting } from "obsidian";
 import type { App } from "obsidian";
 import { PRESETS, RECENCY_FILTERS } from "../perplexity/types";
-import type { ModelChoice, Preset, RecencyFilter } from "../perplexity/types";
+import type { Preset, RecencyFilter } from "../perplexity/types";
 import type { QuestionOptions } from "../settings";
 
 export class AskModal extends Modal {
@@ -37,24 +37,29 @@ export class AskModal extends Modal {
         });
       });
 
-    const model = "model" in this.options.choice ? this.options.choice.model : "";
+    // The dropdown decides preset or model; the text box only names the model when "Model…" is chosen.
+    let dropdownValue = "preset" in this.options.choice ? this.options.choice.preset : "model";
+    let modelName = "model" in this.options.choice ? this.options.choice.model : "";
+    const applyChoice = () => {
+      this.options.choice = dropdownValue === "model" ? { model: modelName.trim() } : { preset: dropdownValue as Preset };
+    };
     new Setting(contentEl)
       .setName("Preset or model")
       .setDesc("A preset, or a specific model from Perplexity's model list.")
       .addDropdown((dropdown) => {
         for (const preset of PRESETS) dropdown.addOption(preset, preset);
         dropdown.addOption("model", "Model…");
-        dropdown.setValue("preset" in this.options.choice ? this.options.choice.preset : "model");
+        dropdown.setValue(dropdownValue);
         dropdown.onChange((value) => {
-          this.options.choice = value === "model" ? { model } : { preset: value as Preset };
+          dropdownValue = value;
+          applyChoice();
         });
       })
       .addText((text) =>
-        text
-          .setValue(model)
-          .onChange((value) => {
-            if (value.trim()) this.options.choice = { model: value.trim() } satisfies ModelChoice;
-          }),
+        text.setValue(modelName).onChange((value) => {
+          modelName = value;
+          applyChoice();
+        }),
       );
 
     new Setting(contentEl).setName("Recency").addDropdown((dropdown) => {
@@ -77,6 +82,10 @@ export class AskModal extends Modal {
   submit(): void {
     const question = this.question.trim();
     if (!question || this.submitted) return;
+    if ("model" in this.options.choice && !this.options.choice.model) {
+      new Notice("Name the model to ask, or choose a preset.");
+      return;
+    }
     this.submitted = true;
     this.close();
     this.onSubmit(question, this.options);

@@ -84,9 +84,12 @@ export class PerplexitySettingTab extends PluginSettingTab {
       .setDesc(this.connectionStatus || "Sends one tiny question with the fast preset (costs a fraction of a cent).")
       .addButton((button) =>
         button.setButtonText("Test").onClick(async () => {
+          // One paid request per click: the button stays disabled until the answer is in.
+          button.setDisabled(true);
           status.setDesc("Testing…");
           this.connectionStatus = await this.testConnection();
           status.setDesc(this.connectionStatus);
+          button.setDisabled(false);
         }),
       );
 
