@@ -1,9 +1,10 @@
 // The "ask" job: insert a pending block at once, ask Perplexity, show the answer in the block as it
 // streams in (desktop), then write the finished block wherever it is by then (found again by its id),
 // or put the note back on failure. Streamed states stay out of the undo history (see stream-writer.ts).
-import { Notice, TFile } from "obsidian";
+import { Notice } from "obsidian";
+import type { TFile } from "obsidian";
 import type { App, Editor } from "obsidian";
-import { buildAnswerBlock, formatBlock, newBlockId, parseBlocks } from "../core/block";
+import { formatBlock, newBlockId, parseBlocks } from "../core/block";
 import type { AnswerBlock, BlockRequestMeta, FormatOptions, SourceEntry } from "../core/block";
 import { endOfLine, planInsertion } from "../core/insertion";
 import { noteContextInstructions } from "../core/note-context";
@@ -13,6 +14,7 @@ import { PerplexityError } from "../perplexity/errors";
 import type { Answer, AskRequest } from "../perplexity/types";
 import { buildAskRequest } from "../settings";
 import type { PerplexityQuerySettings, QuestionOptions } from "../settings";
+import { buildWithSources, errorMessage } from "./answer-block";
 import { trackElapsed } from "./elapsed-status";
 import type { PerplexityService } from "./perplexity-service";
 import type { SourceLinker } from "./source-linker";
@@ -136,18 +138,14 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
   writer.stop();
   stopElapsed();
   try {
-    const formatted = await blockText(ctx, answer, pending, file);
+    const built = await buildWithSources(ctx, answer, pending, file);
+    const formatted = formatBlock(built.block, formatOptions(ctx.settings(), built.linkFor));
     const outcome = await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, formatted));
     if (outcome === "unchanged") new Notice("Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.");
     if (outcome === "note-missing") new Notice(`Perplexity's answer arrived after "${file.basename}" was deleted, so it was not inserted.`);
   } catch (error) {
     new Notice(`Perplexity answered, but the answer could not be written into "${file.basename}": ${errorMessage(error)}`, 10_000);
   }
-}
-
-function errorMessage(error: unknown): string {
-  if (error instanceof PerplexityError) return error.message;
-  return error instanceof Error && error.message ? error.message : "Something went wrong while asking Perplexity.";
 }
 
 /**
@@ -177,36 +175,4 @@ function keptPartial(error: unknown, streamed: PartialAnswer, settings: Perplexi
     answer: { ...partial, text: `${text}\n\n${incompleteNote(error.kind)}` },
     message: `${errorMessage(error)} The part of the answer that arrived was kept and marked incomplete.`,
   };
-}
-
-/** The finished block's text: source notes first (so links can point at them), then the block. */
-async function blockText(ctx: AskContext, answer: Answer, pending: AnswerBlock, file: TFile): Promise<string> {
-  const settings = ctx.settings();
-  const build = (linkFor: (s: SourceEntry) => string) =>
-    buildAnswerBlock(answer, {
-      blockId: pending.blockId,
-      askedAt: pending.askedAt,
-      question: pending.question,
-      request: pending.request,
-      idFor: ctx.sources.idResolver(answer.searchResults.map((r) => r.url)),
-      linkFor,
-    });
-  const linkFor = (s: SourceEntry) => ctx.sources.linkFor(s, file);
-  let block = build(linkFor);
-  if (settings.createSourceNotes && block.sources.some((s) => s.cited)) {
-    try {
-      await ctx.sources.recordCitations(block, file, ctx.now(), answer.searchResults);
-      // Built again so the answer's links point at the notes just made.
-      block = build(linkFor);
-    } catch (error) {
-      new Notice(`Source notes could not be updated (${errorMessage(error)}). The answer links to the sources' web pages instead.`, 10_000);
-      block = build((s) => ctx.sources.urlLink(s));
-      return formatBlock(block, formatOptions(settings, (s) => ctx.sources.urlLink(s)));
-    }
-  }
-  return formatBlock(block, formatOptions(settings, linkFor));
-}
-
-export function isMarkdownFile(file: unknown): file is TFile {
-  return file instanceof TFile && file.extension === "md";
 }

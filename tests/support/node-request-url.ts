@@ -4,16 +4,10 @@
 
 import http from "node:http";
 import https from "node:https";
+import type { RequestUrlParam } from "../../src/perplexity/transport-request-url";
 
-export interface NodeRequestUrlParam {
-  url: string;
-  method?: string;
-  contentType?: string;
-  body?: string | ArrayBuffer;
-  headers?: Record<string, string>;
-  /** Reject on status >= 400. Default true, as in Obsidian. */
-  throw?: boolean;
-}
+/** The same parameter Obsidian's requestUrl takes (one definition, in the transport). */
+export type NodeRequestUrlParam = RequestUrlParam;
 
 export interface NodeRequestUrlResponse {
   status: number;
