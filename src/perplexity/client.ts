@@ -77,6 +77,21 @@ async function* untilAborted(events: AsyncIterable<unknown>, signal: AbortSignal
   if (signal?.aborted) throw abortedError();
 }
 
+/** Errors after which a started run may still be going on at Perplexity. */
+const ABANDONED_KINDS = new Set(["aborted", "timeout", "network", "bad-response"]);
+
+/** Waits before retrying a 429: the server's Retry-After (capped at a minute), else 0.5 s, 1 s, 2 s… */
+export function retryDelayMs(retryAfterSeconds: number | undefined, attempt: number): number {
+  return retryAfterSeconds !== undefined ? Math.min(retryAfterSeconds, 60) * 1000 : 500 * 2 ** attempt;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (no window timers: this runs in Node too). */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  const timer = AbortSignal.timeout(ms);
+  const either = signal ? AbortSignal.any([timer, signal]) : timer;
+  return either.aborted ? Promise.resolve() : new Promise((resolve) => either.addEventListener("abort", () => resolve(), { once: true }));
+}
+
 export function createPerplexityClient(options: PerplexityClientOptions): PerplexityClient {
   const fetchWithoutSdkHeaders = withoutSdkHeaders(options.fetch);
   const baseURL = options.baseUrl.trim().replace(/\/+$/, "");
@@ -96,7 +111,9 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
       baseURL,
       fetch: fetchWithoutSdkHeaders,
       timeout: options.timeoutMs,
-      maxRetries: options.maxRetries ?? 2,
+      // The SDK would also retry timeouts, dropped connections and 5xx: each retry of a question
+      // starts another paid run while the first may still be running. `ask` retries 429s itself.
+      maxRetries: 0,
       dangerouslyAllowBrowser: true,
     });
     return { sdk, apiKey };
@@ -126,23 +143,32 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
     const body = toWireRequest(req, { stream });
     if (opts.signal?.aborted) throw abortedError();
     const { sdk, apiKey } = await sdkFor();
-    let responseId = "";
-    const onProgress = (p: StreamProgress): void => {
-      if (p.type === "created") responseId = p.responseId;
-      opts.onProgress?.(p);
-    };
-    try {
-      // The client's own `post` (what `responses.create` calls): the bundle leaves out the SDK's
-      // resource classes (scripts/slim-openai.mjs), and Perplexity-only fields need no casts.
-      const response = await sdk
-        .post("/responses", { body, stream: stream, ...(opts.signal ? { signal: opts.signal } : {}) })
-        .asResponse();
-      return await readAnswer(response, { ...opts, onProgress });
-    } catch (err) {
-      const error = toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs });
-      // Stopping reading does not stop the run server-side; cancel it so it stops costing money.
-      if (error.kind === "aborted" && responseId) void cancelRun(responseId).catch(() => undefined);
-      throw error;
+    const retries = options.maxRetries ?? 2;
+    for (let attempt = 0; ; attempt++) {
+      let responseId = "";
+      const onProgress = (p: StreamProgress): void => {
+        if (p.type === "created") responseId = p.responseId;
+        opts.onProgress?.(p);
+      };
+      try {
+        // The client's own `post` (what `responses.create` calls): the bundle leaves out the SDK's
+        // resource classes (scripts/slim-openai.mjs), and Perplexity-only fields need no casts.
+        const response = await sdk
+          .post("/responses", { body, stream: stream, ...(opts.signal ? { signal: opts.signal } : {}) })
+          .asResponse();
+        return await readAnswer(response, { ...opts, onProgress });
+      } catch (err) {
+        const error = toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs });
+        // A 429 means no run was started: waiting and asking again costs nothing extra.
+        if (error.kind === "rate-limited" && attempt < retries && !opts.signal?.aborted) {
+          await pause(retryDelayMs(error.retryAfterSeconds, attempt), opts.signal);
+          continue;
+        }
+        // A run we stopped reading (cancelled, stalled, connection lost) goes on server-side and
+        // keeps costing money: tell Perplexity to stop it.
+        if (responseId && ABANDONED_KINDS.has(error.kind)) void cancelRun(responseId).catch(() => undefined);
+        throw error;
+      }
     }
   }
 

@@ -41,6 +41,13 @@ beforeEach(() => {
 });
 const recorded = (): Emulator["requests"] => emu.requests.slice(firstRequest);
 
+/** The paths requested in this test, once a cancel sent in the background has arrived (or 2 s passed). */
+async function requestPaths(): Promise<string[]> {
+  const deadline = Date.now() + 2000;
+  while (!recorded().some((r) => r.path.endsWith("/cancel")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  return recorded().map((r) => r.path);
+}
+
 function useScenario(scenario: Scenario): void {
   emu.setScenario({ apiKey: KEY, ...scenario });
 }
@@ -216,14 +223,19 @@ describe.each(transports)("client over $name", ({ name, fetch }) => {
     expect(recorded()).toHaveLength(1);
   });
 
-  it("5xx is retried; persisting → server-error", async () => {
-    // retry-after-ms keeps the SDK's backoff short.
+  it("5xx is not retried (a retry could start a second paid run) → server-error", async () => {
     useScenario({ steps: [{ kind: "http", status: 502, html: "<html><body>Bad gateway</body></html>", headers: { "retry-after-ms": "10" } }] });
-    await expect(client().ask(QUESTION)).resolves.toMatchObject({ status: "completed" });
+    await failure(client().ask(QUESTION), "server-error");
     useScenario({ steps: [{ kind: "http", status: 500, repeat: 3, headers: { "retry-after-ms": "10" } }] });
     const error = await failure(client().ask(QUESTION), "server-error");
     expect(error.message).toBe("Perplexity had a server problem (HTTP 500). Try again in a few minutes.");
-    expect(recorded()).toHaveLength(4);
+    expect(recorded()).toHaveLength(2);
+  });
+
+  it("a timeout is not retried either: one question, one run", async () => {
+    useScenario({ steps: [{ kind: "hang", repeat: 3 }] });
+    await failure(client({ timeoutMs: 200 }).ask(QUESTION), "timeout");
+    expect(recorded()).toHaveLength(1);
   });
 
   it("an unreachable server → network", async () => {
@@ -278,14 +290,20 @@ describe.each(transports)("client over $name", ({ name, fetch }) => {
     if (name === "fetch") {
       expect(error.partial?.text.length).toBeGreaterThan(0);
       expect(error.message).toContain("broke before the answer was complete");
+      // The run may still be going on at Perplexity: it is cancelled.
+      expect(await requestPaths()).toEqual(["/v1/responses", expect.stringMatching(/^\/v1\/agent\/resp_[^/]+\/cancel$/)]);
     }
   });
 
   it("a stream without a terminal event times out instead of hanging", async () => {
     useScenario({ steps: [{ stream: { noTerminal: true } }] });
     const error = await failure(client({ timeoutMs: 300, maxRetries: 0 }).ask(QUESTION, { stream: true }), "timeout");
-    // Over fetch the events arrived live, so what came is kept.
-    if (name === "fetch") expect(error.partial?.text.length).toBeGreaterThan(0);
+    // Over fetch the events arrived live, so what came is kept, and the stalled run is cancelled
+    // at Perplexity so it stops costing money.
+    if (name === "fetch") {
+      expect(error.partial?.text.length).toBeGreaterThan(0);
+      expect(await requestPaths()).toEqual(["/v1/responses", expect.stringMatching(/^\/v1\/agent\/resp_[^/]+\/cancel$/)]);
+    }
   });
 
   it("aborting via the signal stops at once → aborted", async () => {
