@@ -102,9 +102,11 @@ async function main(): Promise<void> {
       .map((p) => noteAfter.slice(p.from, p.to))
       .filter((blockText) => !oldBlocks.has(blockText));
     for (const notice of runtime.notices) console.log(`Notice: ${notice}`);
-    if (!newBlocks.length) fail(runtime.notices.at(-1) ?? "the command wrote no answer block");
-    console.log(`\n${newBlocks.join("\n\n")}\n`);
-    console.log(`Changed files in ${vault}:`);
+    // Asking and refreshing succeed only by writing a block; other commands (link-citations) need not.
+    const writesBlocks = values.command.startsWith("ask") || values.command.startsWith("refresh");
+    if (writesBlocks && !newBlocks.length) fail(runtime.notices.at(-1) ?? "the command wrote no answer block");
+    if (newBlocks.length) console.log(`\n${newBlocks.join("\n\n")}\n`);
+    console.log(changed.length ? `Changed files in ${vault}:` : `No files changed in ${vault}.`);
     for (const path of changed) console.log(`  ${path}`);
   } finally {
     await runtime.unloadPlugin();

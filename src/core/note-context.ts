@@ -80,3 +80,8 @@ export function noteContextInstructions(noteTitle: string, noteText: string, off
   const under = path.length === 0 ? "" : `, under the heading "${path.join(" › ")}"`;
   return `The question comes from ${where}${under}. Read it in that context.`;
 }
+
+/** The instructions sent with a question: the user's own, then the note context when it is on. */
+export function questionInstructions(custom: string, context: { title: string; text: string; offset: number } | null): string {
+  return [custom.trim(), context ? noteContextInstructions(context.title, context.text, context.offset) : ""].filter(Boolean).join("\n\n");
+}

@@ -7,7 +7,7 @@ import type { App, Editor } from "obsidian";
 import { formatBlock, newBlockId, parseBlocks } from "../core/block";
 import type { AnswerBlock, BlockRequestMeta, FormatOptions, SourceEntry } from "../core/block";
 import { endOfLine, planInsertion } from "../core/insertion";
-import { noteContextInstructions } from "../core/note-context";
+import { questionInstructions } from "../core/note-context";
 import { INCOMPLETE_PREFIX, incompleteNote } from "../core/partial";
 import { PartialAnswer } from "../core/partial-answer";
 import { PerplexityError } from "../perplexity/errors";
@@ -65,12 +65,7 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
   const settings = ctx.settings();
   const { editor, file } = target;
   const noteText = editor.getValue();
-  const instructions = [
-    settings.customInstructions.trim(),
-    settings.noteContext ? noteContextInstructions(file.basename, noteText, target.from) : "",
-  ]
-    .filter(Boolean)
-    .join("\n\n");
+  const instructions = questionInstructions(settings.customInstructions, settings.noteContext ? { title: file.basename, text: noteText, offset: target.from } : null);
   const request = buildAskRequest(target.question, target.options, settings, instructions);
   const taken = new Set(parseBlocks(noteText).map((p) => p.block.blockId));
   const pending: AnswerBlock = {
@@ -94,7 +89,10 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
   const partial = new PartialAnswer();
   let idFor: (url: string) => string | null = () => null;
   let idsFor = -1;
+  // Stops this request only, when the user deletes its placeholder mid-stream.
+  const placeholderGone = new AbortController();
   const writer = new BlockStreamWriter({
+    onBlockGone: () => placeholderGone.abort(),
     app: ctx.app,
     file,
     blockId: pending.blockId,
@@ -115,6 +113,7 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
   let answer: Answer;
   try {
     answer = await ctx.service.ask(request, {
+      signal: placeholderGone.signal,
       onProgress: (p) => {
         const firstText = partial.text === "";
         // The first text shows at once; everything else waits for the next batched flush.
@@ -124,6 +123,10 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
   } catch (error) {
     writer.stop();
     stopElapsed();
+    if (placeholderGone.signal.aborted) {
+      new Notice("The answer's placeholder was removed from the note, so Perplexity was told to stop writing it.");
+      return;
+    }
     const kept = keptPartial(error, partial, settings);
     if (!kept) {
       // Put back exactly what the pending block replaced; leave the note alone if the block is gone.

@@ -85,9 +85,12 @@ export function registerCommands(host: CommandHost): void {
     checkCallback: (checking) => {
       if (host.context.service.pendingCount === 0 && host.batches.size === 0) return false;
       if (!checking) {
+        const batches = host.batches.size;
+        const count = host.context.service.pendingCount;
         for (const batch of host.batches) batch.abort();
-        const count = host.context.service.cancelAll();
-        new Notice(`Cancelled ${count} Perplexity ${count === 1 ? "request" : "requests"}${host.batches.size ? " and the running refresh" : ""}.`);
+        host.context.service.cancelAll();
+        const requests = `${count} Perplexity ${count === 1 ? "request" : "requests"}`;
+        new Notice(`Cancelled ${requests}${batches ? ` and ${batches === 1 ? "the running refresh" : `${batches} running refreshes`}` : ""}.`);
       }
       return true;
     },

@@ -3,6 +3,7 @@
 // edits carry `Transaction.addToHistory.of(false)`; editors without it (tests' mocks) fall back to
 // `editor.transaction` for both. Also: finding a block again cheaply, and the final edit that makes the
 // whole streamed insertion one undo step. No `obsidian` runtime import: tested against a real EditorState.
+import { isolateHistory } from "@codemirror/commands";
 import { Transaction } from "@codemirror/state";
 import type { ChangeSpec, EditorState, TransactionSpec } from "@codemirror/state";
 import type { Editor } from "obsidian";
@@ -39,7 +40,8 @@ export function codeMirrorPort(view: CodeMirrorViewLike): EditorPort {
     text: () => view.state.doc.toString(),
     quiet: (c) => view.dispatch({ changes: changes(c), annotations: Transaction.addToHistory.of(false) }),
     // Its own user event: never merged into the user's typing as one undo step.
-    recorded: (c) => view.dispatch({ changes: changes(c), userEvent: "input.perplexity" }),
+    // Isolated, so typing right after the answer lands stays a separate undo step.
+    recorded: (c) => view.dispatch({ changes: changes(c), userEvent: "input.perplexity", annotations: isolateHistory.of("full") }),
   };
 }
 

@@ -9,7 +9,7 @@ import { relinkCitations } from "../core/citations";
 import type { RefreshContext } from "./refresh-flow";
 import { formatOptions } from "./ask-flow";
 import { errorMessage } from "./answer-block";
-import { applyToNote, openEditorFor } from "./note-writer";
+import { applyToNote, currentText } from "./note-writer";
 
 export interface LinkReport {
   blocks: number;
@@ -20,7 +20,7 @@ export interface LinkReport {
 
 export async function linkCitationsInNote(ctx: RefreshContext, file: TFile): Promise<LinkReport> {
   const settings = ctx.settings();
-  const text = openEditorFor(ctx.app, file)?.getValue() ?? (await ctx.app.vault.read(file));
+  const text = await currentText(ctx.app, file);
   const report: LinkReport = { blocks: 0, sources: 0, changed: 0, skipped: 0 };
   for (const parsed of parseBlocks(text)) {
     if (parsed.block.state !== "answered" || parsed.problems.length) {

@@ -21,6 +21,11 @@ export function openEditorFor(app: App, file: TFile): Editor | null {
   return null;
 }
 
+/** The note's text as the user sees it now: the open editor's (maybe unsaved), else the file's. */
+export async function currentText(app: App, file: TFile): Promise<string> {
+  return openEditorFor(app, file)?.getValue() ?? (await app.vault.read(file));
+}
+
 export function applyToEditor(editor: Editor, edit: NoteEdit): WriteOutcome {
   const change = edit(editor.getValue());
   if (!change) return "unchanged";

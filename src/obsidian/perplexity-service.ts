@@ -43,6 +43,8 @@ function loadNodeHttp(): NodeHttpModules | null {
 export interface ServiceAskOptions {
   /** Progress of a streamed answer (never called for a buffered one). */
   onProgress?: (p: StreamProgress) => void;
+  /** Stops just this request (a refresh batch cancelled, a placeholder deleted), nothing else. */
+  signal?: AbortSignal;
 }
 
 export class PerplexityService {
@@ -80,6 +82,12 @@ export class PerplexityService {
     const controller = new AbortController();
     const entry: { reason?: CancelReason } = {};
     this.inFlight.set(controller, entry);
+    const stop = () => {
+      entry.reason ??= "user";
+      controller.abort();
+    };
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener("abort", stop, { once: true });
     try {
       const node = this.streamingTransport();
       const stream = node !== null;
@@ -95,6 +103,7 @@ export class PerplexityService {
       }
       throw error;
     } finally {
+      options.signal?.removeEventListener("abort", stop);
       this.inFlight.delete(controller);
     }
   }

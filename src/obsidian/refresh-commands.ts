@@ -1,10 +1,11 @@
 // The refresh commands: the block at the cursor, the stale blocks of this note, of the vault.
-import { MarkdownView, Notice, TFile } from "obsidian";
+import { Notice, TFile } from "obsidian";
 import type { Plugin } from "obsidian";
 import { parseBlocks } from "../core/block";
 import { Refresher, describeReport } from "./refresh-flow";
 import type { RefreshContext, RefreshReport, RefreshTarget } from "./refresh-flow";
 import { RefreshVaultModal } from "./refresh-modal";
+import { currentText } from "./note-writer";
 
 export const REFRESH_COMMAND_IDS = {
   atCursor: "refresh-at-cursor",
@@ -52,10 +53,17 @@ export function registerRefreshCommands(host: RefreshHost): void {
       const file = info.file;
       if (!file) return false;
       const text = editor.getValue();
+      // Cheap test first: the palette asks on every keystroke, a note without answers is common.
+      if (!text.includes("^pplx-")) return false;
       const offset = editor.posToOffset(editor.getCursor());
-      const block = parseBlocks(text).find((p) => p.from <= offset && offset <= p.to);
+      const blocks = parseBlocks(text);
+      const block = blocks.find((p) => p.from <= offset && offset <= p.to);
       if (!block) return false;
       if (checking) return true;
+      if (blocks.find((p) => p.block.blockId === block.block.blockId) !== block) {
+        new Notice("This answer is a copy of another one in this note (same block ID), so it cannot be refreshed on its own. Refresh the first copy, or delete this copy's ^pplx- line to keep it as plain text.", 10_000);
+        return true;
+      }
       const plan = refresher.planNote(file, text, { blockId: block.block.blockId });
       if (!plan.targets.length) {
         new Notice(`This answer was not refreshed: ${plan.skipped[0]?.detail ?? "it cannot be refreshed"}.`, 10_000);
@@ -75,8 +83,7 @@ export function registerRefreshCommands(host: RefreshHost): void {
       if (checking) return true;
       host.track(
         (async () => {
-          const view = plugin.app.workspace.getActiveViewOfType(MarkdownView);
-          const text = view?.file === file ? view.editor.getValue() : await plugin.app.vault.cachedRead(file);
+          const text = await currentText(plugin.app, file);
           const plan = refresher.planNote(file, text);
           if (!plan.targets.length) {
             const why = plan.skipped.length ? ` (${plan.skipped.length} skipped: ${plan.skipped.map((s) => s.detail).join("; ")})` : "";

@@ -5,12 +5,12 @@
 // left alone, and every outcome is reported.
 import { TFile } from "obsidian";
 import type { App } from "obsidian";
-import { findBlock, formatBlock, scanBlocks } from "../core/block";
+import { findBlock, formatBlock, parseBlocks, scanBlocks } from "../core/block";
 import type { AnswerBlock } from "../core/block";
-import { noteContextInstructions } from "../core/note-context";
+import { questionInstructions } from "../core/note-context";
 import { createRateLimiter } from "../core/rate-limiter";
 import type { LimiterClock } from "../core/rate-limiter";
-import { applyRefresh, estimateCost, planRefresh, requestFromBlock } from "../core/refresh";
+import { applyRefresh, checkRefreshable, estimateCost, findDuplicateIds, planRefresh, requestFromBlock } from "../core/refresh";
 import type { RefreshSkipReason } from "../core/refresh";
 import { STALE_AFTER_PROPERTY, isStale } from "../core/staleness";
 import { PerplexityError } from "../perplexity/errors";
@@ -18,7 +18,7 @@ import type { AskRequest } from "../perplexity/types";
 import type { PerplexityQuerySettings } from "../settings";
 import { buildWithSources, errorMessage } from "./answer-block";
 import { formatOptions } from "./ask-flow";
-import { applyToNote, openEditorFor } from "./note-writer";
+import { applyToNote, currentText } from "./note-writer";
 import type { PerplexityService } from "./perplexity-service";
 import type { SourceLinker } from "./source-linker";
 
@@ -61,25 +61,26 @@ export interface RefreshPlan {
   cost: ReturnType<typeof estimateCost>;
 }
 
-const SKIP_WORDS: Record<RefreshSkipReason, string> = {
-  edited: "you edited the answer",
+/** Why a block was skipped, and what the user can do about it. */
+const SKIP_WORDS: Record<RefreshSkipReason | "in-flight", string> = {
+  edited: "you edited the answer (to refresh it anyway and keep your version folded, set Answers you edited to keep)",
   pending: "it is still waiting for an answer",
-  failed: "its last ask failed",
-  damaged: "its metadata is damaged",
-  "duplicate-id": "its block id appears twice in the note (copy-paste); only the first was refreshed",
+  failed: "its last ask failed (use Refresh answer at cursor to ask it again)",
+  damaged: "its hidden metadata line was changed by hand (undo that edit, or ask the question again)",
+  "duplicate-id": "its block id appears twice in the note after a copy-paste; only the first copy is refreshed (delete the ^pplx- line of the copy to make it plain text)",
   changed: "it changed while its new answer was on the way",
+  "in-flight": "it is already being refreshed",
 };
+
+function skipText(reason: RefreshSkipReason | "in-flight", detail?: string): string {
+  return reason === "damaged" && detail ? `${SKIP_WORDS.damaged}: ${detail}` : SKIP_WORDS[reason];
+}
 
 /** Errors after which every other request would fail too: the batch stops at once. */
 const BATCH_STOPPERS = new Set(["network", "missing-key", "key-rejected", "forbidden", "retired-endpoint"]);
 
 function emptyReport(): RefreshReport {
   return { refreshed: [], unchanged: [], skipped: [], failed: [] };
-}
-
-/** The note's text as the user sees it: the open editor's, else the file's. */
-async function currentText(app: App, file: TFile): Promise<string> {
-  return openEditorFor(app, file)?.getValue() ?? (await app.vault.cachedRead(file));
 }
 
 /** A limiter clock on window timers (the core takes its clock injected). */
@@ -95,8 +96,37 @@ const windowClock: LimiterClock = {
     }),
 };
 
+function flightKey(file: TFile, blockId: string): string {
+  return `${file.path}#${blockId}`;
+}
+
 export class Refresher {
+  /** Blocks being refreshed now, so a second batch does not ask (and pay for) them again. */
+  private readonly inFlight = new Set<string>();
+  /** One limiter for every batch, so two batches together still keep to the rate limit. */
+  private limiter: { key: string; limiter: ReturnType<typeof createRateLimiter> } | null = null;
+
   constructor(private readonly ctx: RefreshContext) {}
+
+  private sharedLimiter(): ReturnType<typeof createRateLimiter> {
+    const settings = this.ctx.settings();
+    const key = `${settings.requestsPerMinute}/${settings.concurrency}`;
+    const idle = this.limiter && this.limiter.limiter.stats.active === 0 && this.limiter.limiter.stats.queued === 0;
+    if (!this.limiter || (this.limiter.key !== key && idle)) {
+      this.limiter = {
+        key,
+        limiter: createRateLimiter({
+          perMinute: settings.requestsPerMinute,
+          concurrency: settings.concurrency,
+          clock: windowClock,
+          // A 429 slows every batch down and the block is asked again, instead of failing it.
+          rateLimited: (error) =>
+            error instanceof PerplexityError && error.kind === "rate-limited" ? (error.retryAfterSeconds === undefined ? null : error.retryAfterSeconds * 1000) : undefined,
+        }),
+      };
+    }
+    return this.limiter.limiter;
+  }
 
   /** Plans the blocks of one note: the stale ones, or the one with `blockId` whatever its age. */
   planNote(file: TFile, text: string, options: { blockId?: string } = {}): Omit<RefreshPlan, "cost" | "notes"> & { blocks: AnswerBlock[] } {
@@ -108,18 +138,23 @@ export class Refresher {
     // Skips are reported for the blocks `include` picked, and for unreadable blocks whatever their age.
     const plan = planRefresh(scan, include, { onEdited: settings.whenEdited, includeFailed: options.blockId !== undefined });
     const question = (from: number) => scan.blocks.find((p) => p.from === from)?.block.question ?? "(unreadable block)";
+    const busy = plan.refresh.filter((p) => this.inFlight.has(flightKey(file, p.block.blockId)));
+    const ready = plan.refresh.filter((p) => !busy.includes(p));
     return {
-      blocks: plan.refresh.map((p) => p.block),
-      targets: plan.refresh.map((p) => ({
+      blocks: ready.map((p) => p.block),
+      targets: ready.map((p) => ({
         file,
         blockId: p.block.blockId,
         question: p.block.question,
         askedAt: p.block.askedAt,
         ...(p.block.cost === undefined ? {} : { cost: p.block.cost }),
       })),
-      skipped: plan.skipped
-        .filter((s) => options.blockId === undefined || s.blockId === options.blockId)
-        .map((s) => ({ note: file.path, question: question(s.from), detail: SKIP_WORDS[s.reason] })),
+      skipped: [
+        ...plan.skipped
+          .filter((s) => options.blockId === undefined || s.blockId === options.blockId)
+          .map((s) => ({ note: file.path, question: question(s.from), detail: skipText(s.reason, s.detail) })),
+        ...busy.map((p) => ({ note: file.path, question: p.block.question, detail: SKIP_WORDS["in-flight"] })),
+      ],
     };
   }
 
@@ -147,10 +182,9 @@ export class Refresher {
 
   /**
    * Refreshes the targets under the rate limits; `progress` hears about each finished block.
-   * `signal` stops the batch (requests in flight are cancelled through the service).
+   * `signal` stops the batch and its requests in flight (and nothing else).
    */
   async run(targets: RefreshTarget[], progress: (done: number, total: number, note: string) => void, signal: AbortSignal, skipped: RefreshItem[] = []): Promise<RefreshReport> {
-    const settings = this.ctx.settings();
     const report = emptyReport();
     report.skipped.push(...skipped);
     const stop = new AbortController();
@@ -158,25 +192,16 @@ export class Refresher {
       if (report.stopped === undefined) report.stopped = why;
       stop.abort();
     };
-    signal.addEventListener("abort", () => {
-      stopBatch("You cancelled the refresh.");
-      this.ctx.service.cancelAll();
-    });
+    signal.addEventListener("abort", () => stopBatch("You cancelled the refresh."));
     if (signal.aborted) stopBatch("You cancelled the refresh.");
-    const limiter = createRateLimiter({
-      perMinute: settings.requestsPerMinute,
-      concurrency: settings.concurrency,
-      clock: windowClock,
-      // A 429 slows the whole batch down and the block is asked again, instead of failing it.
-      rateLimited: (error) =>
-        error instanceof PerplexityError && error.kind === "rate-limited" ? (error.retryAfterSeconds === undefined ? null : error.retryAfterSeconds * 1000) : undefined,
-    });
+    const limiter = this.sharedLimiter();
+    for (const target of targets) this.inFlight.add(flightKey(target.file, target.blockId));
     let done = 0;
     await Promise.all(
       targets.map(async (target) => {
         const item: RefreshItem = { note: target.file.path, question: target.question };
         try {
-          const outcome = await limiter.run(() => this.refreshOne(target), stop.signal);
+          const outcome = await limiter.run(() => this.refreshOne(target, stop.signal), stop.signal);
           if (outcome.kind === "refreshed") report.refreshed.push(item);
           else if (outcome.kind === "unchanged") report.unchanged.push(item);
           else report.skipped.push({ ...item, detail: outcome.detail });
@@ -188,6 +213,7 @@ export class Refresher {
             if (error instanceof PerplexityError && BATCH_STOPPERS.has(error.kind)) stopBatch(error.message);
           }
         } finally {
+          this.inFlight.delete(flightKey(target.file, target.blockId));
           done++;
           progress(done, targets.length, target.file.basename);
         }
@@ -197,7 +223,7 @@ export class Refresher {
   }
 
   /** Re-asks one block and writes the new answer in its place. */
-  async refreshOne(target: RefreshTarget): Promise<{ kind: "refreshed" | "unchanged" | "skipped"; detail?: string }> {
+  async refreshOne(target: RefreshTarget, signal?: AbortSignal): Promise<{ kind: "refreshed" | "unchanged" | "skipped"; detail?: string }> {
     const { app } = this.ctx;
     const settings = this.ctx.settings();
     const file = target.file;
@@ -206,13 +232,11 @@ export class Refresher {
     const found = findBlock(text, target.blockId);
     if (!found) return { kind: "skipped", detail: "the block was deleted" };
     if (found.block.askedAt !== target.askedAt) return { kind: "skipped", detail: SKIP_WORDS.changed };
+    // Checked again just before paying for the question: the user may have edited it meanwhile.
+    const check = checkRefreshable(found, { onEdited: settings.whenEdited, includeFailed: true, duplicates: findDuplicateIds(parseBlocks(text)) });
+    if (!check.ok) return { kind: "skipped", detail: skipText(check.reason, check.detail) };
     const recorded = requestFromBlock(found.block);
-    const instructions = [
-      settings.customInstructions.trim(),
-      recorded.noteContext ? noteContextInstructions(file.basename, text, found.from) : "",
-    ]
-      .filter(Boolean)
-      .join("\n\n");
+    const instructions = questionInstructions(settings.customInstructions, recorded.noteContext ? { title: file.basename, text, offset: found.from } : null);
     const request: AskRequest = {
       question: recorded.question,
       choice: recorded.choice,
@@ -220,7 +244,7 @@ export class Refresher {
       ...(recorded.search ? { search: recorded.search } : {}),
       ...(recorded.maxOutputTokens ? { maxOutputTokens: recorded.maxOutputTokens } : {}),
     };
-    const answer = await this.ctx.service.ask(request);
+    const answer = await this.ctx.service.ask(request, signal ? { signal } : {});
     const meta = { blockId: found.block.blockId, askedAt: this.ctx.now().toISOString(), question: found.block.question, request: found.block.request };
     const built = await buildWithSources(this.ctx, answer, meta, file);
     let result: { kind: "refreshed" | "unchanged" | "skipped"; detail?: string } = { kind: "skipped", detail: "the block was deleted" };
@@ -229,7 +253,7 @@ export class Refresher {
       if (!now) return null;
       const merged = applyRefresh(now, built.block, { onEdited: settings.whenEdited, keepPrevious: settings.keepPrevious, plannedAskedAt: target.askedAt, includeFailed: true });
       if (!merged.ok) {
-        result = { kind: "skipped", detail: SKIP_WORDS[merged.reason] };
+        result = { kind: "skipped", detail: skipText(merged.reason, merged.detail) };
         return null;
       }
       result = { kind: now.block.answer === merged.block.answer ? "unchanged" : "refreshed" };

@@ -5,6 +5,7 @@
 // streamed states stay out of the undo history, and the final write is one undo step.
 import { TFile } from "obsidian";
 import type { App } from "obsidian";
+import { findBlock } from "../core/block";
 import { applyFinal, editorPort, locateBlock, minimalChange } from "./editor-port";
 import type { FinalEdit } from "./editor-port";
 import { applyToNote, openEditorFor } from "./note-writer";
@@ -23,6 +24,8 @@ export interface StreamWriterOptions {
   intervalMs?: number;
   /** Time in ms (tests may pass a clock). */
   now?: () => number;
+  /** The user deleted the block: nothing will be written, so the request can stop costing money. */
+  onBlockGone?: () => void;
 }
 
 /** Writes a pending block again as its answer streams in, in batched flushes. */
@@ -83,6 +86,7 @@ export class BlockStreamWriter {
     const at = locateBlock(port, blockId, this.last);
     if (at === null) {
       this.frozen = true;
+      if (!findBlock(editor.getValue(), blockId)) this.options.onBlockGone?.();
       return;
     }
     const text = this.options.render();

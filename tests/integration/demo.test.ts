@@ -43,6 +43,11 @@ describe("headless demo", () => {
     expect(blocks[0]!.block.askedAt).toBe("2027-01-15T09:00:00.000Z");
   });
 
+  it("links citations and exits 0 although that command writes no new block", async () => {
+    const { stdout } = await demo("--command", "link-citations");
+    expect(stdout).toMatch(/Notice: Linked \d+ cited sources in 1 answer/);
+  });
+
   it("fails with the plugin's own message and a non-zero status", async () => {
     const failure: unknown = await demo("--select", "text that is not in the note").catch((error: unknown) => error);
     expect(failure).toMatchObject({ code: 1 });

@@ -109,7 +109,7 @@ describe("refresh-stale-in-note", () => {
     expect(after.endsWith(`${original}\n\nThe end, written by me.\n`)).toBe(true); // the copy is left alone
     const notice = h.runtime.notices.at(-1) ?? "";
     expect(notice).toMatch(/1 refreshed/);
-    expect(notice).toMatch(/damaged/);
+    expect(notice).toMatch(/metadata line was changed by hand \(undo that edit/);
     expect(notice).toMatch(/appears twice/);
   });
 
@@ -228,5 +228,63 @@ describe("asking, then refreshing later", () => {
     h.plugin.clock = { now: () => new Date("2027-01-10T00:00:00.000Z") };
     await runNoteRefresh("Q.md");
     expect(parseBlocks(h.runtime.editor("Q.md").getValue())[0]?.block.askedAt).toBe("2027-01-10T00:00:00.000Z");
+  });
+});
+
+describe("never paying twice or for nothing", () => {
+  it("does not re-ask blocks a running refresh is already handling", async () => {
+    h = await startHarness({ files: { "Solar.md": note(block("aaaaaa", OLD, "Q1?"), block("bbbbbb", OLD, "Q2?")) }, scenario: { default: { delayMs: 200, answer: NEW_ANSWER } } });
+    await h.runtime.openNote("Solar.md");
+    h.runtime.runCommand("refresh-stale-in-note");
+    await new Promise((r) => setTimeout(r, 20));
+    h.runtime.runCommand("refresh-stale-in-note");
+    await h.plugin.idle();
+    expect(askRequests(h.emulator)).toHaveLength(2);
+    expect(h.runtime.notices.join("\n")).toMatch(/already being refreshed/);
+    for (const b of parseBlocks(h.runtime.editor("Solar.md").getValue())) expect(b.block.askedAt).toBe(NOW);
+  });
+
+  it("does not ask for an answer the user edited after the refresh was planned", async () => {
+    h = await startHarness({ files: { "Solar.md": note(block("aaaaaa", OLD, "Q1?"), block("bbbbbb", OLD, "Q2?")) }, settings: { concurrency: 1, requestsPerMinute: 60 }, scenario: { default: { answer: NEW_ANSWER } } });
+    const view = await h.runtime.openNote("Solar.md");
+    h.runtime.runCommand("refresh-stale-in-note");
+    // The second block waits a second for its turn; edit it meanwhile.
+    await new Promise((r) => setTimeout(r, 300));
+    view.editor.setValue(view.editor.getValue().replace("Old answer to Q2?", "My own answer to Q2?"));
+    await h.plugin.idle();
+    expect(askRequests(h.emulator)).toHaveLength(1);
+    expect(view.editor.getValue()).toContain("My own answer to Q2?");
+    expect(h.runtime.notices.at(-1)).toMatch(/1 refreshed, 1 skipped[\s\S]*you edited the answer/);
+  });
+
+  it("cancelling a refresh leaves an unrelated question alone", async () => {
+    h = await startHarness({
+      files: { "Solar.md": note(block("aaaaaa", OLD, "Q1?"), block("bbbbbb", OLD, "Q2?")), "Q.md": "Question?\n" },
+      settings: { concurrency: 1 },
+      scenario: { default: { delayMs: 300, answer: NEW_ANSWER } },
+    });
+    h.runtime.runCommand("refresh-stale-in-vault");
+    await new Promise((r) => setTimeout(r, 50));
+    const modal = h.runtime.openModals[0] as unknown as { run(): Promise<unknown>; contentEl: HTMLElement };
+    const running = modal.run();
+    await selectInNote(h.runtime, "Q.md", "Question?");
+    h.runtime.runCommand("ask-selection");
+    await new Promise((r) => setTimeout(r, 50));
+    const cancelButton = [...modal.contentEl.querySelectorAll("button")].find((b) => b.textContent === "Cancel refresh")!;
+    cancelButton.click();
+    await running;
+    await h.plugin.idle();
+    expect(parseBlocks(h.runtime.editor("Q.md").getValue())[0]?.block.state).toBe("answered");
+  });
+
+  it("refuses to refresh a pasted copy of a block from the copy's cursor", async () => {
+    const original = block("aaaaaa", OLD, "Q?");
+    h = await startHarness({ files: { "Solar.md": note(original, original.replace("Old answer to Q?", "SECOND COPY")) }, scenario: { default: { answer: NEW_ANSWER } } });
+    const view = await h.runtime.openNote("Solar.md");
+    view.editor.setCursor(view.editor.offsetToPos(view.editor.getValue().indexOf("SECOND COPY")));
+    h.runtime.runCommand("refresh-at-cursor");
+    await h.plugin.idle();
+    expect(askRequests(h.emulator)).toHaveLength(0);
+    expect(h.runtime.notices.at(-1)).toMatch(/copy of another one/);
   });
 });

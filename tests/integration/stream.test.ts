@@ -1,6 +1,7 @@
 // Streaming answers into the note on the desktop app, through the built main.js against the emulator's
 // scripted streams: text arriving in batched flushes, progress, cancel, undo, bad input, mobile.
-import { ChangeSet, EditorState, Transaction } from "@codemirror/state";
+import { history, undo } from "@codemirror/commands";
+import { EditorState } from "@codemirror/state";
 import type { TransactionSpec } from "@codemirror/state";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { formatBlock, parseBlocks, PENDING_LINE } from "../../src/core/block";
@@ -176,6 +177,21 @@ describe("cancel", () => {
     expect(h.runtime.notices.join("\n")).toMatch(/kept and marked as cancelled/);
   });
 
+  it("stops the run when the user deletes the placeholder mid-stream, and writes nothing", async () => {
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: slow(200, 20) });
+    await ask(h);
+    await untilTextShows(h, 20);
+    const editor = h.runtime.editor(NOTE);
+    const text = editor.getValue();
+    const [block] = parseBlocks(text);
+    editor.setValue(text.slice(0, block!.from) + text.slice(block!.to));
+    const withoutBlock = editor.getValue();
+    await h.plugin.idle();
+    await waitFor(() => cancelRequests(h!).length === 1, 3000, "the cancel call");
+    expect(editor.getValue()).toBe(withoutBlock);
+    expect(h.runtime.notices.join("\n")).toMatch(/placeholder was removed/);
+  });
+
   it("removes the partial answer when the setting says so, leaving the note as it was", async () => {
     h = await startHarness({ platform: "desktop", settings: { preset: "medium", keepPartialOnCancel: false }, scenario: slow(200, 20) });
     await ask(h);
@@ -298,10 +314,7 @@ describe("the status bar", () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// Undo with CodeMirror 6, Obsidian's editor. @codemirror/commands (history, undo) is not installed here,
-// so `historyView` models its rule on a real EditorState: every transaction is one undo event unless it
-// carries Transaction.addToHistory.of(false); undo reverts the latest event in the document as it is now
-// (its inverse mapped through every change made since).
+// Undo with CodeMirror 6, Obsidian's editor: a real EditorState with @codemirror/commands' history().
 
 interface UndoView {
   state: EditorState;
@@ -310,27 +323,13 @@ interface UndoView {
 }
 
 function historyView(doc: string): UndoView {
-  const events: { inverse: ChangeSet; since: ChangeSet }[] = [];
-  let undoing = false;
   const view: UndoView = {
-    state: EditorState.create({ doc }),
+    state: EditorState.create({ doc, extensions: [history()] }),
     dispatch(spec) {
-      const tr = view.state.update(spec);
-      if (tr.docChanged) {
-        for (const event of events) event.since = event.since.compose(tr.changes);
-        if (!undoing && tr.annotation(Transaction.addToHistory) !== false) {
-          events.push({ inverse: tr.changes.invert(view.state.doc), since: ChangeSet.empty(tr.state.doc.length) });
-        }
-      }
-      view.state = tr.state;
+      view.state = view.state.update(spec).state;
     },
     undo() {
-      const event = events.pop();
-      if (!event) return false;
-      undoing = true;
-      view.dispatch({ changes: event.inverse.map(event.since) });
-      undoing = false;
-      return true;
+      return undo({ state: view.state, dispatch: (tr) => (view.state = tr.state) });
     },
   };
   return view;
@@ -382,6 +381,19 @@ describe("undo with CodeMirror 6", () => {
     expect(view.undo()).toBe(true);
     expect(view.state.doc.toString()).toBe(NOTE_TEXT);
     expect(view.undo()).toBe(false); // nothing streamed ever reached the history
+  });
+
+  it("keeps typing right after the answer landed out of the answer's undo step", () => {
+    const view = historyView(NOTE_TEXT);
+    streamInto(view, false);
+    const afterAnswer = view.state.doc.toString();
+    // Right where the answer ends, within CodeMirror's grouping delay: the case that could merge.
+    const end = afterAnswer.indexOf("^pplx-abc123") + "^pplx-abc123".length;
+    view.dispatch({ changes: { from: end, insert: " typed" }, userEvent: "input.type" });
+    expect(view.undo()).toBe(true);
+    expect(view.state.doc.toString()).toBe(afterAnswer);
+    expect(view.undo()).toBe(true);
+    expect(view.state.doc.toString()).toBe(NOTE_TEXT);
   });
 
   it("leaves the user's own typing during the stream in the history", () => {

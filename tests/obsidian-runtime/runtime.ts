@@ -9,7 +9,7 @@
 //  - a platform: "desktop" (Platform.isDesktopApp, and main.js's `require` gives Node's http/https, as
 //    Obsidian's desktop loader does) or "mobile" (no Node: `require` of them throws); left out, the
 //    mocks' desktop flags with no Node modules (the desktop fallback when they fail to load);
-//    `@codemirror/state` is given on every platform, as Obsidian provides it;
+//    `@codemirror/state` and `@codemirror/commands` are given on every platform, as Obsidian provides them;
 //  - Modal.open does not close itself again at once, and open modals are recorded;
 //  - Notice messages are recorded so tests can read what the user was told;
 //  - the metadata cache lists block ids (`cache.blocks`), as Obsidian's does;
@@ -19,6 +19,7 @@ import { readFileSync } from "node:fs";
 import nodeHttp from "node:http";
 import nodeHttps from "node:https";
 import { compileFunction } from "node:vm";
+import * as codemirrorCommands from "@codemirror/commands";
 import * as codemirrorState from "@codemirror/state";
 import * as mocks from "obsidian-test-mocks/obsidian";
 import type { App as AppOriginal, Editor as EditorOriginal, EditorChange, MarkdownView as MarkdownViewOriginal, Plugin as PluginOriginal, PluginManifest } from "obsidian";
@@ -211,6 +212,7 @@ export class ObsidianRuntime {
     const requireShim = (id: string): unknown => {
       if (id === "obsidian") return this.obsidian;
       if (id === "@codemirror/state") return codemirrorState;
+      if (id === "@codemirror/commands") return codemirrorCommands;
       if (this.platform === "desktop" && (id === "http" || id === "https")) return this.observed(id === "http" ? nodeHttp : nodeHttps);
       throw new Error(`main.js required "${id}", which Obsidian does not provide on this platform`);
     };
