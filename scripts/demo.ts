@@ -24,6 +24,7 @@ const OPTIONS = {
   command: { type: "string", default: "ask-selection" },
   "base-url": { type: "string" },
   now: { type: "string" },
+  platform: { type: "string", default: "mobile" },
   help: { type: "boolean", default: false },
 } as const;
 
@@ -37,7 +38,7 @@ function parseFlags() {
 const values = parseFlags();
 
 if (values.help) {
-  console.log(`Usage: npm run demo -- [--vault DIR] [--note PATH] [--select TEXT] [--command ID] [--base-url URL] [--now ISO-TIME]
+  console.log(`Usage: npm run demo -- [--vault DIR] [--note PATH] [--select TEXT] [--command ID] [--base-url URL] [--now ISO-TIME] [--platform mobile|desktop]
 Without --base-url and without PERPLEXITY_API_KEY the bundled Perplexity emulator answers.`);
   process.exit(0);
 }
@@ -68,7 +69,9 @@ async function main(): Promise<void> {
   const dataPath = join(vault, ".obsidian", "plugins", "perplexity-query", "data.json");
   const pluginData: unknown = existsSync(dataPath) ? JSON.parse(readFileSync(dataPath, "utf8")) : null;
   const before = readVaultFolder(vault);
-  const runtime = new ObsidianRuntime({ files: before, pluginData });
+  if (values.platform !== "mobile" && values.platform !== "desktop") fail(`--platform must be mobile or desktop, not "${values.platform}"`);
+  // desktop: answers stream over Node's http/https, as in Obsidian's desktop app; mobile: requestUrl.
+  const runtime = new ObsidianRuntime({ files: before, pluginData, platform: values.platform });
   try {
     const plugin = await runtime.loadPlugin("main.js", "manifest.json");
     const settings = plugin.settings as { apiKeySecret: string; baseUrl: string };
