@@ -3,7 +3,7 @@
 // it is written. The modules are injected: mobile has no Node, and the plugin may only `require`
 // them behind `Platform.isDesktopApp`, so this file imports no Node built-in (types are structural).
 
-import { isDroppedHeader } from "./transport-request-url";
+import { abortError, isDroppedHeader } from "./transport-request-url";
 
 /** The parts of Node's `IncomingMessage` this transport reads. */
 export interface NodeIncomingMessageLike {
@@ -44,10 +44,6 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 // Bytes received but not yet read before the socket is paused.
 const HIGH_WATER_MARK = 64 * 1024;
-
-function abortError(): DOMException {
-  return new DOMException("The operation was aborted.", "AbortError");
-}
 
 /** fetch reports network failures as TypeError; the SDK turns that into a connection error. */
 function networkError(message: string, cause?: unknown): TypeError {

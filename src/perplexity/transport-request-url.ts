@@ -34,7 +34,8 @@ export function isDroppedHeader(name: string): boolean {
   return name.toLowerCase().startsWith("x-stainless-");
 }
 
-function abortError(): DOMException {
+/** The error fetch rejects with when its signal aborts (the SDK recognises it by name). */
+export function abortError(): DOMException {
   return new DOMException("The operation was aborted.", "AbortError");
 }
 
