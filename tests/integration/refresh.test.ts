@@ -288,3 +288,34 @@ describe("never paying twice or for nothing", () => {
     expect(h.runtime.notices.at(-1)).toMatch(/copy of another one/);
   });
 });
+
+describe("notes and the plugin going away mid-batch", () => {
+  it("reports a note deleted mid-batch and follows a note renamed mid-batch", async () => {
+    h = await startHarness({
+      files: { "A.md": note(block("aaaaaa", OLD, "A?")), "B.md": note(block("bbbbbb", OLD, "B?")) },
+      settings: { concurrency: 1, requestsPerMinute: 60 },
+      scenario: { default: { delayMs: 100, answer: NEW_ANSWER } },
+    });
+    h.runtime.runCommand("refresh-stale-in-vault");
+    await new Promise((r) => setTimeout(r, 50));
+    const modal = h.runtime.openModals[0] as unknown as { run(): Promise<{ refreshed: unknown[]; skipped: { detail?: string }[] }> };
+    const running = modal.run();
+    await h.runtime.app.vault.rename(h.runtime.app.vault.getFileByPath("A.md")!, "A renamed.md");
+    await h.runtime.app.vault.delete(h.runtime.app.vault.getFileByPath("B.md")!);
+    const report = await running;
+    expect(report.refreshed).toHaveLength(1);
+    expect(report.skipped.map((s) => s.detail)).toEqual(["the note was deleted"]);
+    expect(parseBlocks(await h.runtime.read("A renamed.md"))[0]?.block.askedAt).toBe(NOW);
+  });
+
+  it("aborts its requests and writes nothing half-way when the plugin is disabled mid-batch", async () => {
+    const files = { "A.md": note(block("aaaaaa", OLD, "A?"), block("aaaaab", OLD, "A2?")) };
+    h = await startHarness({ files, scenario: { default: { delayMs: 300, answer: NEW_ANSWER } } });
+    await h.runtime.openNote("A.md");
+    h.runtime.runCommand("refresh-stale-in-note");
+    await new Promise((r) => setTimeout(r, 50));
+    await h.runtime.unloadPlugin();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.runtime.editor("A.md").getValue()).toBe(files["A.md"]);
+  });
+});
