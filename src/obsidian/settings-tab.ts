@@ -17,6 +17,7 @@ export interface SettingsHost {
 }
 
 type StringKey = { [K in keyof PerplexityQuerySettings]: PerplexityQuerySettings[K] extends string ? K : never }[keyof PerplexityQuerySettings];
+type NumberKey = { [K in keyof PerplexityQuerySettings]: PerplexityQuerySettings[K] extends number ? K : never }[keyof PerplexityQuerySettings];
 type BooleanKey = { [K in keyof PerplexityQuerySettings]: PerplexityQuerySettings[K] extends boolean ? K : never }[keyof PerplexityQuerySettings];
 
 export class PerplexitySettingTab extends PluginSettingTab {
@@ -54,7 +55,7 @@ export class PerplexitySettingTab extends PluginSettingTab {
       .addToggle((toggle) => toggle.setValue(this.host.settings[key]).onChange((value) => this.set(key, value)));
   }
 
-  private number(container: HTMLElement, key: "maxOutputTokens" | "requestTimeoutSeconds" | "requestsPerMinute" | "concurrency", name: string, desc: string): Setting {
+  private number(container: HTMLElement, key: NumberKey, name: string, desc: string | DocumentFragment): Setting {
     return new Setting(container)
       .setName(name)
       .setDesc(desc)
@@ -65,6 +66,17 @@ export class PerplexitySettingTab extends PluginSettingTab {
           const min = key === "maxOutputTokens" ? 0 : 1;
           if (Number.isFinite(parsed) && parsed >= min) void this.set(key, parsed);
         });
+      });
+  }
+
+  /** A dropdown over a fixed set of values of one setting. */
+  private choice<K extends keyof PerplexityQuerySettings>(container: HTMLElement, key: K, name: string, desc: string, options: [PerplexityQuerySettings[K] & string, string][]): Setting {
+    return new Setting(container)
+      .setName(name)
+      .setDesc(desc)
+      .addDropdown((dropdown) => {
+        for (const [value, label] of options) dropdown.addOption(value, label);
+        dropdown.setValue(String(this.host.settings[key])).onChange((value) => this.set(key, value as PerplexityQuerySettings[K]));
       });
   }
 
@@ -154,27 +166,15 @@ export class PerplexitySettingTab extends PluginSettingTab {
     );
 
     new Setting(containerEl).setName("Note").setHeading();
-    new Setting(containerEl)
-      .setName("Insert the answer")
-      .setDesc("Below keeps the selected question where it is; replace puts the answer block in its place (the question is kept inside the block).")
-      .addDropdown((dropdown) =>
-        dropdown
-          .addOption("below", "Below the selection")
-          .addOption("replace", "In place of the selection")
-          .setValue(s.insertionMode)
-          .onChange((value) => this.set("insertionMode", value as PerplexityQuerySettings["insertionMode"])),
-      );
-    new Setting(containerEl)
-      .setName("Answer block")
-      .setDesc("Whether new answer callouts start expanded, collapsed, or cannot be folded.")
-      .addDropdown((dropdown) =>
-        dropdown
-          .addOption("expanded", "Expanded")
-          .addOption("collapsed", "Collapsed")
-          .addOption("none", "Not foldable")
-          .setValue(s.calloutFold)
-          .onChange((value) => this.set("calloutFold", value as PerplexityQuerySettings["calloutFold"])),
-      );
+    this.choice(containerEl, "insertionMode", "Insert the answer", "Below keeps the selected question where it is; replace puts the answer block in its place (the question is kept inside the block).", [
+      ["below", "Below the selection"],
+      ["replace", "In place of the selection"],
+    ]);
+    this.choice(containerEl, "calloutFold", "Answer block", "Whether new answer callouts start expanded, collapsed, or cannot be folded.", [
+      ["expanded", "Expanded"],
+      ["collapsed", "Collapsed"],
+      ["none", "Not foldable"],
+    ]);
     this.text(
       containerEl,
       "citationDateFormat",
@@ -189,43 +189,25 @@ export class PerplexitySettingTab extends PluginSettingTab {
     this.text(containerEl, "sourceTags", "Source tags", "Tags given to new source notes, comma-separated.", DEFAULT_SETTINGS.sourceTags);
 
     new Setting(containerEl).setName("Refreshing answers").setHeading();
-    new Setting(containerEl)
-      .setName("Answers go stale after")
-      .setDesc(
-        createFragment((f) => {
-          f.appendText("Days. A note can set its own with the ");
-          f.createEl("code", { text: STALE_AFTER_PROPERTY });
-          f.appendText(" property (for example 7d, 2w or never).");
-        }),
-      )
-      .addText((text) => {
-        text.inputEl.type = "number";
-        text.setValue(String(s.staleAfterDays)).onChange((value) => {
-          const days = Number.parseInt(value, 10);
-          if (Number.isFinite(days) && days >= 1) void this.set("staleAfterDays", days);
-        });
-      });
-    new Setting(containerEl)
-      .setName("Answers you edited")
-      .setDesc("A refresh never overwrites your edits: either skip such answers, or refresh them and keep your version as a folded previous answer.")
-      .addDropdown((dropdown) =>
-        dropdown
-          .addOption("skip", "Skip them")
-          .addOption("keep", "Refresh and keep my version")
-          .setValue(s.whenEdited)
-          .onChange((value) => this.set("whenEdited", value as PerplexityQuerySettings["whenEdited"])),
-      );
-    new Setting(containerEl)
-      .setName("Keep previous answers")
-      .setDesc("Older answers kept folded inside the refreshed block, with their date.")
-      .addDropdown((dropdown) =>
-        dropdown
-          .addOption("none", "None")
-          .addOption("last", "The last one")
-          .addOption("all", "All")
-          .setValue(s.keepPrevious)
-          .onChange((value) => this.set("keepPrevious", value as PerplexityQuerySettings["keepPrevious"])),
-      );
+    this.number(
+      containerEl,
+      "staleAfterDays",
+      "Answers go stale after",
+      createFragment((f) => {
+        f.appendText("Days. A note can set its own with the ");
+        f.createEl("code", { text: STALE_AFTER_PROPERTY });
+        f.appendText(" property (for example 7d, 2w or never).");
+      }),
+    );
+    this.choice(containerEl, "whenEdited", "Answers you edited", "A refresh never overwrites your edits: either skip such answers, or refresh them and keep your version as a folded previous answer.", [
+      ["skip", "Skip them"],
+      ["keep", "Refresh and keep my version"],
+    ]);
+    this.choice(containerEl, "keepPrevious", "Keep previous answers", "Older answers kept folded inside the refreshed block, with their date.", [
+      ["none", "None"],
+      ["last", "The last one"],
+      ["all", "All"],
+    ]);
     this.number(containerEl, "requestsPerMinute", "Requests per minute", "For refreshing many answers at once. Perplexity's limit for your usage tier: 50 at tier 0, 150 at tier 1, 500 at tier 2.");
     this.number(containerEl, "concurrency", "Parallel requests", "How many answers are refreshed at the same time.");
 

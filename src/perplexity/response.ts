@@ -17,17 +17,8 @@ function optionalNumber(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
 
-/** One result as sent, before ids are settled. */
-export interface RawSearchResult {
-  /** The id Perplexity gave, if it was a whole number. */
-  rawId?: number;
-  url: string;
-  title?: string;
-  date?: string;
-  lastUpdated?: string;
-  snippet?: string;
-  source?: string;
-}
+/** One result as sent, before ids are settled: our SearchResult, with Perplexity's id if it was a whole number. */
+export type RawSearchResult = Omit<SearchResult, "id"> & { rawId?: number };
 
 /** One entry of a `results` array, or null when it has no usable URL. */
 export function readSearchResult(value: unknown): RawSearchResult | null {
