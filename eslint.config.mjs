@@ -19,7 +19,7 @@ export default defineConfig([
   },
   {
     // Tests, benchmarks and scripts run in Node, never inside Obsidian.
-    files: ["tests/**", "bench/**", "scripts/**", "*.mjs", "vitest.config.ts"],
+    files: ["tests/**", "scripts/**", "*.mjs", "vitest.config.ts"],
     languageOptions: { globals: { ...globals.node } },
     rules: {
       "obsidianmd/no-nodejs-modules": "off",

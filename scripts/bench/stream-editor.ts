@@ -6,13 +6,13 @@
 // port on a real EditorState to show that a flush costs time in proportion to the block, not the note.
 import { EditorState } from "@codemirror/state";
 import type { TransactionSpec } from "@codemirror/state";
-import { formatBlock } from "../src/core/block";
-import { planInsertion } from "../src/core/insertion";
-import { PartialAnswer } from "../src/core/partial-answer";
-import { codeMirrorPort, locateBlock, minimalChange } from "../src/obsidian/editor-port";
-import { makeAnswer } from "../tests/emulator/fixtures";
-import { startEmulator } from "../tests/emulator/server";
-import { ObsidianRuntime } from "../tests/obsidian-runtime/runtime";
+import { formatBlock } from "../../src/core/block";
+import { planInsertion } from "../../src/core/insertion";
+import { PartialAnswer } from "../../src/core/partial-answer";
+import { codeMirrorPort, locateBlock, minimalChange } from "../../src/obsidian/editor-port";
+import { makeAnswer } from "../../tests/emulator/fixtures";
+import { startEmulator } from "../../tests/emulator/server";
+import { ObsidianRuntime } from "../../tests/obsidian-runtime/runtime";
 import type { BenchRow } from "./types";
 
 const QUESTION = "How did solar capacity change this decade?";

@@ -1,9 +1,9 @@
 // Finding the stale answers of a whole vault, as "Refresh stale answers in vault" does before it
 // shows its count: through the built plugin in the Obsidian runtime. Only notes whose metadata
 // lists a ^pplx- block id are read. Time and the heap the search adds are reported.
-import { formatBlock, hashText } from "../src/core/block";
-import type { AnswerBlock } from "../src/core/block";
-import { ObsidianRuntime } from "../tests/obsidian-runtime/runtime";
+import { formatBlock, hashText } from "../../src/core/block";
+import type { AnswerBlock } from "../../src/core/block";
+import { ObsidianRuntime } from "../../tests/obsidian-runtime/runtime";
 import type { BenchRow } from "./types";
 
 function answerBlock(id: string, askedAt: string): string {

@@ -1,13 +1,13 @@
 // Client benchmarks: (a) turning a buffered 50 KB SSE answer with 50 sources into an Answer;
 // (b) the client's own cost once the last byte has arrived, as a ratio to the bare HTTP round trip.
 
-import { createPerplexityClient } from "../src/perplexity/client";
-import { consumeStream, parseSseText } from "../src/perplexity/stream";
-import { createRequestUrlFetch } from "../src/perplexity/transport-request-url";
-import type { AskRequest } from "../src/perplexity/types";
-import { makeAnswer } from "../tests/emulator/fixtures";
-import { startEmulator } from "../tests/emulator/server";
-import { nodeRequestUrl } from "../tests/support/node-request-url";
+import { createPerplexityClient } from "../../src/perplexity/client";
+import { consumeStream, parseSseText } from "../../src/perplexity/stream";
+import { createRequestUrlFetch } from "../../src/perplexity/transport-request-url";
+import type { AskRequest } from "../../src/perplexity/types";
+import { makeAnswer } from "../../tests/emulator/fixtures";
+import { startEmulator } from "../../tests/emulator/server";
+import { nodeRequestUrl } from "../../tests/support/node-request-url";
 import { medianMs } from "./types";
 import type { BenchRow } from "./types";
 

@@ -1,6 +1,6 @@
 // `npm run bench`: every performance target from the issues, measured and printed as a table
 // with the ratio to its target (below 1.00 meets it).
-import "../tests/obsidian-runtime/node-globals";
+import "../../tests/obsidian-runtime/node-globals";
 import { benchClient } from "./client";
 import { benchCore } from "./core";
 import { benchFindStale } from "./find-stale";

@@ -3,17 +3,17 @@
 // really happens (through the plugin's client), only the waiting is simulated, and HTTP takes no simulated
 // time. Reported: simulated batch time over the minimum 199 × 1.2 s (target ≤ 1.10), and 429s that reached a
 // task (target 0). (b) The pure part of finding stale blocks: parseBlocks + isStale over 1,000 notes / 3,000 blocks.
-import { buildAnswerBlock, findBlock, formatBlock, parseBlocks, scanBlocks, type AnswerBlock, type FormatOptions, type SourceEntry } from "../src/core/block";
-import { noteContextInstructions } from "../src/core/note-context";
-import { createRateLimiter } from "../src/core/rate-limiter";
-import { applyRefresh, planRefresh, requestFromBlock } from "../src/core/refresh";
-import { sourceId } from "../src/core/source-id";
-import { isStale } from "../src/core/staleness";
-import { createPerplexityClient } from "../src/perplexity/client";
-import { PerplexityError } from "../src/perplexity/errors";
-import type { Answer, AskRequest } from "../src/perplexity/types";
-import { SimulatedClock } from "../tests/core/simulated-clock";
-import { startEmulator } from "../tests/emulator/server";
+import { buildAnswerBlock, findBlock, formatBlock, parseBlocks, scanBlocks, type AnswerBlock, type FormatOptions, type SourceEntry } from "../../src/core/block";
+import { noteContextInstructions } from "../../src/core/note-context";
+import { createRateLimiter } from "../../src/core/rate-limiter";
+import { applyRefresh, planRefresh, requestFromBlock } from "../../src/core/refresh";
+import { sourceId } from "../../src/core/source-id";
+import { isStale } from "../../src/core/staleness";
+import { createPerplexityClient } from "../../src/perplexity/client";
+import { PerplexityError } from "../../src/perplexity/errors";
+import type { Answer, AskRequest } from "../../src/perplexity/types";
+import { SimulatedClock } from "../../tests/core/simulated-clock";
+import { startEmulator } from "../../tests/emulator/server";
 import { medianMs, type BenchRow } from "./types";
 
 const KEY = "pplx-bench";

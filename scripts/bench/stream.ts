@@ -5,13 +5,13 @@
 
 import http from "node:http";
 import https from "node:https";
-import { createPerplexityClient } from "../src/perplexity/client";
-import { createNodeHttpsFetch } from "../src/perplexity/transport-node-https";
-import { createRequestUrlFetch } from "../src/perplexity/transport-request-url";
-import type { AskRequest } from "../src/perplexity/types";
-import { makeAnswer } from "../tests/emulator/fixtures";
-import { startEmulator } from "../tests/emulator/server";
-import { nodeRequestUrl } from "../tests/support/node-request-url";
+import { createPerplexityClient } from "../../src/perplexity/client";
+import { createNodeHttpsFetch } from "../../src/perplexity/transport-node-https";
+import { createRequestUrlFetch } from "../../src/perplexity/transport-request-url";
+import type { AskRequest } from "../../src/perplexity/types";
+import { makeAnswer } from "../../tests/emulator/fixtures";
+import { startEmulator } from "../../tests/emulator/server";
+import { nodeRequestUrl } from "../../tests/support/node-request-url";
 import type { BenchRow } from "./types";
 
 const KEY = "pplx-bench";

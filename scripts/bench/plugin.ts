@@ -2,9 +2,9 @@
 // time from a response's last byte to the block written in the note.
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { startEmulator } from "../tests/emulator/server";
-import { makeAnswer } from "../tests/emulator/fixtures";
-import { ObsidianRuntime } from "../tests/obsidian-runtime/runtime";
+import { startEmulator } from "../../tests/emulator/server";
+import { makeAnswer } from "../../tests/emulator/fixtures";
+import { ObsidianRuntime } from "../../tests/obsidian-runtime/runtime";
 import type { BenchRow } from "./types";
 
 const QUESTION = "What changed in the AI model market this year?";
