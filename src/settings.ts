@@ -1,7 +1,7 @@
 // Plugin settings as stored in data.json. The API key is NOT here: only the name of the
 // secret in Obsidian's secret storage, so data.json can be synced without leaking it.
-import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./perplexity/types";
-import type { AskRequest, ModelChoice, Preset, RecencyFilter, SearchContextSize, SearchOptions } from "./perplexity/types";
+import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./core/ask-request";
+import type { AskRequest, ModelChoice, Preset, RecencyFilter, SearchContextSize, SearchOptions } from "./core/ask-request";
 
 export const DEFAULT_BASE_URL = "https://api.perplexity.ai/v1";
 

@@ -34,7 +34,7 @@
 // always comes first) is just answer text, and a previous answer (contained the same way, one level deeper)
 // cannot hold a line that reads as a header at the block's level. The Changes line is display only too.
 import { format as formatDate } from "date-fns";
-import type { Answer } from "../perplexity/types";
+import type { Answer } from "./answer";
 import { rewriteCitations } from "./citations";
 import { hashText } from "./hash";
 import {
