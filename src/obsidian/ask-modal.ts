@@ -3,7 +3,7 @@ import { Modal, Notice, Setting } from "obsidian";
 import type { App } from "obsidian";
 import { PRESETS, RECENCY_FILTERS } from "../core/ask-request";
 import type { Preset, RecencyFilter } from "../core/ask-request";
-import type { QuestionOptions } from "../settings";
+import type { QuestionOptions } from "../core/ask-options";
 
 export class AskModal extends Modal {
   private question: string;
