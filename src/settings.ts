@@ -1,7 +1,7 @@
 // Plugin settings as stored in data.json. The API key is NOT here: only the name of the
 // secret in Obsidian's secret storage, so data.json can be synced without leaking it.
-import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./perplexity/types";
-import type { AskRequest, ModelChoice, Preset, RecencyFilter, SearchContextSize, SearchOptions } from "./perplexity/types";
+import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./core/ask-request";
+import type { AskDefaults } from "./core/ask-options";
 
 export const DEFAULT_BASE_URL = "https://api.perplexity.ai/v1";
 
@@ -10,19 +10,9 @@ export type CalloutFold = "expanded" | "collapsed" | "none";
 export type KeepPrevious = "none" | "last" | "all";
 export type WhenEdited = "skip" | "keep";
 
-export interface PerplexityQuerySettings {
+export interface PerplexityQuerySettings extends AskDefaults {
   /** Name of the secret in `app.secretStorage` that holds the API key. */
   apiKeySecret: string;
-  /** A preset name, or "model" to use `model`. */
-  preset: Preset | "model";
-  model: string;
-  /** "" leaves the choice to Perplexity. */
-  searchContextSize: SearchContextSize | "";
-  recency: RecencyFilter | "";
-  /** One domain per line or comma-separated; a leading "-" excludes it. */
-  domains: string;
-  /** 0 sends no limit. */
-  maxOutputTokens: number;
   customInstructions: string;
   noteContext: boolean;
   insertionMode: InsertionMode;
@@ -118,55 +108,5 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     concurrency: int(raw.concurrency, d.concurrency, 1, 16),
     streaming: bool(raw.streaming, d.streaming),
     keepPartialOnCancel: bool(raw.keepPartialOnCancel, d.keepPartialOnCancel),
-  };
-}
-
-/** Splits the domain setting into allow and deny lists ("-example.com" denies). */
-export function parseDomainList(text: string): Pick<SearchOptions, "allowDomains" | "denyDomains"> {
-  const allow: string[] = [];
-  const deny: string[] = [];
-  for (const part of text.split(/[\s,]+/)) {
-    const domain = part.trim();
-    if (!domain) continue;
-    if (domain.startsWith("-")) {
-      if (domain.length > 1) deny.push(domain.slice(1));
-    } else {
-      allow.push(domain);
-    }
-  }
-  return { ...(allow.length ? { allowDomains: allow } : {}), ...(deny.length ? { denyDomains: deny } : {}) };
-}
-
-/** Per-question choices: what the ask prompt lets the user change. */
-export interface QuestionOptions {
-  choice: ModelChoice;
-  recency: RecencyFilter | "";
-  domains: string;
-}
-
-export function defaultQuestionOptions(settings: PerplexityQuerySettings): QuestionOptions {
-  const choice: ModelChoice =
-    settings.preset === "model" && settings.model ? { model: settings.model } : { preset: settings.preset === "model" ? "fast" : settings.preset };
-  return { choice, recency: settings.recency, domains: settings.domains };
-}
-
-/** The request for one question, from settings and the per-question choices. */
-export function buildAskRequest(
-  question: string,
-  options: QuestionOptions,
-  settings: PerplexityQuerySettings,
-  instructions: string,
-): AskRequest {
-  const search: SearchOptions = {
-    ...parseDomainList(options.domains),
-    ...(options.recency ? { recency: options.recency } : {}),
-    ...(settings.searchContextSize ? { contextSize: settings.searchContextSize } : {}),
-  };
-  return {
-    question,
-    choice: options.choice,
-    ...(instructions ? { instructions } : {}),
-    ...(Object.keys(search).length ? { search } : {}),
-    ...(settings.maxOutputTokens > 0 ? { maxOutputTokens: settings.maxOutputTokens } : {}),
   };
 }

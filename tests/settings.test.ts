@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SETTINGS, buildAskRequest, defaultQuestionOptions, normalizeSettings, parseDomainList } from "../src/settings";
+import { DEFAULT_SETTINGS, normalizeSettings } from "../src/settings";
 
 describe("normalizeSettings", () => {
   it("gives the defaults for missing or broken data.json", () => {
@@ -28,38 +28,5 @@ describe("normalizeSettings", () => {
     const settings = normalizeSettings({ apiKey: "pplx-secret", apiKeySecret: "my-key" });
     expect(JSON.stringify(settings)).not.toContain("pplx-secret");
     expect(settings.apiKeySecret).toBe("my-key");
-  });
-});
-
-describe("parseDomainList", () => {
-  it("splits allow and deny lists on commas, spaces and newlines", () => {
-    expect(parseDomainList("iea.org, -reddit.com\nnature.com  -")).toEqual({
-      allowDomains: ["iea.org", "nature.com"],
-      denyDomains: ["reddit.com"],
-    });
-    expect(parseDomainList("  ")).toEqual({});
-  });
-});
-
-describe("buildAskRequest", () => {
-  it("maps settings and per-question options to a request", () => {
-    const settings = normalizeSettings({ searchContextSize: "high", maxOutputTokens: 1000 });
-    const options = { ...defaultQuestionOptions(settings), recency: "week" as const, domains: "-example.com" };
-    expect(buildAskRequest("Why?", options, settings, "Context")).toEqual({
-      question: "Why?",
-      choice: { preset: "fast" },
-      instructions: "Context",
-      search: { denyDomains: ["example.com"], recency: "week", contextSize: "high" },
-      maxOutputTokens: 1000,
-    });
-  });
-
-  it("uses the configured model when the preset setting says so, and leaves out empty parts", () => {
-    const settings = normalizeSettings({ preset: "model", model: "perplexity/sonar", maxOutputTokens: 0 });
-    expect(buildAskRequest("Q", defaultQuestionOptions(settings), settings, "")).toEqual({ question: "Q", choice: { model: "perplexity/sonar" } });
-  });
-
-  it("falls back to the fast preset when 'model' is chosen but no model is named", () => {
-    expect(defaultQuestionOptions(normalizeSettings({ preset: "model", model: "" })).choice).toEqual({ preset: "fast" });
   });
 });

@@ -4,7 +4,7 @@
 import { createPerplexityClient } from "../../src/perplexity/client";
 import { consumeStream, parseSseText } from "../../src/perplexity/stream";
 import { createRequestUrlFetch } from "../../src/perplexity/transport-request-url";
-import type { AskRequest } from "../../src/perplexity/types";
+import type { AskRequest } from "../../src/core/ask-request";
 import { makeAnswer } from "../../tests/emulator/fixtures";
 import { startEmulator } from "../../tests/emulator/server";
 import { nodeRequestUrl } from "../../tests/support/node-request-url";

@@ -1,7 +1,7 @@
 // Benchmarks of the pure core: source IDs, block formatting and parsing, building a block from an answer.
 import { buildAnswerBlock, formatBlock, hashText, parseBlocks, type AnswerBlock, type FormatOptions, type SourceEntry } from "../../src/core/block";
 import { sourceId } from "../../src/core/source-id";
-import type { Answer, SearchResult } from "../../src/perplexity/types";
+import type { Answer, SearchResult } from "../../src/core/answer";
 import { medianMs, type BenchRow } from "./types";
 
 const linkFor = (s: SourceEntry): string => `[[${s.id}]]`;

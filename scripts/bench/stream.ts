@@ -8,7 +8,7 @@ import https from "node:https";
 import { createPerplexityClient } from "../../src/perplexity/client";
 import { createNodeHttpsFetch } from "../../src/perplexity/transport-node-https";
 import { createRequestUrlFetch } from "../../src/perplexity/transport-request-url";
-import type { AskRequest } from "../../src/perplexity/types";
+import type { AskRequest } from "../../src/core/ask-request";
 import { makeAnswer } from "../../tests/emulator/fixtures";
 import { startEmulator } from "../../tests/emulator/server";
 import { nodeRequestUrl } from "../../tests/support/node-request-url";

@@ -2,7 +2,7 @@
 // ("Searching: …", "Reading 10 sources…"), then the answer so far with its citation markers already
 // turned into links. A marker still arriving ("[", "[7", "[web:") is held back until it is whole, so
 // nothing ever shows half-rendered; the final write replaces all of it with the finished block.
-import type { Answer, SearchResult, StreamProgress } from "../perplexity/types";
+import type { Answer, SearchResult, StreamProgress } from "./answer";
 import { buildAnswerBlock } from "./block";
 import type { AnswerBlock, BuildContext } from "./block";
 

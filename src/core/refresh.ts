@@ -6,8 +6,8 @@ import {
   isValidBlockId, type AnswerBlock, type BlockScan, type ParsedBlock, type PreviousAnswer, type SourceChanges,
 } from "./block";
 import { parseAskedAt } from "./staleness";
-import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../perplexity/types";
-import type { ModelChoice, Preset, RecencyFilter, SearchContextSize, SearchOptions } from "../perplexity/types";
+import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./ask-request";
+import type { ModelChoice, Preset, RecencyFilter, SearchContextSize, SearchOptions } from "./ask-request";
 
 export type RefreshSkipReason = "edited" | "pending" | "failed" | "damaged" | "duplicate-id" | "changed";
 export type RefreshCheck = { ok: true } | { ok: false; reason: RefreshSkipReason; detail: string };

@@ -1,6 +1,6 @@
 // How long to wait for Perplexity. Deep research (`high`/`xhigh`) runs take minutes and their streams go
 // quiet while Perplexity reads, so their timeouts have floors whatever the request-timeout setting says.
-import type { AskRequest } from "../perplexity/types";
+import type { AskRequest } from "./ask-request";
 
 /** Streamed deep research: never time out between two chunks sooner (longer than any gap seen live). */
 export const DEEP_RESEARCH_IDLE_FLOOR_MS = 120_000;

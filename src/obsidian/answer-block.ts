@@ -5,7 +5,7 @@ import type { TFile } from "obsidian";
 import { buildAnswerBlock } from "../core/block";
 import type { AnswerBlock, SourceEntry } from "../core/block";
 import { PerplexityError } from "../perplexity/errors";
-import type { Answer } from "../perplexity/types";
+import type { Answer } from "../core/answer";
 import type { PerplexityQuerySettings } from "../settings";
 import type { SourceLinker } from "./source-linker";
 

@@ -1,9 +1,9 @@
 // "Ask Perplexity…": a prompt to type or edit the question, with per-question choices.
 import { Modal, Notice, Setting } from "obsidian";
 import type { App } from "obsidian";
-import { PRESETS, RECENCY_FILTERS } from "../perplexity/types";
-import type { Preset, RecencyFilter } from "../perplexity/types";
-import type { QuestionOptions } from "../settings";
+import { PRESETS, RECENCY_FILTERS } from "../core/ask-request";
+import type { Preset, RecencyFilter } from "../core/ask-request";
+import type { QuestionOptions } from "../core/ask-options";
 
 export class AskModal extends Modal {
   private question: string;

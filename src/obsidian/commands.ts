@@ -5,7 +5,7 @@ import { askAndInsert } from "./ask-flow";
 import type { AskContext, AskTarget } from "./ask-flow";
 import { AskModal } from "./ask-modal";
 import { linkCitationsWithNotice } from "./link-citations";
-import { defaultQuestionOptions } from "../settings";
+import { defaultQuestionOptions } from "../core/ask-options";
 
 export const COMMAND_IDS = { askSelection: "ask-selection", ask: "ask", cancel: "cancel", linkCitations: "link-citations" } as const;
 

@@ -9,7 +9,8 @@ import { PerplexityError, messages } from "../perplexity/errors";
 import { createNodeHttpsFetch } from "../perplexity/transport-node-https";
 import type { NodeHttpLike } from "../perplexity/transport-node-https";
 import { createRequestUrlFetch } from "../perplexity/transport-request-url";
-import type { Answer, AskRequest, StreamProgress } from "../perplexity/types";
+import type { AskRequest } from "../core/ask-request";
+import type { Answer, StreamProgress } from "../core/answer";
 import { timeoutMsFor } from "../core/stream-timeouts";
 import type { PerplexityQuerySettings } from "../settings";
 

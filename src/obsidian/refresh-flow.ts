@@ -14,7 +14,7 @@ import { applyRefresh, checkRefreshable, estimateCost, findDuplicateIds, planRef
 import type { RefreshSkipReason } from "../core/refresh";
 import { STALE_AFTER_PROPERTY, isStale } from "../core/staleness";
 import { PerplexityError } from "../perplexity/errors";
-import type { AskRequest } from "../perplexity/types";
+import type { AskRequest } from "../core/ask-request";
 import type { PerplexityQuerySettings } from "../settings";
 import { buildWithSources, errorMessage } from "./answer-block";
 import { formatOptions } from "./ask-flow";

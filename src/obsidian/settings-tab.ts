@@ -2,7 +2,7 @@
 // SecretComponent into Obsidian's secret storage; data.json only keeps the secret's name.
 import { PluginSettingTab, SecretComponent, Setting } from "obsidian";
 import type { App, Plugin } from "obsidian";
-import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../perplexity/types";
+import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../core/ask-request";
 import { PerplexityError } from "../perplexity/errors";
 import { STALE_AFTER_PROPERTY } from "../core/staleness";
 import { DEFAULT_BASE_URL, DEFAULT_SETTINGS } from "../settings";

@@ -6,7 +6,7 @@ import type { AnswerBlock, SourceEntry } from "../core/block";
 import { canonicalUrl, resolveSourceId } from "../core/source-id";
 import { escapeLinkUrl } from "../core/sanitize";
 import { applyCitation, parseTags, safeFolderPath, sourceNoteBody } from "../core/source-note";
-import type { SearchResult } from "../perplexity/types";
+import type { SearchResult } from "../core/answer";
 import type { PerplexityQuerySettings } from "../settings";
 import { SourceIndex } from "./source-index";
 

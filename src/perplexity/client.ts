@@ -9,7 +9,8 @@ import { toWireRequest } from "./request";
 import { answerFromResponse } from "./response";
 import { consumeStream, sseEventsFromBody } from "./stream";
 import { withoutSdkHeaders } from "./transport-request-url";
-import type { AskRequest, Answer, StreamProgress } from "./types";
+import type { AskRequest } from "../core/ask-request";
+import type { Answer, StreamProgress } from "../core/answer";
 
 type MaybePromise<T> = T | Promise<T>;
 

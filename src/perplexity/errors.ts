@@ -3,7 +3,7 @@
 // bodies or stack traces: server text is only quoted from a JSON error envelope, shortened and scrubbed.
 
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai/core/error";
-import type { Answer } from "./types";
+import type { Answer } from "../core/answer";
 
 export type ErrorKind =
   | "missing-key"

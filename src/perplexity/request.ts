@@ -3,8 +3,8 @@
 // setting fails here, before any network, with the parameter named.
 
 import { PerplexityError, messages } from "./errors";
-import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./types";
-import type { AskRequest, SearchOptions } from "./types";
+import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../core/ask-request";
+import type { AskRequest, SearchOptions } from "../core/ask-request";
 
 /** Perplexity's limit on `search_domain_filter` entries (allow and deny together). */
 export const MAX_DOMAIN_FILTERS = 20;

@@ -3,7 +3,7 @@
 // Failures that arrive with HTTP 200 (`failed`, `cancelled`, `incomplete`) become errors here.
 
 import { PerplexityError, messages, quoteServerText } from "./errors";
-import type { Answer, SearchResult, Usage } from "./types";
+import type { Answer, SearchResult, Usage } from "../core/answer";
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

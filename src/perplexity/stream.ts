@@ -16,8 +16,8 @@ import {
   settleResponse,
 } from "./response";
 import type { ParsedResponse, RawSearchResult } from "./response";
-import { PRESETS } from "./types";
-import type { Answer, StreamProgress } from "./types";
+import { PRESETS } from "../core/ask-request";
+import type { Answer, StreamProgress } from "../core/answer";
 
 /** Counts kept while reading SSE, for tests and diagnostics. */
 export interface SseStats {

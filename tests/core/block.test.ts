@@ -6,7 +6,7 @@ import {
 } from "../../src/core/block";
 import { sanitizeAnswer } from "../../src/core/sanitize";
 import { sourceId } from "../../src/core/source-id";
-import type { Answer } from "../../src/perplexity/types";
+import type { Answer } from "../../src/core/answer";
 
 const wiki = (s: SourceEntry): string => `[[${s.id}]]`;
 const options: FormatOptions = { fold: "+", citationDateFormat: "yyyy, MMM d", linkFor: wiki };

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PerplexityError } from "../../src/perplexity/errors";
 import { MAX_DOMAIN_FILTERS, normalizeDomain, toWireRequest } from "../../src/perplexity/request";
-import type { AskRequest } from "../../src/perplexity/types";
+import type { AskRequest } from "../../src/core/ask-request";
 
 function invalidParam(fn: () => unknown): string | undefined {
   try {

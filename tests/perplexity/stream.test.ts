@@ -4,7 +4,7 @@ import { PerplexityError } from "../../src/perplexity/errors";
 import { answerFromResponse } from "../../src/perplexity/response";
 import { SseParser, consumeStream, parseSseText, sseEventsFromBody } from "../../src/perplexity/stream";
 import type { SseStats } from "../../src/perplexity/stream";
-import type { StreamProgress } from "../../src/perplexity/types";
+import type { StreamProgress } from "../../src/core/answer";
 import { capturedStreamEvents } from "../emulator/fixtures";
 
 async function* iterate(events: unknown[]): AsyncGenerator<unknown> {

@@ -1,0 +1,110 @@
+// Writing a block as Markdown (the format is described in model.ts).
+import { format as formatDate } from "date-fns";
+import { escapeDisplayText, escapeLinkText, escapeLinkUrl, RESERVED_LINES } from "../sanitize";
+import { metaLine } from "./meta";
+import {
+  BLOCK_ID_PREFIX, CALLOUT_TYPE, CHANGES_PREFIX, DEFAULT_CITATION_DATE_FORMAT, FAILED_PREFIX, isValidBlockId, normalizeBlock, oneLine,
+  PENDING_LINE, PREVIOUS_CALLOUT_TYPE,
+} from "./model";
+import type { AnswerBlock, FormatOptions, PreviousAnswer, SourceChanges, SourceEntry } from "./model";
+
+function leadingDate(s: SourceEntry, dateFormat: string): string {
+  const day = s.updated ?? s.published;
+  if (day === undefined) return "";
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  const date = new Date(y, m - 1, d);
+  try {
+    return oneLine(formatDate(date, dateFormat));
+  } catch {
+    // date-fns throws on unknown letters in a format; a bad setting must not break the block.
+    return formatDate(date, DEFAULT_CITATION_DATE_FORMAT);
+  }
+}
+
+function citationLine(s: SourceEntry, options: FormatOptions): string {
+  const lead = leadingDate(s, options.citationDateFormat);
+  const dates =
+    s.published !== undefined && s.updated !== undefined
+      ? ` Published: ${s.published} | Updated: ${s.updated}`
+      : s.published !== undefined
+        ? ` Published: ${s.published}`
+        : s.updated !== undefined
+          ? ` Updated: ${s.updated}`
+          : "";
+  const link = oneLine(options.linkFor(s));
+  return `- ${link}${lead === "" ? "" : " " + escapeDisplayText(lead) + "."} [${escapeLinkText(s.title)}](${escapeLinkUrl(s.url)}).${dates}`;
+}
+
+// Long lists are cut: the line is a summary, the metadata keeps every ID.
+const MAX_CHANGE_IDS = 5;
+
+function idList(ids: string[]): string {
+  const shown = ids.slice(0, MAX_CHANGE_IDS).join(", ");
+  return ids.length > MAX_CHANGE_IDS ? `${shown}, … ${ids.length - MAX_CHANGE_IDS} more` : shown;
+}
+
+/** "2 new sources (a, b); 1 dropped (c)", "1 source dropped (c)": sentence-like and short. */
+export function describeChanges(c: SourceChanges): string {
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const parts: string[] = [];
+  if (c.added.length > 0) parts.push(`${plural(c.added.length, "new source")} (${idList(c.added)})`);
+  if (c.dropped.length > 0) {
+    const what = c.added.length > 0 ? String(c.dropped.length) : plural(c.dropped.length, "source");
+    parts.push(`${what} dropped (${idList(c.dropped)})`);
+  }
+  return parts.join("; ");
+}
+
+function previousLines(p: PreviousAnswer): string[] {
+  const label = p.edited === true ? "Previous answer, edited by you" : "Previous answer";
+  const when = p.answeredBy === undefined ? p.askedAt : `${p.askedAt} · ${p.answeredBy}`;
+  return [
+    `> [!${PREVIOUS_CALLOUT_TYPE}]- ${label} (${escapeDisplayText(when)})`,
+    ...p.answer.split("\n").map((l) => (l === "" ? ">" : "> " + l)),
+  ];
+}
+
+function modelLine(b: AnswerBlock): string {
+  const asked = b.request.preset ?? b.request.model ?? "default";
+  const by = b.answeredBy === undefined ? "" : ` · ${escapeDisplayText(b.answeredBy)}`;
+  return `**Model:** ${escapeDisplayText(asked)}${by}`;
+}
+export function statusLine(status: string): string {
+  return `*${escapeDisplayText(status)}*`;
+}
+
+/** A pending block's status line as written (display only, like the Question line: never parsed back). */
+export const STATUS_LINE_RE = /^\*.*\*$/;
+
+/**
+ * The block as Markdown, from the callout's first line to the `^pplx-` line, without a trailing newline.
+ * `status` replaces the waiting line of a pending block (progress while an answer streams in).
+ */
+export function formatBlock(block: AnswerBlock, options: FormatOptions, status?: string): string {
+  if (!isValidBlockId(block.blockId)) throw new RangeError(`invalid block id: ${JSON.stringify(block.blockId)}`);
+  const b = normalizeBlock(block);
+  const lines: string[] = [
+    `[!${CALLOUT_TYPE}]${options.fold} Perplexity Query (${escapeDisplayText(b.askedAt)})`,
+    `**Question:** ${escapeDisplayText(b.question)}`,
+    modelLine(b),
+  ];
+  if (b.changes !== undefined) lines.push(CHANGES_PREFIX + escapeDisplayText(describeChanges(b.changes)));
+  lines.push("");
+  if (b.state === "pending") lines.push(status === undefined ? PENDING_LINE : statusLine(status), "");
+  if (b.state === "failed") lines.push(FAILED_PREFIX + escapeDisplayText(b.failure ?? "Perplexity did not answer."), "");
+  if (b.state === "answered" || b.answer !== "") lines.push(...b.answer.split("\n"), "");
+  const cited = b.sources.filter((s) => s.cited);
+  const other = b.sources.filter((s) => !s.cited);
+  if (cited.length > 0) lines.push(RESERVED_LINES[0]!, ...cited.map((s) => citationLine(s, options)));
+  if (cited.length > 0 && other.length > 0) lines.push("");
+  if (other.length > 0) lines.push(RESERVED_LINES[1]!, ...other.map((s) => citationLine(s, options)));
+  // Each previous answer is its own nested callout: a blank quote line before and after keeps them apart
+  // (and keeps the metadata out of the last one's paragraph). The answer section already ends with a blank.
+  if (b.previous !== undefined) {
+    if (b.sources.length > 0) lines.push("");
+    for (const p of b.previous) lines.push(...previousLines(p), "");
+  }
+  lines.push(metaLine(b));
+  return `${lines.map((l) => (l === "" ? ">" : "> " + l)).join("\n")}\n\n^${BLOCK_ID_PREFIX}${b.blockId}`;
+}
+

@@ -1,0 +1,268 @@
+// Finding blocks in a note and reading them back, after whatever the user did around them.
+import { hashText } from "../hash";
+import { RESERVED_LINES, unescapeLinkText, unescapeLinkUrl } from "../sanitize";
+import { STATUS_LINE_RE } from "./format";
+import { readMeta, type Meta } from "./meta";
+import { BLOCK_FORMAT_VERSION, CHANGES_PREFIX, FAILED_PREFIX, PENDING_LINE, PREVIOUS_CALLOUT_TYPE } from "./model";
+import type { AnswerBlock, ParsedBlock, PreviousAnswer, SourceEntry } from "./model";
+
+const HEADER_RE = /^ {0,3}> ?\[!perplexity\]/i;
+const QUOTE_RE = /^ {0,3}>/;
+const QUOTE_PREFIX_RE = /^ {0,3}> ?/;
+const ID_LINE_RE = /^\^pplx-([A-Za-z0-9-]+)\s*$/;
+/** A previous-answer header, once the block's own "> " is stripped. */
+const PREVIOUS_HEADER_RE = new RegExp(`^> ?\\[!${PREVIOUS_CALLOUT_TYPE}\\]`, "i");
+/** Something meant to be the metadata comment, readable or not. */
+const META_START_RE = /^%% ?pplx\b/;
+const CITATION_TAIL_RE =
+  /^\[((?:[^\\[\]]|\\.)*)\]\(((?:[^\\()\s]|\\.)*)\)\.(?: Published: (\d{4}-\d{2}-\d{2}))?(?:(?: \|)? Updated: (\d{4}-\d{2}-\d{2}))?\s*$/;
+
+interface Line {
+  text: string;
+  start: number;
+  end: number;
+}
+
+function splitLines(text: string): Line[] {
+  const out: Line[] = [];
+  const re = /\r\n|\n|\r/g;
+  let start = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    out.push({ text: text.slice(start, m.index), start, end: m.index });
+    start = m.index + m[0].length;
+  }
+  out.push({ text: text.slice(start), start, end: text.length });
+  return out;
+}
+
+/** Offset of the last "[" not escaped by a backslash, or -1. */
+function lastUnescapedBracket(s: string): number {
+  let last = -1;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "\\") i++;
+    else if (s[i] === "[") last = i;
+  }
+  return last;
+}
+
+function parseCitation(line: string, cited: boolean, ids: string[], index: number, problems: string[]): SourceEntry | null {
+  const body = line.slice(2);
+  const at = lastUnescapedBracket(body);
+  const m = at === -1 ? null : CITATION_TAIL_RE.exec(body.slice(at));
+  if (!m) {
+    problems.push(`unreadable citation line: ${line}`);
+    return null;
+  }
+  const prefix = body.slice(0, at);
+  let id = ids[index];
+  if (id === undefined || !prefix.includes(id)) {
+    const found = [...ids].sort((a, b) => b.length - a.length).find((x) => prefix.includes(x));
+    if (found !== undefined) id = found;
+    else problems.push(`citation line without a known source ID: ${line}`);
+  }
+  const entry: SourceEntry = { id: id ?? "", url: unescapeLinkUrl(m[2]!), title: unescapeLinkText(m[1]!), cited };
+  if (m[3] !== undefined) entry.published = m[3];
+  if (m[4] !== undefined) entry.updated = m[4];
+  return entry;
+}
+
+interface Body {
+  answer: string;
+  sources: SourceEntry[];
+  previous: PreviousAnswer[];
+}
+
+/**
+ * The previous answers from their nested callouts (lines from `start` to the metadata line). Lenient on
+ * purpose: whatever the user typed inside a previous callout is its text; only a count that differs from
+ * the metadata is a problem (then nothing says which entry is which).
+ */
+function readPrevious(body: string[], start: number, meta: Meta, problems: string[]): PreviousAnswer[] {
+  const last = body.length - 1;
+  const texts: string[][] = [];
+  for (let k = start; k < last; k++) {
+    if (PREVIOUS_HEADER_RE.test(body[k]!)) texts.push([]);
+    else texts[texts.length - 1]!.push(body[k]!);
+  }
+  const recorded = meta.p ?? [];
+  if (texts.length !== recorded.length) {
+    problems.push(`${texts.length} previous answer(s) in the block but ${recorded.length} in the metadata`);
+  }
+  return texts.slice(0, recorded.length).map((lines, k) => {
+    // The blank line that closes each previous callout is not part of its text (an empty text line is ">").
+    if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+    const m = recorded[k]!;
+    const answer = lines.map((l) => l.replace(/^> ?/, "")).join("\n");
+    const out: PreviousAnswer = { askedAt: m.at, answer };
+    if (m.by !== undefined) out.answeredBy = m.by;
+    if (m.e === true || (m.h !== undefined && m.h !== hashText(answer))) out.edited = true;
+    return out;
+  });
+}
+
+function readBody(body: string[], meta: Meta, problems: string[]): Body {
+  const last = body.length - 1; // the metadata line
+  let i = body.findIndex((l, k) => k > 0 && l.startsWith("**Model:**"));
+  if (i === -1) {
+    problems.push("no **Model:** line");
+    i = Math.min(2, last);
+  } else i++;
+  if (i < last && body[i]!.startsWith(CHANGES_PREFIX)) i++;
+  if (body[i] === "" && i < last) i++;
+  const isStatus = (line: string): boolean =>
+    line === PENDING_LINE || line.startsWith(FAILED_PREFIX) || (meta.state === "pending" && STATUS_LINE_RE.test(line));
+  if (meta.state !== "answered" && i < last && isStatus(body[i]!)) {
+    i++;
+    if (body[i] === "" && i < last) i++;
+  }
+  // The last N previous-answer headers, N from the metadata (see the module comment).
+  let previousStart = last;
+  for (let k = last - 1, wanted = meta.p?.length ?? 0; k >= i && wanted > 0; k--) {
+    if (PREVIOUS_HEADER_RE.test(body[k]!)) {
+      previousStart = k;
+      wanted--;
+    }
+  }
+  let sectionStart = previousStart;
+  for (let k = i; k < previousStart; k++) {
+    if (RESERVED_LINES.includes(body[k]!)) {
+      sectionStart = k;
+      break;
+    }
+  }
+  const answerLines = body.slice(i, sectionStart);
+  if (answerLines.length > 0) {
+    if (answerLines[answerLines.length - 1] === "") answerLines.pop();
+    else problems.push("no blank line after the answer");
+  }
+  const sources: SourceEntry[] = [];
+  let cited: boolean | undefined;
+  let index = 0;
+  for (let k = sectionStart; k < previousStart; k++) {
+    const l = body[k]!;
+    if (l === RESERVED_LINES[0] || l === RESERVED_LINES[1]) {
+      cited = l === RESERVED_LINES[0];
+      index = 0;
+    } else if (l.trim() === "") continue;
+    else if (l.startsWith("- ") && cited !== undefined) {
+      const entry = parseCitation(l, cited, cited ? meta.c : meta.o, index++, problems);
+      if (entry) sources.push(entry);
+    } else problems.push(`unexpected line among the sources: ${l}`);
+  }
+  const citedCount = sources.filter((s) => s.cited).length;
+  if (citedCount !== meta.c.length || sources.length - citedCount !== meta.o.length) {
+    problems.push("the citation lines do not match the sources recorded in the metadata");
+  }
+  const previous = readPrevious(body, previousStart, meta, problems);
+  return { answer: answerLines.join("\n"), sources, previous };
+}
+
+/** A perplexity callout that was a block once but whose metadata cannot be read: reported, never rewritten. */
+export interface UnreadableBlock {
+  from: number;
+  to: number;
+  /** From the `^pplx-` line, when there is one. */
+  blockId?: string;
+  problem: string;
+}
+
+export interface BlockScan {
+  blocks: ParsedBlock[];
+  unreadable: UnreadableBlock[];
+}
+
+/** Every answer block in a note, in order, with the offsets of the whole block (callout and id line). */
+export function parseBlocks(noteText: string): ParsedBlock[] {
+  return scanBlocks(noteText).blocks;
+}
+
+/**
+ * `parseBlocks`, plus the callouts that look like damaged blocks: a `%% pplx` line that is not valid metadata,
+ * or a `^pplx-` line after a perplexity callout without metadata. Callouts with neither are the user's own.
+ */
+export function scanBlocks(noteText: string): BlockScan {
+  const lines = splitLines(noteText);
+  const out: ParsedBlock[] = [];
+  const unreadable: UnreadableBlock[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    if (!HEADER_RE.test(lines[i]!.text)) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < lines.length && QUOTE_RE.test(lines[j]!.text)) j++;
+    // The metadata is the last metadata-looking line of the callout: answer text comes before it.
+    let metaAt = -1;
+    let meta: Meta | null = null;
+    for (let k = j - 1; k > i; k--) {
+      meta = readMeta(lines[k]!.text.replace(QUOTE_PREFIX_RE, ""));
+      if (meta) {
+        metaAt = k;
+        break;
+      }
+    }
+    if (!meta) {
+      let k = j;
+      while (k < lines.length && lines[k]!.text.trim() === "") k++;
+      const idLine = k < lines.length ? ID_LINE_RE.exec(lines[k]!.text) : null;
+      const metaLike = lines.slice(i + 1, j).some((l) => META_START_RE.test(l.text.replace(QUOTE_PREFIX_RE, "")));
+      if (metaLike || idLine) {
+        const damaged: UnreadableBlock = {
+          from: lines[i]!.start,
+          to: idLine ? lines[k]!.end : lines[j - 1]!.end,
+          problem: metaLike ? "the metadata comment is not readable" : "the metadata comment is missing",
+        };
+        if (idLine) damaged.blockId = idLine[1]!;
+        unreadable.push(damaged);
+        i = idLine ? k + 1 : j;
+      } else i = j;
+      continue;
+    }
+    const problems: string[] = [...(meta.issues ?? [])];
+    if (meta.v !== BLOCK_FORMAT_VERSION) problems.push(`metadata version ${meta.v} is not ${BLOCK_FORMAT_VERSION}`);
+    const body = lines.slice(i, metaAt + 1).map((l) => l.text.replace(QUOTE_PREFIX_RE, ""));
+    const { answer, sources, previous } = readBody(body, meta, problems);
+    let to = lines[metaAt]!.end;
+    let next = metaAt + 1;
+    if (metaAt < j - 1) {
+      problems.push("text after the metadata inside the callout");
+    } else {
+      let k = j;
+      while (k < lines.length && lines[k]!.text.trim() === "") k++;
+      const idLine = k < lines.length ? ID_LINE_RE.exec(lines[k]!.text) : null;
+      if (idLine) {
+        if (idLine[1] !== meta.id) problems.push(`block id line ^pplx-${idLine[1]} does not match the metadata (${meta.id})`);
+        to = lines[k]!.end;
+        next = k + 1;
+      } else problems.push("no ^pplx- block id line after the callout");
+    }
+    const block: AnswerBlock = {
+      blockId: meta.id,
+      state: meta.state,
+      askedAt: meta.at,
+      question: meta.q,
+      request: meta.req,
+      answer,
+      sources,
+    };
+    if (meta.by !== undefined) block.answeredBy = meta.by;
+    if (meta.cost !== undefined) block.cost = meta.cost;
+    if (meta.rid !== undefined) block.responseId = meta.rid;
+    if (meta.fail !== undefined) block.failure = meta.fail;
+    if (meta.h !== undefined) block.answerHash = meta.h;
+    if (meta.stale !== undefined) block.staleAfterDays = meta.stale;
+    if (meta.ch !== undefined && (meta.ch.a.length > 0 || meta.ch.d.length > 0)) block.changes = { added: meta.ch.a, dropped: meta.ch.d };
+    if (previous.length > 0) block.previous = previous;
+    const edited = meta.h !== undefined && hashText(answer) !== meta.h;
+    out.push({ block, from: lines[i]!.start, to, edited, problems });
+    i = next;
+  }
+  return { blocks: out, unreadable };
+}
+
+/** The block whose metadata has this id (the first, if a block was duplicated). */
+export function findBlock(noteText: string, blockId: string): ParsedBlock | undefined {
+  return parseBlocks(noteText).find((p) => p.block.blockId === blockId);
+}
