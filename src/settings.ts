@@ -2,6 +2,7 @@
 // secret in Obsidian's secret storage, so data.json can be synced without leaking it.
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./core/ask-request";
 import type { AskDefaults } from "./core/ask-options";
+import { normalizeBaseUrl } from "./perplexity/base-url";
 
 export const DEFAULT_BASE_URL = "https://api.perplexity.ai/v1";
 
@@ -96,7 +97,7 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     insertionMode: oneOf(raw.insertionMode, ["below", "replace"] as const, d.insertionMode),
     calloutFold: oneOf(raw.calloutFold, ["expanded", "collapsed", "none"] as const, d.calloutFold),
     citationDateFormat: str(raw.citationDateFormat, d.citationDateFormat).trim() || d.citationDateFormat,
-    baseUrl: str(raw.baseUrl, d.baseUrl).trim() || d.baseUrl,
+    baseUrl: normalizeBaseUrl(str(raw.baseUrl, d.baseUrl), d.baseUrl),
     requestTimeoutSeconds: int(raw.requestTimeoutSeconds, d.requestTimeoutSeconds, 1, 3600),
     createSourceNotes: bool(raw.createSourceNotes, d.createSourceNotes),
     sourceFolder: str(raw.sourceFolder, d.sourceFolder),

@@ -3,6 +3,7 @@
 import { PluginSettingTab, SecretComponent, Setting } from "obsidian";
 import type { App, Plugin } from "obsidian";
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../core/ask-request";
+import { parseBaseUrl } from "../perplexity/base-url";
 import { PerplexityError } from "../perplexity/errors";
 import { STALE_AFTER_PROPERTY } from "../core/staleness";
 import { DEFAULT_BASE_URL, DEFAULT_SETTINGS } from "../settings";
@@ -212,7 +213,22 @@ export class PerplexitySettingTab extends PluginSettingTab {
     this.number(containerEl, "concurrency", "Parallel requests", "How many answers are refreshed at the same time.");
 
     new Setting(containerEl).setName("Advanced").setHeading();
-    this.text(containerEl, "baseUrl", "Base URL", "Perplexity's Agent API. Change it only to use a proxy or the test emulator.", DEFAULT_BASE_URL);
+    const baseUrlDesc = "Perplexity's Agent API. Change it only to use a proxy or the test emulator.";
+    const baseUrl = new Setting(containerEl)
+      .setName("Base URL")
+      .setDesc(baseUrlDesc)
+      .addText((text) =>
+        text
+          .setPlaceholder(DEFAULT_BASE_URL)
+          .setValue(s.baseUrl)
+          .onChange((value) => {
+            // An address that is not http(s) is refused here, with the reason, instead of failing every request later.
+            const result = parseBaseUrl(value || DEFAULT_BASE_URL);
+            baseUrl.setDesc(result.ok ? baseUrlDesc : result.message);
+            baseUrl.descEl.toggleClass("mod-warning", !result.ok);
+            if (result.ok) void this.set("baseUrl", result.url);
+          }),
+      );
     this.number(containerEl, "requestTimeoutSeconds", "Request timeout", "Seconds to wait for an answer before giving up. Deep research needs several minutes.");
   }
 

@@ -4,6 +4,7 @@
 // body ourselves so the streamed and the buffered path give the same Answer and the same errors.
 
 import { OpenAI } from "openai/client";
+import { parseBaseUrl } from "./base-url";
 import { PerplexityError, messages, toPerplexityError } from "./errors";
 import { toWireRequest } from "./request";
 import { answerFromResponse } from "./response";
@@ -95,7 +96,7 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
 
 export function createPerplexityClient(options: PerplexityClientOptions): PerplexityClient {
   const fetchWithoutSdkHeaders = withoutSdkHeaders(options.fetch);
-  const baseURL = options.baseUrl.trim().replace(/\/+$/, "");
+  const base = parseBaseUrl(options.baseUrl);
 
   async function sdkFor(): Promise<{ sdk: OpenAI; apiKey: string }> {
     let raw: string | null | undefined;
@@ -107,9 +108,10 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
     }
     const apiKey = typeof raw === "string" ? raw.trim() : "";
     if (!apiKey) throw new PerplexityError("missing-key", messages.missingKey());
+    if (!base.ok) throw new PerplexityError("invalid-request", base.message);
     const sdk = new OpenAI({
       apiKey,
-      baseURL,
+      baseURL: base.url,
       fetch: fetchWithoutSdkHeaders,
       timeout: options.timeoutMs,
       // The SDK would also retry timeouts, dropped connections and 5xx: each retry of a question

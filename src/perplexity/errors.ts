@@ -85,7 +85,8 @@ export const messages = {
     `Perplexity rejected the request as invalid${param ? ` (parameter "${param}")` : ""}` +
     `${serverMessage ? `: ${serverMessage}` : ""}. Check the query options in ${SETTINGS_PLACE}.`,
   notFound: (): string =>
-    `Perplexity has no such endpoint or run (HTTP 404). Check the base URL in ${SETTINGS_PLACE}.`,
+    `Perplexity has no such endpoint or run (HTTP 404). Check the base URL in ${SETTINGS_PLACE}: ` +
+    "the Agent API is at https://api.perplexity.ai/v1, and a proxy or emulator usually needs the /v1 path too.",
   serverError: (status?: number): string =>
     `Perplexity had a server problem${status ? ` (HTTP ${status})` : ""}. Try again in a few minutes.`,
   network: (): string =>
