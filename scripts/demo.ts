@@ -1,120 +1,89 @@
-// The headless runner: loads a vault folder into the Obsidian runtime, loads the built
-// plugin, opens a note, selects text, runs a command, waits for it, and writes every changed
-// file back. `npm run demo` runs it on demo-vault/ against the bundled emulator.
+// `npm run demo`: the plugin's real commands in a headless Obsidian, on a scratch copy of demo-vault/ (or a
+// vault given with --vault), against the bundled Perplexity emulator unless --real or --base-url says
+// otherwise. `--tour` shows ask, cite and refresh in a row. See --help (scripts/demo/args.ts).
 import "../tests/obsidian-runtime/node-globals";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { addDays, formatISO } from "date-fns";
 import { parseBlocks } from "../src/core/block";
-import { ObsidianRuntime } from "../tests/obsidian-runtime/runtime";
-import { readVaultFolder, writeChangedFiles } from "./vault-folder";
+import { DEFAULT_BASE_URL } from "../src/settings";
+import { DemoError, DEMO_QUESTION, USAGE, parseDemoArgs, type DemoArgs } from "./demo/args";
+import { scratchDemoVault } from "./demo/scratch";
+import { checkVaultFolder, isNothingStale, runCommand } from "./demo/session";
+import { TOUR_SCENARIO, runTour } from "./demo/tour";
 
-const SEED_QUESTION =
-  'Who are the major "Layer 1" AI model creators, vendors, and API s. As of today, how much "traction" does each player have?';
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
-function fail(message: string): never {
-  console.error(`demo: ${message}`);
-  process.exit(1);
-}
-
-const OPTIONS = {
-  vault: { type: "string", default: "demo-vault" },
-  note: { type: "string", default: "The AI Model Wars.md" },
-  select: { type: "string" },
-  command: { type: "string", default: "ask-selection" },
-  "base-url": { type: "string" },
-  now: { type: "string" },
-  platform: { type: "string", default: "mobile" },
-  help: { type: "boolean", default: false },
-} as const;
-
-function parseFlags() {
-  try {
-    return parseArgs({ options: OPTIONS }).values;
-  } catch (error) {
-    return fail(`${error instanceof Error ? error.message : String(error)} (see --help)`);
+/** Where the questions go, and with which key: the real API only with --real. */
+async function chooseApi(args: DemoArgs): Promise<{ baseUrl: string; apiKey: string; close(): Promise<void> }> {
+  const envKey = process.env.PERPLEXITY_API_KEY?.trim();
+  if (args.real) {
+    const baseUrl = args.baseUrl ?? DEFAULT_BASE_URL;
+    console.log(`Calling ${baseUrl} with PERPLEXITY_API_KEY (--real): each request is billed to that key.`);
+    return { baseUrl, apiKey: envKey ?? "", close: () => Promise.resolve() };
   }
-}
-const values = parseFlags();
-
-if (values.help) {
-  console.log(`Usage: npm run demo -- [--vault DIR] [--note PATH] [--select TEXT] [--command ID] [--base-url URL] [--now ISO-TIME] [--platform mobile|desktop]
-Without --base-url and without PERPLEXITY_API_KEY the bundled Perplexity emulator answers.`);
-  process.exit(0);
+  if (args.baseUrl !== undefined) {
+    console.log(`Using the server at ${args.baseUrl} with a dummy key (--real would send PERPLEXITY_API_KEY).`);
+    return { baseUrl: args.baseUrl, apiKey: "emulator-demo-key", close: () => Promise.resolve() };
+  }
+  const { startEmulator } = await import("../tests/emulator/server");
+  const { parseScenario } = await import("../tests/emulator/scenario");
+  const scenario = args.tour ? parseScenario(JSON.parse(readFileSync(new URL(`../${TOUR_SCENARIO}`, import.meta.url), "utf8")) as unknown) : {};
+  const emulator = await startEmulator({ scenario });
+  console.log(`Using the bundled Perplexity emulator at ${emulator.baseUrl}: no key, no network, no cost.`);
+  if (envKey) console.log("PERPLEXITY_API_KEY is set but not used: add --real to ask the real API (billed to that key).");
+  return { baseUrl: emulator.baseUrl, apiKey: "emulator-demo-key", close: () => emulator.close() };
 }
 
 async function main(): Promise<void> {
-  const vault = values.vault;
-  const notePath = values.note;
-  if (!existsSync(vault)) fail(`no vault folder at ${vault}`);
-  const key = process.env.PERPLEXITY_API_KEY?.trim();
-  let baseUrl = values["base-url"];
-  let stopEmulator: (() => Promise<void>) | undefined;
-  if (!baseUrl && !key) {
-    const { startEmulator } = await import("../tests/emulator/server");
-    const emulator = await startEmulator();
-    baseUrl = emulator.baseUrl;
-    stopEmulator = () => emulator.close();
-    console.log(`No PERPLEXITY_API_KEY: using the Perplexity emulator at ${baseUrl}`);
-  } else if (key && !baseUrl) {
-    console.log("Using PERPLEXITY_API_KEY against api.perplexity.ai: this request is billed to that key.");
+  const args = parseDemoArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log(USAGE);
+    return;
   }
-  if (values.command === "ask") fail('"ask" opens a prompt, which the headless runner cannot type into; use --command ask-selection with --select TEXT');
-  let now: Date | undefined;
-  if (values.now) {
-    now = new Date(values.now);
-    if (Number.isNaN(now.getTime())) fail(`--now "${values.now}" is not an ISO date-time`);
-  }
-
-  const dataPath = join(vault, ".obsidian", "plugins", "perplexity-query", "data.json");
-  const pluginData: unknown = existsSync(dataPath) ? JSON.parse(readFileSync(dataPath, "utf8")) : null;
-  const before = readVaultFolder(vault);
-  if (values.platform !== "mobile" && values.platform !== "desktop") fail(`--platform must be mobile or desktop, not "${values.platform}"`);
-  // desktop: answers stream over Node's http/https, as in Obsidian's desktop app; mobile: requestUrl.
-  const runtime = new ObsidianRuntime({ files: before, pluginData, platform: values.platform });
+  if (args.vault !== undefined) checkVaultFolder(args.vault);
+  const scratch = args.vault === undefined;
+  const vault = args.vault ?? scratchDemoVault(repoRoot);
+  console.log(scratch ? `Vault: ${vault} (a scratch copy of demo-vault/, kept so you can open it in Obsidian)` : `Vault: ${vault}`);
+  const api = await chooseApi(args);
   try {
-    const plugin = await runtime.loadPlugin("main.js", "manifest.json");
-    const settings = plugin.settings as { apiKeySecret: string; baseUrl: string };
-    // The key goes into the runtime's secret storage, never into data.json.
-    runtime.app.secretStorage.setSecret(settings.apiKeySecret, key ?? "emulator-demo-key");
-    if (baseUrl) settings.baseUrl = baseUrl; // for this run only: data.json is not written back
-    if (now) {
-      const fixed = now;
-      plugin.clock = { now: () => new Date(fixed.getTime()) };
+    const run = { vault, note: args.note, yes: args.yes, platform: args.platform, baseUrl: api.baseUrl, apiKey: api.apiKey, pluginDir: repoRoot };
+    if (args.tour) {
+      await runTour({ run: { ...run, yes: true }, now: args.now ?? new Date(), print: (line = "") => console.log(line) });
+    } else {
+      const select = args.select ?? (args.command === "ask-selection" ? DEMO_QUESTION : undefined);
+      const result = await runCommand({ ...run, command: args.command, select, now: args.now });
+      for (const notice of result.notices) if (notice !== result.failure) console.log(`Notice: ${notice}`);
+      for (const line of result.dialog) console.log(`Dialog: ${line}`);
+      if (result.failure) throw new DemoError(result.failure);
+      if (isNothingStale([...result.notices, ...result.dialog])) console.log(staleHint(result.after[args.note] ?? "", vault, scratch));
+      if (result.changedBlocks.length) console.log(`\n${result.changedBlocks.join("\n\n")}\n`);
+      console.log(result.changedFiles.length ? `Changed files in ${vault}:` : `No files changed in ${vault}.`);
+      for (const path of result.changedFiles) console.log(`  ${path}`);
     }
-    if (!runtime.app.vault.getFileByPath(notePath)) fail(`no note ${notePath} in ${vault}`);
-    const view = await runtime.openNote(notePath);
-    const text = view.editor.getValue();
-    const selection = values.select ?? (values.command === "ask-selection" ? SEED_QUESTION : undefined);
-    if (selection !== undefined) {
-      const at = text.indexOf(selection);
-      if (at < 0) fail(`the text to select was not found in ${notePath}`);
-      view.editor.setSelection(view.editor.offsetToPos(at), view.editor.offsetToPos(at + selection.length));
-    }
-    if (!runtime.commandIds().includes(values.command)) fail(`unknown command "${values.command}"; commands: ${runtime.commandIds().join(", ")}`);
-    if (!runtime.runCommand(values.command)) fail(`command "${values.command}" is not available here (is text selected?)`);
-    await (plugin as unknown as { idle(): Promise<void> }).idle();
-
-    const after = await runtime.snapshot();
-    const changed = writeChangedFiles(vault, before, after);
-    // Blocks that are new or whose text changed (a refresh rewrites blocks in place).
-    const textBefore = before[notePath] ?? "";
-    const noteAfter = after[notePath] ?? "";
-    const oldBlocks = new Set(parseBlocks(textBefore).map((p) => textBefore.slice(p.from, p.to)));
-    const newBlocks = parseBlocks(noteAfter)
-      .map((p) => noteAfter.slice(p.from, p.to))
-      .filter((blockText) => !oldBlocks.has(blockText));
-    for (const notice of runtime.notices) console.log(`Notice: ${notice}`);
-    // Asking and refreshing succeed only by writing a block; other commands (link-citations) need not.
-    const writesBlocks = values.command.startsWith("ask") || values.command.startsWith("refresh");
-    if (writesBlocks && !newBlocks.length) fail(runtime.notices.at(-1) ?? "the command wrote no answer block");
-    if (newBlocks.length) console.log(`\n${newBlocks.join("\n\n")}\n`);
-    console.log(changed.length ? `Changed files in ${vault}:` : `No files changed in ${vault}.`);
-    for (const path of changed) console.log(`  ${path}`);
   } finally {
-    await runtime.unloadPlugin();
-    await stopEmulator?.();
+    await api.close();
+  }
+  if (scratch) {
+    console.log(`\nOpen ${vault} in Obsidian (Open folder as vault) to see the result; the plugin is installed there.`);
+    console.log(`Run another command on it with: npm run demo -- --vault "${vault}" --command refresh-stale-in-note --now <date>`);
   }
 }
 
-main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+/** After "No stale answers": how to see a refresh. */
+function staleHint(note: string, vault: string, scratch: boolean): string {
+  const asked = parseBlocks(note).map((p) => Date.parse(p.block.askedAt)).filter((t) => !Number.isNaN(t));
+  if (!asked.length) {
+    return scratch
+      ? "This fresh copy of the demo vault has no answers yet. Ask first (npm run demo), then refresh that vault with --vault DIR and a later --now; or see all of it with npm run demo -- --tour."
+      : `${vault} has no answers in this note yet: ask first.`;
+  }
+  const later = formatISO(addDays(new Date(Math.max(...asked)), 31), { representation: "date" });
+  return `Answers go stale after 30 days (by default). To see a refresh now, move the clock: --now ${later}`;
+}
+
+main().catch((error: unknown) => {
+  // Printed once, as one line that names what it is about (Node's file errors name their path).
+  console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

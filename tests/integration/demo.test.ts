@@ -1,56 +1,224 @@
-// `npm run demo` on a fresh copy of the demo vault: no key, no network, the real command.
-import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+// `npm run demo` as a newcomer runs it: no key, no network, the real commands, on a copy of the demo vault.
+// The vaults these tests use come from the committed demo-vault/ (git show HEAD:…), never from the working
+// copy, so an earlier demo run or an edit there cannot change what they see.
+import { execFile, execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseBlocks } from "../../src/core/block";
 
-const run = promisify(execFile);
-const vault = mkdtempSync(join(tmpdir(), "pq-demo-"));
-cpSync("demo-vault", vault, { recursive: true });
-afterAll(() => rmSync(vault, { recursive: true, force: true }));
+const NOTE = "The AI Model Wars.md";
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
-function demo(...args: string[]) {
-  const env = { ...process.env };
-  delete env.PERPLEXITY_API_KEY;
-  return run(process.execPath, ["--import", "tsx", "scripts/demo.ts", "--vault", vault, ...args], { env, timeout: 60_000 });
+/** A temporary folder holding demo-vault/ as committed at HEAD. */
+function committedDemoVault(): string {
+  const vault = mkdtempSync(join(tmpdir(), "pq-demo-test-"));
+  made.push(vault);
+  const paths = execFileSync("git", ["ls-tree", "-r", "--name-only", "HEAD", "--", "demo-vault"], { encoding: "utf8" }).split("\n").filter(Boolean);
+  expect(paths).toContain(`demo-vault/${NOTE}`);
+  for (const path of paths) {
+    const target = join(vault, path.slice("demo-vault/".length));
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, execFileSync("git", ["show", `HEAD:${path}`]));
+  }
+  return vault;
 }
 
-describe("headless demo", () => {
-  it("asks the seed question in the demo note and writes the block and source notes back", async () => {
-    const { stdout } = await demo("--now", "2026-11-24T16:43:12.385Z");
-    expect(stdout).toContain("Perplexity Query (2026-11-24T16:43:12.385Z)");
-    const note = readFileSync(join(vault, "The AI Model Wars.md"), "utf8");
-    const blocks = parseBlocks(note);
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function demo(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  const fullEnv = { ...process.env, ...env };
+  if (!("PERPLEXITY_API_KEY" in env)) delete fullEnv.PERPLEXITY_API_KEY;
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "scripts/demo.ts", ...args], { env: fullEnv, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** A copy of the committed demo vault after one ask at 2026-11-24T16:43:12.385Z, made once. */
+let asked: string | undefined;
+async function askedVault(): Promise<string> {
+  if (!asked) {
+    asked = committedDemoVault();
+    const run = await demo(["--vault", asked, "--now", "2026-11-24T16:43:12.385Z"]);
+    expect(run.code).toBe(0);
+  }
+  const copy = mkdtempSync(join(tmpdir(), "pq-demo-test-"));
+  made.push(copy);
+  cpSync(asked, copy, { recursive: true });
+  return copy;
+}
+
+const occurrences = (text: string, part: string): number => text.split(part).length - 1;
+const blocksIn = (vault: string) => parseBlocks(readFileSync(join(vault, NOTE), "utf8"));
+
+// Each test starts Node a few times; on a busy 2-core machine one start takes seconds.
+describe("npm run demo", { timeout: 90_000 }, () => {
+  it("asks the demo question on a scratch copy of demo-vault/, prints its path and leaves demo-vault/ alone", async () => {
+    const status = () => execFileSync("git", ["status", "--porcelain", "--", "demo-vault"], { encoding: "utf8" });
+    const statusBefore = status();
+    const run = await demo(["--now", "2026-11-24T16:43:12.385Z"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const scratch = /^Vault: (.+?) \(a scratch copy/m.exec(run.stdout)?.[1];
+    expect(scratch).toBeDefined();
+    made.push(scratch!);
+    expect(status()).toBe(statusBefore);
+    expect(run.stdout).toContain("Perplexity Query (2026-11-24T16:43:12.385Z)");
+    const blocks = blocksIn(scratch!);
     expect(blocks).toHaveLength(1);
     expect(blocks[0]!.block.state).toBe("answered");
     expect(blocks[0]!.block.question).toContain('"Layer 1" AI model creators');
-    const sources = readdirSync(join(vault, "Sources"));
     // One note per cited source; sources found but not cited are listed without a note.
     const cited = blocks[0]!.block.sources.filter((s) => s.cited);
     expect(cited.length).toBeGreaterThan(0);
-    expect(sources.sort()).toEqual(cited.map((s) => `${s.id}.md`).sort());
-    for (const name of sources) expect(stdout).toContain(`Sources/${name}`);
+    const sources = readdirSync(join(scratch!, "Sources")).sort();
+    expect(sources).toEqual(cited.map((s) => `${s.id}.md`).sort());
+    for (const name of sources) expect(run.stdout).toContain(`Sources/${name}`);
+    // The plugin is installed in the copy, so opening it in Obsidian shows the same plugin.
+    expect(existsSync(join(scratch!, ".obsidian", "plugins", "perplexity-query", "main.js"))).toBe(true);
   });
 
-  it("refreshes the demo note's stale block with --command refresh-stale-in-note --now <later>", async () => {
-    const { stdout } = await demo("--command", "refresh-stale-in-note", "--now", "2027-01-15T09:00:00.000Z");
-    expect(stdout).toContain("Perplexity Query (2027-01-15T09:00:00.000Z)");
-    const blocks = parseBlocks(readFileSync(join(vault, "The AI Model Wars.md"), "utf8"));
+  it("uses the emulator, not the real API, when PERPLEXITY_API_KEY is set but --real is not given", async () => {
+    const vault = committedDemoVault();
+    const run = await demo(["--vault", vault], { PERPLEXITY_API_KEY: "pplx-not-a-real-key" });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/bundled Perplexity emulator at http:\/\/127\.0\.0\.1:\d+\/v1/);
+    expect(run.stdout).toContain("PERPLEXITY_API_KEY is set but not used: add --real");
+    expect(run.stdout).not.toContain("pplx-not-a-real-key");
+    expect(blocksIn(vault)).toHaveLength(1);
+  });
+
+  it("--real without a key is refused before anything runs", async () => {
+    const vault = committedDemoVault();
+    const run = await demo(["--vault", vault, "--real"], { PERPLEXITY_API_KEY: "" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("--real needs your key in the PERPLEXITY_API_KEY environment variable");
+    expect(blocksIn(vault)).toHaveLength(0);
+  });
+
+  it("a refresh with nothing stale exits 0 and says which --now would show one; with it, the block is refreshed", async () => {
+    const vault = await askedVault();
+    const early = await demo(["--vault", vault, "--command", "refresh-stale-in-note", "--now", "2026-11-25"]);
+    expect(early.stderr).toBe("");
+    expect(early.code).toBe(0);
+    expect(early.stdout).toContain("Notice: No stale answers");
+    expect(early.stdout).toContain("--now 2026-12-25");
+    const later = await demo(["--vault", vault, "--command", "refresh-stale-in-note", "--now", "2026-12-25"]);
+    expect(later.code).toBe(0);
+    const blocks = blocksIn(vault);
     expect(blocks).toHaveLength(1);
-    expect(blocks[0]!.block.askedAt).toBe("2027-01-15T09:00:00.000Z");
+    expect(blocks[0]!.block.askedAt).toBe("2026-12-25T00:00:00.000Z");
+  });
+
+  it("the vault refresh shows its dialog and refreshes only with --yes", async () => {
+    const vault = await askedVault();
+    const asked = readFileSync(join(vault, NOTE), "utf8");
+    const unconfirmed = await demo(["--vault", vault, "--command", "refresh-stale-in-vault", "--now", "2027-01-15"]);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stdout).toContain("Dialog: 1 answer in 1 note is stale.");
+    expect(unconfirmed.stderr).toContain("run it again with --yes");
+    expect(readFileSync(join(vault, NOTE), "utf8")).toBe(asked);
+    const confirmed = await demo(["--vault", vault, "--command", "refresh-stale-in-vault", "--now", "2027-01-15", "--yes"]);
+    expect(confirmed.stderr).toBe("");
+    expect(confirmed.code).toBe(0);
+    // The emulator's default answer comes back the same, so the block is re-dated and counted as unchanged.
+    expect(confirmed.stdout).toMatch(/Dialog: (1 refreshed, 0 unchanged|0 refreshed, 1 unchanged), 0 skipped, 0 failed\./);
+    expect(blocksIn(vault)[0]!.block.askedAt).toBe("2027-01-15T00:00:00.000Z");
   });
 
   it("links citations and exits 0 although that command writes no new block", async () => {
-    const { stdout } = await demo("--command", "link-citations");
-    expect(stdout).toMatch(/Notice: Linked \d+ cited sources in 1 answer/);
+    const vault = await askedVault();
+    const run = await demo(["--vault", vault, "--command", "link-citations"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Notice: Linked \d+ cited sources in 1 answer/);
   });
 
-  it("fails with the plugin's own message and a non-zero status", async () => {
-    const failure: unknown = await demo("--select", "text that is not in the note").catch((error: unknown) => error);
-    expect(failure).toMatchObject({ code: 1 });
-    expect((failure as { stderr: string }).stderr).toContain("not found");
+  it("each mistake fails with exit 1, its message printed once, and the note untouched", async () => {
+    const cases: [string[], string][] = [
+      [["--select", "text that is not in the note"], "the text to select (--select) was not found in"],
+      [["--now", "1"], '--now "1" is not an ISO date-time'],
+      [["--command", "cancel"], "there is never one to cancel"],
+      [["--command", "refresh-at-cursor"], "refresh-at-cursor is not available here"],
+      [["--frobnicate"], "--frobnicate"],
+    ];
+    // Run side by side: most of each run is starting Node. (Every other check of the flags: tests/scripts.)
+    const results = await Promise.all(
+      cases.map(async ([args, message]) => {
+        const vault = committedDemoVault();
+        return { args, message, vault, run: await demo(["--vault", vault, ...args]) };
+      }),
+    );
+    for (const { args, message, vault, run } of results) {
+      expect({ args, code: run.code }).toEqual({ args, code: 1 });
+      expect(occurrences(run.stdout + run.stderr, message), `${args.join(" ")}: ${run.stderr}`).toBe(1);
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      expect(run.stderr).toMatch(/^demo: /);
+      expect(blocksIn(vault)).toHaveLength(0);
+    }
+  });
+
+  it("a plugin failure is printed once, as the plugin's message, with exit 1", async () => {
+    const vault = committedDemoVault();
+    const run = await demo(["--vault", vault, "--base-url", "http://127.0.0.1:9/v1"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^demo: Could not reach Perplexity/);
+    expect(occurrences(run.stdout + run.stderr, "Could not reach Perplexity")).toBe(1);
+    expect(readFileSync(join(vault, NOTE), "utf8")).toBe(execFileSync("git", ["show", `HEAD:demo-vault/${NOTE}`], { encoding: "utf8" }));
+  });
+
+  it("errors about files name the path", async () => {
+    const dir = committedDemoVault();
+    const file = join(dir, NOTE);
+    const notAFolder = await demo(["--vault", file]);
+    expect(notAFolder.code).toBe(1);
+    expect(notAFolder.stderr).toBe(`demo: ${file} is a file, not a vault folder\n`);
+
+    const missing = await demo(["--vault", join(dir, "nowhere")]);
+    expect(missing.stderr).toBe(`demo: no vault folder at ${join(dir, "nowhere")}\n`);
+
+    const dataPath = join(dir, ".obsidian", "plugins", "perplexity-query", "data.json");
+    mkdirSync(dirname(dataPath), { recursive: true });
+    writeFileSync(dataPath, "{ not json");
+    const badData = await demo(["--vault", dir]);
+    expect(badData.code).toBe(1);
+    expect(badData.stderr).toContain(`demo: ${dataPath} is not valid JSON`);
+    expect(badData.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("npm run demo -- --tour", { timeout: 90_000 }, () => {
+  it("asks, cites, moves the clock and refreshes, printing what changed at each step", async () => {
+    const vault = committedDemoVault();
+    const run = await demo(["--tour", "--vault", vault, "--now", "2026-11-24T16:43:12.385Z"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    for (const title of ["Ask", "Cite", "Time passes", "Refresh", "Refresh the vault"]) expect(run.stdout).toMatch(new RegExp(`Step \\d of \\d: ${title} `));
+    // Refresh: the Changes line, the folded previous answer, and a source note with its new update date.
+    expect(run.stdout).toContain("+ > **Changes:** 1 new source");
+    expect(run.stdout).toContain("+ > > [!perplexity-previous]- Previous answer (2026-11-24T16:43:12.385Z");
+    expect(run.stdout).toMatch(/- updated: 2026-11-01\n\s+\+ updated: 2027-01-05/);
+    expect(run.stdout).toContain("Dialog: 1 answer in 1 note is stale.");
+    const blocks = blocksIn(vault);
+    expect(blocks).toHaveLength(1);
+    const block = blocks[0]!.block;
+    expect(block.answer).toContain("third version");
+    expect(block.previous?.length).toBe(1);
+    expect(block.askedAt).toBe("2027-02-22T16:43:12.385Z");
+  });
+
+  it("refuses --real: its second answer is the emulator's", async () => {
+    const run = await demo(["--tour", "--real"], { PERPLEXITY_API_KEY: "pplx-x" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("--tour runs against the bundled emulator only");
   });
 });

@@ -11,6 +11,8 @@
 //    mocks' desktop flags with no Node modules (the desktop fallback when they fail to load);
 //    `@codemirror/state` and `@codemirror/commands` are given on every platform, as Obsidian provides them;
 //  - Modal.open does not close itself again at once, and open modals are recorded;
+//  - a button's onClick listens for clicks on its element, as Obsidian's ButtonComponent does (the mock
+//    only stores the callback), so a click on `buttonEl` is what a user's click is;
 //  - Notice messages are recorded so tests can read what the user was told;
 //  - the metadata cache lists block ids (`cache.blocks`), as Obsidian's does;
 //  - link resolution uses a name index, as Obsidian's does (the mock scans every file for
@@ -26,6 +28,13 @@ import type { App as AppOriginal, Editor as EditorOriginal, EditorChange, Markdo
 import { nodeRequestUrl } from "../support/node-request-url";
 
 export type ObsidianModule = typeof mocks;
+
+const buttonPrototype = mocks.ButtonComponent.prototype;
+const storeClickHandler = Object.getOwnPropertyDescriptor(buttonPrototype, "onClick")?.value as (this: mocks.ButtonComponent, callback: (evt: MouseEvent) => unknown) => mocks.ButtonComponent;
+buttonPrototype.onClick = function (this: mocks.ButtonComponent, callback: (evt: MouseEvent) => unknown) {
+  this.buttonEl.addEventListener("click", (evt) => void callback(evt));
+  return storeClickHandler.call(this, callback);
+};
 
 export interface RuntimeOptions {
   /** Vault files by path. */

@@ -1,0 +1,118 @@
+// The demo's command line: flags, their help text (the README quotes it) and strict checks, so a
+// mistyped flag fails at once with a message instead of doing something else.
+import { parseArgs } from "node:util";
+
+export const USAGE = `Usage: npm run demo -- [options]
+
+Runs the plugin's real commands in a headless Obsidian on a scratch copy of demo-vault/ (kept; its path is
+printed), against the bundled Perplexity emulator: no key, no network, no cost.
+
+  --tour              guided run of all three jobs: ask, cite, move the clock, refresh (emulator only)
+  --vault DIR         use this vault folder in place instead of a scratch copy of demo-vault/
+  --note PATH         note to open (default "The AI Model Wars.md")
+  --select TEXT       text to select before the command (default: the demo question, for ask-selection)
+  --command ID        ask-selection (default), refresh-at-cursor, refresh-stale-in-note,
+                      refresh-stale-in-vault or link-citations
+  --now ISO-TIME      the clock the plugin sees, e.g. 2027-01-15 or 2027-01-15T09:00:00Z
+  --yes               confirm the dialogs a command opens (refresh-stale-in-vault asks before it spends)
+  --platform P        mobile (default: requestUrl) or desktop (streams over Node's https)
+  --base-url URL      another Perplexity-compatible server (e.g. one from npm run emulator), with a dummy key
+  --real              the real Perplexity API with PERPLEXITY_API_KEY: billed to that key
+  --help              this text`;
+
+/** The question in demo-vault/The AI Model Wars.md, from the note that started this plugin. */
+export const DEMO_QUESTION =
+  'Who are the major "Layer 1" AI model creators, vendors, and API s. As of today, how much "traction" does each player have?';
+
+export const DEMO_COMMANDS = ["ask-selection", "refresh-at-cursor", "refresh-stale-in-note", "refresh-stale-in-vault", "link-citations"] as const;
+export type DemoCommand = (typeof DEMO_COMMANDS)[number];
+
+export interface DemoArgs {
+  help: boolean;
+  tour: boolean;
+  /** A vault used in place; undefined: a scratch copy of demo-vault/. */
+  vault?: string;
+  note: string;
+  select?: string;
+  command: DemoCommand;
+  now?: Date;
+  yes: boolean;
+  platform: "mobile" | "desktop";
+  baseUrl?: string;
+  real: boolean;
+}
+
+/** A mistake on the command line: printed once, with no stack trace. */
+export class DemoError extends Error {}
+
+const OPTIONS = {
+  tour: { type: "boolean", default: false },
+  vault: { type: "string" },
+  note: { type: "string", default: "The AI Model Wars.md" },
+  select: { type: "string" },
+  command: { type: "string" },
+  now: { type: "string" },
+  yes: { type: "boolean", default: false },
+  platform: { type: "string", default: "mobile" },
+  "base-url": { type: "string" },
+  real: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** Why other commands cannot run headless, in words that say what to use instead. */
+const NOT_HEADLESS: Record<string, string> = {
+  ask: '"ask" opens a prompt to type the question into, which the headless runner cannot do; use --command ask-selection with --select TEXT',
+  cancel: '"cancel" stops requests in flight, but the headless runner waits for each command to finish, so there is never one to cancel',
+};
+
+export function parseDemoArgs(argv: string[]): DemoArgs {
+  let values;
+  try {
+    values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new DemoError(`${error instanceof Error ? error.message : String(error)} (see --help)`);
+  }
+  const command = values.command ?? "ask-selection";
+  if (NOT_HEADLESS[command]) throw new DemoError(NOT_HEADLESS[command]);
+  if (!(DEMO_COMMANDS as readonly string[]).includes(command)) throw new DemoError(`unknown --command "${command}"; use one of ${DEMO_COMMANDS.join(", ")}`);
+  if (values.platform !== "mobile" && values.platform !== "desktop") throw new DemoError(`--platform must be mobile or desktop, not "${values.platform}"`);
+  if (values.tour && (values.real || values["base-url"] !== undefined)) throw new DemoError("--tour runs against the bundled emulator only (its second answer is scripted); leave out --real and --base-url");
+  if (values.tour && (values.command !== undefined || values.select !== undefined)) throw new DemoError("--tour runs its own commands; leave out --command and --select");
+  if (values.real && !process.env.PERPLEXITY_API_KEY?.trim()) throw new DemoError("--real needs your key in the PERPLEXITY_API_KEY environment variable");
+  if (values.vault !== undefined && !values.vault.trim()) throw new DemoError("--vault needs a folder");
+  return {
+    help: values.help,
+    tour: values.tour,
+    vault: values.vault,
+    note: values.note,
+    select: values.select,
+    command: command as DemoCommand,
+    now: values.now === undefined ? undefined : parseNow(values.now),
+    yes: values.yes,
+    platform: values.platform,
+    baseUrl: values["base-url"],
+    real: values.real,
+  };
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * `--now`: an ISO 8601 date (`2027-01-15`, midnight UTC) or date-time with a zone (`2027-01-15T09:00Z`,
+ * `…+01:00`). Anything else is refused rather than guessed: `new Date("1")` would be 2001-01-01.
+ */
+export function parseNow(text: string): Date {
+  const refuse = (why: string) => new DemoError(`--now "${text}" ${why}; give an ISO date or date-time with a zone, like 2027-01-15 or 2027-01-15T09:00:00Z`);
+  const m = ISO.exec(text.trim());
+  if (!m) throw refuse(text.trim() ? "is not an ISO date-time" : "is empty");
+  const [, y, mo, d, h = "0", mi = "0", s = "0"] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) throw refuse("is not a day of the calendar");
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) throw refuse("is not a time of day");
+  const date = new Date(text.trim());
+  if (Number.isNaN(date.getTime())) throw refuse("is not an ISO date-time");
+  return date;
+}

@@ -1,0 +1,138 @@
+// One command, run as a user would in Obsidian: load the vault folder into the headless runtime, load the
+// built plugin, open the note, select text, run the command, confirm its dialog if asked to, wait for it,
+// and write every changed note back to the folder. Used by the single-command demo and by each tour step.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { parseBlocks } from "../../src/core/block";
+import { ObsidianRuntime } from "../../tests/obsidian-runtime/runtime";
+import { readVaultFolder, writeChangedFiles } from "../vault-folder";
+import { DemoError, type DemoCommand } from "./args";
+
+export interface CommandRun {
+  vault: string;
+  note: string;
+  command: DemoCommand;
+  select?: string;
+  now?: Date;
+  /** Confirm a dialog the command opens (the vault refresh asks before it spends money). */
+  yes: boolean;
+  platform: "mobile" | "desktop";
+  baseUrl: string;
+  apiKey: string;
+  /** Where main.js and manifest.json are. */
+  pluginDir: string;
+}
+
+export interface CommandResult {
+  /** Every notice the plugin showed, in order. */
+  notices: string[];
+  /** What the open dialog said (vault refresh), one paragraph a line. */
+  dialog: string[];
+  /** Answer blocks that are new or whose text changed. */
+  changedBlocks: string[];
+  /** Vault paths of the files written back. */
+  changedFiles: string[];
+  before: Record<string, string>;
+  after: Record<string, string>;
+  /** Why the command did not do its job; undefined when it did (or had nothing to do). */
+  failure?: string;
+}
+
+type ModalLike = { contentEl: HTMLElement; isRunning?: boolean };
+
+function dialogText(modal: ModalLike): string[] {
+  return [...modal.contentEl.querySelectorAll("p, li")].map((el) => (el.tagName === "LI" ? `  - ${el.textContent ?? ""}` : (el.textContent ?? "")));
+}
+
+function readPluginData(vault: string): unknown {
+  const dataPath = join(vault, ".obsidian", "plugins", "perplexity-query", "data.json");
+  if (!existsSync(dataPath)) return null;
+  try {
+    return JSON.parse(readFileSync(dataPath, "utf8"));
+  } catch (error) {
+    throw new DemoError(`${dataPath} is not valid JSON (${error instanceof Error ? error.message : String(error)}); fix or delete it`);
+  }
+}
+
+export function checkVaultFolder(vault: string): void {
+  if (!existsSync(vault)) throw new DemoError(`no vault folder at ${vault}`);
+  if (!statSync(vault).isDirectory()) throw new DemoError(`${vault} is a file, not a vault folder`);
+}
+
+export async function runCommand(run: CommandRun): Promise<CommandResult> {
+  checkVaultFolder(run.vault);
+  const pluginData = readPluginData(run.vault);
+  const before = readVaultFolder(run.vault);
+  if (before[run.note] === undefined) throw new DemoError(`no note "${run.note}" in ${run.vault}`);
+  const runtime = new ObsidianRuntime({ files: before, pluginData, platform: run.platform });
+  try {
+    const plugin = await runtime.loadPlugin(join(run.pluginDir, "main.js"), join(run.pluginDir, "manifest.json"));
+    const settings = plugin.settings as { apiKeySecret: string; baseUrl: string };
+    // The key goes into the runtime's secret storage, never into data.json.
+    runtime.app.secretStorage.setSecret(settings.apiKeySecret, run.apiKey);
+    settings.baseUrl = run.baseUrl; // for this run only: data.json is not written back
+    if (run.now) {
+      const fixed = run.now.getTime();
+      plugin.clock = { now: () => new Date(fixed) };
+    }
+    const view = await runtime.openNote(run.note);
+    if (run.select !== undefined) {
+      const text = view.editor.getValue();
+      const at = text.indexOf(run.select);
+      if (at < 0) throw new DemoError(`the text to select (--select) was not found in ${join(run.vault, run.note)}`);
+      view.editor.setSelection(view.editor.offsetToPos(at), view.editor.offsetToPos(at + run.select.length));
+    }
+    if (!runtime.runCommand(run.command)) {
+      const needs = run.command === "refresh-at-cursor" ? "the selection (--select) inside an answer block" : "selected text (--select)";
+      throw new DemoError(`${run.command} is not available here: it needs ${needs}`);
+    }
+    const idle = () => (plugin as unknown as { idle(): Promise<void> }).idle();
+    await idle();
+
+    let dialog: string[] = [];
+    let unconfirmed = false;
+    const modal = runtime.openModals.at(-1) as ModalLike | undefined;
+    if (modal) {
+      dialog = dialogText(modal);
+      const confirm = modal.contentEl.querySelector<HTMLButtonElement>("button.mod-cta");
+      if (confirm && run.yes) {
+        confirm.click(); // what the user's click does: the batch runs in the dialog
+        while (modal.isRunning) await new Promise((resolve) => setTimeout(resolve, 10));
+        await idle();
+        dialog = [...dialog, ...dialogText(modal)];
+      } else if (confirm) {
+        unconfirmed = true;
+      }
+    }
+
+    const after = await runtime.snapshot();
+    const changedFiles = writeChangedFiles(run.vault, before, after);
+    const textBefore = before[run.note] ?? "";
+    const noteAfter = after[run.note] ?? "";
+    const oldBlocks = new Set(parseBlocks(textBefore).map((p) => textBefore.slice(p.from, p.to)));
+    const changedBlocks = parseBlocks(noteAfter)
+      .map((p) => noteAfter.slice(p.from, p.to))
+      .filter((blockText) => !oldBlocks.has(blockText));
+    const notices = [...runtime.notices];
+    return { notices, dialog, changedBlocks, changedFiles, before, after, failure: failureOf(run.command, notices, dialog, changedBlocks, unconfirmed) };
+  } finally {
+    await runtime.unloadPlugin();
+  }
+}
+
+/** Nothing was stale (said in a notice, or in the vault refresh's dialog): not a failure, nothing to do. */
+export const isNothingStale = (lines: string[]): boolean => lines.some((n) => n.startsWith("No stale answers"));
+
+function failureOf(command: DemoCommand, notices: string[], dialog: string[], changedBlocks: string[], unconfirmed: boolean): string | undefined {
+  const last = notices.at(-1);
+  if (unconfirmed) return `${command} asks before it spends money (its dialog is above); run it again with --yes to confirm`;
+  if (command === "link-citations") return last?.startsWith("Citations could not be linked") || last?.startsWith("No Perplexity answers") ? last : undefined;
+  if (command.startsWith("refresh")) {
+    if (isNothingStale([...notices, ...dialog])) return undefined;
+    if (last && /\bfailed\b|Stopped early/.test(last)) return last;
+    if (changedBlocks.length) return undefined;
+  } else if (changedBlocks.length) {
+    return undefined;
+  }
+  return last ?? `${command} wrote no answer block`;
+}

@@ -1,0 +1,80 @@
+// The demo's command line: strict --now, the real API only with --real, and messages that say what to do.
+import { afterEach, describe, expect, it } from "vitest";
+import { DemoError, parseDemoArgs, parseNow } from "../../scripts/demo/args";
+
+const savedKey = process.env.PERPLEXITY_API_KEY;
+afterEach(() => {
+  if (savedKey === undefined) delete process.env.PERPLEXITY_API_KEY;
+  else process.env.PERPLEXITY_API_KEY = savedKey;
+});
+
+const refusal = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DemoError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a DemoError");
+};
+
+describe("parseNow", () => {
+  it.each([
+    ["2027-01-15", "2027-01-15T00:00:00.000Z"],
+    ["2027-01-15T09:00Z", "2027-01-15T09:00:00.000Z"],
+    ["2027-01-15T09:00:00Z", "2027-01-15T09:00:00.000Z"],
+    ["2026-11-24T16:43:12.385Z", "2026-11-24T16:43:12.385Z"],
+    ["2027-01-15T10:00:00+01:00", "2027-01-15T09:00:00.000Z"],
+    ["2028-02-29", "2028-02-29T00:00:00.000Z"],
+  ])("%s is %s", (text, iso) => {
+    expect(parseNow(text).toISOString()).toBe(iso);
+  });
+
+  it.each([
+    ["1", "is not an ISO date-time"], // new Date("1") would be 2001-01-01
+    ["", "is empty"],
+    ["  ", "is empty"],
+    ["tomorrow", "is not an ISO date-time"],
+    ["2027-01-15T09:00", "is not an ISO date-time"], // no zone: local time would differ per machine
+    ["15/01/2027", "is not an ISO date-time"],
+    ["2027-02-29", "is not a day of the calendar"],
+    ["2027-13-01", "is not a day of the calendar"],
+    ["2027-00-10", "is not a day of the calendar"],
+    ["2027-01-15T24:00Z", "is not a time of day"],
+  ])("refuses %j: %s", (text, why) => {
+    const message = refusal(() => parseNow(text));
+    expect(message).toContain(why);
+    expect(message).toContain("2027-01-15T09:00:00Z");
+  });
+});
+
+describe("parseDemoArgs", () => {
+  it("defaults: ask-selection on a scratch vault against the emulator", () => {
+    delete process.env.PERPLEXITY_API_KEY;
+    const args = parseDemoArgs([]);
+    expect(args).toMatchObject({ command: "ask-selection", vault: undefined, real: false, tour: false, yes: false, platform: "mobile" });
+    expect(args.now).toBeUndefined();
+  });
+
+  it("an exported key alone does not mean the real API", () => {
+    process.env.PERPLEXITY_API_KEY = "pplx-exported";
+    expect(parseDemoArgs([]).real).toBe(false);
+    expect(parseDemoArgs(["--real"]).real).toBe(true);
+  });
+
+  it.each([
+    [["--real"], "--real needs your key in the PERPLEXITY_API_KEY environment variable"],
+    [["--command", "cancel"], "the headless runner waits for each command to finish"],
+    [["--command", "ask"], "use --command ask-selection with --select TEXT"],
+    [["--command", "refresh"], 'unknown --command "refresh"; use one of ask-selection, refresh-at-cursor'],
+    [["--platform", "ios"], '--platform must be mobile or desktop, not "ios"'],
+    [["--tour", "--base-url", "http://127.0.0.1:8787/v1"], "--tour runs against the bundled emulator only"],
+    [["--tour", "--command", "link-citations"], "--tour runs its own commands"],
+    [["--vault", " "], "--vault needs a folder"],
+    [["--now", "1"], '--now "1" is not an ISO date-time'],
+    [["extra"], "(see --help)"],
+  ])("refuses %j", (argv, message) => {
+    delete process.env.PERPLEXITY_API_KEY;
+    expect(refusal(() => parseDemoArgs(argv))).toContain(message);
+  });
+});
