@@ -1,6 +1,7 @@
 // Rewriting Perplexity's citation markers ([7], [web:7], runs like [1][3]) into links to sources.
 import { splitLiterals } from "./markdown-scan";
 import { isHttpUrl } from "./source-id";
+import { tableSafeWikilinks } from "./table-links";
 
 export interface CitationRewrite<S> {
   text: string;
@@ -57,7 +58,8 @@ export function rewriteCitations<S extends { url: string }>(
     });
     prevChar = s[s.length - 1] ?? prevChar;
   }
-  return { text: out, cited };
+  // A link with an alias or a path has a "|", which would split a table cell.
+  return { text: tableSafeWikilinks(out), cited };
 }
 
 function escapeRegExp(s: string): string {
@@ -75,7 +77,7 @@ export function relinkCitations<S extends { id: string }>(text: string, sources:
   const byOldId = new Map(sources.map((s) => [s.oldId.toLowerCase(), s.source]));
   const ids = sources.map((s) => escapeRegExp(s.oldId)).join("|");
   const link = new RegExp(`\\[\\[(?:[^\\]|\\n]*\\|(${ids})|(?:[^\\]|\\n]*/)?(${ids}))\\]\\]|\\[(${ids})\\]\\([^)\\s]*\\)`, "gi");
-  return splitLiterals(text)
+  const relinked = splitLiterals(text)
     .map((seg) =>
       seg.literal
         ? seg.text
@@ -85,4 +87,5 @@ export function relinkCitations<S extends { id: string }>(text: string, sources:
           }),
     )
     .join("");
+  return tableSafeWikilinks(relinked);
 }

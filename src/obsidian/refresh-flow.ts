@@ -65,7 +65,7 @@ export interface RefreshPlan {
 const SKIP_WORDS: Record<RefreshSkipReason | "in-flight", string> = {
   edited: "you edited the answer (to refresh it anyway and keep your version folded, set Answers you edited to keep)",
   pending: "it is still waiting for an answer",
-  failed: "its last ask failed (use Refresh answer at cursor to ask it again)",
+  failed: "its last ask failed (use Refresh this answer to ask it again)",
   damaged: "its hidden metadata line was changed by hand (undo that edit, or ask the question again)",
   "duplicate-id": "its block id appears twice in the note after a copy-paste; only the first copy is refreshed (delete the ^pplx- line of the copy to make it plain text)",
   changed: "it changed while its new answer was on the way",

@@ -30,7 +30,7 @@ describe("commands", () => {
   it("registers both ask commands with stable ids, available only where they make sense", async () => {
     h = await startHarness();
     expect(h.runtime.commandIds()).toEqual(expect.arrayContaining(["ask-selection", "ask"]));
-    expect(h.runtime.commandName("ask-selection")).toBe("Ask Perplexity about selection");
+    expect(h.runtime.commandName("ask-selection")).toBe("Ask about selection");
     expect(h.runtime.isCommandAvailable("ask-selection")).toBe(false); // no note open
     const view = await h.runtime.openNote(NOTE);
     expect(h.runtime.isCommandAvailable("ask-selection")).toBe(false); // nothing selected
@@ -311,7 +311,7 @@ describe("ask prompt and context menu", () => {
     expect(h.runtime.editorMenu()).toEqual([]);
     await selectInNote(h.runtime, NOTE, QUESTION);
     const items = h.runtime.editorMenu();
-    expect(items.map((i) => i.title)).toEqual(["Ask Perplexity about selection", "Ask Perplexity…"]);
+    expect(items.map((i) => i.title)).toEqual(["Perplexity: ask about selection", "Perplexity: ask a question…"]);
     items[0]!.click();
     await h.plugin.idle();
     expect(parseBlocks(view.editor.getValue())).toHaveLength(1);
