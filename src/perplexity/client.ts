@@ -4,6 +4,7 @@
 // body ourselves so the streamed and the buffered path give the same Answer and the same errors.
 
 import { OpenAI } from "openai/client";
+import { APIError } from "openai/core/error";
 import { PerplexityError, messages, toPerplexityError, unknownFieldOf } from "./errors";
 import { toWireRequest } from "./request";
 import type { PresetField } from "./request";
@@ -272,6 +273,8 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
       // The path Perplexity's own MCP server uses to stop an abandoned run.
       await sdk.post(`/agent/${encodeURIComponent(id)}/cancel`, { maxRetries: 0 });
     } catch (err) {
+      // 400: the run has already ended, so it costs nothing more; that is what cancelling was for.
+      if (err instanceof APIError && err.status === 400) return;
       throw toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs });
     }
   }
