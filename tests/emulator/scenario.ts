@@ -135,9 +135,10 @@ export interface Scenario {
   rateLimit?: { perMinute: number };
   /**
    * The only name this server accepts for the preset: `"preset"` (as the official SDK 0.38 sends) or
-   * `"effort"` (the newest docs); the other is an unknown field (400). Both are accepted when unset.
+   * `"effort"` (the newest docs); the other is an unknown field (400). `"neither"` rejects both. Both are
+   * accepted when unset.
    */
-  presetField?: "preset" | "effort";
+  presetField?: "preset" | "effort" | "neither";
   /** Consumed in order by POST /v1/responses and /v1/agent (requests rejected with 401/400 consume nothing). */
   steps?: Step[];
   /** Used once the steps are used up. Default: a completed answer about the question. */
@@ -183,8 +184,8 @@ export function parseScenario(value: unknown): Scenario {
   const scenario = value as Scenario;
   if (scenario.apiKey !== undefined && typeof scenario.apiKey !== "string") throw new Error("apiKey must be a string");
   if (scenario.steps !== undefined && !Array.isArray(scenario.steps)) throw new Error("steps must be an array");
-  if (scenario.presetField !== undefined && scenario.presetField !== "preset" && scenario.presetField !== "effort") {
-    throw new Error('presetField must be "preset" or "effort"');
+  if (scenario.presetField !== undefined && !["preset", "effort", "neither"].includes(scenario.presetField)) {
+    throw new Error('presetField must be "preset", "effort" or "neither"');
   }
   if (scenario.rateLimit !== undefined) {
     const perMinute = (scenario.rateLimit as { perMinute?: unknown } | null)?.perMinute;

@@ -31,8 +31,8 @@ export interface ParsedRequest {
 
 /** How a server spells its fields. Perplexity is renaming `preset` to `effort`; a server may know one name only. */
 export interface ServerDialect {
-  /** The only name accepted for the preset; both when unset. */
-  presetField?: "preset" | "effort";
+  /** The only name accepted for the preset ("neither": presets are unknown); both when unset. */
+  presetField?: "preset" | "effort" | "neither";
 }
 
 export const PRESETS = ["fast", "low", "medium", "high", "xhigh"];
@@ -208,7 +208,8 @@ function validateToolChoice(choice: unknown): ApiError | undefined {
 /** Validate a parsed JSON body; returns the request or the error the real API would send. */
 export function validateRequest(body: unknown, dialect: ServerDialect = {}): ParsedRequest | ApiError {
   if (!isObj(body)) return apiError(400, "invalid_request", "invalid request body: expected a JSON object");
-  const accepted = dialect.presetField === undefined ? TOP_LEVEL : new Set([...TOP_LEVEL].filter((f) => f !== (dialect.presetField === "preset" ? "effort" : "preset")));
+  const rejected = dialect.presetField === undefined ? [] : dialect.presetField === "preset" ? ["effort"] : dialect.presetField === "effort" ? ["preset"] : ["preset", "effort"];
+  const accepted = rejected.length === 0 ? TOP_LEVEL : new Set([...TOP_LEVEL].filter((f) => !rejected.includes(f)));
   const unknown = unknownField(body, accepted);
   if (unknown) return unknown;
 
