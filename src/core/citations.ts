@@ -1,4 +1,5 @@
-// Rewriting Perplexity's citation markers ([7], [web:7], runs like [1][3]) into links to sources.
+// Rewriting Perplexity's citation markers ([7], [web:7] and [type:n] in general, runs like [1][3]) into links
+// to sources. The number is the id of a search result, whatever the type says.
 import { splitLiterals } from "./markdown-scan";
 import { isHttpUrl } from "./source-id";
 import { tableSafeWikilinks } from "./table-links";
@@ -9,7 +10,7 @@ export interface CitationRewrite<S> {
   cited: S[];
 }
 
-const MARKER = /\[(?:web:)?(\d{1,9})\]/g;
+const MARKER = /\[(?:[a-z][a-z_]{0,19}:)?(\d{1,9})\]/g;
 
 /**
  * Replaces each marker whose id is in `sources` with `linkFor(source)`. Left as text: markers with no

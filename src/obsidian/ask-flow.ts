@@ -7,7 +7,7 @@ import type { App, Editor } from "obsidian";
 import { BLOCK_ID_PREFIX, buildAnswerBlock, formatBlock, newBlockId, parseBlocks } from "../core/block";
 import type { AnswerBlock, BlockRequestMeta, FormatOptions, SourceEntry } from "../core/block";
 import { endOfLine, planInsertion } from "../core/insertion";
-import { questionInstructions } from "../core/note-context";
+import { noteContextLine } from "../core/note-context";
 import { INCOMPLETE_PREFIX, incompleteNote } from "../core/partial";
 import { PartialAnswer } from "../core/partial-answer";
 import { PerplexityError } from "../perplexity/errors";
@@ -71,8 +71,8 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
   const settings = ctx.settings();
   const { editor, file } = target;
   const noteText = editor.getValue();
-  const instructions = questionInstructions(settings.customInstructions, settings.noteContext ? { title: file.basename, text: noteText, offset: target.from } : null);
-  const request = buildAskRequest(target.question, target.options, settings, instructions);
+  const noteContext = settings.noteContext ? noteContextLine(file.basename, noteText, target.from) : "";
+  const request = buildAskRequest(target.question, target.options, settings, noteContext);
   const taken = new Set(parseBlocks(noteText).map((p) => p.block.blockId));
   const pending: AnswerBlock = {
     blockId: newBlockId(Math.random, (id) => taken.has(id)),
