@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: "unit",
           environment: "node",
-          include: ["tests/*.test.ts", "tests/core/**/*.test.ts", "tests/perplexity/**/*.test.ts", "tests/emulator/**/*.test.ts", "tests/scripts/**/*.test.ts"],
+          include: ["tests/*.test.ts", "tests/core/**/*.test.ts", "tests/perplexity/**/*.test.ts", "tests/emulator/**/*.test.ts", "tests/styles/**/*.test.ts", "tests/scripts/**/*.test.ts"],
         },
       },
       {

@@ -9,6 +9,7 @@ import { PerplexityService } from "./obsidian/perplexity-service";
 import { PerplexitySettingTab } from "./obsidian/settings-tab";
 import { SourceLinker } from "./obsidian/source-linker";
 import type { AskContext } from "./obsidian/ask-flow";
+import { Lifetime } from "./obsidian/lifetime";
 
 export default class PerplexityQueryPlugin extends Plugin {
   override settings: PerplexityQuerySettings = normalizeSettings({});
@@ -18,6 +19,7 @@ export default class PerplexityQueryPlugin extends Plugin {
   sources!: SourceLinker;
   private readonly jobs = new Set<Promise<unknown>>();
   private readonly batches = new Set<AbortController>();
+  private readonly lifetime = new Lifetime();
 
   override async onload(): Promise<void> {
     this.settings = normalizeSettings(await this.loadData());
@@ -32,6 +34,7 @@ export default class PerplexityQueryPlugin extends Plugin {
       now: () => this.clock.now(),
       sources: this.sources,
       statusBar: this.addStatusBarItem(),
+      lifetime: this.lifetime,
     };
     const host = { plugin: this, context, track: (job: Promise<unknown>) => this.track(job), batches: this.batches };
     registerCommands(host);
@@ -40,10 +43,12 @@ export default class PerplexityQueryPlugin extends Plugin {
   }
 
   override onunload(): void {
-    // Stop batches first so nothing new starts, then abort what is in flight; blocks are only
-    // ever written whole, after an answer arrived, so nothing is left half-written.
+    // Stop batches first so nothing new starts, then abort what is in flight (the connection test too).
+    // Ending the lifetime settles half-written blocks in open editors now, synchronously; after this
+    // returns, nothing the plugin started writes, creates notes or shows notices.
     for (const batch of this.batches) batch.abort();
     this.service.cancelAll("unload");
+    this.lifetime.end();
   }
 
   async saveSettings(): Promise<void> {

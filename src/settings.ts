@@ -14,7 +14,6 @@ export type WhenEdited = "skip" | "keep";
 export interface PerplexityQuerySettings extends AskDefaults {
   /** Name of the secret in `app.secretStorage` that holds the API key. */
   apiKeySecret: string;
-  customInstructions: string;
   noteContext: boolean;
   insertionMode: InsertionMode;
   calloutFold: CalloutFold;
@@ -44,8 +43,11 @@ export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
   searchContextSize: "",
   recency: "",
   domains: "",
-  maxOutputTokens: 2048,
+  // 0: the preset's own limit (8,192 tokens for fast, 32,768 for low); a limit here replaces it.
+  maxOutputTokens: 0,
   customInstructions: "",
+  replaceSystemPrompt: false,
+  language: "",
   noteContext: true,
   insertionMode: "below",
   calloutFold: "expanded",
@@ -80,6 +82,21 @@ function int(value: unknown, fallback: number, min: number, max: number): number
   return typeof value === "number" && Number.isFinite(value) ? Math.min(max, Math.max(min, Math.round(value))) : fallback;
 }
 
+/** An ISO 639-1 code ("en", "de"), lowercased; anything else falls back. */
+function languageCode(value: unknown, fallback: string): string {
+  if (typeof value !== "string") return fallback;
+  const code = value.trim().toLowerCase();
+  return code === "" || /^[a-z]{2}$/.test(code) ? code : fallback;
+}
+
+/**
+ * Versions before `replaceSystemPrompt` existed saved their default limit of 2,048 tokens, which cut the
+ * presets' own limits (8,192 and more) short: read it as "no limit", as the new default is.
+ */
+function oldDefaultLimit(raw: Record<string, unknown>): boolean {
+  return raw.maxOutputTokens === 2048 && !("replaceSystemPrompt" in raw);
+}
+
 /** Reads whatever data.json holds (old versions, hand edits) into valid settings. */
 export function normalizeSettings(data: unknown): PerplexityQuerySettings {
   const raw = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
@@ -91,8 +108,10 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     searchContextSize: oneOf(raw.searchContextSize, ["", ...SEARCH_CONTEXT_SIZES] as const, d.searchContextSize),
     recency: oneOf(raw.recency, ["", ...RECENCY_FILTERS] as const, d.recency),
     domains: str(raw.domains, d.domains),
-    maxOutputTokens: int(raw.maxOutputTokens, d.maxOutputTokens, 0, 128_000),
+    maxOutputTokens: int(oldDefaultLimit(raw) ? 0 : raw.maxOutputTokens, d.maxOutputTokens, 0, 128_000),
     customInstructions: str(raw.customInstructions, d.customInstructions),
+    replaceSystemPrompt: bool(raw.replaceSystemPrompt, d.replaceSystemPrompt),
+    language: languageCode(raw.language, d.language),
     noteContext: bool(raw.noteContext, d.noteContext),
     insertionMode: oneOf(raw.insertionMode, ["below", "replace"] as const, d.insertionMode),
     calloutFold: oneOf(raw.calloutFold, ["expanded", "collapsed", "none"] as const, d.calloutFold),

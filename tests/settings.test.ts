@@ -24,6 +24,21 @@ describe("normalizeSettings", () => {
     expect(settings.baseUrl).toBe(DEFAULT_SETTINGS.baseUrl);
   });
 
+  it("leaves the output limit to the preset by default, also for data saved with the old 2,048 default", () => {
+    expect(DEFAULT_SETTINGS.maxOutputTokens).toBe(0);
+    expect(normalizeSettings({ maxOutputTokens: 2048 }).maxOutputTokens).toBe(0);
+    // A limit chosen once the new settings exist is kept, 2,048 included.
+    expect(normalizeSettings({ maxOutputTokens: 2048, replaceSystemPrompt: false }).maxOutputTokens).toBe(2048);
+    expect(normalizeSettings({ maxOutputTokens: 4000 }).maxOutputTokens).toBe(4000);
+  });
+
+  it("keeps the system prompt the preset's unless the user turned replacing it on; reads the language as a code", () => {
+    expect(DEFAULT_SETTINGS.replaceSystemPrompt).toBe(false);
+    expect(normalizeSettings({ replaceSystemPrompt: "yes" }).replaceSystemPrompt).toBe(false);
+    expect(normalizeSettings({ language: " DE " }).language).toBe("de");
+    expect(normalizeSettings({ language: "German" }).language).toBe("");
+  });
+
   it("never carries an API key: only the secret's name is a setting", () => {
     const settings = normalizeSettings({ apiKey: "pplx-secret", apiKeySecret: "my-key" });
     expect(JSON.stringify(settings)).not.toContain("pplx-secret");

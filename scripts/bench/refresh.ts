@@ -4,7 +4,7 @@
 // time. Reported: simulated batch time over the minimum 199 × 1.2 s (target ≤ 1.10), and 429s that reached a
 // task (target 0). (b) The pure part of finding stale blocks: parseBlocks + isStale over 1,000 notes / 3,000 blocks.
 import { buildAnswerBlock, findBlock, formatBlock, parseBlocks, scanBlocks, type AnswerBlock, type FormatOptions, type SourceEntry } from "../../src/core/block";
-import { noteContextInstructions } from "../../src/core/note-context";
+import { noteContextLine } from "../../src/core/note-context";
 import { createRateLimiter } from "../../src/core/rate-limiter";
 import { applyRefresh, planRefresh, requestFromBlock } from "../../src/core/refresh";
 import { sourceId } from "../../src/core/source-id";
@@ -79,7 +79,7 @@ async function benchBatch(): Promise<BenchRow[]> {
           plan.refresh.map(async (planned) => {
             const r = requestFromBlock(planned.block);
             const ask: AskRequest = { question: r.question, choice: r.choice };
-            if (r.noteContext) ask.instructions = noteContextInstructions(`Note ${n}`, vault[n]!, planned.from);
+            if (r.noteContext) ask.context = noteContextLine(`Note ${n}`, vault[n]!, planned.from);
             if (r.search) ask.search = r.search;
             if (r.maxOutputTokens !== undefined) ask.maxOutputTokens = r.maxOutputTokens;
             const answer = await limiter.run((signal) => clock.track(client.ask(ask, { signal })));

@@ -12,8 +12,39 @@ export interface AskDefaults {
   recency: RecencyFilter | "";
   /** One domain per line or comma-separated; a leading "-" excludes it. */
   domains: string;
-  /** 0 sends no limit. */
+  /** 0 leaves the limit to Perplexity (the preset's own; a model that requires one gets the client's). */
   maxOutputTokens: number;
+  /** The user's own instructions, sent with every question (see `questionFraming`). */
+  customInstructions: string;
+  /**
+   * Send the custom instructions as the system prompt (`instructions`). With a preset this replaces the
+   * preset's prompt, which holds the citation rules and today's date: answers may lose their citations.
+   * Off by default; the settings and the README warn about it.
+   */
+  replaceSystemPrompt: boolean;
+  /** ISO 639-1 code for `language_preference`; "" leaves the language to Perplexity. */
+  language: string;
+}
+
+/** The part of the settings that says how a question is framed. */
+export type FramingSettings = Pick<AskDefaults, "customInstructions" | "replaceSystemPrompt" | "language">;
+
+/**
+ * Where the words around a question go. Note context and custom instructions are question framing:
+ * they go in `input` with the question (which also seeds Perplexity's first search), so the preset's own
+ * system prompt, with its citation rules and today's date, stays in charge. Only when the user chose to
+ * replace the system prompt do the custom instructions become `instructions`.
+ */
+export function questionFraming(settings: FramingSettings, noteContext: string): Pick<AskRequest, "context" | "systemPrompt" | "language"> {
+  const custom = settings.customInstructions.trim();
+  const asSystemPrompt = settings.replaceSystemPrompt && custom !== "";
+  const context = [noteContext.trim(), asSystemPrompt ? "" : custom].filter(Boolean).join("\n\n");
+  const language = settings.language.trim();
+  return {
+    ...(context ? { context } : {}),
+    ...(asSystemPrompt ? { systemPrompt: custom } : {}),
+    ...(language ? { language } : {}),
+  };
 }
 
 /** Splits the domain setting into allow and deny lists ("-example.com" denies). */
@@ -45,12 +76,17 @@ export function defaultQuestionOptions(settings: AskDefaults): QuestionOptions {
   return { choice, recency: settings.recency, domains: settings.domains };
 }
 
-/** The request for one question, from settings and the per-question choices. */
+/**
+ * The request for one question, from settings and the per-question choices. `noteContext` says where the
+ * question comes from (see note-context.ts), "" when that setting is off. The rules that depend on the
+ * API (one domain-filter mode, the citation instructions and forced search for a model, a limit for
+ * models that need one) are applied when the request is sent: src/perplexity/request.ts.
+ */
 export function buildAskRequest(
   question: string,
   options: QuestionOptions,
   settings: AskDefaults,
-  instructions: string,
+  noteContext: string,
 ): AskRequest {
   const search: SearchOptions = {
     ...parseDomainList(options.domains),
@@ -60,7 +96,7 @@ export function buildAskRequest(
   return {
     question,
     choice: options.choice,
-    ...(instructions ? { instructions } : {}),
+    ...questionFraming(settings, noteContext),
     ...(Object.keys(search).length ? { search } : {}),
     ...(settings.maxOutputTokens > 0 ? { maxOutputTokens: settings.maxOutputTokens } : {}),
   };

@@ -24,8 +24,20 @@ export interface SearchOptions {
 
 export interface AskRequest {
   question: string;
-  /** System prompt: custom instructions and note context, already joined. */
-  instructions?: string;
+  /**
+   * Framing for this one question (where it comes from, the user's own instructions). Sent in `input`
+   * after the question, never as a system prompt: with a preset, `instructions` would REPLACE the
+   * preset's prompt and its citation rules, and `input` also seeds the first search.
+   */
+  context?: string;
+  /**
+   * A system prompt of the user's own (`instructions`). With a preset it replaces the preset's prompt
+   * (citation rules, today's date): only ever the user's explicit, warned choice. With a model it is
+   * added after the plugin's own citation instructions.
+   */
+  systemPrompt?: string;
+  /** Answer language as an ISO 639-1 code (`language_preference`), e.g. "en". */
+  language?: string;
   choice: ModelChoice;
   search?: SearchOptions;
   maxOutputTokens?: number;

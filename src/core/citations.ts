@@ -1,6 +1,8 @@
-// Rewriting Perplexity's citation markers ([7], [web:7], runs like [1][3]) into links to sources.
+// Rewriting Perplexity's citation markers ([7], [web:7] and [type:n] in general, runs like [1][3]) into links
+// to sources. The number is the id of a search result, whatever the type says.
 import { splitLiterals } from "./markdown-scan";
 import { isHttpUrl } from "./source-id";
+import { tableSafeWikilinks } from "./table-links";
 
 export interface CitationRewrite<S> {
   text: string;
@@ -8,7 +10,7 @@ export interface CitationRewrite<S> {
   cited: S[];
 }
 
-const MARKER = /\[(?:web:)?(\d{1,9})\]/g;
+const MARKER = /\[(?:[a-z][a-z_]{0,19}:)?(\d{1,9})\]/g;
 
 /**
  * Replaces each marker whose id is in `sources` with `linkFor(source)`. Left as text: markers with no
@@ -57,7 +59,8 @@ export function rewriteCitations<S extends { url: string }>(
     });
     prevChar = s[s.length - 1] ?? prevChar;
   }
-  return { text: out, cited };
+  // A link with an alias or a path has a "|", which would split a table cell.
+  return { text: tableSafeWikilinks(out), cited };
 }
 
 function escapeRegExp(s: string): string {
@@ -75,7 +78,7 @@ export function relinkCitations<S extends { id: string }>(text: string, sources:
   const byOldId = new Map(sources.map((s) => [s.oldId.toLowerCase(), s.source]));
   const ids = sources.map((s) => escapeRegExp(s.oldId)).join("|");
   const link = new RegExp(`\\[\\[(?:[^\\]|\\n]*\\|(${ids})|(?:[^\\]|\\n]*/)?(${ids}))\\]\\]|\\[(${ids})\\]\\([^)\\s]*\\)`, "gi");
-  return splitLiterals(text)
+  const relinked = splitLiterals(text)
     .map((seg) =>
       seg.literal
         ? seg.text
@@ -85,4 +88,5 @@ export function relinkCitations<S extends { id: string }>(text: string, sources:
           }),
     )
     .join("");
+  return tableSafeWikilinks(relinked);
 }

@@ -1,5 +1,6 @@
-// Instructions telling Perplexity where a question comes from: the note's title and the headings above it.
+// A line telling Perplexity where a question comes from: the note's title and the headings above it.
 // "Layer 1" in a note about AI vendors is not about blockchains; the question alone does not say so.
+// It travels in `input` with the question (see questionFraming in ask-options.ts), never as `instructions`.
 import { matchFence } from "./markdown-scan";
 
 const ATX_RE = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
@@ -72,16 +73,11 @@ export function headingPath(noteText: string, offset: number): string[] {
  * E.g. `The question comes from a note titled "The AI Model Wars", under the heading "Vendors › Layer 1".
  * Read it in that context.` Empty when there is neither a title nor a heading.
  */
-export function noteContextInstructions(noteTitle: string, noteText: string, offset: number): string {
+export function noteContextLine(noteTitle: string, noteText: string, offset: number): string {
   const title = plainHeading(noteTitle);
   const path = headingPath(noteText, offset);
   if (title === "" && path.length === 0) return "";
   const where = title === "" ? "a note" : `a note titled "${title}"`;
   const under = path.length === 0 ? "" : `, under the heading "${path.join(" › ")}"`;
   return `The question comes from ${where}${under}. Read it in that context.`;
-}
-
-/** The instructions sent with a question: the user's own, then the note context when it is on. */
-export function questionInstructions(custom: string, context: { title: string; text: string; offset: number } | null): string {
-  return [custom.trim(), context ? noteContextInstructions(context.title, context.text, context.offset) : ""].filter(Boolean).join("\n\n");
 }

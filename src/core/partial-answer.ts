@@ -1,16 +1,16 @@
 // What a pending block shows while an answer streams in: a status line from the progress events
 // ("Searching: …", "Reading 10 sources…"), then the answer so far with its citation markers already
-// turned into links. A marker still arriving ("[", "[7", "[web:") is held back until it is whole, so
+// turned into links. A marker still arriving ("[", "[7", "[web:", "[file:2") is held back until it is whole, so
 // nothing ever shows half-rendered; the final write replaces all of it with the finished block.
 import type { Answer, SearchResult, StreamProgress } from "./answer";
 import { buildAnswerBlock } from "./block";
 import type { AnswerBlock, BuildContext } from "./block";
 
 /** The start of a citation marker that may still be completed by the next delta. */
-const MARKER_START = /^\[(?:w(?:e(?:b(?::\d{0,9})?)?)?|\d{0,9})$/;
+const MARKER_START = /^\[(?:[a-z][a-z_]{0,19}(?::\d{0,9})?|\d{0,9})$/;
 /** A whole marker: held back too while it ends the text, since "(" or ":" next would make it a link or a reference definition. */
-const WHOLE_MARKER = /^\[(?:web:)?\d{1,9}\]$/;
-const LONGEST_MARKER = "[web:123456789]".length;
+const WHOLE_MARKER = /^\[(?:[a-z][a-z_]{0,19}:)?\d{1,9}\]$/;
+const LONGEST_MARKER = "[abcdefghijklmnopqrst:123456789]".length;
 
 /** How much of the raw text can be shown now: all of it but a trailing marker that is not settled yet. */
 export function displayableLength(raw: string): number {

@@ -4,10 +4,10 @@
 import { Notice } from "obsidian";
 import type { TFile } from "obsidian";
 import type { App, Editor } from "obsidian";
-import { formatBlock, newBlockId, parseBlocks } from "../core/block";
+import { BLOCK_ID_PREFIX, buildAnswerBlock, formatBlock, newBlockId, parseBlocks } from "../core/block";
 import type { AnswerBlock, BlockRequestMeta, FormatOptions, SourceEntry } from "../core/block";
 import { endOfLine, planInsertion } from "../core/insertion";
-import { questionInstructions } from "../core/note-context";
+import { noteContextLine } from "../core/note-context";
 import { INCOMPLETE_PREFIX, incompleteNote } from "../core/partial";
 import { PartialAnswer } from "../core/partial-answer";
 import { PerplexityError } from "../perplexity/errors";
@@ -20,8 +20,10 @@ import { buildWithSources, errorMessage } from "./answer-block";
 import { trackElapsed } from "./elapsed-status";
 import type { PerplexityService } from "./perplexity-service";
 import type { SourceLinker } from "./source-linker";
-import { editorPort, settleStreamedBlock } from "./editor-port";
+import { applyFinal, editorPort, settleStreamedBlock } from "./editor-port";
+import { openEditorFor } from "./note-writer";
 import { BlockStreamWriter, writeFinal } from "./stream-writer";
+import type { Lifetime } from "./lifetime";
 
 export interface AskContext {
   app: App;
@@ -31,6 +33,8 @@ export interface AskContext {
   sources: SourceLinker;
   /** A status bar item (`plugin.addStatusBarItem()`): shows the elapsed time while requests run. */
   statusBar?: HTMLElement;
+  /** Ends when the plugin unloads: from then on nothing may be written or shown. */
+  lifetime?: Lifetime;
 }
 
 /** Where the question sits in the note when the user asks. */
@@ -67,8 +71,8 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
   const settings = ctx.settings();
   const { editor, file } = target;
   const noteText = editor.getValue();
-  const instructions = questionInstructions(settings.customInstructions, settings.noteContext ? { title: file.basename, text: noteText, offset: target.from } : null);
-  const request = buildAskRequest(target.question, target.options, settings, instructions);
+  const noteContext = settings.noteContext ? noteContextLine(file.basename, noteText, target.from) : "";
+  const request = buildAskRequest(target.question, target.options, settings, noteContext);
   const taken = new Set(parseBlocks(noteText).map((p) => p.block.blockId));
   const pending: AnswerBlock = {
     blockId: newBlockId(Math.random, (id) => taken.has(id)),
@@ -87,6 +91,8 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
   const insertion = planInsertion(noteText, at, replace ? target.to : at, formatBlock(pending, options));
   // Out of the undo history: once the answer is written, one undo takes the whole insertion back.
   editorPort(editor).quiet(insertion.change);
+  // Later writes go to this editor while it holds the block, also when it is no markdown tab (Canvas, popover).
+  const origin = { editor, mark: `^${BLOCK_ID_PREFIX}${pending.blockId}` };
 
   const partial = new PartialAnswer();
   let idFor: (url: string) => string | null = () => null;
@@ -94,6 +100,7 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
   // Stops this request only, when the user deletes its placeholder mid-stream.
   const placeholderGone = new AbortController();
   const writer = new BlockStreamWriter({
+    origin,
     onBlockGone: () => placeholderGone.abort(),
     app: ctx.app,
     file,
@@ -111,45 +118,83 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
     },
   });
   const stopElapsed = ctx.statusBar ? trackElapsed(ctx.statusBar) : () => undefined;
-
-  let answer: Answer;
+  // The whole answer once it arrived (the source notes may still be in the making).
+  let arrived: Answer | null = null;
+  // If the plugin unloads first: settle the block now, in the editor that holds it, from what arrived (marked
+  // incomplete), or put the note back; no source notes are made. A closed note keeps its pending block,
+  // which a refresh can ask again.
+  const unregister =
+    ctx.lifetime?.onEnd(() => {
+      writer.stop();
+      stopElapsed();
+      const editor = openEditorFor(ctx.app, file, origin);
+      if (!editor) return;
+      const text = arrived?.text.trim() ? arrived.text : partial.text;
+      let formatted: string | null = null;
+      if (text.trim()) {
+        const base = arrived ?? partial.asAnswer();
+        const note = arrived ? "" : `\n\n${INCOMPLETE_PREFIX} the plugin was stopped before the answer was complete.`;
+        const answerNow: Answer = { ...base, text: `${text.trimEnd()}${note}` };
+        const idFor = ctx.sources.idResolver(answerNow.searchResults.map((r) => r.url));
+        formatted = formatBlock(buildAnswerBlock(answerNow, { ...pending, idFor, linkFor }), options);
+      }
+      const port = editorPort(editor);
+      const now = port.text();
+      const plan = settleStreamedBlock(now, insertion, writer.written, pending.blockId, formatted);
+      if (plan) applyFinal(port, now, plan);
+    }) ?? (() => undefined);
   try {
-    answer = await ctx.service.ask(request, {
-      signal: placeholderGone.signal,
-      onProgress: (p) => {
-        const firstText = partial.text === "";
-        // The first text shows at once; everything else waits for the next batched flush.
-        if (partial.apply(p)) writer.changed(firstText && partial.text !== "");
-      },
-    });
-  } catch (error) {
+    await runAsk();
+  } finally {
+    unregister();
+  }
+
+  async function runAsk(): Promise<void> {
+    let answer: Answer;
+    try {
+      answer = await ctx.service.ask(request, {
+        signal: placeholderGone.signal,
+        onProgress: (p) => {
+          const firstText = partial.text === "";
+          // The first text shows at once; everything else waits for the next batched flush.
+          if (partial.apply(p)) writer.changed(firstText && partial.text !== "");
+        },
+      });
+    } catch (error) {
+      // Unloaded: the cleanup above already settled the block; nothing more is written or shown.
+      if (ctx.lifetime?.ended) return;
+      writer.stop();
+      stopElapsed();
+      if (placeholderGone.signal.aborted) {
+        new Notice("The answer's placeholder was removed from the note. Perplexity was told to stop writing it.");
+        return;
+      }
+      const kept = keptPartial(error, partial, settings);
+      if (!kept) {
+        // Put back exactly what the pending block replaced; leave the note alone if the block is gone.
+        await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, null), origin);
+        new Notice(errorMessage(error), 10_000);
+        return;
+      }
+      // The user paid for what arrived: keep it, marked as incomplete (or cancelled).
+      answer = kept.answer;
+      new Notice(kept.message, 10_000);
+    }
+    if (ctx.lifetime?.ended) return;
+    arrived = answer;
     writer.stop();
     stopElapsed();
-    if (placeholderGone.signal.aborted) {
-      new Notice("The answer's placeholder was removed from the note, so Perplexity was told to stop writing it.");
-      return;
+    try {
+      const built = await buildWithSources(ctx, answer, pending, file);
+      if (ctx.lifetime?.ended) return;
+      const formatted = formatBlock(built.block, formatOptions(ctx.settings(), built.linkFor));
+      const outcome = await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, formatted), origin);
+      if (outcome === "unchanged") new Notice("Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.");
+      if (outcome === "note-missing") new Notice(`Perplexity's answer arrived after "${file.basename}" was deleted, so it was not inserted.`);
+    } catch (error) {
+      if (ctx.lifetime?.ended) return;
+      new Notice(`Perplexity answered, but the answer could not be written into "${file.basename}": ${errorMessage(error)}`, 10_000);
     }
-    const kept = keptPartial(error, partial, settings);
-    if (!kept) {
-      // Put back exactly what the pending block replaced; leave the note alone if the block is gone.
-      await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, null));
-      new Notice(errorMessage(error), 10_000);
-      return;
-    }
-    // The user paid for what arrived: keep it, marked as incomplete (or cancelled).
-    answer = kept.answer;
-    new Notice(kept.message, 10_000);
-  }
-  writer.stop();
-  stopElapsed();
-  try {
-    const built = await buildWithSources(ctx, answer, pending, file);
-    const formatted = formatBlock(built.block, formatOptions(ctx.settings(), built.linkFor));
-    const outcome = await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, formatted));
-    if (outcome === "unchanged") new Notice("Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.");
-    if (outcome === "note-missing") new Notice(`Perplexity's answer arrived after "${file.basename}" was deleted, so it was not inserted.`);
-  } catch (error) {
-    new Notice(`Perplexity answered, but the answer could not be written into "${file.basename}": ${errorMessage(error)}`, 10_000);
   }
 }
 

@@ -1,4 +1,4 @@
-// "Ask Perplexity…": a prompt to type or edit the question, with per-question choices.
+// "Ask a question…": a prompt to type or edit the question, with per-question choices.
 import { Modal, Notice, Setting } from "obsidian";
 import type { App } from "obsidian";
 import { PRESETS, RECENCY_FILTERS } from "../core/ask-request";
@@ -22,7 +22,7 @@ export class AskModal extends Modal {
   }
 
   override onOpen(): void {
-    this.setTitle("Ask Perplexity");
+    this.setTitle("Perplexity: ask a question");
     const { contentEl } = this;
     contentEl.empty();
 
@@ -45,7 +45,7 @@ export class AskModal extends Modal {
     };
     new Setting(contentEl)
       .setName("Preset or model")
-      .setDesc("A preset, or a specific model from Perplexity's model list.")
+      .setDesc("A preset, or one specific model. Perplexity's model list gives their names.")
       .addDropdown((dropdown) => {
         for (const preset of PRESETS) dropdown.addOption(preset, preset);
         dropdown.addOption("model", "Model…");

@@ -37,7 +37,7 @@ function selectionTarget(editor: Editor, info: MarkdownView | MarkdownFileInfo, 
 export function askSelection(editor: Editor, info: MarkdownView | MarkdownFileInfo, host: CommandHost): void {
   const target = selectionTarget(editor, info, host);
   if (!target) {
-    new Notice("Select the question to ask Perplexity first.");
+    new Notice("Select the question first, then ask again.");
     return;
   }
   host.track(askAndInsert(host.context, target));
@@ -63,7 +63,7 @@ export function registerCommands(host: CommandHost): void {
   const { plugin } = host;
   plugin.addCommand({
     id: COMMAND_IDS.askSelection,
-    name: "Ask Perplexity about selection",
+    name: "Ask about selection",
     editorCheckCallback: (checking, editor, info) => {
       if (!info.file || !editor.somethingSelected() || !editor.getSelection().trim()) return false;
       if (!checking) askSelection(editor, info, host);
@@ -72,7 +72,7 @@ export function registerCommands(host: CommandHost): void {
   });
   plugin.addCommand({
     id: COMMAND_IDS.ask,
-    name: "Ask Perplexity…",
+    name: "Ask a question…",
     editorCheckCallback: (checking, editor, info) => {
       if (!info.file) return false;
       if (!checking) openAskPrompt(editor, info, host);
@@ -81,7 +81,7 @@ export function registerCommands(host: CommandHost): void {
   });
   plugin.addCommand({
     id: COMMAND_IDS.cancel,
-    name: "Cancel running Perplexity requests",
+    name: "Cancel running requests",
     checkCallback: (checking) => {
       if (host.context.service.pendingCount === 0 && host.batches.size === 0) return false;
       if (!checking) {
@@ -110,13 +110,13 @@ export function registerCommands(host: CommandHost): void {
       if (!info.file || !editor.getSelection().trim()) return;
       menu.addItem((item) =>
         item
-          .setTitle("Ask Perplexity about selection")
+          .setTitle("Perplexity: ask about selection")
           .setIcon("search")
           .onClick(() => askSelection(editor, info, host)),
       );
       menu.addItem((item) =>
         item
-          .setTitle("Ask Perplexity…")
+          .setTitle("Perplexity: ask a question…")
           .setIcon("message-circle-question")
           .onClick(() => openAskPrompt(editor, info, host)),
       );

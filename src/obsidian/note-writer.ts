@@ -12,13 +12,31 @@ export type NoteEdit = (noteText: string) => TextChange | null;
 
 export type WriteOutcome = "written" | "unchanged" | "note-missing";
 
-/** The editor of an open view showing `file`, if any. */
-export function openEditorFor(app: App, file: TFile): Editor | null {
+/**
+ * The editor of an open view showing `file`, if any: a markdown tab's, else `origin` (the editor a command
+ * ran in: a Canvas card or a hover popover is not a markdown tab) while it is still open and still holds
+ * `mark` (the block being written). Such an editor has changes the file on disk may not have yet, so
+ * writing to the file instead would miss them.
+ */
+export function openEditorFor(app: App, file: TFile, origin?: EditorOrigin): Editor | null {
   for (const leaf of app.workspace.getLeavesOfType("markdown")) {
     const view = leaf.view;
     if (view instanceof MarkdownView && view.file?.path === file.path) return view.editor;
   }
+  if (origin && isOpen(origin.editor) && origin.editor.getValue().includes(origin.mark)) return origin.editor;
   return null;
+}
+
+/** The editor a command ran in, and text only the note being written holds (its block's id line). */
+export interface EditorOrigin {
+  editor: Editor;
+  mark: string;
+}
+
+/** An editor whose view was closed is detached from the document (CodeMirror's `editor.cm.dom`). */
+function isOpen(editor: Editor): boolean {
+  const dom = (editor as { cm?: { dom?: { isConnected?: boolean } } }).cm?.dom;
+  return dom?.isConnected !== false;
 }
 
 /** The note's text as the user sees it now: the open editor's (maybe unsaved), else the file's. */
@@ -33,11 +51,11 @@ export function applyToEditor(editor: Editor, edit: NoteEdit): WriteOutcome {
   return "written";
 }
 
-export async function applyToNote(app: App, file: TFile, edit: NoteEdit): Promise<WriteOutcome> {
+export async function applyToNote(app: App, file: TFile, edit: NoteEdit, origin?: EditorOrigin): Promise<WriteOutcome> {
   // The note may have been deleted while we waited; a renamed note keeps its TFile.
   const current = app.vault.getAbstractFileByPath(file.path);
   if (!(current instanceof TFile)) return "note-missing";
-  const editor = openEditorFor(app, current);
+  const editor = openEditorFor(app, current, origin);
   if (editor) return applyToEditor(editor, edit);
   let outcome: WriteOutcome = "unchanged";
   await app.vault.process(current, (text) => {

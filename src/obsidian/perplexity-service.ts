@@ -1,12 +1,14 @@
 // Builds the Perplexity client from the current settings and tracks every request in flight,
 // so "Cancel" and unloading the plugin can stop them all. On the desktop app (and with the
 // streaming setting on) answers stream over Node's http/https; everywhere else, and whenever
-// those modules cannot be loaded, they come buffered through requestUrl.
+// those modules cannot be loaded, they come buffered through requestUrl. Node ignores the system
+// proxy and certificate store that requestUrl uses: when the streaming transport cannot even connect
+// (nothing was sent), the same request goes through requestUrl, and so do later ones this session.
 import { Platform, requestUrl } from "obsidian";
 import type { App } from "obsidian";
 import { createPerplexityClient } from "../perplexity/client";
 import { PerplexityError, messages } from "../perplexity/errors";
-import { createNodeHttpsFetch } from "../perplexity/transport-node-https";
+import { createNodeHttpsFetch, isNotConnectedError } from "../perplexity/transport-node-https";
 import type { NodeHttpLike } from "../perplexity/transport-node-https";
 import { createRequestUrlFetch } from "../perplexity/transport-request-url";
 import type { AskRequest } from "../core/ask-request";
@@ -48,9 +50,27 @@ export interface ServiceAskOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * `primary`, except when it fails before connecting (nothing was sent): then the same request through
+ * `fallback`, and `onFallback` is told why.
+ */
+export function fetchWithFallback(primary: typeof fetch, fallback: typeof fetch, onFallback: (error: unknown) => void): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await primary(input, init);
+    } catch (error) {
+      if (!isNotConnectedError(error) || init?.signal?.aborted) throw error;
+      onFallback(error);
+      return fallback(input, init);
+    }
+  };
+}
+
 export class PerplexityService {
   private readonly inFlight = new Map<AbortController, { reason?: CancelReason }>();
   private node: NodeHttpModules | null | undefined;
+  /** Why the streaming transport could not connect, once it could not: requests go through requestUrl. */
+  private streamingUnreachable: string | null = null;
 
   constructor(
     private readonly app: App,
@@ -59,7 +79,7 @@ export class PerplexityService {
 
   /** Node's http modules when answers should stream (desktop app, streaming on), loaded once. */
   private streamingTransport(): NodeHttpModules | null {
-    if (!this.settings().streaming) return null;
+    if (!this.settings().streaming || this.streamingUnreachable !== null) return null;
     if (this.node === undefined) this.node = loadNodeHttp();
     return this.node;
   }
@@ -70,7 +90,7 @@ export class PerplexityService {
       baseUrl: settings.baseUrl,
       // Read at request time: the key never sits in plugin state or data.json.
       getApiKey: () => this.app.secretStorage.getSecret(settings.apiKeySecret),
-      fetch: node ? createNodeHttpsFetch(node) : createRequestUrlFetch(requestUrl),
+      fetch: node ? fetchWithFallback(createNodeHttpsFetch(node), createRequestUrlFetch(requestUrl), (error) => this.streamingFailed(error)) : createRequestUrlFetch(requestUrl),
       timeoutMs,
     });
   }
@@ -109,8 +129,26 @@ export class PerplexityService {
     }
   }
 
+  /** Tracked like an ask, so "Cancel" and unloading the plugin stop it too. */
+  /** The streaming transport could not connect: this request and later ones go through requestUrl. */
+  private streamingFailed(error: unknown): void {
+    this.streamingUnreachable = error instanceof Error ? error.message : String(error);
+    console.warn(`Perplexity Query: streaming could not connect, answers come through Obsidian's requestUrl instead (${this.streamingUnreachable}).`);
+  }
+
+  /** Why answers are not streamed although streaming is on (null: they are, where the platform allows). */
+  get streamingFallbackReason(): string | null {
+    return this.streamingUnreachable;
+  }
+
   async testConnection(): Promise<void> {
-    await this.client(this.settings().requestTimeoutSeconds * 1000, null).testConnection();
+    const controller = new AbortController();
+    this.inFlight.set(controller, {});
+    try {
+      await this.client(this.settings().requestTimeoutSeconds * 1000, null).testConnection({ signal: controller.signal });
+    } finally {
+      this.inFlight.delete(controller);
+    }
   }
 
   get pendingCount(): number {

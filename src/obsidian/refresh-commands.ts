@@ -48,7 +48,7 @@ export function registerRefreshCommands(host: RefreshHost): void {
 
   plugin.addCommand({
     id: REFRESH_COMMAND_IDS.atCursor,
-    name: "Refresh answer at cursor",
+    name: "Refresh this answer",
     editorCheckCallback: (checking, editor, info) => {
       const file = info.file;
       if (!file) return false;

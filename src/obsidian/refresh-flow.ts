@@ -7,7 +7,8 @@ import { TFile } from "obsidian";
 import type { App } from "obsidian";
 import { findBlock, formatBlock, parseBlocks, scanBlocks } from "../core/block";
 import type { AnswerBlock } from "../core/block";
-import { questionInstructions } from "../core/note-context";
+import { noteContextLine } from "../core/note-context";
+import { questionFraming } from "../core/ask-options";
 import { createRateLimiter } from "../core/rate-limiter";
 import type { LimiterClock } from "../core/rate-limiter";
 import { applyRefresh, checkRefreshable, estimateCost, findDuplicateIds, planRefresh, requestFromBlock } from "../core/refresh";
@@ -65,7 +66,7 @@ export interface RefreshPlan {
 const SKIP_WORDS: Record<RefreshSkipReason | "in-flight", string> = {
   edited: "you edited the answer (to refresh it anyway and keep your version folded, set Answers you edited to keep)",
   pending: "it is still waiting for an answer",
-  failed: "its last ask failed (use Refresh answer at cursor to ask it again)",
+  failed: "its last ask failed (use Refresh this answer to ask it again)",
   damaged: "its hidden metadata line was changed by hand (undo that edit, or ask the question again)",
   "duplicate-id": "its block id appears twice in the note after a copy-paste; only the first copy is refreshed (delete the ^pplx- line of the copy to make it plain text)",
   changed: "it changed while its new answer was on the way",
@@ -236,11 +237,11 @@ export class Refresher {
     const check = checkRefreshable(found, { onEdited: settings.whenEdited, includeFailed: true, duplicates: findDuplicateIds(parseBlocks(text)) });
     if (!check.ok) return { kind: "skipped", detail: skipText(check.reason, check.detail) };
     const recorded = requestFromBlock(found.block);
-    const instructions = questionInstructions(settings.customInstructions, recorded.noteContext ? { title: file.basename, text, offset: found.from } : null);
+    const noteContext = recorded.noteContext ? noteContextLine(file.basename, text, found.from) : "";
     const request: AskRequest = {
       question: recorded.question,
       choice: recorded.choice,
-      ...(instructions ? { instructions } : {}),
+      ...questionFraming(settings, noteContext),
       ...(recorded.search ? { search: recorded.search } : {}),
       ...(recorded.maxOutputTokens ? { maxOutputTokens: recorded.maxOutputTokens } : {}),
     };

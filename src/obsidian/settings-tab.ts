@@ -1,7 +1,10 @@
-// The settings tab: sentence case, grouped with headings. The API key goes through
-// SecretComponent into Obsidian's secret storage; data.json only keeps the secret's name.
-import { PluginSettingTab, SecretComponent, Setting } from "obsidian";
-import type { App, Plugin } from "obsidian";
+// The settings tab, defined once as Obsidian 1.13's setting definitions (so every setting shows up in the
+// app's settings search) and rendered from those same definitions with `Setting` on older apps (1.11.4 is
+// the minimum), where `display()` is what the app calls. The API key row is rendered imperatively in both:
+// the declarative controls have no secret field, and a plain text control would show the key. It goes
+// through SecretComponent into Obsidian's secret storage; data.json only keeps the secret's name.
+import { PluginSettingTab, SecretComponent, Setting, requireApiVersion } from "obsidian";
+import type { App, Plugin, SettingControl, SettingDefinition, SettingDefinitionItem, SettingGroup } from "obsidian";
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../core/ask-request";
 import { parseBaseUrl } from "../perplexity/base-url";
 import { PerplexityError } from "../perplexity/errors";
@@ -17,9 +20,16 @@ export interface SettingsHost {
   service: PerplexityService;
 }
 
-type StringKey = { [K in keyof PerplexityQuerySettings]: PerplexityQuerySettings[K] extends string ? K : never }[keyof PerplexityQuerySettings];
-type NumberKey = { [K in keyof PerplexityQuerySettings]: PerplexityQuerySettings[K] extends number ? K : never }[keyof PerplexityQuerySettings];
-type BooleanKey = { [K in keyof PerplexityQuerySettings]: PerplexityQuerySettings[K] extends boolean ? K : never }[keyof PerplexityQuerySettings];
+type Key = keyof PerplexityQuerySettings;
+type Definition = SettingDefinition<Key>;
+type Group = { heading?: string; items: Definition[] };
+
+/** Smallest accepted value of each number setting (the largest are clamped when settings load). */
+const NUMBER_MIN: Partial<Record<Key, number>> = { maxOutputTokens: 0 };
+
+function options(entries: [string, string][]): Record<string, string> {
+  return Object.fromEntries(entries);
+}
 
 export class PerplexitySettingTab extends PluginSettingTab {
   /** The last "Test connection" result, shown under the button. */
@@ -32,204 +42,258 @@ export class PerplexitySettingTab extends PluginSettingTab {
     super(app, host.plugin);
   }
 
-  private async set<K extends keyof PerplexityQuerySettings>(key: K, value: PerplexityQuerySettings[K]): Promise<void> {
-    this.host.settings[key] = value;
+  override getControlValue(key: string): unknown {
+    return this.host.settings[key as Key];
+  }
+
+  override async setControlValue(key: string, value: unknown): Promise<void> {
+    (this.host.settings as unknown as Record<string, unknown>)[key] = value;
     await this.host.saveSettings();
+    // Rows shown only for some values (the model name) follow at once; refreshDomState exists from 1.13.
+    if (requireApiVersion("1.13.0")) this.refreshDomState();
   }
 
-  private text(container: HTMLElement, key: StringKey, name: string, desc: string, placeholder = ""): Setting {
-    return new Setting(container)
-      .setName(name)
-      .setDesc(desc)
-      .addText((text) =>
-        text
-          .setPlaceholder(placeholder)
-          .setValue(this.host.settings[key])
-          .onChange((value) => this.set(key, value)),
-      );
+  /** Obsidian 1.13+: the tab as definitions, rendered and indexed for search by the app. */
+  override getSettingDefinitions(): SettingDefinitionItem[] {
+    return this.groups().map(({ heading, items }): SettingDefinitionItem => ({ type: "group", ...(heading ? { heading } : {}), items }));
   }
 
-  private toggle(container: HTMLElement, key: BooleanKey, name: string, desc: string): Setting {
-    return new Setting(container)
-      .setName(name)
-      .setDesc(desc)
-      .addToggle((toggle) => toggle.setValue(this.host.settings[key]).onChange((value) => this.set(key, value)));
-  }
-
-  private number(container: HTMLElement, key: NumberKey, name: string, desc: string | DocumentFragment): Setting {
-    return new Setting(container)
-      .setName(name)
-      .setDesc(desc)
-      .addText((text) => {
-        text.inputEl.type = "number";
-        text.setValue(String(this.host.settings[key])).onChange((value) => {
-          const parsed = Number.parseInt(value, 10);
-          const min = key === "maxOutputTokens" ? 0 : 1;
-          if (Number.isFinite(parsed) && parsed >= min) void this.set(key, parsed);
-        });
-      });
-  }
-
-  /** A dropdown over a fixed set of values of one setting. */
-  private choice<K extends keyof PerplexityQuerySettings>(container: HTMLElement, key: K, name: string, desc: string, options: [PerplexityQuerySettings[K] & string, string][]): Setting {
-    return new Setting(container)
-      .setName(name)
-      .setDesc(desc)
-      .addDropdown((dropdown) => {
-        for (const [value, label] of options) dropdown.addOption(value, label);
-        dropdown.setValue(String(this.host.settings[key])).onChange((value) => this.set(key, value as PerplexityQuerySettings[K]));
-      });
-  }
-
+  /** Obsidian before 1.13 (never called by 1.13 while there are definitions): the same definitions, rendered with Setting. */
   override display(): void {
+    this.renderDefinitions();
+  }
+
+  private renderDefinitions(): void {
     const { containerEl } = this;
     containerEl.empty();
-    const s = this.host.settings;
+    for (const group of this.groups()) {
+      if (group.heading) new Setting(containerEl).setName(group.heading).setHeading();
+      for (const definition of group.items) this.renderDefinition(containerEl, definition);
+    }
+  }
 
-    new Setting(containerEl)
-      .setName("API key")
-      .setDesc("Stored in Obsidian's secret storage, never in the plugin's settings file. Create a key in Perplexity's API console.")
-      .addComponent((el) =>
-        new SecretComponent(this.app, el).setValue(s.apiKeySecret).onChange((value) => this.set("apiKeySecret", value)),
-      );
-    const status = new Setting(containerEl)
-      .setName("Test connection")
-      .setDesc(this.connectionStatus || "Sends one tiny question with the fast preset (costs a fraction of a cent).")
-      .addButton((button) =>
-        button.setButtonText("Test").onClick(async () => {
-          // One paid request per click: the button stays disabled until the answer is in.
-          button.setDisabled(true);
-          status.setDesc("Testing…");
-          this.connectionStatus = await this.testConnection();
-          status.setDesc(this.connectionStatus);
-          button.setDisabled(false);
-        }),
-      );
+  private renderDefinition(containerEl: HTMLElement, definition: Definition): void {
+    const visible = typeof definition.visible === "function" ? definition.visible() : definition.visible !== false;
+    if (!visible) return;
+    const setting = new Setting(containerEl).setName(definition.name);
+    if (definition.desc !== undefined) setting.setDesc(definition.desc);
+    // Our render callbacks use only the row; there is no SettingGroup before 1.13's renderer.
+    if (definition.render) definition.render(setting, undefined as unknown as SettingGroup);
+    else if (definition.control) this.renderControl(setting, definition.control, definition.desc ?? "");
+  }
 
-    new Setting(containerEl).setName("Answers").setHeading();
-    new Setting(containerEl)
-      .setName("Preset or model")
-      .setDesc("Presets choose the model and search depth for you: fast is quickest and cheapest, high and xhigh do deep research and take minutes.")
-      .addDropdown((dropdown) => {
-        for (const preset of PRESETS) dropdown.addOption(preset, preset);
-        dropdown.addOption("model", "A specific model");
-        dropdown.setValue(s.preset).onChange(async (value) => {
-          await this.set("preset", value as PerplexityQuerySettings["preset"]);
-          this.display();
+  /** One control, as 1.13 would draw it; a value its `validate` refuses is not saved. */
+  private renderControl(setting: Setting, control: SettingControl<Key>, description: string | DocumentFragment): void {
+    const value = this.host.settings[control.key];
+    const save = async (next: unknown) => {
+      const problem = control.validate ? await (control.validate as (v: unknown) => string | void | Promise<string | void>)(next) : undefined;
+      // Before 1.13 the app does not show a refusal: the row's description does, until the value is valid.
+      setting.descEl.toggleClass("mod-warning", Boolean(problem));
+      if (problem) {
+        setting.setDesc(problem);
+        return;
+      }
+      setting.setDesc(description);
+      await this.setControlValue(control.key, next);
+      // A row that appears or disappears with this value (the model name): draw the tab again.
+      if (control.key === "preset") this.renderDefinitions();
+    };
+    switch (control.type) {
+      case "toggle":
+        setting.addToggle((toggle) => toggle.setValue(value === true).onChange(save));
+        break;
+      case "dropdown":
+        setting.addDropdown((dropdown) => dropdown.addOptions(control.options).setValue(String(value)).onChange(save));
+        break;
+      case "textarea":
+        setting.addTextArea((text) => text.setPlaceholder(control.placeholder ?? "").setValue(String(value)).onChange(save));
+        break;
+      case "number":
+        setting.addText((text) => {
+          text.inputEl.type = "number";
+          text.setValue(String(value)).onChange((raw) => save(Number(raw)));
         });
-      });
-    if (s.preset === "model") this.text(containerEl, "model", "Model", "A model name from Perplexity's model list.", "provider/model");
-    this.number(containerEl, "maxOutputTokens", "Maximum answer length", "In tokens; 0 leaves the limit to Perplexity. Longer answers cost more.");
-    new Setting(containerEl)
-      .setName("Custom instructions")
-      .setDesc("Sent with every question, for example the language or tone you want.")
-      .addTextArea((text) => text.setValue(s.customInstructions).onChange((value) => this.set("customInstructions", value)));
-    this.toggle(
-      containerEl,
-      "noteContext",
-      "Send note context",
-      "Send the note's title and the headings above the question, so the question is read in context. Nothing else from the note is sent.",
-    );
+        break;
+      default:
+        setting.addText((text) => text.setPlaceholder("placeholder" in control ? (control.placeholder ?? "") : "").setValue(String(value)).onChange(save));
+    }
+  }
 
-    new Setting(containerEl).setName("Search").setHeading();
-    new Setting(containerEl)
-      .setName("Search context size")
-      .setDesc("How much of each web page the model reads. Larger costs more.")
-      .addDropdown((dropdown) => {
-        dropdown.addOption("", "Perplexity's default");
-        for (const size of SEARCH_CONTEXT_SIZES) dropdown.addOption(size, size);
-        dropdown.setValue(s.searchContextSize).onChange((value) => this.set("searchContextSize", value as PerplexityQuerySettings["searchContextSize"]));
-      });
-    new Setting(containerEl)
-      .setName("Recency")
-      .setDesc("Only use sources published within this period.")
-      .addDropdown((dropdown) => {
-        dropdown.addOption("", "Any time");
-        for (const r of RECENCY_FILTERS) dropdown.addOption(r, `Past ${r}`);
-        dropdown.setValue(s.recency).onChange((value) => this.set("recency", value as PerplexityQuerySettings["recency"]));
-      });
-    new Setting(containerEl)
-      .setName("Domains")
-      .setDesc("Search only these domains (one per line or comma-separated); a leading minus excludes a domain, as in -reddit.com. At most 20.")
-      .addTextArea((text) => text.setValue(s.domains).onChange((value) => this.set("domains", value)));
+  private toggle(key: Key, name: string, desc: string): Definition {
+    return { name, desc, control: { type: "toggle", key } };
+  }
 
-    this.toggle(
-      containerEl,
-      "streaming",
-      "Show the answer as it is written",
-      "On desktop, text appears while Perplexity writes it. On mobile the answer always appears when it is complete.",
-    );
-    this.toggle(
-      containerEl,
-      "keepPartialOnCancel",
-      "Keep cancelled answers",
-      "When you cancel a request, keep the part of the answer that already arrived (marked as cancelled) instead of removing it.",
-    );
+  private text(key: Key, name: string, desc: string, placeholder = "", validate?: (value: string) => string | undefined): Definition {
+    return { name, desc, control: { type: "text", key, placeholder, ...(validate ? { validate } : {}) } };
+  }
 
-    new Setting(containerEl).setName("Note").setHeading();
-    this.choice(containerEl, "insertionMode", "Insert the answer", "Below keeps the selected question where it is; replace puts the answer block in its place (the question is kept inside the block).", [
-      ["below", "Below the selection"],
-      ["replace", "In place of the selection"],
-    ]);
-    this.choice(containerEl, "calloutFold", "Answer block", "Whether new answer callouts start expanded, collapsed, or cannot be folded.", [
-      ["expanded", "Expanded"],
-      ["collapsed", "Collapsed"],
-      ["none", "Not foldable"],
-    ]);
-    this.text(
-      containerEl,
-      "citationDateFormat",
-      "Citation date format",
-      "The date at the start of each citation, in date-fns format (yyyy, MMM d shows 2025, Sep 14).",
-      DEFAULT_SETTINGS.citationDateFormat,
-    );
+  private textArea(key: Key, name: string, desc: string): Definition {
+    return { name, desc, control: { type: "textarea", key } };
+  }
 
-    new Setting(containerEl).setName("Source notes").setHeading();
-    this.toggle(containerEl, "createSourceNotes", "Create source notes", "Create or update a note for every source an answer cites, and link the citation to it.");
-    this.text(containerEl, "sourceFolder", "Source folder", "Where source notes are created. It stays inside the vault.", DEFAULT_SETTINGS.sourceFolder);
-    this.text(containerEl, "sourceTags", "Source tags", "Tags given to new source notes, comma-separated.", DEFAULT_SETTINGS.sourceTags);
+  private number(key: Key, name: string, desc: string | DocumentFragment): Definition {
+    const min = NUMBER_MIN[key] ?? 1;
+    const validate = (value: number) => (Number.isInteger(value) && value >= min ? undefined : `Enter a whole number, ${min} or more.`);
+    return { name, desc, control: { type: "number", key, min, step: 1, validate } };
+  }
 
-    new Setting(containerEl).setName("Refreshing answers").setHeading();
-    this.number(
-      containerEl,
-      "staleAfterDays",
-      "Answers go stale after",
-      createFragment((f) => {
-        f.appendText("Days. A note can set its own with the ");
-        f.createEl("code", { text: STALE_AFTER_PROPERTY });
-        f.appendText(" property (for example 7d, 2w or never).");
-      }),
-    );
-    this.choice(containerEl, "whenEdited", "Answers you edited", "A refresh never overwrites your edits: either skip such answers, or refresh them and keep your version as a folded previous answer.", [
-      ["skip", "Skip them"],
-      ["keep", "Refresh and keep my version"],
-    ]);
-    this.choice(containerEl, "keepPrevious", "Keep previous answers", "Older answers kept folded inside the refreshed block, with their date.", [
-      ["none", "None"],
-      ["last", "The last one"],
-      ["all", "All"],
-    ]);
-    this.number(containerEl, "requestsPerMinute", "Requests per minute", "For refreshing many answers at once. Perplexity's limit for your usage tier: 50 at tier 0, 150 at tier 1, 500 at tier 2.");
-    this.number(containerEl, "concurrency", "Parallel requests", "How many answers are refreshed at the same time.");
+  private choice(key: Key, name: string, desc: string, entries: [string, string][]): Definition {
+    return { name, desc, control: { type: "dropdown", key, options: options(entries) } };
+  }
 
-    new Setting(containerEl).setName("Advanced").setHeading();
-    const baseUrlDesc = "Perplexity's Agent API. Change it only to use a proxy or the test emulator.";
-    const baseUrl = new Setting(containerEl)
-      .setName("Base URL")
-      .setDesc(baseUrlDesc)
-      .addText((text) =>
-        text
-          .setPlaceholder(DEFAULT_BASE_URL)
-          .setValue(s.baseUrl)
-          .onChange((value) => {
-            // An address that is not http(s) is refused here, with the reason, instead of failing every request later.
-            const result = parseBaseUrl(value || DEFAULT_BASE_URL);
-            baseUrl.setDesc(result.ok ? baseUrlDesc : result.message);
-            baseUrl.descEl.toggleClass("mod-warning", !result.ok);
-            if (result.ok) void this.set("baseUrl", result.url);
+  /** The API key as a real secret field: SecretComponent, so the key goes to secret storage and is never shown. */
+  private apiKey(): Definition {
+    return {
+      name: "API key",
+      desc: "Stored in Obsidian's secret storage, never in the plugin's settings file. Create a key in the API console at perplexity.ai.",
+      aliases: ["secret", "token", "key"],
+      render: (setting) => {
+        setting.addComponent((el) =>
+          new SecretComponent(this.app, el).setValue(this.host.settings.apiKeySecret).onChange(async (value) => {
+            this.host.settings.apiKeySecret = value;
+            await this.host.saveSettings();
           }),
-      );
-    this.number(containerEl, "requestTimeoutSeconds", "Request timeout", "Seconds to wait for an answer before giving up. Deep research needs several minutes.");
+        );
+      },
+    };
+  }
+
+  private testConnectionRow(): Definition {
+    return {
+      name: "Test connection",
+      desc: "Sends one tiny question with the fast preset (costs a fraction of a cent).",
+      render: (setting) => {
+        if (this.connectionStatus) setting.setDesc(this.connectionStatus);
+        setting.addButton((button) =>
+          button.setButtonText("Test").onClick(async () => {
+            // One paid request per click: the button stays disabled until the answer is in.
+            button.setDisabled(true);
+            setting.setDesc("Testing…");
+            this.connectionStatus = await this.testConnection();
+            setting.setDesc(this.connectionStatus);
+            button.setDisabled(false);
+          }),
+        );
+      },
+    };
+  }
+
+  private groups(): Group[] {
+    const settings = this.host.settings;
+    return [
+      { items: [this.apiKey(), this.testConnectionRow()] },
+      {
+        heading: "Answers",
+        items: [
+          this.choice(
+            "preset",
+            "Preset or model",
+            "Presets choose the model and search depth for you: fast is quickest and cheapest, high and xhigh do deep research and take minutes.",
+            [...PRESETS.map((p): [string, string] => [p, p]), ["model", "A specific model"]],
+          ),
+          { ...this.text("model", "Model", "A model name from the model list at perplexity.ai.", "provider/model"), visible: () => settings.preset === "model" },
+          this.number("maxOutputTokens", "Maximum answer length", "In tokens; 0 leaves the limit to Perplexity. Longer answers cost more."),
+          this.textArea("customInstructions", "Custom instructions", "Sent with every question, for example the language or tone you want."),
+          this.toggle(
+            "noteContext",
+            "Send note context",
+            "Send the note's title and the headings above the question, so the question is read in context. Nothing else from the note is sent.",
+          ),
+        ],
+      },
+      {
+        heading: "Search",
+        items: [
+          this.choice("searchContextSize", "Search context size", "How much of each web page the model reads. Larger costs more.", [
+            ["", "Perplexity's default"],
+            ...SEARCH_CONTEXT_SIZES.map((size): [string, string] => [size, size]),
+          ]),
+          this.choice("recency", "Recency", "Only use sources published within this period.", [
+            ["", "Any time"],
+            ...RECENCY_FILTERS.map((r): [string, string] => [r, `Past ${r}`]),
+          ]),
+          this.textArea(
+            "domains",
+            "Domains",
+            "Search only these domains (one per line or comma-separated); a leading minus excludes a domain, as in -example.com. At most 20.",
+          ),
+          this.toggle("streaming", "Show the answer as it is written", "On desktop, text appears while Perplexity writes it. On mobile the answer always appears when it is complete."),
+          this.toggle(
+            "keepPartialOnCancel",
+            "Keep cancelled answers",
+            "When you cancel a request, keep the part of the answer that already arrived (marked as cancelled) instead of removing it.",
+          ),
+        ],
+      },
+      {
+        heading: "Note",
+        items: [
+          this.choice("insertionMode", "Insert the answer", "Below keeps the selected question where it is; replace puts the answer block in its place (the question is kept inside the block).", [
+            ["below", "Below the selection"],
+            ["replace", "In place of the selection"],
+          ]),
+          this.choice("calloutFold", "Answer block", "Whether new answer callouts start expanded, collapsed, or cannot be folded.", [
+            ["expanded", "Expanded"],
+            ["collapsed", "Collapsed"],
+            ["none", "Not foldable"],
+          ]),
+          this.text(
+            "citationDateFormat",
+            "Citation date format",
+            "The date at the start of each citation, in date-fns format (yyyy, MMM d shows 2025, Sep 14).",
+            DEFAULT_SETTINGS.citationDateFormat,
+          ),
+        ],
+      },
+      {
+        heading: "Source notes",
+        items: [
+          this.toggle("createSourceNotes", "Create source notes", "Create or update a note for every source an answer cites, and link the citation to it."),
+          this.text("sourceFolder", "Source folder", "Where source notes are created. It stays inside the vault.", DEFAULT_SETTINGS.sourceFolder),
+          this.text("sourceTags", "Source tags", "Tags given to new source notes, comma-separated.", DEFAULT_SETTINGS.sourceTags),
+        ],
+      },
+      {
+        heading: "Refreshing answers",
+        items: [
+          this.number(
+            "staleAfterDays",
+            "Answers go stale after",
+            createFragment((f) => {
+              f.appendText("Days. A note can set its own with the ");
+              f.createEl("code", { text: STALE_AFTER_PROPERTY });
+              f.appendText(" property (for example 7d, 2w or never).");
+            }),
+          ),
+          this.choice("whenEdited", "Answers you edited", "A refresh never overwrites your edits: either skip such answers, or refresh them and keep your version as a folded previous answer.", [
+            ["skip", "Skip them"],
+            ["keep", "Refresh and keep my version"],
+          ]),
+          this.choice("keepPrevious", "Keep previous answers", "Older answers kept folded inside the refreshed block, with their date.", [
+            ["none", "None"],
+            ["last", "The last one"],
+            ["all", "All"],
+          ]),
+          this.number(
+            "requestsPerMinute",
+            "Requests per minute",
+            "For refreshing many answers at once. Perplexity's limit for your usage tier: 50 at tier 0, 150 at tier 1, 500 at tier 2.",
+          ),
+          this.number("concurrency", "Parallel requests", "How many answers are refreshed at the same time."),
+        ],
+      },
+      {
+        heading: "Advanced",
+        items: [
+          this.text("baseUrl", "Base URL", "Perplexity's Agent API. Change it only to use a proxy or the test emulator.", DEFAULT_BASE_URL, (value) => {
+            // Refused here, with the reason, instead of failing every request later.
+            const result = parseBaseUrl(value || DEFAULT_BASE_URL);
+            return result.ok ? undefined : result.message;
+          }),
+          this.number("requestTimeoutSeconds", "Request timeout", "Seconds to wait for an answer before giving up. Deep research needs several minutes."),
+        ],
+      },
+    ];
   }
 
   /** Runs the connection test and describes the result in plain words. */

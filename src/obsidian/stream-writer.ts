@@ -9,7 +9,7 @@ import { findBlock } from "../core/block";
 import { applyFinal, editorPort, locateBlock, minimalChange } from "./editor-port";
 import type { FinalEdit } from "./editor-port";
 import { applyToNote, openEditorFor } from "./note-writer";
-import type { WriteOutcome } from "./note-writer";
+import type { EditorOrigin, WriteOutcome } from "./note-writer";
 
 export interface StreamWriterOptions {
   app: App;
@@ -26,6 +26,8 @@ export interface StreamWriterOptions {
   now?: () => number;
   /** The user deleted the block: nothing will be written, so the request can stop costing money. */
   onBlockGone?: () => void;
+  /** The editor the question was asked in (a Canvas card or popover is no markdown tab), used while it holds the block. */
+  origin?: EditorOrigin;
 }
 
 /** Writes a pending block again as its answer streams in, in batched flushes. */
@@ -80,7 +82,7 @@ export class BlockStreamWriter {
     this.lastFlushAt = this.now();
     const { app, file, blockId } = this.options;
     // A closed note is not written on every flush: the final write reaches it through vault.process.
-    const editor = openEditorFor(app, file);
+    const editor = openEditorFor(app, file, this.options.origin);
     if (!editor) return;
     const port = editorPort(editor);
     const at = locateBlock(port, blockId, this.last);
@@ -104,10 +106,10 @@ export class BlockStreamWriter {
 }
 
 /** Applies the final edit to the note as it is now: in its editor if open (`applyFinal`), otherwise with vault.process. */
-export async function writeFinal(app: App, file: TFile, edit: (noteText: string) => FinalEdit | null): Promise<WriteOutcome> {
+export async function writeFinal(app: App, file: TFile, edit: (noteText: string) => FinalEdit | null, origin?: EditorOrigin): Promise<WriteOutcome> {
   const current = app.vault.getAbstractFileByPath(file.path);
   if (!(current instanceof TFile)) return "note-missing";
-  const editor = openEditorFor(app, current);
+  const editor = openEditorFor(app, current, origin);
   if (!editor) return applyToNote(app, current, (text) => edit(text)?.change ?? null);
   const port = editorPort(editor);
   const text = port.text();

@@ -4,12 +4,14 @@
 // body ourselves so the streamed and the buffered path give the same Answer and the same errors.
 
 import { OpenAI } from "openai/client";
+import { APIError } from "openai/core/error";
 import { parseBaseUrl } from "./base-url";
-import { PerplexityError, messages, toPerplexityError } from "./errors";
+import { PerplexityError, messages, toPerplexityError, unknownFieldOf } from "./errors";
 import { toWireRequest } from "./request";
+import type { PresetField } from "./request";
 import { answerFromResponse } from "./response";
 import { consumeStream, sseEventsFromBody } from "./stream";
-import { withoutSdkHeaders } from "./transport-request-url";
+import { sleep } from "./timers";
 import type { AskRequest } from "../core/ask-request";
 import type { Answer, StreamProgress } from "../core/answer";
 
@@ -87,16 +89,50 @@ export function retryDelayMs(retryAfterSeconds: number | undefined, attempt: num
   return retryAfterSeconds !== undefined ? Math.min(retryAfterSeconds, 60) * 1000 : 500 * 2 ** attempt;
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts (no window timers: this runs in Node too). */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  const timer = AbortSignal.timeout(ms);
-  const either = signal ? AbortSignal.any([timer, signal]) : timer;
-  return either.aborted ? Promise.resolve() : new Promise((resolve) => either.addEventListener("abort", () => resolve(), { once: true }));
+/**
+ * The only request headers sent. The SDK adds more: `x-stainless-*` (platform details), and, from the
+ * process environment, `openai-organization`, `openai-project` and any `OPENAI_CUSTOM_HEADERS`. Nothing
+ * outside the plugin's settings may shape a request to Perplexity.
+ */
+const SENT_HEADERS = new Set(["accept", "authorization", "content-type", "content-length"]);
+
+/** Wrap a fetch so only `SENT_HEADERS` leave. */
+export function onlyApiHeaders(baseFetch: typeof fetch): typeof fetch {
+  return (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    if (!init?.headers) return baseFetch(input, init);
+    const headers = new Headers(init.headers);
+    for (const name of [...headers.keys()]) if (!SENT_HEADERS.has(name.toLowerCase())) headers.delete(name);
+    return baseFetch(input, { ...init, headers });
+  };
+}
+
+/**
+ * How a server spells the request, learned from its "unknown field" 400s and kept per base URL for the
+ * session: `preset` is being renamed `effort`, and `tool_choice` is newer than the official SDK's types.
+ */
+interface WireDialect {
+  presetField: PresetField;
+  toolChoice: boolean;
+}
+
+const dialects = new Map<string, WireDialect>();
+
+/** Forget what servers were learned to accept (tests). */
+export function forgetServerDialects(): void {
+  dialects.clear();
+}
+
+/** The dialect to try after `field` was rejected as unknown, or null when there is no other. */
+function adapted(dialect: WireDialect, field: string, usesPreset: boolean): WireDialect | null {
+  if (usesPreset && field === dialect.presetField) return { ...dialect, presetField: dialect.presetField === "preset" ? "effort" : "preset" };
+  if (field === "tool_choice" && dialect.toolChoice) return { ...dialect, toolChoice: false };
+  return null;
 }
 
 export function createPerplexityClient(options: PerplexityClientOptions): PerplexityClient {
-  const fetchWithoutSdkHeaders = withoutSdkHeaders(options.fetch);
+  const fetchWithoutSdkHeaders = onlyApiHeaders(options.fetch);
   const base = parseBaseUrl(options.baseUrl);
+  const baseURL = base.ok ? base.url : options.baseUrl;
 
   async function sdkFor(): Promise<{ sdk: OpenAI; apiKey: string }> {
     let raw: string | null | undefined;
@@ -112,6 +148,12 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
     const sdk = new OpenAI({
       apiKey,
       baseURL: base.url,
+      // Given explicitly so the SDK never reads OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_LOG and the like
+      // from the environment (the bundle also disables its env reader: scripts/slim-openai.mjs).
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      logLevel: "off",
       fetch: fetchWithoutSdkHeaders,
       timeout: options.timeoutMs,
       // The SDK would also retry timeouts, dropped connections and 5xx: each retry of a question
@@ -142,11 +184,19 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
 
   async function ask(req: AskRequest, opts: AskOptions = {}): Promise<Answer> {
     const stream = opts.stream ?? false;
+    let dialect = dialects.get(baseURL) ?? { presetField: "preset", toolChoice: true };
+    const bodyFor = (d: WireDialect): Record<string, unknown> => {
+      const body = toWireRequest(req, { stream, presetField: d.presetField });
+      if (!d.toolChoice) delete body["tool_choice"];
+      return body;
+    };
     // Input errors first: they need neither a key nor the network.
-    const body = toWireRequest(req, { stream });
+    let body = bodyFor(dialect);
     if (opts.signal?.aborted) throw abortedError();
     const { sdk, apiKey } = await sdkFor();
     const retries = options.maxRetries ?? 2;
+    const usesPreset = "preset" in req.choice;
+    let adaptedOnce = false;
     for (let attempt = 0; ; attempt++) {
       let responseId = "";
       const onProgress = (p: StreamProgress): void => {
@@ -159,12 +209,28 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
         const response = await sdk
           .post("/responses", { body, stream: stream, ...(opts.signal ? { signal: opts.signal } : {}) })
           .asResponse();
+        dialects.set(baseURL, dialect);
         return await readAnswer(response, { ...opts, onProgress });
       } catch (err) {
-        const error = toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs });
+        // An "unknown field" 400 runs nothing and bills nothing: ask once more in the other spelling.
+        const field = unknownFieldOf(err);
+        if (field !== undefined && !opts.signal?.aborted) {
+          const next = adaptedOnce ? null : adapted(dialect, field, usesPreset);
+          if (next) {
+            adaptedOnce = true;
+            dialect = next;
+            body = bodyFor(dialect);
+            attempt--; // not a retry of a 429
+            continue;
+          }
+          if (usesPreset && (field === "preset" || field === "effort")) {
+            throw new PerplexityError("invalid-request", messages.presetFieldRejected(), { status: 400, param: field, detail: `unknown field ${field}` });
+          }
+        }
+        const error = toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs, ...("model" in req.choice ? { model: req.choice.model } : {}) });
         // A 429 means no run was started: waiting and asking again costs nothing extra.
         if (error.kind === "rate-limited" && attempt < retries && !opts.signal?.aborted) {
-          await pause(retryDelayMs(error.retryAfterSeconds, attempt), opts.signal);
+          await sleep(retryDelayMs(error.retryAfterSeconds, attempt), opts.signal);
           continue;
         }
         // A run we stopped reading (cancelled, stalled, connection lost) goes on server-side and
@@ -210,6 +276,8 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
       // The path Perplexity's own MCP server uses to stop an abandoned run.
       await sdk.post(`/agent/${encodeURIComponent(id)}/cancel`, { maxRetries: 0 });
     } catch (err) {
+      // 400: the run has already ended, so it costs nothing more; that is what cancelling was for.
+      if (err instanceof APIError && err.status === 400) return;
       throw toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs });
     }
   }

@@ -9,6 +9,7 @@ export type ErrorKind =
   | "missing-key"
   | "key-rejected"
   | "forbidden"
+  | "out-of-credit"
   | "retired-endpoint"
   | "rate-limited"
   | "invalid-request"
@@ -60,6 +61,8 @@ export function isPerplexityError(err: unknown): err is PerplexityError {
 /** Context that makes messages more precise; `apiKey` is only used to scrub it out of any text. */
 export interface ErrorContext {
   apiKey?: string;
+  /** The model asked for, named in the "unknown model" message. */
+  model?: string;
   timeoutMs?: number;
   partial?: Answer;
 }
@@ -73,6 +76,16 @@ export const messages = {
   forbidden: (status: number): string =>
     `Perplexity refused this request (HTTP ${status}). The key may not have access to this model or feature, ` +
     `or the account may be out of credit: check your Perplexity API console.`,
+  outOfCredit: (): string =>
+    "Perplexity says the account is out of credit (HTTP 402). Add credit or turn on auto top-up in your " +
+    "Perplexity API console, then try again.",
+  unknownModel: (model?: string): string =>
+    `Perplexity does not know the model${model ? ` "${model}"` : ""}. Pick one of the models it lists ` +
+    `(the model field in ${SETTINGS_PLACE} suggests them), or choose a preset.`,
+  presetFieldRejected: (): string =>
+    "Perplexity rejected the preset under both of its names (preset and effort), so nothing was asked and " +
+    `nothing was billed. Choose a model instead of a preset in ${SETTINGS_PLACE}, or update the plugin.`,
+  badOption: (problem: string): string => `${problem} Change it in ${SETTINGS_PLACE} or in the ask prompt.`,
   retiredEndpoint: (): string =>
     "Perplexity has retired the endpoint this request was sent to (Sonar chat completions). " +
     `The plugin must use the Agent API: set the base URL in ${SETTINGS_PLACE} to https://api.perplexity.ai/v1, ` +
@@ -159,7 +172,7 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
 }
 
 /** The SDK stores `body.error` in `APIError.error`; accept a whole body too. */
-function envelopeOf(apiError: APIError): ErrorEnvelope {
+function envelopeOf(apiError: { error: unknown }): ErrorEnvelope {
   const inner = asRecord(apiError.error);
   if (!inner) return {};
   return asRecord(inner["error"]) ?? inner;
@@ -187,6 +200,21 @@ export function retryAfterSecondsFrom(headers: Headers | undefined, now = Date.n
   return undefined;
 }
 
+/**
+ * Seconds until the request limit resets, from `X-RateLimit-Reset-Requests` (the Agent API documents only
+ * the `X-RateLimit-*` headers on a 429): "12s", "1m30s", "500ms", or a plain number of seconds.
+ */
+export function rateLimitResetSecondsFrom(headers: Headers | undefined): number | undefined {
+  const raw = headers?.get("x-ratelimit-reset-requests")?.trim().toLowerCase();
+  if (!raw) return undefined;
+  if (/^\d+(\.\d+)?$/.test(raw)) return Math.ceil(Number.parseFloat(raw));
+  const parts = [...raw.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== raw) return undefined;
+  const unit: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  const seconds = parts.reduce((sum, p) => sum + Number.parseFloat(p[1] ?? "0") * (unit[p[2] ?? "s"] ?? 1), 0);
+  return Math.ceil(seconds);
+}
+
 function fromStatus(apiError: APIError, status: number, ctx: ErrorContext): PerplexityError {
   const envelope = envelopeOf(apiError);
   const type = typeof envelope.type === "string" ? envelope.type : undefined;
@@ -199,8 +227,12 @@ function fromStatus(apiError: APIError, status: number, ctx: ErrorContext): Perp
   if (isRetiredEndpoint(envelope)) return new PerplexityError("retired-endpoint", messages.retiredEndpoint(), base);
   if (status === 401) return new PerplexityError("key-rejected", messages.keyRejected(), base);
   if (status === 403) return new PerplexityError("forbidden", messages.forbidden(status), base);
+  if (status === 402) return new PerplexityError("out-of-credit", messages.outOfCredit(), base);
+  if (type === "invalid_model") {
+    return new PerplexityError("invalid-request", messages.unknownModel(ctx.model), { ...base, param: "model" });
+  }
   if (status === 429) {
-    const retryAfterSeconds = retryAfterSecondsFrom(apiError.headers);
+    const retryAfterSeconds = retryAfterSecondsFrom(apiError.headers) ?? rateLimitResetSecondsFrom(apiError.headers);
     return new PerplexityError("rate-limited", messages.rateLimited(retryAfterSeconds), {
       ...base,
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
@@ -214,6 +246,19 @@ function fromStatus(apiError: APIError, status: number, ctx: ErrorContext): Perp
     ...base,
     ...(param ? { param } : {}),
   });
+}
+
+/**
+ * The field named by an "unknown field" 400 (`invalid request body: json: unknown field "preset"`), the
+ * answer of a server that does not know a field; nothing ran and nothing was billed.
+ */
+export function unknownFieldOf(err: unknown): string | undefined {
+  if (!(err instanceof APIError) || err.status !== 400) return undefined;
+  const envelope = envelopeOf(err);
+  const message = typeof envelope.message === "string" ? envelope.message : "";
+  const named = /unknown field "([^"]+)"/.exec(message)?.[1];
+  if (named !== undefined) return named;
+  return /unknown field/i.test(message) && typeof envelope.param === "string" && envelope.param ? envelope.param : undefined;
 }
 
 function isNamed(err: unknown, name: string): boolean {

@@ -6,34 +6,71 @@ import { PerplexityError, messages } from "./errors";
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../core/ask-request";
 import type { AskRequest, SearchOptions } from "../core/ask-request";
 
-/** Perplexity's limit on `search_domain_filter` entries (allow and deny together). */
+/** Perplexity's limits on `search_domain_filter`: entries, and characters per entry. */
 export const MAX_DOMAIN_FILTERS = 20;
+export const MAX_DOMAIN_ENTRY_LENGTH = 253;
+/** Longest question framing or system prompt sent: long text dilutes the search and costs on every question. */
+export const MAX_FRAMING_LENGTH = 4000;
+/** Sent to `anthropic/*` models when no limit is set: they require one (HTTP 400 without it). */
+export const REQUIRED_LIMIT_DEFAULT = 8192;
 
 function invalid(param: string, problem: string): PerplexityError {
   return new PerplexityError("invalid-request", messages.invalidRequest(param, problem), { param });
 }
 
-/**
- * A domain as Perplexity expects it: host only, lowercased, no scheme, port, path or trailing dot.
- * Returns null for an entry that is blank; throws for one that is not a host name.
- */
-export function normalizeDomain(entry: string, param = "search_domain_filter"): string | null {
-  let host = entry.trim().toLowerCase();
-  if (!host) return null;
-  const schemeEnd = host.indexOf("://");
-  if (schemeEnd >= 0) host = host.slice(schemeEnd + 3);
-  // Cut at the first path, query, fragment or port character.
-  host = host.split(/[/?#:]/)[0] ?? "";
-  if (host.includes("@")) host = host.slice(host.lastIndexOf("@") + 1);
-  host = host.replace(/\.+$/, "");
-  if (!host) return null;
-  if (!/^[a-z0-9.-]+$/.test(host) || host.startsWith(".") || host.includes("..") || host.startsWith("-")) {
-    throw invalid(param, `"${entry.trim()}" is not a domain name`);
-  }
-  return host;
+function badOption(param: string, problem: string): PerplexityError {
+  return new PerplexityError("invalid-request", messages.badOption(problem), { param });
 }
 
-/** The `search_domain_filter` list: allowed domains as-is, denied ones with a leading "-". */
+/**
+ * One `search_domain_filter` entry as Perplexity accepts it: a host (`iea.org`), a top-level suffix
+ * (`.gov`, `.ac.uk`) or a full http(s) URL (`https://en.wikipedia.org/wiki/Chess`), lowercased where case
+ * does not matter. A URL that names only a site becomes its host. Returns null for a blank entry; throws
+ * for anything else.
+ */
+export function normalizeDomain(entry: string, param = "search_domain_filter"): string | null {
+  const raw = entry.trim();
+  if (!raw) return null;
+  const notDomain = (): PerplexityError => invalid(param, `"${raw.slice(0, 80)}" is not a domain, a suffix like .gov or a URL`);
+  let out: string;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw notDomain();
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw notDomain();
+    const host = url.hostname.replace(/\.+$/, "");
+    if (!isHostName(host)) throw notDomain();
+    const rest = url.pathname + url.search;
+    out = rest === "/" || rest === "" ? host : `${url.protocol}//${host}${rest}`;
+  } else if (raw.startsWith(".")) {
+    out = raw.toLowerCase().replace(/\.+$/, "");
+    if (!isHostName(out.slice(1))) throw notDomain();
+  } else {
+    // A host typed with a port, path or user part: Perplexity filters by site, so keep the host.
+    let host = raw.toLowerCase().split(/[/?#:]/)[0] ?? "";
+    if (host.includes("@")) host = host.slice(host.lastIndexOf("@") + 1);
+    host = host.replace(/\.+$/, "");
+    if (!host) return null;
+    if (!isHostName(host)) throw notDomain();
+    out = host;
+  }
+  if (out.length > MAX_DOMAIN_ENTRY_LENGTH) {
+    throw invalid(param, `"${raw.slice(0, 40)}…" is longer than ${MAX_DOMAIN_ENTRY_LENGTH} characters`);
+  }
+  return out;
+}
+
+function isHostName(host: string): boolean {
+  return host !== "" && /^[a-z0-9.-]+$/.test(host) && !host.startsWith(".") && !host.includes("..") && !host.startsWith("-");
+}
+
+/**
+ * The `search_domain_filter` list: allowed entries as-is, or excluded ones with a leading "-". Perplexity
+ * filters in one mode at a time (an allowlist or a denylist), so a mix is refused with a message.
+ */
 export function domainFilter(search: SearchOptions | undefined): string[] {
   const allowed: string[] = [];
   const denied: string[] = [];
@@ -54,9 +91,14 @@ export function domainFilter(search: SearchOptions | undefined): string[] {
   for (const entry of search?.allowDomains ?? []) add(entry, false);
   for (const entry of search?.denyDomains ?? []) add(entry, true);
 
-  const both = allowed.find((host) => denied.includes(host));
-  if (both) throw invalid("search_domain_filter", `${both} is both allowed and excluded`);
-  const filter = [...allowed, ...denied.map((host) => `-${host}`)];
+  if (allowed.length > 0 && denied.length > 0) {
+    throw badOption(
+      "search_domain_filter",
+      `The domain list mixes domains to search (${allowed[0]}) and domains to exclude (-${denied[0]}). ` +
+        "Perplexity filters one way at a time: list only domains to search, or only domains to exclude (each with a leading -).",
+    );
+  }
+  const filter = allowed.length > 0 ? allowed : denied.map((host) => `-${host}`);
   if (filter.length > MAX_DOMAIN_FILTERS) {
     throw invalid("search_domain_filter", `at most ${MAX_DOMAIN_FILTERS} domains are allowed, got ${filter.length}`);
   }
@@ -84,10 +126,58 @@ function webSearchTool(search: SearchOptions | undefined): Record<string, unknow
   return tool;
 }
 
+/** How the server names the preset field: `preset` (SDK 0.38, cookbook) or `effort` (newest docs). */
+export type PresetField = "preset" | "effort";
+
+export interface WireOptions {
+  stream: boolean;
+  /** Default `preset`. */
+  presetField?: PresetField;
+  /** Today, for the model instructions (default: now). */
+  today?: Date;
+}
+
+function isoDay(date: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/**
+ * The system prompt sent with an explicit model. A preset brings its own (citation rules, today's date);
+ * a model has none, so without this it answers without `[n]` markers and without knowing the date.
+ */
+export function modelInstructions(today: Date): string {
+  return [
+    `Today's date is ${isoDay(today)}.`,
+    "Search the web before you answer, and base the answer on the search results.",
+    "Cite the results inline: right after each claim, put the id of the result it comes from in square brackets, " +
+      "like [1], or [2][5] for several. Use only ids of results you found. Do not add a list of sources at the end.",
+  ].join(" ");
+}
+
+/** Models that reject a request without `max_output_tokens`. */
+function requiresLimit(model: string): boolean {
+  return model.toLowerCase().startsWith("anthropic/");
+}
+
+function checkFraming(param: string, text: string | undefined): string {
+  const trimmed = typeof text === "string" ? text.trim() : "";
+  if (trimmed.length > MAX_FRAMING_LENGTH) {
+    throw badOption(
+      param,
+      `The custom instructions are ${trimmed.length.toLocaleString("en-US")} characters long; at most ` +
+        `${MAX_FRAMING_LENGTH.toLocaleString("en-US")} are sent with a question. Shorten them.`,
+    );
+  }
+  return trimmed;
+}
+
 /** The Agent API body for `req`. Throws an `invalid-request` PerplexityError for bad input. */
-export function toWireRequest(req: AskRequest, opts: { stream: boolean }): Record<string, unknown> {
+export function toWireRequest(req: AskRequest, opts: WireOptions): Record<string, unknown> {
   const question = typeof req.question === "string" ? req.question.trim() : "";
   if (!question) throw invalid("input", "the question is empty");
+  const context = checkFraming("input", req.context);
+  const systemPrompt = checkFraming("instructions", req.systemPrompt);
 
   const body: Record<string, unknown> = {};
   const choice = req.choice as Partial<{ preset: unknown; model: unknown }> | undefined;
@@ -96,28 +186,42 @@ export function toWireRequest(req: AskRequest, opts: { stream: boolean }): Recor
   if (hasPreset === hasModel) throw invalid("preset", "choose either a preset or a model");
 
   const tool = webSearchTool(req.search);
+  let model = "";
   if (hasPreset) {
     if (typeof choice.preset !== "string" || !(PRESETS as readonly string[]).includes(choice.preset)) {
       throw invalid("preset", `must be one of ${PRESETS.join(", ")}`);
     }
-    body["preset"] = choice.preset;
+    body[opts.presetField ?? "preset"] = choice.preset;
   } else {
-    const model = typeof choice?.model === "string" ? choice.model.trim() : "";
+    model = typeof choice?.model === "string" ? choice.model.trim() : "";
     if (!model) throw invalid("model", "the model name is empty");
     body["model"] = model;
   }
-  body["input"] = question;
-  if (typeof req.instructions === "string" && req.instructions.trim()) body["instructions"] = req.instructions;
+  // The question first: `input` seeds the first search. The framing follows it.
+  body["input"] = context ? `${question}\n\n${context}` : question;
+  // With a preset, `instructions` replaces the preset's prompt: sent only when the user chose that.
+  // A model has no prompt of its own: it gets the citation rules and the date, then the user's own.
+  const instructions = hasModel ? [modelInstructions(opts.today ?? new Date()), systemPrompt].filter(Boolean).join("\n\n") : systemPrompt;
+  if (instructions) body["instructions"] = instructions;
+  if (req.language !== undefined && req.language !== "") {
+    if (typeof req.language !== "string" || !/^[a-z]{2}$/i.test(req.language.trim())) {
+      throw invalid("language_preference", "must be a two-letter ISO 639-1 code such as en or de");
+    }
+    body["language_preference"] = req.language.trim().toLowerCase();
+  }
 
-  // With a model, search runs only when the tool is sent; a preset brings its own tools, so the
-  // tool is sent only to configure it.
+  // With a model, search runs only when the tool is sent, and only surely when it is forced; a preset
+  // brings its own tools, so the tool is sent only to configure it.
   if (hasModel || Object.keys(tool).length > 1) body["tools"] = [tool];
+  if (hasModel) body["tool_choice"] = { type: "web_search" };
 
   if (req.maxOutputTokens !== undefined) {
     if (!Number.isInteger(req.maxOutputTokens) || req.maxOutputTokens < 1) {
       throw invalid("max_output_tokens", "must be a whole number of at least 1");
     }
     body["max_output_tokens"] = req.maxOutputTokens;
+  } else if (requiresLimit(model)) {
+    body["max_output_tokens"] = REQUIRED_LIMIT_DEFAULT;
   }
   body["stream"] = opts.stream;
   return body;

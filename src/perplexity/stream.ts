@@ -16,6 +16,7 @@ import {
   settleResponse,
 } from "./response";
 import type { ParsedResponse, RawSearchResult } from "./response";
+import { within } from "./timers";
 import { PRESETS } from "../core/ask-request";
 import type { Answer, StreamProgress } from "../core/answer";
 
@@ -34,11 +35,15 @@ export interface SseStats {
  */
 export class SseParser {
   readonly stats: SseStats = { malformed: 0, events: 0 };
-  private buffer = "";
+  /** Pieces of the line still open at the end of the last chunk, joined only once the line ends. */
+  private pending: string[] = [];
   private dataLines: string[] = [];
   private pendingCr = false;
 
-  /** Parse what `chunk` completes; returns the payloads of the events it ended. */
+  /**
+   * Parse what `chunk` completes; returns the payloads of the events it ended. Only the new chunk is
+   * scanned (an open line is kept in pieces), so a body costs the same in 64 KB chunks as in one piece.
+   */
   push(chunk: string): unknown[] {
     const out: unknown[] = [];
     let text = chunk;
@@ -47,39 +52,47 @@ export class SseParser {
       this.pendingCr = false;
       if (text.startsWith("\n")) text = text.slice(1);
     }
-    this.buffer += text;
+    const length = text.length;
     let start = 0;
-    if (!this.buffer.includes("\r")) {
-      // Fast path (the usual LF-only body): jump from line end to line end.
-      for (let end = this.buffer.indexOf("\n"); end >= 0; end = this.buffer.indexOf("\n", start)) {
-        this.line(this.buffer.slice(start, end), out);
-        start = end + 1;
-      }
-      this.buffer = this.buffer.slice(start);
-      return out;
-    }
-    for (let i = 0; i < this.buffer.length; i++) {
-      const ch = this.buffer.charCodeAt(i);
-      if (ch !== 10 && ch !== 13) continue;
-      this.line(this.buffer.slice(start, i), out);
-      if (ch === 13) {
-        if (i + 1 < this.buffer.length) {
-          if (this.buffer.charCodeAt(i + 1) === 10) i++;
+    let nextLf = text.indexOf("\n");
+    let nextCr = text.indexOf("\r");
+    while (nextLf >= 0 || nextCr >= 0) {
+      let end: number;
+      let next: number;
+      if (nextCr >= 0 && (nextLf < 0 || nextCr < nextLf)) {
+        end = nextCr;
+        if (end + 1 < length) {
+          next = text.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
         } else {
+          next = length;
           this.pendingCr = true;
         }
+      } else {
+        end = nextLf;
+        next = end + 1;
       }
-      start = i + 1;
+      this.line(this.closeLine(text.slice(start, end)), out);
+      start = next;
+      if (nextLf >= 0 && nextLf < start) nextLf = text.indexOf("\n", start);
+      if (nextCr >= 0 && nextCr < start) nextCr = text.indexOf("\r", start);
     }
-    this.buffer = this.buffer.slice(start);
+    if (start < length) this.pending.push(start === 0 ? text : text.slice(start));
     return out;
+  }
+
+  private closeLine(tail: string): string {
+    if (this.pending.length === 0) return tail;
+    this.pending.push(tail);
+    const line = this.pending.join("");
+    this.pending = [];
+    return line;
   }
 
   /** The body ended: dispatch what is left, even without the final blank line. */
   end(): unknown[] {
     const out: unknown[] = [];
-    if (this.buffer) this.line(this.buffer, out);
-    this.buffer = "";
+    const rest = this.closeLine("");
+    if (rest) this.line(rest, out);
     this.dispatch(out);
     return out;
   }
@@ -147,25 +160,10 @@ export function parseSseText(body: string, stats?: SseStats): unknown[] {
 /**
  * One read that fails with a `timeout` error if nothing arrives for `idleMs`. The SDK's timeout ends
  * when the headers arrive, so without this a stream that stalls midway would wait forever.
- * `AbortSignal.timeout` is used because it needs no window timer and works in every runtime.
  */
 function readWithin<T>(reader: ReadableStreamDefaultReader<T>, idleMs: number | undefined): Promise<ReadableStreamReadResult<T>> {
   if (!idleMs || idleMs <= 0) return reader.read();
-  const idle = AbortSignal.timeout(idleMs);
-  return new Promise((resolve, reject) => {
-    const onIdle = (): void => reject(new PerplexityError("timeout", messages.stalled(idleMs)));
-    idle.addEventListener("abort", onIdle, { once: true });
-    reader.read().then(
-      (result) => {
-        idle.removeEventListener("abort", onIdle);
-        resolve(result);
-      },
-      (err: unknown) => {
-        idle.removeEventListener("abort", onIdle);
-        reject(err instanceof Error ? err : new TypeError("stream read failed"));
-      },
-    );
-  });
+  return within(reader.read(), idleMs, () => new PerplexityError("timeout", messages.stalled(idleMs)));
 }
 
 /** Payloads from a live SSE body, as they arrive. Stopping early cancels the body. */
@@ -402,7 +400,16 @@ export async function consumeStream(
             const status = type.slice("response.".length);
             const fin = finalResponse(event, status);
             // Trust the event type over a contradictory status inside it.
-            return settleResponse(state.asParsed(status, fin));
+            const parsed = state.asParsed(status, fin);
+            // Perplexity's `response.failed` carries its `error` at the top level, with no `response`.
+            const error = isRecord(event["error"]) ? event["error"] : undefined;
+            if (error) {
+              const message = quoteServerText(error["message"]);
+              if (message !== undefined) parsed.errorMessage = message;
+              const errorType = typeof error["type"] === "string" && error["type"] ? error["type"] : typeof error["code"] === "string" && error["code"] ? error["code"] : undefined;
+              if (errorType !== undefined) parsed.errorType = errorType;
+            }
+            return settleResponse(parsed);
           }
           // Anything else (reasoning started/stopped, fetch_url_queries, skill.loaded, ...) is ignored.
         }

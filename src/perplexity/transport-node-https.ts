@@ -24,8 +24,40 @@ export interface NodeIncomingMessageLike {
 /** The parts of Node's `ClientRequest` this transport uses. */
 export interface NodeClientRequestLike {
   on(event: "error", listener: (err: Error) => void): unknown;
+  on(event: "socket", listener: (socket: NodeSocketLike) => void): unknown;
   end(chunk?: Uint8Array): unknown;
   destroy(): unknown;
+}
+
+/** The parts of Node's `net.Socket` / `tls.TLSSocket` used to tell whether the request could leave. */
+export interface NodeSocketLike {
+  /** True while the TCP connection is being made. */
+  readonly connecting?: boolean;
+  /** Set on TLS sockets. */
+  readonly encrypted?: boolean;
+  once(event: "connect" | "secureConnect", listener: () => void): unknown;
+}
+
+/**
+ * A failure before the connection was made (for https: before the TLS handshake completed): nothing of the
+ * request left this machine, so the same request may be sent another way. Typical causes: connection
+ * refused, a proxy being required (Node ignores the system proxy), a certificate Node does not trust
+ * (Node ignores the system certificate store), a name that does not resolve.
+ */
+export class NotConnectedError extends TypeError {
+  readonly notConnected = true;
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = "NotConnectedError";
+  }
+}
+
+/** Whether `err` (or an error it wraps) says the request never left this machine. */
+export function isNotConnectedError(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof NotConnectedError || (e as { notConnected?: unknown }).notConnected === true) return true;
+  }
+  return false;
 }
 
 export interface NodeRequestOptions {
@@ -73,6 +105,12 @@ function concat(parts: readonly Uint8Array[], byteLength: number): Uint8Array {
     offset += part.byteLength;
   }
   return out;
+}
+
+/** The Node error code in words, for the log and the user's message. */
+function describeConnectError(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" ? code : err.message;
 }
 
 function responseHeaders(raw: readonly string[]): Headers {
@@ -124,6 +162,9 @@ export function createNodeHttpsFetch(modules: { http: NodeHttpLike; https: NodeH
 
     return new Promise<Response>((resolve, reject) => {
       let incoming: NodeIncomingMessageLike | undefined;
+      // Connected: for https once the TLS handshake is done (no request byte is sent before), for http once
+      // TCP connects; a reused keep-alive socket is connected already; a response proves it too.
+      let connected = false;
       // Set once the Response exists: from then on failures go to the body stream.
       let sink: { fail(err: Error, now: boolean): void } | undefined;
       // The socket side is over (ended, failed, aborted or cancelled): ignore its later events.
@@ -154,6 +195,7 @@ export function createNodeHttpsFetch(modules: { http: NodeHttpLike; https: NodeH
 
       const onResponse = (res: NodeIncomingMessageLike): void => {
         incoming = res;
+        connected = true;
         if (socketDone) {
           res.destroy();
           return;
@@ -293,7 +335,14 @@ export function createNodeHttpsFetch(modules: { http: NodeHttpLike; https: NodeH
         reject(networkError("fetch failed", err));
         return;
       }
-      req.on("error", (err) => fail(networkError("fetch failed", err), false));
+      req.on("socket", (socket: NodeSocketLike) => {
+        if (socket.connecting === false && (url.protocol !== "https:" || socket.encrypted === true)) connected = true;
+        else socket.once(url.protocol === "https:" ? "secureConnect" : "connect", () => (connected = true));
+      });
+      req.on("error", (err) => {
+        const message = connected ? "fetch failed" : `fetch failed: could not connect to ${url.host} (${describeConnectError(err)})`;
+        fail(connected ? networkError(message, err) : new NotConnectedError(message, err), false);
+      });
       signal?.addEventListener("abort", onAbort, { once: true });
       if (body) req.end(body);
       else req.end();

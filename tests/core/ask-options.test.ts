@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildAskRequest, defaultQuestionOptions, parseDomainList } from "../../src/core/ask-options";
+import { buildAskRequest, defaultQuestionOptions, parseDomainList, questionFraming } from "../../src/core/ask-options";
 import { normalizeSettings } from "../../src/settings";
 
 describe("parseDomainList", () => {
@@ -19,7 +19,7 @@ describe("buildAskRequest", () => {
     expect(buildAskRequest("Why?", options, settings, "Context")).toEqual({
       question: "Why?",
       choice: { preset: "fast" },
-      instructions: "Context",
+      context: "Context",
       search: { denyDomains: ["example.com"], recency: "week", contextSize: "high" },
       maxOutputTokens: 1000,
     });
@@ -28,6 +28,25 @@ describe("buildAskRequest", () => {
   it("uses the configured model when the preset setting says so, and leaves out empty parts", () => {
     const settings = normalizeSettings({ preset: "model", model: "perplexity/sonar", maxOutputTokens: 0 });
     expect(buildAskRequest("Q", defaultQuestionOptions(settings), settings, "")).toEqual({ question: "Q", choice: { model: "perplexity/sonar" } });
+  });
+
+  it("puts note context and custom instructions in the question's context, never in the system prompt, by default", () => {
+    const settings = normalizeSettings({ customInstructions: "  Prefer primary sources. ", language: "en" });
+    const request = buildAskRequest("Q", defaultQuestionOptions(settings), settings, 'The question comes from a note titled "Solar".');
+    expect(request).toEqual({
+      question: "Q",
+      choice: { preset: "fast" },
+      context: 'The question comes from a note titled "Solar".\n\nPrefer primary sources.',
+      language: "en",
+    });
+    expect(request).not.toHaveProperty("systemPrompt");
+    expect(settings.maxOutputTokens).toBe(0);
+  });
+
+  it("sends the custom instructions as the system prompt only when the user chose to replace it", () => {
+    const settings = normalizeSettings({ customInstructions: "Be brief.", replaceSystemPrompt: true });
+    expect(questionFraming(settings, "From a note.")).toEqual({ context: "From a note.", systemPrompt: "Be brief." });
+    expect(questionFraming({ ...settings, customInstructions: " " }, "")).toEqual({});
   });
 
   it("falls back to the fast preset when 'model' is chosen but no model is named", () => {

@@ -79,6 +79,10 @@ describe("formatBlock", () => {
     const pending: AnswerBlock = { ...example(), state: "pending", answer: "", sources: [], answeredBy: undefined, answerHash: undefined };
     const p = formatBlock(pending, options);
     expect(p).toContain("> **Model:** fast\n>\n> *Waiting for Perplexity…*\n>\n> %% pplx");
+    // An incomplete run that did not say which model answered: nothing dangles after the preset.
+    const unnamed = formatBlock({ ...example(), answeredBy: "" }, options);
+    expect(unnamed).toContain("> **Model:** fast\n");
+    expect(unnamed).not.toContain("fast · ");
     const failed: AnswerBlock = { ...pending, state: "failed", failure: "Perplexity rejected the API key.\nTry again" };
     expect(formatBlock(failed, options)).toContain("> **Failed:** Perplexity rejected the API key. Try again\n>\n> %% pplx");
   });

@@ -12,6 +12,11 @@ const link = (s: Src): string => `[[${s.id}]]`;
 const rw = (t: string) => rewriteCitations(t, sources, link);
 
 describe("rewriteCitations", () => {
+  it("rewrites [type:n] markers of any type, as Perplexity writes them ([file:2], [fetch_url:1])", () => {
+    const r = rw("Typed [file:7], fetched [fetch_url:1] and [web:3], unknown [file:4], not a marker [Web:1] or [7:1].");
+    expect(r.text).toBe("Typed [[gggggg]], fetched [[aaaaaa]] and [[cccccc]], unknown [file:4], not a marker [Web:1] or [7:1].");
+  });
+
   it("rewrites [n] and [web:n] markers and reports sources in order of first citation", () => {
     const r = rw("TypeScript is typed.[7] It compiles to JS [1][3] and [web:7][web:1].");
     expect(r.text).toBe("TypeScript is typed. [[gggggg]] It compiles to JS [[aaaaaa]] [[cccccc]] and [[gggggg]] [[aaaaaa]].");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { headingPath, noteContextInstructions } from "../../src/core/note-context";
+import { headingPath, noteContextLine } from "../../src/core/note-context";
 
 const note = [
   "---",
@@ -23,10 +23,10 @@ const note = [
   "Later text.",
 ].join("\n");
 
-describe("noteContextInstructions", () => {
+describe("noteContextLine", () => {
   it("names the title and the heading path above the offset", () => {
     const offset = note.indexOf("Who are");
-    expect(noteContextInstructions("The AI Model Wars", note, offset)).toBe(
+    expect(noteContextLine("The AI Model Wars", note, offset)).toBe(
       'The question comes from a note titled "The AI Model Wars", under the heading "Vendors › Layer 1". Read it in that context.',
     );
   });
@@ -45,8 +45,8 @@ describe("noteContextInstructions", () => {
     expect(headingPath(crlf, crlf.indexOf("Who are"))).toEqual(["Vendors", "Layer 1"]);
   });
   it("works without headings or without a title", () => {
-    expect(noteContextInstructions("Plain", "just text", 4)).toBe('The question comes from a note titled "Plain". Read it in that context.');
-    expect(noteContextInstructions("", "# H\n\ntext", 8)).toBe('The question comes from a note, under the heading "H". Read it in that context.');
-    expect(noteContextInstructions("", "text", 2)).toBe("");
+    expect(noteContextLine("Plain", "just text", 4)).toBe('The question comes from a note titled "Plain". Read it in that context.');
+    expect(noteContextLine("", "# H\n\ntext", 8)).toBe('The question comes from a note, under the heading "H". Read it in that context.');
+    expect(noteContextLine("", "text", 2)).toBe("");
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { rateLimitResetSecondsFrom } from "../../src/perplexity/errors";
 import { BASE_BACKOFF_MS, createRateLimiter, type RateLimiterOptions } from "../../src/core/rate-limiter";
 import { startEmulator } from "../emulator/server";
 import { SimulatedClock } from "./simulated-clock";
@@ -210,7 +211,8 @@ describe("against the emulator's rate limit (real HTTP, shared simulated clock)"
         await res.arrayBuffer();
         if (res.status === 429) {
           seen429++;
-          throw new RateLimited(Number(res.headers.get("retry-after")) * 1000);
+          // The Agent API's 429 has no Retry-After: the wait comes from X-RateLimit-Reset-Requests, as the client reads it.
+          throw new RateLimited((rateLimitResetSecondsFrom(res.headers) ?? 0) * 1000);
         }
         return res.status;
       };

@@ -93,6 +93,7 @@ const messageText = (json: Json): string => {
 };
 const resultsOf = (json: Json) =>
   (json.output ?? []).filter((item) => item.type === "search_results").flatMap((item) => item.results as Obj[]);
+const searchResultsOf = resultsOf;
 const markerIds = (text: string) => [...text.matchAll(/\[(?:web:)?(\d+)\]/g)].map((m) => Number(m[1]));
 
 describe("default answer (JSON)", () => {
@@ -140,11 +141,64 @@ describe("default answer (JSON)", () => {
   it("uses [web:n] markers for other presets and for model, and echoes the requested model", async () => {
     const medium = await postJson("/v1/agent", { preset: "medium", input: "Why is the sky blue?" });
     expect(messageText(medium.json)).toMatch(/\[web:1\]\[web:3\]/);
-    const byModel = await postJson("/v1/responses", { model: "perplexity/sonar", input: [{ type: "message", role: "user", content: "Hi there" }] });
+    const byModel = await postJson("/v1/responses", {
+      model: "perplexity/sonar",
+      input: [{ type: "message", role: "user", content: "Hi there" }],
+      instructions: "Cite each claim with the result id in square brackets, like [1].",
+      tools: [{ type: "web_search" }],
+      tool_choice: { type: "web_search" },
+    });
     expect(byModel.status).toBe(200);
     expect(byModel.json.model).toBe("perplexity/sonar");
     expect(messageText(byModel.json)).toContain("[web:");
     expect(messageText(byModel.json)).toContain("Hi there");
+  });
+
+  it("like the real API: instructions with a preset replace its citation rules; a model cites only when asked and searches only when forced", async () => {
+    const withInstructions = await postJson("/v1/responses", { preset: "fast", input: "Why is the sky blue?", instructions: "Read it in context." });
+    expect(messageText(withInstructions.json)).not.toMatch(/\[\d+\]/);
+    expect(searchResultsOf(withInstructions.json).length).toBeGreaterThan(0);
+    const inInput = await postJson("/v1/responses", { preset: "fast", input: "Why is the sky blue?\n\nRead it in context." });
+    expect(messageText(inInput.json)).toMatch(/\[1\]/);
+    const modelUnasked = await postJson("/v1/responses", { model: "perplexity/sonar", input: "Q", tools: [{ type: "web_search" }], tool_choice: { type: "web_search" } });
+    expect(messageText(modelUnasked.json)).not.toMatch(/\[(web:)?\d+\]/);
+    const modelNotForced = await postJson("/v1/responses", {
+      model: "perplexity/sonar",
+      input: "Q",
+      instructions: "Cite with [1].",
+      tools: [{ type: "web_search" }],
+    });
+    expect(searchResultsOf(modelNotForced.json)).toEqual([]);
+    expect(messageText(modelNotForced.json)).not.toMatch(/\[(web:)?\d+\]/);
+  });
+
+  it("stops at max_output_tokens with an incomplete run, and requires a limit for anthropic models", async () => {
+    const cut = await postJson("/v1/responses", { preset: "low", input: "Why is the sky blue?", max_output_tokens: 16 });
+    expect(cut.json.status).toBe("incomplete");
+    expect(cut.json.incomplete_details).toEqual({ reason: "max_output_tokens" });
+    expect(messageText(cut.json).length).toBe(64);
+    const whole = await postJson("/v1/responses", { preset: "low", input: "Why is the sky blue?" });
+    expect(whole.json.status).toBe("completed");
+    const anthropic = await postJson("/v1/responses", { model: "anthropic/claude-sonnet-4-6", input: "Q" });
+    expect(anthropic.status).toBe(400);
+    expect(anthropic.json).toEqual({
+      error: { message: "max_output_tokens is required when using Anthropic models", type: "invalid_parameter", code: 400, param: "max_output_tokens" },
+    });
+  });
+
+  it("knows only the models it lists, and one name for the preset when the scenario says so", async () => {
+    const unknown = await postJson("/v1/responses", { model: "openai/gpt-typo", input: "Q" });
+    expect(unknown.status).toBe(400);
+    expect((unknown.json.error as Obj).type).toBe("invalid_model");
+    expect((await postJson("/v1/responses", { effort: "fast@2026-10-16.0", input: "Q" })).status).toBe(200);
+    emu.setScenario({ presetField: "effort" });
+    const old = await postJson("/v1/responses", { preset: "fast", input: "Q" });
+    expect(old.status).toBe(400);
+    expect(old.json).toEqual({ error: { message: 'invalid request body: json: unknown field "preset"', type: "invalid_request", code: 400, param: "preset" } });
+    expect((await postJson("/v1/responses", { effort: "fast", input: "Q" })).status).toBe(200);
+    emu.setScenario({ presetField: "preset" });
+    expect(((await postJson("/v1/responses", { effort: "fast", input: "Q" })).json.error as Obj).param).toBe("effort");
+    expect((await postJson("/v1/responses", { preset: "fast", input: "Q" })).status).toBe(200);
   });
 
   it("is readable again with GET /v1/agent/{id} and /v1/responses/{id}; unknown ids are 404 not_found", async () => {
@@ -298,7 +352,7 @@ describe("validation", () => {
           max_tokens_per_page: 1024,
           user_location: { country: "US", city: "Boston" },
           filters: {
-            search_domain_filter: ["iea.org", "-reddit.com"],
+            search_domain_filter: ["iea.org", ".gov", "https://en.wikipedia.org/wiki/Chess"],
             search_after_date_filter: "01/31/2025",
             search_before_date_filter: "12/31/2025",
             last_updated_after_filter: "1/1/2025",
@@ -542,8 +596,13 @@ describe("run status in HTTP 200", () => {
       const events = parseSse((await readAll(await post("/v1/responses", { preset: "fast", input: "Q", stream: true }))).text);
       const last = events.at(-1);
       expect(last?.type).toBe(type);
-      expect((last?.response as Obj).status).toBe(status);
-      if (status === "failed") expect(last?.error).toMatchObject({ message: expect.any(String) as string });
+      if (status === "failed") {
+        // The official SDK's ResponseFailedEvent: a top-level error and no response.
+        expect(last?.error).toMatchObject({ message: expect.any(String) as string });
+        expect(last).not.toHaveProperty("response");
+      } else {
+        expect((last?.response as Obj).status).toBe(status);
+      }
     }
   });
 
@@ -579,7 +638,7 @@ describe("cancel and background runs", () => {
     const id = (events[0]?.response as Obj).id as string;
     const cancel = await post(`/v1/agent/${id}/cancel`, "");
     expect(cancel.status).toBe(200);
-    expect(((await cancel.json()) as Json).status).toBe("cancelled");
+    expect(await cancel.json()).toEqual({ response_id: id, status: "cancelling" });
     let tail = rest();
     for (;;) {
       const { done, value } = await reader.read();
@@ -593,6 +652,10 @@ describe("cancel and background runs", () => {
     expect(emu.requests.some((r) => r.method === "POST" && r.path === `/v1/agent/${id}/cancel`)).toBe(true);
     const read = (await (await fetch(`${emu.baseUrl}/agent/${id}`, { headers: AUTH })).json()) as Json;
     expect(read.status).toBe("cancelled");
+    // Once the run has ended, a cancel is a 400 (official SDK), not a success.
+    const again = await post(`/v1/agent/${id}/cancel`, "");
+    expect(again.status).toBe(400);
+    expect(((await again.json()) as Json).error).toMatchObject({ type: "invalid_request", code: 400 });
   });
 
   it("cancels through /v1/responses/{id}/cancel too, and 404s an unknown run", async () => {
@@ -600,7 +663,9 @@ describe("cancel and background runs", () => {
     const { json } = await postJson("/v1/responses", { preset: "fast", input: "Q", background: true });
     expect(json.status).toBe("in_progress");
     const cancel = await post(`/v1/responses/${String(json.id)}/cancel`, "");
-    expect(((await cancel.json()) as Json).status).toBe("cancelled");
+    expect(((await cancel.json()) as Json).status).toBe("cancelling");
+    const read = (await (await fetch(`${emu.baseUrl}/responses/${String(json.id)}`, { headers: AUTH })).json()) as Json;
+    expect(read.status).toBe("cancelled");
   });
 
   it("polls a background run: in_progress for backgroundPolls GETs, then completed", async () => {
@@ -651,7 +716,7 @@ describe("makeAnswer", () => {
 });
 
 describe("scenario rateLimit (sliding 60 s window, injected clock)", () => {
-  it("answers 429 with Retry-After, X-RateLimit-* and the real envelope past perMinute, and accepts again once the window moves", async () => {
+  it("answers 429 without Retry-After, with X-RateLimit-* and the real envelope past perMinute, and accepts again once the window moves", async () => {
     let now = 1_000_000;
     const limited = await startEmulator({
       clock: { now: () => now },
@@ -668,7 +733,7 @@ describe("scenario rateLimit (sliding 60 s window, injected clock)", () => {
       now += 5_000; // 45 s after the first: three accepted within the window
       const res = await ask();
       expect(res.status).toBe(429);
-      expect(res.headers.get("retry-after")).toBe("15");
+      expect(res.headers.get("retry-after")).toBeNull();
       expect(res.headers.get("x-ratelimit-limit-requests")).toBe("3");
       expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("0");
       expect(res.headers.get("x-ratelimit-reset-requests")).toBe("15s");

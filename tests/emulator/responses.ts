@@ -40,13 +40,52 @@ export function markerFor(request: ParsedRequest): "n" | "web" {
   return request.preset === "fast" ? "n" : "web";
 }
 
+/**
+ * Whether the run searches: a preset always does; a model only with the web_search tool, and surely only
+ * when the search is forced (`tool_choice`); otherwise it may answer from memory, modelled here as "does not".
+ */
+export function searchesWeb(request: ParsedRequest): boolean {
+  if (request.preset !== undefined) return true;
+  const hasTool = (request.tools ?? []).some((t) => typeof t === "object" && t !== null && (t as Obj).type === "web_search");
+  return hasTool && request.forcesSearch;
+}
+
+/**
+ * Whether the answer carries citation markers. A preset's own system prompt holds the citation rules, and
+ * `instructions` REPLACES that prompt (reference, correction 1): with instructions, no markers. A model has
+ * no citation rules unless the instructions ask for bracketed citations.
+ */
+export function citesSources(request: ParsedRequest): boolean {
+  if (!searchesWeb(request)) return false;
+  if (request.preset !== undefined) return request.instructions === undefined;
+  return /\bcit(e|ation)/i.test(request.instructions ?? "") && /\[\d+\]|square brackets/i.test(request.instructions ?? "");
+}
+
+const MARKERS = /\[(?:[a-z_]+:)?\d+\]/g;
+
+/** Tokens the emulator charges for text: about four characters each, as usage reports. */
+export function tokensOf(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
 export function createRun(request: ParsedRequest, step: AnswerStep): Run {
   const status = step.status ?? "completed";
   const given = step.answer ?? {};
   // Failed and cancelled runs carry no output unless the step gives some.
   const generated = status === "failed" || status === "cancelled" ? { text: "", searchResults: [] } : defaultAnswer(request.question, given.marker ?? markerFor(request));
-  const text = given.text ?? generated.text ?? "";
-  const searchResults = given.searchResults ?? generated.searchResults ?? [];
+  // The generated answer behaves like the real API; a scripted text or result list is sent as given.
+  const generatedText = citesSources(request) ? generated.text : generated.text?.replace(MARKERS, "");
+  let text = given.text ?? generatedText ?? "";
+  const searchResults = given.searchResults ?? (searchesWeb(request) ? generated.searchResults : undefined) ?? [];
+  let finalStatus: RunStatus = status;
+  let incompleteReason = status === "incomplete" ? (step.incompleteReason ?? "max_output_tokens") : undefined;
+  // An answer longer than max_output_tokens stops there, as an incomplete run.
+  const limit = request.maxOutputTokens;
+  if (limit !== undefined && status === "completed" && tokensOf(text) > limit) {
+    text = text.slice(0, limit * 4);
+    finalStatus = "incomplete";
+    incompleteReason = "max_output_tokens";
+  }
   const run: Run = {
     id: `resp_${randomUUID()}`,
     messageId: `msg_${randomUUID()}`,
@@ -55,9 +94,9 @@ export function createRun(request: ParsedRequest, step: AnswerStep): Run {
     createdAt: Math.floor(Date.now() / 1000),
     requested: request.preset ?? request.model ?? "fast",
     model: given.model ?? (request.preset === undefined && request.model ? request.model : DEFAULT_MODEL),
-    status,
+    status: finalStatus,
     error: status === "failed" || status === "cancelled" ? (step.error ?? DEFAULT_ERRORS[status]) : null,
-    incompleteReason: status === "incomplete" ? (step.incompleteReason ?? "max_output_tokens") : undefined,
+    incompleteReason,
     text,
     searchResults,
     usage: {},
@@ -267,13 +306,13 @@ const TERMINAL_TYPES: Record<RunStatus, string> = {
 };
 
 /**
- * The terminal event for the run's status. `response.failed` also carries `error` at the top level, as in
- * Perplexity's published schema (note: the openai SDK throws an APIError for any event with a top-level `error`).
+ * The terminal event for the run's status. `response.failed` is `{type, error, sequence_number}`: a
+ * top-level `error` and no `response` (the official SDK's ResponseFailedEvent; Perplexity's MCP server
+ * reads `error.message`). The others carry the final `response`.
  */
 export function terminalEvent(run: Run): Obj {
-  const event: Obj = { response: responseObject(run, "final"), type: TERMINAL_TYPES[run.status] };
-  if (run.status === "failed") event.error = run.error;
-  return event;
+  if (run.status === "failed") return { error: run.error ?? DEFAULT_ERRORS.failed, type: TERMINAL_TYPES.failed };
+  return { response: responseObject(run, "final"), type: TERMINAL_TYPES[run.status] };
 }
 
 /** The `response.cancelled` event for a run cancelled mid-stream, with what had been sent so far. */

@@ -133,6 +133,12 @@ export interface Scenario {
    * with Retry-After and X-RateLimit-* headers. 429s do not count and consume no step.
    */
   rateLimit?: { perMinute: number };
+  /**
+   * The only name this server accepts for the preset: `"preset"` (as the official SDK 0.38 sends) or
+   * `"effort"` (the newest docs); the other is an unknown field (400). `"neither"` rejects both. Both are
+   * accepted when unset.
+   */
+  presetField?: "preset" | "effort" | "neither";
   /** Consumed in order by POST /v1/responses and /v1/agent (requests rejected with 401/400 consume nothing). */
   steps?: Step[];
   /** Used once the steps are used up. Default: a completed answer about the question. */
@@ -178,6 +184,9 @@ export function parseScenario(value: unknown): Scenario {
   const scenario = value as Scenario;
   if (scenario.apiKey !== undefined && typeof scenario.apiKey !== "string") throw new Error("apiKey must be a string");
   if (scenario.steps !== undefined && !Array.isArray(scenario.steps)) throw new Error("steps must be an array");
+  if (scenario.presetField !== undefined && !["preset", "effort", "neither"].includes(scenario.presetField)) {
+    throw new Error('presetField must be "preset", "effort" or "neither"');
+  }
   if (scenario.rateLimit !== undefined) {
     const perMinute = (scenario.rateLimit as { perMinute?: unknown } | null)?.perMinute;
     if (typeof perMinute !== "number" || !(perMinute > 0)) throw new Error("rateLimit.perMinute must be a positive number");

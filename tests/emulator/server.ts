@@ -140,7 +140,12 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
       const stored = runs.get(decodeURIComponent(match[2] ?? ""));
       if (!stored) return sendError(res, apiError(404, "not_found", `run ${match[2]} not found`));
       if (method === "GET" && !match[3]) return sendJson(res, 200, sortKeys(readRun(stored)));
-      if (method === "POST" && match[3]) return sendJson(res, 200, sortKeys(cancelRun(stored)));
+      if (method === "POST" && match[3]) {
+        // A run that already ended cannot be cancelled: 400, as the official SDK documents.
+        if (!stored.inProgress) return sendError(res, apiError(400, "invalid_request", `run ${match[2]} has already ended`, "id"));
+        cancelRun(stored);
+        return sendJson(res, 200, { response_id: stored.run.id, status: "cancelling" });
+      }
     }
     return sendError(res, apiError(404, "not_found", `no route for ${method} ${path}`));
   }
@@ -163,8 +168,8 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
       return false;
     }
     const resetMs = accepted[0]! + RATE_WINDOW_MS - now;
+    // The Agent API documents only X-RateLimit-* headers on a 429, no Retry-After (reference, correction 8).
     sendJson(res, 429, apiError(429, "request_rate_limit_exceeded", `Rate limit of ${limit.perMinute} requests per minute exceeded.`).body, {
-      "retry-after": String(Math.max(1, Math.ceil(resetMs / 1000))),
       "x-ratelimit-limit-requests": String(limit.perMinute),
       "x-ratelimit-remaining-requests": "0",
       "x-ratelimit-reset-requests": `${Math.ceil(resetMs / 1000)}s`,
@@ -178,7 +183,7 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
     if (json === undefined) {
       return sendError(res, apiError(400, "invalid_request", "invalid request body: unexpected end of JSON input or invalid JSON"));
     }
-    const request = validateRequest(json);
+    const request = validateRequest(json, { ...(scenario.presetField ? { presetField: scenario.presetField } : {}) });
     if (isApiError(request)) return sendError(res, request);
 
     const { step } = cursor.next();
@@ -258,15 +263,12 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
     return stored.inProgress ? responseObject(stored.run, "in_progress") : (stored.final ?? responseObject(stored.run, "final"));
   }
 
-  function cancelRun(stored: StoredRun): Obj {
-    if (!stored.inProgress) return stored.final ?? responseObject(stored.run, "final");
+  function cancelRun(stored: StoredRun): void {
     stored.run.status = "cancelled";
     stored.run.error = { message: "The run was cancelled.", type: "cancelled", code: "cancelled" };
     stored.cancel.abort();
     // A streaming run is finished by its stream (with response.cancelled); a background one right here.
-    const snapshot = responseObject(stored.run, "final", { status: "cancelled", completed_at: null });
-    if (!stored.run.request.stream) finish(stored, snapshot);
-    return snapshot;
+    if (!stored.run.request.stream) finish(stored, responseObject(stored.run, "final", { status: "cancelled", completed_at: null }));
   }
 
   return new Promise((resolve, reject) => {

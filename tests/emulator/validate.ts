@@ -12,6 +12,7 @@ export function apiError(status: number, type: string, message: string, param?: 
 
 /** What the emulator needs from a valid request. */
 export interface ParsedRequest {
+  /** The preset, sent as `preset` or `effort`. */
   preset?: string;
   model?: string;
   /** The last user message (or the string input): what the question was. */
@@ -22,14 +23,33 @@ export interface ParsedRequest {
   maxOutputTokens?: number;
   /** The tools as sent (echoed in the response). */
   tools?: unknown[];
+  /** Whether the request forces a web search (`tool_choice` "required" or `{type: "web_search"}`). */
+  forcesSearch: boolean;
   reasoning?: unknown;
+  languagePreference?: string;
+}
+
+/** How a server spells its fields. Perplexity is renaming `preset` to `effort`; a server may know one name only. */
+export interface ServerDialect {
+  /** The only name accepted for the preset ("neither": presets are unknown); both when unset. */
+  presetField?: "preset" | "effort" | "neither";
 }
 
 export const PRESETS = ["fast", "low", "medium", "high", "xhigh"];
 export const MODELS = ["perplexity/sonar", "openai/gpt-6-luna", "anthropic/claude-sonnet-4-6", "google/gemini-3-pro"];
 
+// The fields of the official SDK's ResponsesRequestInput (0.38.5), plus `effort` (the preset's new name, in
+// the newest docs) and `tool_choice` (documented for forcing the search with a model).
 const TOP_LEVEL = new Set([
   "preset",
+  "effort",
+  "tool_choice",
+  "store",
+  "previous_response_id",
+  "temperature",
+  "top_p",
+  "skills",
+  "profile",
   "model",
   "models",
   "input",
@@ -43,7 +63,7 @@ const TOP_LEVEL = new Set([
   "language_preference",
   "response_format",
 ]);
-const TOOL_FIELDS = new Set(["type", "search_context_size", "max_tokens_per_page", "user_location", "filters"]);
+const TOOL_FIELDS = new Set(["type", "search_context_size", "max_tokens", "max_tokens_per_page", "max_urls", "user_location", "filters"]);
 const FILTER_FIELDS = new Set([
   "search_domain_filter",
   "search_recency_filter",
@@ -140,6 +160,20 @@ function validateFilters(filters: unknown): ApiError | undefined {
         "search_domain_filter",
       );
     }
+    const long = (domains as string[]).find((d) => d.replace(/^-/, "").length > 253);
+    if (long !== undefined) {
+      return apiError(400, "invalid_search_domain_filter", "search_domain_filter entries must be at most 253 characters", "search_domain_filter");
+    }
+    // "in either allowlist mode or denylist mode, not both" (web search tool docs).
+    const denied = (domains as string[]).filter((d) => d.startsWith("-")).length;
+    if (denied > 0 && denied < domains.length) {
+      return apiError(
+        400,
+        "invalid_search_domain_filter",
+        "search_domain_filter must be an allowlist or a denylist (every entry with a leading -), not both",
+        "search_domain_filter",
+      );
+    }
   }
   const recency = filters.search_recency_filter;
   if (recency !== undefined && !RECENCY.has(recency as string)) {
@@ -163,21 +197,37 @@ function validateFilters(filters: unknown): ApiError | undefined {
   return undefined;
 }
 
+const TOOL_CHOICES = new Set(["auto", "none", "required"]);
+
+function validateToolChoice(choice: unknown): ApiError | undefined {
+  if (typeof choice === "string" && TOOL_CHOICES.has(choice)) return undefined;
+  if (isObj(choice) && typeof choice.type === "string" && ["web_search", "fetch_url", "function"].includes(choice.type)) return undefined;
+  return apiError(400, "invalid_parameter", 'tool_choice must be "auto", "none", "required" or {"type": "<tool>"}', "tool_choice");
+}
+
 /** Validate a parsed JSON body; returns the request or the error the real API would send. */
-export function validateRequest(body: unknown): ParsedRequest | ApiError {
+export function validateRequest(body: unknown, dialect: ServerDialect = {}): ParsedRequest | ApiError {
   if (!isObj(body)) return apiError(400, "invalid_request", "invalid request body: expected a JSON object");
-  const unknown = unknownField(body, TOP_LEVEL);
+  const rejected = dialect.presetField === undefined ? [] : dialect.presetField === "preset" ? ["effort"] : dialect.presetField === "effort" ? ["preset"] : ["preset", "effort"];
+  const accepted = rejected.length === 0 ? TOP_LEVEL : new Set([...TOP_LEVEL].filter((f) => !rejected.includes(f)));
+  const unknown = unknownField(body, accepted);
   if (unknown) return unknown;
 
-  const { preset, model } = body;
+  const { model } = body;
+  if (body.preset !== undefined && body.effort !== undefined) {
+    return apiError(400, "invalid_request", "set either preset or effort, not both", "effort");
+  }
+  const presetName = body.preset !== undefined ? "preset" : "effort";
+  const preset = body.preset ?? body.effort;
   if (preset === undefined && model === undefined && body.models === undefined) {
     return apiError(400, "invalid_request", "either preset or model is required", "model");
   }
-  if (preset !== undefined && (typeof preset !== "string" || !PRESETS.includes(preset))) {
-    return apiError(400, "invalid_parameter", `unknown preset ${JSON.stringify(preset)}; use one of ${PRESETS.join(", ")}`, "preset");
+  // A pinned version ("fast@2026-10-16.0") names the same preset.
+  if (preset !== undefined && (typeof preset !== "string" || !PRESETS.includes(preset.split("@")[0] ?? ""))) {
+    return apiError(400, "invalid_parameter", `unknown ${presetName} ${JSON.stringify(preset)}; use one of ${PRESETS.join(", ")}`, presetName);
   }
-  // Agent API models are "provider/name"; a bare name such as the retired "sonar-pro" is rejected.
-  if (model !== undefined && (typeof model !== "string" || !model.includes("/"))) {
+  // Agent API models are "provider/name" from GET /v1/models; a bare name such as the retired "sonar-pro" is rejected.
+  if (model !== undefined && (typeof model !== "string" || !MODELS.includes(model))) {
     return apiError(400, "invalid_model", `invalid model ${JSON.stringify(model)}: use provider/model, see GET /v1/models`, "model");
   }
   if (body.models !== undefined && (!Array.isArray(body.models) || body.models.length === 0 || body.models.length > 5)) {
@@ -196,6 +246,17 @@ export function validateRequest(body: unknown): ParsedRequest | ApiError {
   if (max !== undefined && (typeof max !== "number" || !Number.isInteger(max) || max < 1)) {
     return apiError(400, "invalid_parameter", "max_output_tokens must be a positive integer", "max_output_tokens");
   }
+  // "max_output_tokens is required when using Anthropic models" (reference, correction 6).
+  if (typeof model === "string" && model.startsWith("anthropic/") && max === undefined) {
+    return apiError(400, "invalid_parameter", "max_output_tokens is required when using Anthropic models", "max_output_tokens");
+  }
+  if (body.tool_choice !== undefined) {
+    const bad = validateToolChoice(body.tool_choice);
+    if (bad) return bad;
+  }
+  if (body.language_preference !== undefined && typeof body.language_preference !== "string") {
+    return apiError(400, "invalid_parameter", "language_preference must be a string", "language_preference");
+  }
   if (body.instructions !== undefined && typeof body.instructions !== "string") {
     return apiError(400, "invalid_request", "instructions must be a string", "instructions");
   }
@@ -213,8 +274,12 @@ export function validateRequest(body: unknown): ParsedRequest | ApiError {
   }
 
   const modelName = typeof model === "string" ? model : Array.isArray(body.models) ? String(body.models[0]) : undefined;
+  const choice = body.tool_choice;
+  const forcesSearch = choice === "required" || (isObj(choice) && choice.type === "web_search");
   return {
-    preset: typeof preset === "string" ? preset : undefined,
+    preset: typeof preset === "string" ? preset.split("@")[0] : undefined,
+    forcesSearch,
+    ...(typeof body.language_preference === "string" ? { languagePreference: body.language_preference } : {}),
     model: preset === undefined ? modelName : undefined,
     question,
     stream: body.stream === true,

@@ -30,7 +30,7 @@ describe("commands", () => {
   it("registers both ask commands with stable ids, available only where they make sense", async () => {
     h = await startHarness();
     expect(h.runtime.commandIds()).toEqual(expect.arrayContaining(["ask-selection", "ask"]));
-    expect(h.runtime.commandName("ask-selection")).toBe("Ask Perplexity about selection");
+    expect(h.runtime.commandName("ask-selection")).toBe("Ask about selection");
     expect(h.runtime.isCommandAvailable("ask-selection")).toBe(false); // no note open
     const view = await h.runtime.openNote(NOTE);
     expect(h.runtime.isCommandAvailable("ask-selection")).toBe(false); // nothing selected
@@ -96,11 +96,14 @@ describe("ask-selection", () => {
     const [request] = askRequests(h.emulator);
     expect(request?.headers.authorization).toBe(`Bearer ${API_KEY}`);
     const body = request?.json as Record<string, unknown>;
-    expect(body.input).toBe(QUESTION);
+    // The question first (it seeds the search), then where it comes from; never as `instructions`,
+    // which would replace the preset's prompt and its citation rules.
+    expect(String(body.input).startsWith(`${QUESTION}\n\n`)).toBe(true);
     expect(body.preset).toBe("fast");
-    expect(body.max_output_tokens).toBe(2048);
-    expect(String(body.instructions)).toContain("The AI Model Wars");
-    expect(String(body.instructions)).toContain("Vendors");
+    expect(body).not.toHaveProperty("max_output_tokens");
+    expect(body).not.toHaveProperty("instructions");
+    expect(String(body.input)).toContain("The AI Model Wars");
+    expect(String(body.input)).toContain("Vendors");
     expect(request?.body).not.toContain(API_KEY);
     expect(JSON.stringify(h.runtime.data)).not.toContain(API_KEY);
   });
@@ -111,6 +114,7 @@ describe("ask-selection", () => {
     h.runtime.runCommand("ask-selection");
     await h.plugin.idle();
     expect((askRequests(h.emulator)[0]?.json as Record<string, unknown>).instructions).toBeUndefined();
+    expect((askRequests(h.emulator)[0]?.json as Record<string, unknown>).input).toBe(QUESTION);
   });
 
   it("lets the user keep typing above and below the pending block", async () => {
@@ -292,17 +296,17 @@ describe("ask prompt and context menu", () => {
     const chosen = (modal as unknown as { options: { choice: unknown; recency: string; domains: string } }).options;
     chosen.choice = { preset: "medium" };
     chosen.recency = "week";
-    chosen.domains = "iea.org -reddit.com";
+    chosen.domains = "iea.org .gov";
     modal.submit();
     await h.plugin.idle();
     expect(h.runtime.openModals).toHaveLength(0);
     const blocks = parseBlocks(view.editor.getValue());
     expect(blocks.map((b) => b.block.question)).toEqual(["An edited question?"]);
     const body = askRequests(h.emulator)[0]?.json as Record<string, unknown>;
-    expect(body.input).toBe("An edited question?");
+    expect(String(body.input).startsWith("An edited question?\n\n")).toBe(true);
     expect(body.preset).toBe("medium");
-    expect(body.tools).toEqual([{ type: "web_search", filters: { search_domain_filter: ["iea.org", "-reddit.com"], search_recency_filter: "week" } }]);
-    expect(blocks[0]?.block.request).toMatchObject({ preset: "medium", recency: "week", allowDomains: ["iea.org"], denyDomains: ["reddit.com"] });
+    expect(body.tools).toEqual([{ type: "web_search", filters: { search_domain_filter: ["iea.org", ".gov"], search_recency_filter: "week" } }]);
+    expect(blocks[0]?.block.request).toMatchObject({ preset: "medium", recency: "week", allowDomains: ["iea.org", ".gov"] });
   });
 
   it("offers both actions in the editor's context menu when text is selected", async () => {
@@ -311,7 +315,7 @@ describe("ask prompt and context menu", () => {
     expect(h.runtime.editorMenu()).toEqual([]);
     await selectInNote(h.runtime, NOTE, QUESTION);
     const items = h.runtime.editorMenu();
-    expect(items.map((i) => i.title)).toEqual(["Ask Perplexity about selection", "Ask Perplexity…"]);
+    expect(items.map((i) => i.title)).toEqual(["Perplexity: ask about selection", "Perplexity: ask a question…"]);
     items[0]!.click();
     await h.plugin.idle();
     expect(parseBlocks(view.editor.getValue())).toHaveLength(1);

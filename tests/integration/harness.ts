@@ -4,7 +4,7 @@ import { startEmulator } from "../emulator/server";
 import type { Emulator } from "../emulator/server";
 import type { Scenario } from "../emulator/scenario";
 import { ObsidianRuntime } from "../obsidian-runtime/runtime";
-import type { LoadedPlugin, Platform } from "../obsidian-runtime/runtime";
+import type { LoadedPlugin, Platform, RuntimeOptions } from "../obsidian-runtime/runtime";
 
 export const API_KEY = "pplx-test-key-0123456789";
 export const NOTE = "Research/The AI Model Wars.md";
@@ -33,7 +33,7 @@ export function useHarnessPlatform(platform: Platform | undefined): void {
 }
 
 export async function startHarness(
-  options: { scenario?: Scenario; files?: Record<string, string>; settings?: Record<string, unknown>; key?: string | null; platform?: Platform } = {},
+  options: { scenario?: Scenario; files?: Record<string, string>; settings?: Record<string, unknown>; key?: string | null; platform?: Platform; runtime?: Omit<RuntimeOptions, "files" | "secrets" | "pluginData" | "platform"> } = {},
 ): Promise<Harness> {
   const emulator = await startEmulator({ scenario: options.scenario ?? {} });
   const runtime = new ObsidianRuntime({
@@ -42,6 +42,7 @@ export async function startHarness(
     // Pacing is tested in the rate limiter's own tests; here it would only slow the suite down.
     pluginData: { baseUrl: emulator.baseUrl, requestTimeoutSeconds: 10, requestsPerMinute: 6000, ...options.settings },
     ...((options.platform ?? defaultPlatform) ? { platform: options.platform ?? defaultPlatform } : {}),
+    ...options.runtime,
   });
   const plugin = (await runtime.loadPlugin()) as Harness["plugin"];
   plugin.clock = { now: () => new Date("2026-11-24T16:43:12.385Z") };

@@ -68,9 +68,11 @@ describe("refresh-stale-in-note", () => {
     const requests = askRequests(h.emulator);
     expect(requests).toHaveLength(1);
     const body = requests[0]?.json as Record<string, unknown>;
-    expect(body).toMatchObject({ input: "Stale question?", preset: "low" });
+    expect(body).toMatchObject({ preset: "low" });
+    expect(String(body.input).startsWith("Stale question?\n\n")).toBe(true);
     expect(body.tools).toEqual([{ type: "web_search", filters: { search_domain_filter: ["iea.org"], search_recency_filter: "month" } }]);
-    expect(String(body.instructions)).toContain("Solar");
+    expect(body).not.toHaveProperty("instructions");
+    expect(String(body.input)).toContain("Solar");
     expect(h.runtime.notices.at(-1)).toMatch(/1 refreshed/);
   });
 

@@ -57,6 +57,7 @@ describe("source notes", () => {
     expect(blockB.answer).toContain(`[[${sharedId}`);
     // Backlinks: the answer's note links to the source note.
     await h.runtime.saveAll();
+    await h.runtime.metadataSettled();
     expect(h.runtime.app.metadataCache.resolvedLinks["Note B.md"]?.[note.path]).toBeGreaterThan(0);
   });
 

@@ -3,8 +3,18 @@
 // extend it where it falls short of what Obsidian does:
 //  - workspace: opening a note gives a leaf with a MarkdownView whose editor holds the file,
 //    `getActiveViewOfType` and `getLeavesOfType("markdown")` find it, closing saves it;
-//  - editor.transaction applies all its changes against the original text as ONE undo step
-//    (the mock applies them one by one, each its own step, with shifting offsets);
+//  - the editor is backed by a real CodeMirror 6 EditorView (`editor.cm`, as in the app; see
+//    codemirror-editor.ts), undo history included; `editor: "mock"` keeps the mocks' editor, with
+//    editor.transaction applying all its changes against the original text as ONE undo step;
+//  - editors outside a markdown tab: a Canvas card and a hover popover editing a note, which are the
+//    active editor (`workspace.activeEditor`) but not in `getLeavesOfType("markdown")`;
+//  - the metadata cache parses a file some milliseconds after it was written, as the app's worker
+//    does (the mock parses synchronously inside the write);
+//  - fileManager.generateMarkdownLink follows the vault's link settings (`useMarkdownLinks`,
+//    `newLinkFormat` shortest/relative/absolute), and fileToLinktext gives the shortest unique link;
+//  - secretStorage.setSecret refuses IDs that are not lowercase alphanumeric with dashes, as the app does;
+//  - an app version ("1.11.4" or "1.13.1"): requireApiVersion answers for it, and the settings tab is
+//    shown as that app shows it (display() before 1.13, the setting definitions from 1.13);
 //  - requestUrl performs real HTTP (the mock answers every request with an empty 200);
 //  - a platform: "desktop" (Platform.isDesktopApp, and main.js's `require` gives Node's http/https, as
 //    Obsidian's desktop loader does) or "mobile" (no Node: `require` of them throws); left out, the
@@ -18,15 +28,18 @@
 //  - the metadata cache lists block ids (`cache.blocks`), as Obsidian's does;
 //  - link resolution uses a name index, as Obsidian's does (the mock scans every file for
 //    each unresolved link, which would make large-vault benchmarks measure the mock).
+import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import nodeHttp from "node:http";
 import nodeHttps from "node:https";
 import { compileFunction } from "node:vm";
 import * as codemirrorCommands from "@codemirror/commands";
 import * as codemirrorState from "@codemirror/state";
+import * as codemirrorView from "@codemirror/view";
 import * as mocks from "obsidian-test-mocks/obsidian";
 import type { App as AppOriginal, Editor as EditorOriginal, EditorChange, MarkdownView as MarkdownViewOriginal, Plugin as PluginOriginal, PluginManifest } from "obsidian";
 import { nodeRequestUrl } from "../support/node-request-url";
+import { CodeMirrorEditor } from "./codemirror-editor";
 
 export type ObsidianModule = typeof mocks;
 
@@ -52,6 +65,34 @@ export interface RuntimeOptions {
   pluginData?: unknown;
   /** See the file comment. */
   platform?: Platform;
+  /** The editor notes open in: CodeMirror-backed as in the app (default), or the mocks' plain editor. */
+  editor?: "codemirror" | "mock";
+  /** The app version; default the newest. */
+  apiVersion?: ApiVersion;
+  /** The vault's link settings (Settings → Files and links). */
+  vaultConfig?: VaultLinkConfig;
+  /** How long after a write the metadata cache has parsed it; default 5 ms. */
+  metadataDelayMs?: number;
+  /**
+   * Desktop: what Node's http/https meet where Electron's network stack (requestUrl) gets through:
+   * "refused" (connections refused: really sent to a closed port), "certificate" (a certificate Node
+   * does not trust, as behind a TLS-inspecting proxy: the error Node gives, before anything is sent).
+   */
+  nodeNetwork?: "ok" | "refused" | "certificate";
+}
+
+export type ApiVersion = "1.11.4" | "1.13.1";
+
+export interface VaultLinkConfig {
+  useMarkdownLinks?: boolean;
+  newLinkFormat?: "shortest" | "relative" | "absolute";
+}
+
+/** An editor on a note that is not a markdown tab: a Canvas card being edited, or a hover popover. */
+export interface EmbeddedEditor {
+  kind: "canvas" | "popover";
+  editor: CodeMirrorEditor;
+  file: mocks.TFile;
 }
 
 export type Platform = "desktop" | "mobile";
@@ -85,23 +126,58 @@ export class ObsidianRuntime {
   readonly platform: Platform | undefined;
   readonly notices: string[] = [];
   readonly openModals: mocks.Modal[] = [];
+  /** Every SecretComponent the plugin created, with the element it was put in. */
+  readonly secretComponents: { containerEl: HTMLElement }[] = [];
   readonly obsidian: ObsidianModule;
+  readonly apiVersion: ApiVersion;
+  private readonly nodeNetwork: NonNullable<RuntimeOptions["nodeNetwork"]>;
+  readonly editorKind: "codemirror" | "mock";
   plugin: LoadedPlugin | null = null;
   private pluginData: unknown;
   private views = new Map<string, mocks.MarkdownView>();
+  private embedded = new Map<string, EmbeddedEditor>();
+  private activeEmbedded: EmbeddedEditor | null = null;
+  private readonly pendingParses = new Map<string, ReturnType<typeof setTimeout>>();
+  private metadataDelayMs = 0;
+  /** Files by name and by basename, as Obsidian's link resolution indexes them. */
+  private readonly filesByName = new Map<string, mocks.TFile[]>();
+  /** The vault's link settings; tests may change them as the user would in the settings. */
+  linkConfig: VaultLinkConfig = {};
 
   constructor(options: RuntimeOptions = {}) {
     // The vault starts empty so the patches below are in place before any file is parsed.
     this.app = mocks.App.createConfigured__({});
     this.app.workspace.setLayoutReady__();
+    this.patchSecretStorage();
     for (const [id, secret] of Object.entries(options.secrets ?? {})) this.app.secretStorage.setSecret(id, secret);
     this.pluginData = options.pluginData ?? null;
     this.platform = options.platform;
+    this.apiVersion = options.apiVersion ?? "1.13.1";
+    this.nodeNetwork = options.nodeNetwork ?? "ok";
+    this.editorKind = options.editor ?? "codemirror";
     this.obsidian = this.buildModule();
     this.patchWorkspace();
     this.patchLinkResolution();
+    this.patchLinkGeneration(options.vaultConfig ?? {});
     this.patchBlockIds();
     this.addFiles(options.files ?? {});
+    // The vault as it was on disk is indexed before the plugin loads; from now on parsing lags behind writes.
+    this.metadataDelayMs = options.metadataDelayMs ?? 5;
+  }
+
+  /** Resolves once the metadata cache has parsed every write so far. */
+  async metadataSettled(): Promise<void> {
+    while (this.pendingParses.size) await new Promise((resolve) => setTimeout(resolve, this.metadataDelayMs + 1));
+  }
+
+  private patchSecretStorage(): void {
+    const storage = this.app.secretStorage;
+    const setSecret = storage.setSecret.bind(storage);
+    storage.setSecret = (id: string, secret: string) => {
+      // obsidian.d.ts: "Lowercase alphanumeric ID with optional dashes. @throws Error if ID is invalid".
+      if (!/^[a-z0-9-]+$/.test(id)) throw new Error(`Invalid secret ID "${id}": use lowercase letters, digits and dashes.`);
+      setSecret(id, secret);
+    };
   }
 
   private addFiles(files: Record<string, string>): void {
@@ -144,12 +220,30 @@ export class ObsidianRuntime {
     };
     const desktop = this.platform !== "mobile";
     const Platform = this.platform === undefined ? mocks.Platform : { ...mocks.Platform, isDesktop: desktop, isDesktopApp: desktop, isMobile: !desktop, isMobileApp: !desktop, isPhone: !desktop };
-    return { ...mocks, Notice: RecordingNotice, Modal: StayingModal, requestUrl, Platform } as unknown as ObsidianModule;
+    const secretComponents = this.secretComponents;
+    class RecordingSecretComponent extends mocks.SecretComponent {
+      constructor(app: mocks.App, containerEl: HTMLElement) {
+        super(app, containerEl);
+        secretComponents.push({ containerEl });
+      }
+    }
+    const apiVersion = this.apiVersion;
+    const requireApiVersion = (version: string) => compareVersions(apiVersion, version) >= 0;
+    return {
+      ...mocks,
+      Notice: RecordingNotice,
+      Modal: StayingModal,
+      SecretComponent: RecordingSecretComponent,
+      requestUrl,
+      Platform,
+      apiVersion,
+      requireApiVersion,
+    } as unknown as ObsidianModule;
   }
 
   private patchLinkResolution(): void {
     const { vault, metadataCache } = this.app;
-    const byName = new Map<string, mocks.TFile[]>();
+    const byName = this.filesByName;
     const add = (file: unknown) => {
       if (!(file instanceof mocks.TFile)) return;
       for (const key of [file.basename, file.name]) byName.set(key, [...(byName.get(key) ?? []), file]);
@@ -171,6 +265,31 @@ export class ObsidianRuntime {
       vault.getFileByPath(linkpath) ?? vault.getFileByPath(`${linkpath}.md`) ?? byName.get(linkpath)?.[0] ?? null;
   }
 
+  /** As Obsidian's FileManager does: the link text by `newLinkFormat`, as a wikilink or a Markdown link. */
+  private patchLinkGeneration(config: VaultLinkConfig): void {
+    const { metadataCache, fileManager } = this.app;
+    this.linkConfig = { ...config };
+    const withoutMd = (path: string) => path.replace(/\.md$/, "");
+    // The shortest link that still resolves to the file from anywhere: its name, else its whole path.
+    metadataCache.fileToLinktext = (file: mocks.TFile, _sourcePath: string, omitMdExtension?: boolean) => {
+      const name = omitMdExtension !== false && file.extension === "md" ? file.basename : file.name;
+      const unique = (this.filesByName.get(file.name) ?? []).length <= 1;
+      const path = omitMdExtension !== false ? withoutMd(file.path) : file.path;
+      return unique ? name : path;
+    };
+    fileManager.generateMarkdownLink = (file: mocks.TFile, sourcePath: string, subpath?: string, alias?: string) => {
+      const markdown = this.linkConfig.useMarkdownLinks === true;
+      const format = this.linkConfig.newLinkFormat ?? "shortest";
+      let path: string;
+      if (format === "absolute") path = file.path;
+      else if (format === "relative") path = relativePath(sourcePath, file.path);
+      else path = metadataCache.fileToLinktext(file, sourcePath, false);
+      const hash = subpath ? `#${subpath}` : "";
+      if (markdown) return `[${alias ?? file.basename}](${encodeURI(path)}${encodeURI(hash)})`;
+      return `[[${withoutMd(path)}${hash}${alias ? `|${alias}` : ""}]]`;
+    };
+  }
+
   private patchBlockIds(): void {
     const metadataCache = this.app.metadataCache as unknown as {
       parseFileMetadata(file: mocks.TFile): void;
@@ -181,7 +300,12 @@ export class ObsidianRuntime {
     const addBlocks = (file: mocks.TFile) => {
       const cache = metadataCache.getFileCache(file);
       if (!cache) return;
-      const text = vault.readSync__(file);
+      let text: string;
+      try {
+        text = vault.readSync__(file);
+      } catch {
+        return; // deleted before it was parsed
+      }
       const blocks: Record<string, unknown> = {};
       const lineId = /(?:^|\s)\^([A-Za-z0-9-]+)[ \t]*$/gm;
       for (let m = lineId.exec(text); m; m = lineId.exec(text)) {
@@ -191,9 +315,29 @@ export class ObsidianRuntime {
       if (Object.keys(blocks).length) cache.blocks = blocks;
       else delete cache.blocks;
     };
-    metadataCache.parseFileMetadata = (file: mocks.TFile) => {
+    const parseNow = (file: mocks.TFile) => {
+      if (vault.getAbstractFileByPath(file.path) !== file) return;
+      // Block ids must be in the cache before "changed" listeners run: add them in the first listener.
       parse(file);
+    };
+    (this.app.metadataCache as unknown as mocks.Events).on("changed", (file: unknown) => {
       if (file instanceof mocks.TFile && file.extension === "md") addBlocks(file);
+    });
+    metadataCache.parseFileMetadata = (file: mocks.TFile) => {
+      if (this.metadataDelayMs <= 0) {
+        parseNow(file);
+        return;
+      }
+      // Parsed later, once for a burst of writes, as Obsidian's metadata worker does.
+      const pending = this.pendingParses.get(file.path);
+      if (pending !== undefined) clearTimeout(pending);
+      this.pendingParses.set(
+        file.path,
+        setTimeout(() => {
+          this.pendingParses.delete(file.path);
+          parseNow(file);
+        }, this.metadataDelayMs),
+      );
     };
     for (const file of vault.getMarkdownFiles()) addBlocks(file);
   }
@@ -209,6 +353,7 @@ export class ObsidianRuntime {
     Object.defineProperty(workspace, "activeEditor", {
       configurable: true,
       get: () => {
+        if (this.activeEmbedded) return { editor: this.activeEmbedded.editor, file: this.activeEmbedded.file };
         const view = this.activeView();
         return view ? { editor: view.editor, file: view.file } : null;
       },
@@ -216,6 +361,7 @@ export class ObsidianRuntime {
   }
 
   activeView(): mocks.MarkdownView | null {
+    if (this.activeEmbedded?.kind === "canvas") return null;
     const view = (this.app.workspace.activeLeaf as unknown as { view?: unknown } | null)?.view;
     return view instanceof mocks.MarkdownView ? view : null;
   }
@@ -229,6 +375,7 @@ export class ObsidianRuntime {
       if (id === "obsidian") return this.obsidian;
       if (id === "@codemirror/state") return codemirrorState;
       if (id === "@codemirror/commands") return codemirrorCommands;
+      if (id === "@codemirror/view") return codemirrorView;
       if (this.platform === "desktop" && (id === "http" || id === "https")) return this.observed(id === "http" ? nodeHttp : nodeHttps);
       throw new Error(`main.js required "${id}", which Obsidian does not provide on this platform`);
     };
@@ -260,8 +407,12 @@ export class ObsidianRuntime {
   /** Node's http or https as the plugin gets it, recording when responses (and their first answer text) arrive. */
   private observed(module: typeof nodeHttp | typeof nodeHttps): Pick<typeof nodeHttp, "request"> {
     const timings = this.timings;
-    const request = (url: string, options: nodeHttp.RequestOptions, callback: (res: nodeHttp.IncomingMessage) => void) =>
-      module.request(url, options, (res) => {
+    const network = this.nodeNetwork;
+    const request = (url: string, options: nodeHttp.RequestOptions, callback: (res: nodeHttp.IncomingMessage) => void) => {
+      if (network === "certificate") return untrustedCertificateRequest();
+      // Port 9 (discard) on the loopback interface: nothing listens there, so the connection is really refused.
+      const target = network === "refused" ? url.replace(/^(https?:\/\/)[^/]+/, "$1127.0.0.1:9") : url;
+      return module.request(target, options, (res) => {
         res.on("data", (chunk: Buffer) => {
           if (timings.firstDeltaAt === 0 && chunk.includes("response.output_text.delta")) timings.firstDeltaAt = performance.now();
         });
@@ -270,6 +421,7 @@ export class ObsidianRuntime {
         });
         callback(res);
       });
+    };
     return { request } as unknown as Pick<typeof nodeHttp, "request">;
   }
 
@@ -292,11 +444,17 @@ export class ObsidianRuntime {
     }
     const file = this.app.vault.getFileByPath(path);
     if (!file) throw new Error(`No note at ${path}`);
+    this.activeEmbedded = null;
     const leaf = this.app.workspace.getLeaf("tab");
     const view = new mocks.MarkdownView(leaf);
-    patchEditorTransaction(view.editor, this.timings);
+    const text = await this.app.vault.read(file);
+    if (this.editorKind === "codemirror") {
+      view.editor = new CodeMirrorEditor(text, () => (this.timings.editorWriteAt = performance.now()));
+    } else {
+      patchEditorTransaction(view.editor, this.timings);
+      view.editor.setValue(text);
+    }
     view.file = file;
-    view.editor.setValue(await this.app.vault.read(file));
     (leaf as unknown as { view: unknown }).view = view;
     await leaf.openFile(file);
     this.views.set(path, view);
@@ -306,15 +464,41 @@ export class ObsidianRuntime {
 
   editor(path: string): mocks.Editor {
     const view = this.views.get(path);
-    if (!view) throw new Error(`${path} is not open`);
-    return view.editor;
+    if (view) return view.editor;
+    const embedded = this.embedded.get(path);
+    if (embedded) return embedded.editor;
+    throw new Error(`${path} is not open`);
+  }
+
+  /**
+   * Edits the note in a Canvas card ("canvas") or a hover popover ("popover"): an editor that is the
+   * active editor but no markdown tab. Closing it (`closeEmbedded`) saves it, as the app does.
+   */
+  async openEmbedded(path: string, kind: EmbeddedEditor["kind"]): Promise<CodeMirrorEditor> {
+    const file = this.app.vault.getFileByPath(path);
+    if (!file) throw new Error(`No note at ${path}`);
+    const editor = new CodeMirrorEditor(await this.app.vault.read(file), () => (this.timings.editorWriteAt = performance.now()));
+    const entry: EmbeddedEditor = { kind, editor, file };
+    this.embedded.set(path, entry);
+    this.activeEmbedded = entry;
+    return editor;
+  }
+
+  async closeEmbedded(path: string): Promise<void> {
+    const entry = this.embedded.get(path);
+    if (!entry) return;
+    await this.app.vault.modify(entry.file, entry.editor.getValue());
+    this.embedded.delete(path);
+    if (this.activeEmbedded === entry) this.activeEmbedded = null;
+    entry.editor.destroy();
   }
 
   /** Saves the editor's text to the file, as Obsidian does shortly after each edit. */
   async saveNote(path: string): Promise<void> {
     const view = this.views.get(path);
-    if (!view?.file) return;
-    await this.app.vault.modify(view.file, view.editor.getValue());
+    if (view?.file) await this.app.vault.modify(view.file, view.editor.getValue());
+    const embedded = this.embedded.get(path);
+    if (embedded) await this.app.vault.modify(embedded.file, embedded.editor.getValue());
   }
 
   async closeNote(path: string): Promise<void> {
@@ -323,15 +507,18 @@ export class ObsidianRuntime {
     await this.saveNote(path);
     this.views.delete(path);
     this.app.workspace.removeLeaf__(view.leaf);
+    if (view.editor instanceof CodeMirrorEditor) view.editor.destroy();
   }
 
   async saveAll(): Promise<void> {
-    for (const path of this.views.keys()) await this.saveNote(path);
+    for (const path of new Set([...this.views.keys(), ...this.embedded.keys()])) await this.saveNote(path);
   }
 
   async read(path: string): Promise<string> {
     const view = this.views.get(path);
     if (view) return view.editor.getValue();
+    const embedded = this.embedded.get(path);
+    if (embedded) return embedded.editor.getValue();
     const file = this.app.vault.getFileByPath(path);
     if (!file) throw new Error(`No file at ${path}`);
     return this.app.vault.read(file);
@@ -363,11 +550,13 @@ export class ObsidianRuntime {
   private invoke(id: string, checking: boolean): boolean {
     const command = this.commands().get(id);
     if (!command) throw new Error(`No command ${id}`);
-    const view = this.activeView();
     if (command.editorCheckCallback || command.editorCallback) {
-      if (!view) return false;
-      const editor = view.editor.asOriginalType__();
-      const ctx = view as unknown as MarkdownViewOriginal;
+      // As the app: editor commands run in the active editor, a markdown tab's or an embedded one's.
+      const view = this.activeView();
+      const active = this.app.workspace.activeEditor as { editor: mocks.Editor; file: mocks.TFile | null } | null;
+      if (!active) return false;
+      const editor = active.editor as unknown as EditorOriginal;
+      const ctx = (view && view.editor === active.editor ? view : { editor, file: active.file }) as unknown as MarkdownViewOriginal;
       if (command.editorCheckCallback) return command.editorCheckCallback(checking, editor, ctx) !== false;
       if (!checking) void command.editorCallback?.(editor, ctx);
       return true;
@@ -375,6 +564,23 @@ export class ObsidianRuntime {
     if (command.checkCallback) return command.checkCallback(checking) !== false;
     if (!checking) void command.callback?.();
     return true;
+  }
+
+  /** The plugin's settings tab, shown as this app version shows it; returns the tab. */
+  openSettings(): SettingTabLike {
+    if (!this.plugin) throw new Error("No plugin loaded");
+    const tab = (this.plugin as unknown as { settingTabs__: SettingTabLike[] }).settingTabs__[0];
+    if (!tab) throw new Error("The plugin added no settings tab");
+    if (compareVersions(this.apiVersion, "1.13.0") >= 0) {
+      // 1.13: addSettingTab() and every opening take the definitions; display() only when there are none.
+      tab.update();
+      const items = tab.getSettingDefinitions() as DefinitionItem[];
+      if (items.length) renderDefinitions(tab, items, this.obsidian);
+      else tab.display();
+    } else {
+      tab.display();
+    }
+    return tab;
   }
 
   /** Opens the editor's context menu on the active note and returns its items. */
@@ -425,6 +631,102 @@ function patchEditorTransaction(editor: mocks.Editor, timings: RuntimeTimings): 
     }
     if (tx.selection) editor.setSelection(tx.selection.from, tx.selection.to);
   };
+}
+
+/** A request as Node makes it when the server's certificate is not trusted: a socket, then the TLS error. */
+function untrustedCertificateRequest(): nodeHttp.ClientRequest {
+  const req = new EventEmitter() as EventEmitter & { end(): void; destroy(): void };
+  const socket = Object.assign(new EventEmitter(), { connecting: true, encrypted: true });
+  req.end = () => {
+    setTimeout(() => {
+      req.emit("socket", socket);
+      const error = Object.assign(new Error("unable to verify the first certificate"), { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
+      setTimeout(() => req.emit("error", error), 1);
+    }, 1);
+  };
+  req.destroy = () => undefined;
+  return req as unknown as nodeHttp.ClientRequest;
+}
+
+interface ControlLike {
+  type: string;
+  key: string;
+  options?: Record<string, string>;
+  placeholder?: string;
+}
+
+interface DefinitionLike {
+  name: string;
+  desc?: string | DocumentFragment;
+  visible?: boolean | (() => boolean);
+  control?: ControlLike;
+  render?: (setting: mocks.Setting, group: unknown) => unknown;
+  action?: (el: HTMLElement, index: number) => void;
+}
+
+type DefinitionItem = DefinitionLike | { type: "group" | "list"; heading?: string; items?: DefinitionLike[] };
+
+/**
+ * Obsidian 1.13 drawing a tab from its definitions (obsidian-test-mocks models only `render` rows): a
+ * heading per group, a row per definition with its name and description, controls bound through the
+ * tab's getControlValue/setControlValue. Hidden rows (`visible`) are left out.
+ */
+function renderDefinitions(tab: SettingTabLike, items: DefinitionItem[], obsidian: ObsidianModule): void {
+  const container = tab.containerEl;
+  container.empty();
+  const row = (definition: DefinitionLike) => {
+    const visible = typeof definition.visible === "function" ? definition.visible() : definition.visible !== false;
+    if (!visible) return;
+    const setting = new obsidian.Setting(container).setName(definition.name);
+    if (definition.desc !== undefined) setting.setDesc(definition.desc);
+    if (definition.render) definition.render(setting, undefined);
+    const control = definition.control;
+    if (!control) return;
+    const value = tab.getControlValue(control.key);
+    const save = (next: unknown) => void tab.setControlValue(control.key, next);
+    if (control.type === "toggle") setting.addToggle((t) => t.setValue(value === true).onChange(save));
+    else if (control.type === "dropdown") setting.addDropdown((d) => d.addOptions(control.options ?? {}).setValue(String(value)).onChange(save));
+    else if (control.type === "textarea") setting.addTextArea((t) => t.setValue(String(value)).onChange(save));
+    else if (control.type === "number") setting.addText((t) => t.setValue(String(value)).onChange((raw) => save(Number(raw))));
+    else setting.addText((t) => t.setPlaceholder(control.placeholder ?? "").setValue(String(value)).onChange(save));
+  };
+  for (const item of items) {
+    if ("type" in item && (item.type === "group" || item.type === "list")) {
+      if (item.heading) new obsidian.Setting(container).setName(item.heading).setHeading();
+      for (const child of item.items ?? []) row(child);
+    } else row(item as DefinitionLike);
+  }
+}
+
+export interface SettingTabLike {
+  containerEl: HTMLElement;
+  getControlValue(key: string): unknown;
+  setControlValue(key: string, value: unknown): void | Promise<void>;
+  display(): void;
+  update(): void;
+  renderTab__(): void;
+  getSettingDefinitions(): unknown[];
+  testConnection(): Promise<string>;
+}
+
+/** Compares dotted versions numerically ("1.11.4" < "1.13.0"). */
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** A path relative to the folder of `from` ("../Sources/x.md"), as Obsidian writes relative links. */
+function relativePath(from: string, to: string): string {
+  const fromDir = from.split("/").slice(0, -1);
+  const target = to.split("/");
+  let common = 0;
+  while (common < fromDir.length && common < target.length - 1 && fromDir[common] === target[common]) common++;
+  return [...fromDir.slice(common).map(() => ".."), ...target.slice(common)].join("/");
 }
 
 /** Lets pending promise callbacks and zero-delay timers run. */

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PerplexityError } from "../../src/perplexity/errors";
-import { MAX_DOMAIN_FILTERS, normalizeDomain, toWireRequest } from "../../src/perplexity/request";
+import { MAX_DOMAIN_FILTERS, REQUIRED_LIMIT_DEFAULT, modelInstructions, normalizeDomain, toWireRequest } from "../../src/perplexity/request";
 import type { AskRequest } from "../../src/core/ask-request";
 
 function invalidParam(fn: () => unknown): string | undefined {
@@ -17,40 +17,97 @@ function invalidParam(fn: () => unknown): string | undefined {
   throw new Error("expected an invalid-request error");
 }
 
+function thrown(fn: () => unknown): PerplexityError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(PerplexityError);
+    return err as PerplexityError;
+  }
+  throw new Error("expected a PerplexityError");
+}
+
 describe("toWireRequest", () => {
   it("sends a preset alone, without tools, when there is nothing to configure", () => {
     const body = toWireRequest({ question: "  What is TypeScript? ", choice: { preset: "fast" } }, { stream: false });
     expect(body).toEqual({ preset: "fast", input: "What is TypeScript?", stream: false });
   });
 
-  it("always sends the web_search tool with a model, since search runs only then", () => {
-    const body = toWireRequest({ question: "q", choice: { model: "perplexity/sonar" } }, { stream: true });
-    expect(body).toEqual({ model: "perplexity/sonar", input: "q", tools: [{ type: "web_search" }], stream: true });
+  it("with a model: forces the search and sends its own citation instructions with today's date", () => {
+    const today = new Date(2026, 11, 1, 9, 30);
+    const body = toWireRequest({ question: "q", choice: { model: "perplexity/sonar" } }, { stream: true, today });
+    expect(body).toEqual({
+      model: "perplexity/sonar",
+      input: "q",
+      instructions: modelInstructions(today),
+      tools: [{ type: "web_search" }],
+      tool_choice: { type: "web_search" },
+      stream: true,
+    });
+    expect(modelInstructions(today)).toContain("2026-12-01");
+    expect(modelInstructions(today)).toMatch(/\[1\]/);
+    // The user's own system prompt comes after the plugin's rules, never instead of them.
+    const own = toWireRequest({ question: "q", choice: { model: "openai/gpt-6-luna" }, systemPrompt: "Answer in French." }, { stream: false, today });
+    expect(own["instructions"]).toBe(`${modelInstructions(today)}\n\nAnswer in French.`);
+  });
+
+  it("with a preset: context goes into input after the question, never into instructions", () => {
+    const body = toWireRequest({ question: "Who leads?", context: 'From a note titled "Solar".', choice: { preset: "fast" } }, { stream: false });
+    expect(body).toEqual({ preset: "fast", input: 'Who leads?\n\nFrom a note titled "Solar".', stream: false });
+    expect(body).not.toHaveProperty("instructions");
+  });
+
+  it("sends a system prompt with a preset only when the request carries one (the user's explicit choice)", () => {
+    const body = toWireRequest({ question: "q", systemPrompt: "Be brief.", choice: { preset: "low" } }, { stream: false });
+    expect(body["instructions"]).toBe("Be brief.");
+  });
+
+  it("leaves a preset's own output limit alone, and gives anthropic models the limit they require", () => {
+    expect(toWireRequest({ question: "q", choice: { preset: "high" } }, { stream: false })).not.toHaveProperty("max_output_tokens");
+    const anthropic = { model: "anthropic/claude-sonnet-4-6" };
+    expect(toWireRequest({ question: "q", choice: anthropic }, { stream: false })["max_output_tokens"]).toBe(REQUIRED_LIMIT_DEFAULT);
+    expect(toWireRequest({ question: "q", choice: anthropic, maxOutputTokens: 900 }, { stream: false })["max_output_tokens"]).toBe(900);
+    expect(toWireRequest({ question: "q", choice: { model: "openai/gpt-6-luna" } }, { stream: false })).not.toHaveProperty("max_output_tokens");
+  });
+
+  it("sends the preset as effort when asked to, and the language as language_preference", () => {
+    const body = toWireRequest({ question: "q", choice: { preset: "medium" }, language: "DE" }, { stream: false, presetField: "effort" });
+    expect(body).toEqual({ effort: "medium", input: "q", language_preference: "de", stream: false });
+    expect(invalidParam(() => toWireRequest({ question: "q", choice: { preset: "fast" }, language: "german" }, { stream: false }))).toBe(
+      "language_preference",
+    );
+  });
+
+  it("refuses custom instructions too long to send with every question, with a message saying so", () => {
+    const long = "x".repeat(10_000);
+    for (const req of [{ context: long }, { systemPrompt: long }]) {
+      const error = thrown(() => toWireRequest({ question: "q", choice: { preset: "fast" }, ...req }, { stream: false }));
+      expect(error.message).toContain("10,000 characters");
+      expect(error.message).toContain("Shorten them");
+    }
   });
 
   it("maps every option to its Agent API field", () => {
     const req: AskRequest = {
       question: "Who leads in solar?",
-      instructions: "Note: Energy > Solar",
+      context: "Note: Energy > Solar",
       choice: { preset: "low" },
       maxOutputTokens: 2048,
       search: {
-        allowDomains: ["IEA.org", "https://www.irena.org/publications?x=1", "iea.org"],
-        denyDomains: [" reddit.com ", "-quora.com", ""],
+        allowDomains: ["IEA.org", "https://www.irena.org/publications?x=1", "iea.org", ".GOV", "https://www.nrel.gov/"],
         recency: "month",
         contextSize: "high",
       },
     };
     expect(toWireRequest(req, { stream: true })).toEqual({
       preset: "low",
-      input: "Who leads in solar?",
-      instructions: "Note: Energy > Solar",
+      input: "Who leads in solar?\n\nNote: Energy > Solar",
       tools: [
         {
           type: "web_search",
           search_context_size: "high",
           filters: {
-            search_domain_filter: ["iea.org", "www.irena.org", "-reddit.com", "-quora.com"],
+            search_domain_filter: ["iea.org", "https://www.irena.org/publications?x=1", ".gov", "www.nrel.gov"],
             search_recency_filter: "month",
           },
         },
@@ -58,6 +115,8 @@ describe("toWireRequest", () => {
       max_output_tokens: 2048,
       stream: true,
     });
+    const denied = toWireRequest({ question: "q", choice: { preset: "fast" }, search: { denyDomains: [" reddit.com ", "-quora.com", ""] } }, { stream: false });
+    expect(denied["tools"]).toEqual([{ type: "web_search", filters: { search_domain_filter: ["-reddit.com", "-quora.com"] } }]);
   });
 
   it("sends the tool with a preset when only the recency is set", () => {
@@ -66,13 +125,10 @@ describe("toWireRequest", () => {
   });
 
   it("never sends fields outside the Agent API's list", () => {
-    const allowed = new Set(["preset", "model", "input", "instructions", "tools", "max_output_tokens", "stream"]);
-    const body = toWireRequest(
-      { question: "q", choice: { model: "m" }, instructions: " ", search: { allowDomains: [] } },
-      { stream: false },
-    );
+    const allowed = new Set(["preset", "input", "stream"]);
+    const body = toWireRequest({ question: "q", choice: { preset: "fast" }, context: " ", systemPrompt: " ", search: { allowDomains: [] } }, { stream: false });
     for (const key of Object.keys(body)) expect(allowed.has(key)).toBe(true);
-    expect(body).not.toHaveProperty("instructions");
+    expect(body["input"]).toBe("q");
   });
 
   it("rejects bad input before any network, naming the parameter", () => {
@@ -99,12 +155,9 @@ describe("toWireRequest", () => {
     ).toBe("search_context_size");
   });
 
-  it("allows 20 domains and rejects 21, counting allow and deny together", () => {
+  it("allows 20 domains and rejects 21", () => {
     const domains = Array.from({ length: 21 }, (_, i) => `site${i}.example`);
-    const ok = toWireRequest(
-      { question: "q", choice: { preset: "fast" }, search: { allowDomains: domains.slice(0, 10), denyDomains: domains.slice(10, 20) } },
-      { stream: false },
-    );
+    const ok = toWireRequest({ question: "q", choice: { preset: "fast" }, search: { denyDomains: domains.slice(0, 20) } }, { stream: false });
     expect(((ok["tools"] as { filters: { search_domain_filter: string[] } }[])[0]?.filters.search_domain_filter ?? []).length).toBe(
       MAX_DOMAIN_FILTERS,
     );
@@ -115,11 +168,20 @@ describe("toWireRequest", () => {
     ).toBe("search_domain_filter");
   });
 
-  it("rejects a domain both allowed and excluded, and entries that are not domains", () => {
-    const conflict = { allowDomains: ["a.com"], denyDomains: ["A.com/x"] };
-    expect(invalidParam(() => toWireRequest({ question: "q", choice: { preset: "fast" }, search: conflict }, { stream: false }))).toBe(
+  it("refuses a mix of allowed and excluded domains with a message naming both, and entries that are not domains", () => {
+    for (const mixed of [{ allowDomains: ["a.com"], denyDomains: ["A.com/x"] }, { allowDomains: ["iea.org", "-reddit.com"] }]) {
+      const error = thrown(() => toWireRequest({ question: "q", choice: { preset: "fast" }, search: mixed }, { stream: false }));
+      expect(error.param).toBe("search_domain_filter");
+      expect(error.message).toMatch(/one way at a time/);
+      expect(error.message).toMatch(/\(-(reddit|a)\.com\)/);
+    }
+    const tooLong = `${"a".repeat(250)}.com`;
+    expect(invalidParam(() => toWireRequest({ question: "q", choice: { preset: "fast" }, search: { allowDomains: [tooLong] } }, { stream: false }))).toBe(
       "search_domain_filter",
     );
+    expect(
+      invalidParam(() => toWireRequest({ question: "q", choice: { preset: "fast" }, search: { allowDomains: ["ftp://x.org/a"] } }, { stream: false })),
+    ).toBe("search_domain_filter");
     expect(
       invalidParam(() =>
         toWireRequest({ question: "q", choice: { preset: "fast" }, search: { allowDomains: ["not a domain"] } }, { stream: false }),
@@ -127,12 +189,20 @@ describe("toWireRequest", () => {
     ).toBe("search_domain_filter");
   });
 
-  it("normalizes any typed domain to a bare lowercase host", () => {
-    expect(normalizeDomain("HTTPS://User@Example.COM:8443/path?q#f")).toBe("example.com");
+  it("keeps suffixes like .gov and page URLs, which Perplexity accepts", () => {
+    expect(normalizeDomain(".gov")).toBe(".gov");
+    expect(normalizeDomain(" .AC.uk. ")).toBe(".ac.uk");
+    expect(normalizeDomain("https://en.wikipedia.org/wiki/Chess")).toBe("https://en.wikipedia.org/wiki/Chess");
+    expect(normalizeDomain("HTTPS://User@Example.COM:8443/path?q#f")).toBe("https://example.com/path?q");
+    expect(normalizeDomain("https://Example.COM/")).toBe("example.com");
+  });
+
+  it("normalizes a typed host to a bare lowercase host", () => {
+    expect(normalizeDomain("User@Example.COM:8443/path?q#f")).toBe("example.com");
     expect(normalizeDomain("example.org.")).toBe("example.org");
     expect(normalizeDomain("  ")).toBeNull();
     fc.assert(
-      fc.property(fc.domain(), fc.constantFrom("", "http://", "https://"), fc.constantFrom("", "/", "/a/b?c=1"), (host, scheme, path) => {
+      fc.property(fc.domain(), fc.constantFrom("", "http://", "https://"), fc.constantFrom("", "/"), (host, scheme, path) => {
         const normalized = normalizeDomain(`${scheme}${host.toUpperCase()}${path}`);
         expect(normalized).toBe(host.toLowerCase());
       }),

@@ -57,7 +57,7 @@ export function describeChanges(c: SourceChanges): string {
 
 function previousLines(p: PreviousAnswer): string[] {
   const label = p.edited === true ? "Previous answer, edited by you" : "Previous answer";
-  const when = p.answeredBy === undefined ? p.askedAt : `${p.askedAt} · ${p.answeredBy}`;
+  const when = p.answeredBy ? `${p.askedAt} · ${p.answeredBy}` : p.askedAt;
   return [
     `> [!${PREVIOUS_CALLOUT_TYPE}]- ${label} (${escapeDisplayText(when)})`,
     ...p.answer.split("\n").map((l) => (l === "" ? ">" : "> " + l)),
@@ -82,7 +82,8 @@ export function questionLine(question: string): string {
 
 function modelLine(b: AnswerBlock): string {
   const asked = b.request.preset ?? b.request.model ?? "default";
-  const by = b.answeredBy === undefined ? "" : ` · ${escapeDisplayText(b.answeredBy)}`;
+  // An incomplete run may not say which model answered: then there is nothing after the dot to show.
+  const by = b.answeredBy ? ` · ${escapeDisplayText(b.answeredBy)}` : "";
   return `**Model:** ${escapeDisplayText(asked)}${by}`;
 }
 export function statusLine(status: string): string {

@@ -1,0 +1,262 @@
+// Issue 10: what the mocks used to hide, each through the built main.js in a runtime that behaves like the
+// app (CodeMirror-backed editors, Canvas and popover editors, link settings, asynchronous metadata, unload,
+// app versions, a desktop network that Node cannot get through).
+import { afterEach, describe, expect, it } from "vitest";
+import { parseBlocks } from "../../src/core/block";
+import { INCOMPLETE_PREFIX } from "../../src/core/partial";
+import type { Scenario } from "../emulator/scenario";
+import { CodeMirrorEditor } from "../obsidian-runtime/codemirror-editor";
+import { ObsidianRuntime, waitFor } from "../obsidian-runtime/runtime";
+import { NOTE, NOTE_TEXT, QUESTION, askRequests, selectInNote, startHarness } from "./harness";
+import type { Harness } from "./harness";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const SOURCES = [
+  { id: 1, title: "Solar report", url: "https://solar.example.org/report" },
+  { id: 2, title: "Grid data", url: "https://grid.example.com/data" },
+];
+const ANSWER = { text: "Solar capacity tripled.[1] Grids lag behind.[2]", searchResults: [{ results: SOURCES }] };
+
+function blockOf(text: string) {
+  const blocks = parseBlocks(text);
+  expect(blocks).toHaveLength(1);
+  return blocks[0]!;
+}
+
+/** Selects the question in an editor that is not a markdown tab and runs the command in it. */
+function askIn(editor: CodeMirrorEditor, harness: Harness): void {
+  const at = editor.getValue().indexOf(QUESTION);
+  editor.setSelection(editor.offsetToPos(at), editor.offsetToPos(at + QUESTION.length));
+  expect(harness.runtime.runCommand("ask-selection")).toBe(true);
+}
+
+describe("editors that are not a markdown tab (finding 3)", () => {
+  for (const kind of ["canvas", "popover"] as const) {
+    it(`writes the answer into a ${kind} editor, where the placeholder is, not into the file on disk`, async () => {
+      h = await startHarness({ scenario: { steps: [{ delayMs: 100, answer: ANSWER }] } });
+      const editor = await h.runtime.openEmbedded(NOTE, kind);
+      askIn(editor, h);
+      expect(blockOf(editor.getValue()).block.state).toBe("pending");
+      await h.plugin.idle();
+      const { block } = blockOf(editor.getValue());
+      expect(block.state).toBe("answered");
+      expect(block.answer).toContain("Solar capacity tripled.");
+      expect(h.runtime.notices).toEqual([]);
+      // Saved as the app saves it: the note has the answer, no placeholder left behind.
+      await h.runtime.closeEmbedded(NOTE);
+      const saved = await h.runtime.read(NOTE);
+      expect(blockOf(saved).block.state).toBe("answered");
+      expect(saved).not.toContain("Waiting for Perplexity");
+    });
+  }
+
+  it("streams into a Canvas card on the desktop app, then writes the file once the card is closed", async () => {
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: { steps: [{ answer: ANSWER, stream: { deltas: 30, eventDelayMs: 15 } }] } });
+    const editor = await h.runtime.openEmbedded(NOTE, "canvas");
+    askIn(editor, h);
+    await waitFor(() => (parseBlocks(editor.getValue())[0]?.block.answer ?? "") !== "", 5000, "streamed text in the card");
+    await h.runtime.closeEmbedded(NOTE);
+    await h.plugin.idle();
+    const { block } = blockOf(await h.runtime.read(NOTE));
+    expect(block.state).toBe("answered");
+    expect(block.answer).toContain("Grids lag behind.");
+  });
+});
+
+describe("citation links in tables (finding 4)", () => {
+  const TABLE_ANSWER = {
+    text: "| Vendor | Capacity |\n| --- | --- |\n| Solar | tripled[1] |\n| Grid | lags[2] |\n\nBoth trends continue.[1]",
+    searchResults: [{ results: SOURCES }],
+  };
+
+  for (const newLinkFormat of ["absolute", "relative"] as const) {
+    it(`keeps the table whole with ${newLinkFormat} links, whose "|" would split a cell`, async () => {
+      h = await startHarness({ scenario: { steps: [{ answer: TABLE_ANSWER }] }, runtime: { vaultConfig: { newLinkFormat } } });
+      await selectInNote(h.runtime, NOTE, QUESTION);
+      h.runtime.runCommand("ask-selection");
+      await h.plugin.idle();
+      const { block } = blockOf(h.runtime.editor(NOTE).getValue());
+      const rows = block.answer.split("\n").filter((l) => l.startsWith("| Solar") || l.startsWith("| Grid"));
+      expect(rows).toHaveLength(2);
+      for (const row of rows) {
+        expect(row).toMatch(/\[\[[^\]]*Sources\/[a-z0-9]{6,}\\\|[a-z0-9]{6,}\]\]/); // escaped separator inside the link
+        // Three cell boundaries, as in the header row: no "|" of a link counts as one.
+        expect(row.replace(/\\\|/g, "").split("|")).toHaveLength(4);
+      }
+      // Outside the table the link is written as usual.
+      expect(block.answer.split("\n").at(-1)).toMatch(/\[\[[^\]]*Sources\/[a-z0-9]{6,}\|[a-z0-9]{6,}\]\]/);
+    });
+  }
+
+  it("uses Markdown links when the vault does, and those need no escaping", async () => {
+    h = await startHarness({ scenario: { steps: [{ answer: TABLE_ANSWER }] }, runtime: { vaultConfig: { useMarkdownLinks: true, newLinkFormat: "absolute" } } });
+    await selectInNote(h.runtime, NOTE, QUESTION);
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    const { block } = blockOf(h.runtime.editor(NOTE).getValue());
+    expect(block.answer).toMatch(/\| Solar \| tripled \[[a-z0-9]{6,}\]\(Sources\/[a-z0-9]{6,}\.md\) \|/);
+  });
+});
+
+describe("disabling the plugin stops its work (finding 6)", () => {
+  it("after onunload nothing is written, no source note is made and no notice shown", async () => {
+    const scenario: Scenario = { steps: [{ answer: ANSWER, stream: { deltas: 200, eventDelayMs: 15 } }] };
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario });
+    await selectInNote(h.runtime, NOTE, QUESTION);
+    h.runtime.runCommand("ask-selection");
+    await waitFor(() => (parseBlocks(h!.runtime.editor(NOTE).getValue())[0]?.block.answer ?? "") !== "", 5000, "streamed text");
+    const plugin = h.plugin;
+    plugin.unload();
+    // Settled while onunload ran: what arrived, marked incomplete.
+    const atUnload = h.runtime.editor(NOTE).getValue();
+    const { block } = blockOf(atUnload);
+    expect(block.state).toBe("answered");
+    expect(block.answer).toContain(INCOMPLETE_PREFIX);
+    const files = h.runtime.app.vault.getFiles().length;
+    const notices = h.runtime.notices.length;
+    await plugin.idle();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(h.runtime.editor(NOTE).getValue()).toBe(atUnload);
+    expect(h.runtime.app.vault.getFiles()).toHaveLength(files);
+    expect(h.runtime.notices).toHaveLength(notices);
+  });
+
+  it("puts the note back at once when nothing had arrived", async () => {
+    h = await startHarness({ scenario: { steps: [{ delayMs: 400, answer: ANSWER }] } });
+    await selectInNote(h.runtime, NOTE, QUESTION);
+    h.runtime.runCommand("ask-selection");
+    expect(blockOf(h.runtime.editor(NOTE).getValue()).block.state).toBe("pending");
+    const plugin = h.plugin;
+    plugin.unload();
+    expect(h.runtime.editor(NOTE).getValue()).toBe(NOTE_TEXT);
+    await plugin.idle();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(h.runtime.editor(NOTE).getValue()).toBe(NOTE_TEXT);
+    expect(h.runtime.notices).toEqual([]);
+    expect(h.runtime.app.vault.getFileByPath("Sources")).toBeNull();
+  });
+
+  it("tracks Test connection, so Cancel and unloading stop it", async () => {
+    h = await startHarness({ scenario: { steps: [{ delayMs: 2000, answer: { text: "OK" } }] } });
+    const tab = h.runtime.openSettings();
+    const result = tab.testConnection();
+    await waitFor(() => askRequests(h!.emulator).length === 1, 3000, "the test request");
+    expect(h.runtime.isCommandAvailable("cancel")).toBe(true);
+    const started = Date.now();
+    h.runtime.runCommand("cancel");
+    expect(await result).toMatch(/cancel/i);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+});
+
+describe("desktop streaming that cannot connect (finding 7)", () => {
+  for (const nodeNetwork of ["refused", "certificate"] as const) {
+    it(`sends the same request through requestUrl when Node's connection is ${nodeNetwork === "refused" ? "refused" : "refused a certificate"}`, async () => {
+      h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: { default: { answer: ANSWER } }, runtime: { nodeNetwork } });
+      await selectInNote(h.runtime, NOTE, QUESTION);
+      h.runtime.runCommand("ask-selection");
+      await h.plugin.idle();
+      const { block } = blockOf(h.runtime.editor(NOTE).getValue());
+      expect(block.state).toBe("answered");
+      expect(block.answer).toContain("Solar capacity tripled.");
+      // Exactly one request reached Perplexity: nothing was sent before the fallback.
+      expect(askRequests(h.emulator)).toHaveLength(1);
+      expect(h.runtime.notices).toEqual([]);
+      // Later questions go straight through requestUrl.
+      await selectInNote(h.runtime, NOTE, "Closing paragraph the user wrote.");
+      h.runtime.runCommand("ask-selection");
+      await h.plugin.idle();
+      expect(askRequests(h.emulator)).toHaveLength(2);
+      expect(parseBlocks(h.runtime.editor(NOTE).getValue()).every((p) => p.block.state === "answered")).toBe(true);
+    });
+  }
+
+  it("does not resend a request that reached the server and then failed", async () => {
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: { steps: [{ kind: "disconnect", repeat: 4 }] } });
+    await selectInNote(h.runtime, NOTE, QUESTION);
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    // A dropped connection is never retried (a paid run may be going on), and not sent again through requestUrl.
+    expect(askRequests(h.emulator)).toHaveLength(1);
+    expect(h.runtime.editor(NOTE).getValue()).toBe(NOTE_TEXT);
+  });
+});
+
+describe("settings (finding 10)", () => {
+  const NAMES = ["API key", "Test connection", "Preset or model", "Search context size", "Recency", "Domains", "Maximum answer length", "Custom instructions", "Send note context", "Insert the answer", "Answer block", "Citation date format", "Base URL", "Request timeout"];
+
+  it("on 1.13 every setting is a definition the app's settings search indexes, the key a real secret field", async () => {
+    h = await startHarness({ key: "pplx-secret-value-123" });
+    const tab = h.runtime.openSettings();
+    const names = JSON.stringify(tab.getSettingDefinitions());
+    for (const name of NAMES) expect(names).toContain(`"name":"${name}"`);
+    const text = tab.containerEl.textContent ?? "";
+    for (const name of NAMES) expect(text).toContain(name);
+    expect(h.runtime.secretComponents).toHaveLength(1);
+    // The key never appears in the tab: no text control shows it.
+    expect(tab.containerEl.innerHTML).not.toContain("pplx-secret-value-123");
+    const inputs = [...tab.containerEl.querySelectorAll("input, textarea")] as HTMLInputElement[];
+    expect(inputs.some((i) => i.value === "pplx-secret-value-123")).toBe(false);
+  });
+
+  it("on 1.11.4 the same settings render through display(), the key through SecretComponent", async () => {
+    h = await startHarness({ runtime: { apiVersion: "1.11.4" } });
+    const tab = h.runtime.openSettings();
+    const text = tab.containerEl.textContent ?? "";
+    for (const name of NAMES) expect(text).toContain(name);
+    expect(h.runtime.secretComponents).toHaveLength(1);
+    // The model name row shows only for "A specific model".
+    expect(text).not.toContain("provider/model");
+  });
+});
+
+describe("the runtime behaves like the app", () => {
+  it("gives notes a CodeMirror 6 editor (editor.cm) whose undo is CodeMirror's", async () => {
+    const runtime = new ObsidianRuntime({ files: { "A.md": "one" } });
+    const view = await runtime.openNote("A.md");
+    expect(view.editor).toBeInstanceOf(CodeMirrorEditor);
+    const editor = view.editor as CodeMirrorEditor;
+    editor.transaction({ changes: [{ from: { line: 0, ch: 0 }, text: "[" }, { from: { line: 0, ch: 3 }, text: "]" }] });
+    expect(editor.getValue()).toBe("[one]");
+    editor.undo();
+    expect(editor.getValue()).toBe("one");
+    expect(editor.cm.state.doc.toString()).toBe("one");
+    await runtime.closeNote("A.md");
+  });
+
+  it("updates the metadata cache some time after a write, not during it", async () => {
+    const runtime = new ObsidianRuntime({ files: { "A.md": "text" } });
+    const file = runtime.app.vault.getFileByPath("A.md")!;
+    await runtime.app.vault.modify(file, "text\n\n^blockid");
+    expect(runtime.app.metadataCache.getFileCache(file)?.blocks).toBeUndefined();
+    await runtime.metadataSettled();
+    expect(runtime.app.metadataCache.getFileCache(file)?.blocks?.blockid).toBeDefined();
+  });
+
+  it("generates links by the vault's link settings", () => {
+    const runtime = new ObsidianRuntime({ files: { "Sources/abc123.md": "", "Other/abc123.md": "", "Sources/def456.md": "", "Notes/N.md": "" } });
+    const unique = runtime.app.vault.getFileByPath("Sources/def456.md")!;
+    const clash = runtime.app.vault.getFileByPath("Sources/abc123.md")!;
+    const link = (file: typeof unique, alias?: string) => runtime.app.fileManager.generateMarkdownLink(file, "Notes/N.md", undefined, alias);
+    expect(link(unique)).toBe("[[def456]]");
+    expect(link(clash)).toBe("[[Sources/abc123]]");
+    runtime.linkConfig = { newLinkFormat: "relative" };
+    expect(link(unique, "def456")).toBe("[[../Sources/def456|def456]]");
+    runtime.linkConfig = { newLinkFormat: "absolute", useMarkdownLinks: true };
+    expect(link(unique, "def456")).toBe("[def456](Sources/def456.md)");
+  });
+
+  it("refuses secret IDs the app refuses", () => {
+    const runtime = new ObsidianRuntime();
+    expect(() => runtime.app.secretStorage.setSecret("My Key", "x")).toThrow(/Invalid secret ID/);
+    runtime.app.secretStorage.setSecret("perplexity-api-key-2", "x");
+    expect(runtime.app.secretStorage.getSecret("perplexity-api-key-2")).toBe("x");
+  });
+});
+
+

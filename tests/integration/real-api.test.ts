@@ -1,0 +1,138 @@
+// With the DEFAULT settings, against the emulator modelling Perplexity's documented behaviour, the built
+// plugin keeps its citations, the note's title still reaches Perplexity, long answers are not cut short,
+// and nothing from the process environment shapes a request.
+import { afterEach, describe, expect, it } from "vitest";
+import { parseBlocks } from "../../src/core/block";
+import { makeAnswer } from "../emulator/fixtures";
+import { NOTE, QUESTION, askRequests, selectInNote, startHarness } from "./harness";
+import type { Harness } from "./harness";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function askSelection(harness: Harness) {
+  await selectInNote(harness.runtime, NOTE, QUESTION);
+  expect(harness.runtime.runCommand("ask-selection")).toBe(true);
+  await harness.plugin.idle();
+  const blocks = parseBlocks(harness.runtime.editor(NOTE).getValue());
+  expect(blocks).toHaveLength(1);
+  return blocks[0]!.block;
+}
+
+describe("default settings against the faithful emulator", () => {
+  it("keep the answer's citations and send the note's title and headings in input, not as instructions", async () => {
+    h = await startHarness();
+    const block = await askSelection(h);
+    expect(block.state).toBe("answered");
+    // The emulator drops every marker when `instructions` replace a preset's prompt, as Perplexity does.
+    expect(block.sources.filter((s) => s.cited).length).toBeGreaterThan(0);
+    expect(block.answer).toMatch(/\[\[[0-9a-z]{6,}/);
+    const [request, ...more] = askRequests(h.emulator);
+    expect(more).toHaveLength(0);
+    const body = request?.json as Record<string, unknown>;
+    expect(body).not.toHaveProperty("instructions");
+    expect(body["input"]).toEqual(expect.stringContaining(QUESTION));
+    expect(body["input"]).toEqual(expect.stringContaining('a note titled "The AI Model Wars", under the heading "The AI Model Wars › Vendors"'));
+    // The question comes first: input seeds Perplexity's first search.
+    expect(String(body["input"]).startsWith(QUESTION)).toBe(true);
+  });
+
+  it("keep citations with custom instructions too: they travel in input unless the user chose to replace the system prompt", async () => {
+    h = await startHarness({ settings: { customInstructions: "Prefer primary sources." } });
+    const block = await askSelection(h);
+    expect(block.sources.some((s) => s.cited)).toBe(true);
+    const body = askRequests(h.emulator)[0]?.json as Record<string, unknown>;
+    expect(body).not.toHaveProperty("instructions");
+    expect(body["input"]).toEqual(expect.stringContaining("Prefer primary sources."));
+  });
+
+  it("send the custom instructions as the system prompt only when the user turned that on", async () => {
+    h = await startHarness({ settings: { customInstructions: "Answer in two sentences.", replaceSystemPrompt: true } });
+    await askSelection(h);
+    const body = askRequests(h.emulator)[0]?.json as Record<string, unknown>;
+    expect(body["instructions"]).toBe("Answer in two sentences.");
+    expect(body["input"]).not.toEqual(expect.stringContaining("Answer in two sentences."));
+  });
+
+  it("leave the preset's own output limit alone, so a long deep answer is complete", async () => {
+    const long = makeAnswer({ textBytes: 20_000, sources: 8 });
+    h = await startHarness({ scenario: { default: { answer: long } }, settings: { preset: "high" } });
+    const block = await askSelection(h);
+    expect(block.state).toBe("answered");
+    expect(askRequests(h.emulator)[0]?.json).not.toHaveProperty("max_output_tokens");
+  });
+
+  it("ask an explicit model for citations and force its search", async () => {
+    h = await startHarness({ settings: { preset: "model", model: "openai/gpt-6-luna" } });
+    const block = await askSelection(h);
+    expect(block.sources.filter((s) => s.cited).length).toBeGreaterThan(0);
+    expect(askRequests(h.emulator)[0]?.json).toMatchObject({ model: "openai/gpt-6-luna", tool_choice: { type: "web_search" } });
+  });
+
+  it("give an anthropic model the output limit it requires", async () => {
+    h = await startHarness({ settings: { preset: "model", model: "anthropic/claude-sonnet-4-6" } });
+    const block = await askSelection(h);
+    expect(block.state).toBe("answered");
+    expect(askRequests(h.emulator)).toHaveLength(1);
+  });
+});
+
+describe("bad input", () => {
+  it("a domain list mixing allowed and excluded domains: a clear message, no request, the note untouched", async () => {
+    h = await startHarness({ settings: { domains: "iea.org, -reddit.com" } });
+    const before = (await h.runtime.openNote(NOTE)).editor.getValue();
+    await selectInNote(h.runtime, NOTE, QUESTION);
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    expect(askRequests(h.emulator)).toHaveLength(0);
+    expect(h.runtime.editor(NOTE).getValue()).toBe(before);
+    expect(h.runtime.notices.join("\n")).toMatch(/domains to search \(iea\.org\) and domains to exclude \(-reddit\.com\).*one way at a time/);
+  });
+
+  it("a model name with a typo: Perplexity's 400 becomes a message about the model, the note untouched", async () => {
+    h = await startHarness({ settings: { preset: "model", model: "openai/gpt-6-lunaa" } });
+    const before = (await h.runtime.openNote(NOTE)).editor.getValue();
+    await selectInNote(h.runtime, NOTE, QUESTION);
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    expect(askRequests(h.emulator)).toHaveLength(1);
+    expect(h.runtime.editor(NOTE).getValue()).toBe(before);
+    expect(h.runtime.notices.join("\n")).toContain('Perplexity does not know the model "openai/gpt-6-lunaa"');
+  });
+});
+
+describe("the built plugin and the process environment", () => {
+  const VARS = {
+    OPENAI_ORG_ID: "org-from-env",
+    OPENAI_PROJECT_ID: "proj-from-env",
+    OPENAI_LOG: "debug",
+    OPENAI_CUSTOM_HEADERS: "x-leak: yes",
+    OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+    OPENAI_API_KEY: "sk-from-env",
+  };
+
+  it("sends no openai-organization, openai-project or custom header, and ignores OPENAI_BASE_URL", async () => {
+    const saved = Object.fromEntries(Object.keys(VARS).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, VARS);
+    try {
+      h = await startHarness();
+      const block = await askSelection(h);
+      expect(block.state).toBe("answered");
+      const [request] = askRequests(h.emulator);
+      expect(request).toBeDefined();
+      const names = Object.keys(request?.headers ?? {});
+      expect(names).not.toContain("openai-organization");
+      expect(names).not.toContain("openai-project");
+      expect(names).not.toContain("x-leak");
+      expect(JSON.stringify(request?.headers)).not.toContain("from-env");
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+});
