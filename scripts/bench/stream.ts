@@ -12,15 +12,11 @@ import type { AskRequest } from "../../src/core/ask-request";
 import { makeAnswer } from "../../tests/emulator/fixtures";
 import { startEmulator } from "../../tests/emulator/server";
 import { nodeRequestUrl } from "../../tests/support/node-request-url";
-import type { BenchRow } from "./types";
+import { median, type BenchRow } from "./types";
 
 const KEY = "pplx-bench";
 const QUESTION: AskRequest = { question: "How did solar capacity change this decade?", choice: { preset: "fast" } };
 
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 export async function benchStream(runs = 9, warmup = 2): Promise<BenchRow[]> {
   const answer = makeAnswer({ textBytes: 50_000, sources: 50 });
@@ -52,10 +48,10 @@ export async function benchStream(runs = 9, warmup = 2): Promise<BenchRow[]> {
     const overNode = await sample(node);
     const overRequestUrl = await sample(buffered);
     return [
-      { name: "stream 50 KB/5000 deltas, node http: whole ask", value: overNode.total, unit: "ms" },
-      { name: "stream 50 KB/5000 deltas, node http: first text", value: overNode.firstText, unit: "ms" },
-      { name: "stream 50 KB/5000 deltas, requestUrl: whole ask", value: overRequestUrl.total, unit: "ms" },
-      { name: "stream 50 KB/5000 deltas, requestUrl: first text", value: overRequestUrl.firstText, unit: "ms", note: "buffered: text shows only at the end" },
+      { name: "stream 50 KB/5000 deltas, node http: whole ask", value: overNode.total, unit: "ms", stat: `median of ${runs}` },
+      { name: "stream 50 KB/5000 deltas, node http: first text", value: overNode.firstText, unit: "ms", stat: `median of ${runs}` },
+      { name: "stream 50 KB/5000 deltas, requestUrl: whole ask", value: overRequestUrl.total, unit: "ms", stat: `median of ${runs}` },
+      { name: "stream 50 KB/5000 deltas, requestUrl: first text", value: overRequestUrl.firstText, unit: "ms", stat: `median of ${runs}`, note: "buffered: text shows only at the end" },
     ];
   } finally {
     await emu.close();

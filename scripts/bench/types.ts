@@ -3,8 +3,12 @@ export interface BenchRow {
   name: string;
   value: number;
   unit: string;
-  /** Upper bound from the issue; the runner prints value/target as a ratio. */
+  /** Upper bound from the issue; the runner prints value/target as a ratio (0: none allowed). */
   target?: number;
+  /** How the figure was taken, e.g. "median of 15", "min of 3", "exact" (sizes, counts, simulated time). */
+  stat: string;
+  /** When the figure is a ratio to a baseline measured in the same run: what that baseline is. */
+  baseline?: string;
   note?: string;
 }
 
@@ -17,6 +21,10 @@ export async function medianMs(fn: () => unknown, runs = 15, warmup = 3): Promis
     await fn();
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] ?? Number.NaN;
+  return median(times);
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }

@@ -61,6 +61,8 @@ describe("the README's two commands on a fresh clone", { timeout: 180_000 }, () 
       const demo = await run("npm", ["run", "demo"], clone);
       expect(demo.code, demo.output).toBe(0);
       expect(demo.output).toContain("a scratch copy of demo-vault/");
+      const scratch = /^Vault: (.+?) \(a scratch copy/m.exec(demo.output)?.[1];
+      if (scratch) rmSync(scratch, { recursive: true, force: true }); // kept for users; not for this test
       expect(gitStatus()).toBe("");
     }
     const test = await run("npx", ["vitest", "run", "tests/integration/demo.test.ts", "-t", "scratch copy"], clone);

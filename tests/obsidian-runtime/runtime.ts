@@ -21,8 +21,9 @@
 //    mocks' desktop flags with no Node modules (the desktop fallback when they fail to load);
 //    `@codemirror/state` and `@codemirror/commands` are given on every platform, as Obsidian provides them;
 //  - Modal.open does not close itself again at once, and open modals are recorded;
-//  - a button's onClick listens for clicks on its element, as Obsidian's ButtonComponent does (the mock
-//    only stores the callback), so a click on `buttonEl` is what a user's click is;
+//  - a button's onClick listens for clicks on its element, and a text field's onChange for input on its
+//    element, as Obsidian's components do (the mocks only store the callbacks), so a click on `buttonEl`
+//    or an "input" event on `inputEl` is what the user's click or typing is;
 //  - Notice messages are recorded so tests can read what the user was told;
 //  - the metadata cache lists block ids (`cache.blocks`), as Obsidian's does;
 //  - link resolution uses a name index, as Obsidian's does (the mock scans every file for
@@ -47,6 +48,12 @@ const storeClickHandler = Object.getOwnPropertyDescriptor(buttonPrototype, "onCl
 buttonPrototype.onClick = function (this: mocks.ButtonComponent, callback: (evt: MouseEvent) => unknown) {
   this.buttonEl.addEventListener("click", (evt) => void callback(evt));
   return storeClickHandler.call(this, callback);
+};
+const textPrototype = mocks.AbstractTextComponent.prototype;
+const storeChangeHandler = Object.getOwnPropertyDescriptor(textPrototype, "onChange")?.value as (this: mocks.AbstractTextComponent<HTMLInputElement>, callback: (value: string) => unknown) => mocks.AbstractTextComponent<HTMLInputElement>;
+textPrototype.onChange = function (this: mocks.AbstractTextComponent<HTMLInputElement>, callback: (value: string) => unknown) {
+  this.inputEl.addEventListener("input", () => void callback(this.inputEl.value));
+  return storeChangeHandler.call(this, callback);
 };
 
 export interface RuntimeOptions {

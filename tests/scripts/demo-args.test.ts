@@ -1,6 +1,7 @@
 // The demo's command line: strict --now, the real API only with --real, and messages that say what to do.
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { DemoError, parseDemoArgs, parseNow } from "../../scripts/demo/args";
+import { DemoError, USAGE, parseDemoArgs, parseNow } from "../../scripts/demo/args";
 
 const savedKey = process.env.PERPLEXITY_API_KEY;
 afterEach(() => {
@@ -76,5 +77,14 @@ describe("parseDemoArgs", () => {
   ])("refuses %j", (argv, message) => {
     delete process.env.PERPLEXITY_API_KEY;
     expect(refusal(() => parseDemoArgs(argv))).toContain(message);
+  });
+});
+
+describe("the README documents the demo", () => {
+  it("names every flag of --help in its flag table", () => {
+    const readme = readFileSync("README.md", "utf8");
+    const flags = [...USAGE.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]!);
+    expect(flags.length).toBeGreaterThan(8);
+    for (const flag of flags) expect(readme, flag).toMatch(new RegExp(`^\\| \`${flag}[ \`]`, "m"));
   });
 });

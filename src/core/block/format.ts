@@ -64,6 +64,22 @@ function previousLines(p: PreviousAnswer): string[] {
   ];
 }
 
+/** Longest question the Question line shows in full; a longer one shows a marked excerpt. */
+export const QUESTION_LINE_MAX_CHARS = 300;
+
+/**
+ * The Question line (display only). A long question (a pasted article) is shown as its beginning, cut at a
+ * word, and marked as an excerpt: the block's metadata keeps the whole question, which a refresh asks again.
+ */
+export function questionLine(question: string): string {
+  const chars = [...question.replace(/\s+/g, " ").trim()];
+  if (chars.length <= QUESTION_LINE_MAX_CHARS) return `**Question:** ${escapeDisplayText(question)}`;
+  let excerpt = chars.slice(0, QUESTION_LINE_MAX_CHARS).join("");
+  const lastSpace = excerpt.lastIndexOf(" ");
+  if (lastSpace > QUESTION_LINE_MAX_CHARS * 0.8) excerpt = excerpt.slice(0, lastSpace);
+  return `**Question:** ${escapeDisplayText(excerpt)}… *(excerpt of ${chars.length} characters; the whole question is kept in the block's metadata)*`;
+}
+
 function modelLine(b: AnswerBlock): string {
   const asked = b.request.preset ?? b.request.model ?? "default";
   // An incomplete run may not say which model answered: then there is nothing after the dot to show.
@@ -86,7 +102,7 @@ export function formatBlock(block: AnswerBlock, options: FormatOptions, status?:
   const b = normalizeBlock(block);
   const lines: string[] = [
     `[!${CALLOUT_TYPE}]${options.fold} Perplexity Query (${escapeDisplayText(b.askedAt)})`,
-    `**Question:** ${escapeDisplayText(b.question)}`,
+    questionLine(b.question),
     modelLine(b),
   ];
   if (b.changes !== undefined) lines.push(CHANGES_PREFIX + escapeDisplayText(describeChanges(b.changes)));

@@ -1,0 +1,46 @@
+// The Base URL setting as a user types into it: an address that is not http(s) is refused with the reason
+// (the saved value stays), and Perplexity's bare origin is saved as its /v1 address.
+import { afterEach, describe, expect, it } from "vitest";
+import { startHarness, type Harness } from "./harness";
+
+let h: Harness;
+afterEach(() => h.close());
+
+/** The setting by its name: a Setting is settingEl > [controlEl, infoEl > [nameEl, descEl]]. */
+function baseUrlSetting(containerEl: HTMLElement): { input: HTMLInputElement; desc: HTMLElement } {
+  const nameEl = [...containerEl.querySelectorAll<HTMLElement>("div")].find((el) => el.childElementCount === 0 && el.textContent === "Base URL");
+  const settingEl = nameEl?.parentElement?.parentElement;
+  const input = settingEl?.querySelector("input");
+  const desc = nameEl?.nextElementSibling as HTMLElement | null | undefined;
+  if (!input || !desc) throw new Error("no Base URL setting");
+  return { input, desc };
+}
+
+function type(input: HTMLInputElement, value: string): void {
+  input.value = value;
+  input.dispatchEvent(new Event("input"));
+}
+
+describe("Base URL setting", () => {
+  it("refuses what is not an http(s) address, saying why, and normalises Perplexity's bare origin", async () => {
+    h = await startHarness();
+    const saved = h.plugin.settings.baseUrl;
+    const tab = (h.plugin as unknown as { settingTabs__: { display(): void; containerEl: HTMLElement }[] }).settingTabs__[0]!;
+    tab.display();
+    const { input, desc } = baseUrlSetting(tab.containerEl);
+
+    type(input, "127.0.0.1:8787");
+    expect(desc.textContent).toContain("The base URL is not a web address");
+    expect(desc.classList.contains("mod-warning")).toBe(true);
+    expect(h.plugin.settings.baseUrl).toBe(saved);
+
+    type(input, "ftp://api.perplexity.ai/v1");
+    expect(desc.textContent).toContain("uses ftp, not http or https");
+    expect(h.plugin.settings.baseUrl).toBe(saved);
+
+    type(input, "https://api.perplexity.ai/");
+    expect(desc.textContent).toContain("Perplexity's Agent API");
+    expect(desc.classList.contains("mod-warning")).toBe(false);
+    expect(h.plugin.settings.baseUrl).toBe("https://api.perplexity.ai/v1");
+  });
+});
