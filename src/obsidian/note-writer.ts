@@ -35,6 +35,7 @@ export interface EditorOrigin {
 
 /** An editor whose view was closed is detached from the document (CodeMirror's `editor.cm.dom`). */
 function isOpen(editor: Editor): boolean {
+  if (!("cm" in editor)) return true;
   const dom = (editor as { cm?: { dom?: { isConnected?: boolean } } }).cm?.dom;
   return dom?.isConnected !== false;
 }
