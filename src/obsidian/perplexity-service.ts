@@ -8,7 +8,7 @@ import { Platform, requestUrl } from "obsidian";
 import type { App } from "obsidian";
 import { createPerplexityClient } from "../perplexity/client";
 import { PerplexityError, messages } from "../perplexity/errors";
-import { createNodeHttpsFetch, isNotConnectedError } from "../perplexity/transport-node-https";
+import { createNodeHttpsFetch, fetchWithFallback } from "../perplexity/transport-node-https";
 import type { NodeHttpLike } from "../perplexity/transport-node-https";
 import { createRequestUrlFetch } from "../perplexity/transport-request-url";
 import type { AskRequest } from "../core/ask-request";
@@ -48,22 +48,6 @@ export interface ServiceAskOptions {
   onProgress?: (p: StreamProgress) => void;
   /** Stops just this request (a refresh batch cancelled, a placeholder deleted), nothing else. */
   signal?: AbortSignal;
-}
-
-/**
- * `primary`, except when it fails before connecting (nothing was sent): then the same request through
- * `fallback`, and `onFallback` is told why.
- */
-export function fetchWithFallback(primary: typeof fetch, fallback: typeof fetch, onFallback: (error: unknown) => void): typeof fetch {
-  return async (input, init) => {
-    try {
-      return await primary(input, init);
-    } catch (error) {
-      if (!isNotConnectedError(error) || init?.signal?.aborted) throw error;
-      onFallback(error);
-      return fallback(input, init);
-    }
-  };
 }
 
 export class PerplexityService {
