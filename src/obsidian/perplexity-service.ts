@@ -5,6 +5,7 @@
 import { Platform, requestUrl } from "obsidian";
 import type { App } from "obsidian";
 import { createPerplexityClient } from "../perplexity/client";
+import { listModels } from "../perplexity/models";
 import { PerplexityError, messages } from "../perplexity/errors";
 import { createNodeHttpsFetch } from "../perplexity/transport-node-https";
 import type { NodeHttpLike } from "../perplexity/transport-node-https";
@@ -51,6 +52,7 @@ export interface ServiceAskOptions {
 export class PerplexityService {
   private readonly inFlight = new Map<AbortController, { reason?: CancelReason }>();
   private node: NodeHttpModules | null | undefined;
+  private modelList: { baseUrl: string; ids: Promise<string[]> } | undefined;
 
   constructor(
     private readonly app: App,
@@ -111,6 +113,19 @@ export class PerplexityService {
 
   async testConnection(): Promise<void> {
     await this.client(this.settings().requestTimeoutSeconds * 1000, null).testConnection();
+  }
+
+  /** The models Perplexity lists (no key needed), fetched once per base URL when a model field is used. */
+  models(): Promise<string[]> {
+    const baseUrl = this.settings().baseUrl;
+    if (this.modelList?.baseUrl !== baseUrl) {
+      const ids = listModels(createRequestUrlFetch(requestUrl), baseUrl).catch(() => {
+        this.modelList = undefined; // try again next time
+        return [];
+      });
+      this.modelList = { baseUrl, ids };
+    }
+    return this.modelList.ids;
   }
 
   get pendingCount(): number {

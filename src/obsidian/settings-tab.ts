@@ -8,6 +8,7 @@ import { STALE_AFTER_PROPERTY } from "../core/staleness";
 import { DEFAULT_BASE_URL, DEFAULT_SETTINGS } from "../settings";
 import type { PerplexityQuerySettings } from "../settings";
 import type { PerplexityService } from "./perplexity-service";
+import { ModelSuggest } from "./model-suggest";
 
 export interface SettingsHost {
   plugin: Plugin;
@@ -117,7 +118,11 @@ export class PerplexitySettingTab extends PluginSettingTab {
           this.display();
         });
       });
-    if (s.preset === "model") this.text(containerEl, "model", "Model", "A model name from Perplexity's model list.", "provider/model");
+    if (s.preset === "model") {
+      const model = this.text(containerEl, "model", "Model", "A model name from Perplexity's model list (suggested as you type).", "provider/model");
+      const input = model.controlEl.querySelector("input");
+      if (input) new ModelSuggest(this.app, input, () => this.host.service.models(), (value) => void this.set("model", value));
+    }
     this.number(containerEl, "maxOutputTokens", "Maximum answer length", "In tokens; 0 leaves the limit to Perplexity. Longer answers cost more.");
     new Setting(containerEl)
       .setName("Custom instructions")
