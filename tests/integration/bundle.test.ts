@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { runInThisContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { rewriteOpenAiPath } from "../../scripts/no-lookbehind.mjs";
-import { slimOpenAiClient } from "../../scripts/slim-openai.mjs";
+import { NO_ENV_READER, SMALL_QUERY, slimOpenAiClient } from "../../scripts/slim-openai.mjs";
 
 const code = readFileSync("main.js", "utf8");
 
@@ -68,5 +68,18 @@ describe("the slimmed openai client", () => {
     const slim = slimOpenAiClient(real);
     expect(slim).not.toMatch(/from "\.\/resources\//);
     expect(slim).toContain("this.responses = new API.Responses(this);");
+  });
+
+  it("reads nothing from the environment, and keeps a working query string without the SDK's qs", async () => {
+    const env = (await import(`data:text/javascript,${encodeURIComponent(NO_ENV_READER)}`)) as { readEnv(name: string): unknown };
+    process.env["OPENAI_ORG_ID"] = "org-env";
+    try {
+      expect(env.readEnv("OPENAI_ORG_ID")).toBeUndefined();
+    } finally {
+      delete process.env["OPENAI_ORG_ID"];
+    }
+    const query = (await import(`data:text/javascript,${encodeURIComponent(SMALL_QUERY)}`)) as { stringifyQuery(q: object): string };
+    expect(query.stringifyQuery({ limit: 2, after: "m 1", gone: undefined, ids: ["a", "b"] })).toBe("limit=2&after=m+1&ids%5B%5D=a&ids%5B%5D=b");
+    expect(code).not.toContain("arrayFormat");
   });
 });
