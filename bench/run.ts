@@ -7,6 +7,7 @@ import { benchFindStale } from "./find-stale";
 import { benchAsk, benchBundle, benchOnload } from "./plugin";
 import { benchRefresh } from "./refresh";
 import { benchStream } from "./stream";
+import { benchSseParse } from "./sse-parse";
 import { benchStreamEditor } from "./stream-editor";
 import type { BenchRow } from "./types";
 
@@ -22,7 +23,7 @@ function print(rows: BenchRow[]): void {
   }
 }
 
-const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchClient()), ...(await benchStream()), ...(await benchStreamEditor()), ...(await benchAsk()), ...(await benchRefresh()), ...(await benchFindStale())];
+const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchClient()), ...(await benchStream()), ...(await benchSseParse()), ...(await benchStreamEditor()), ...(await benchAsk()), ...(await benchRefresh()), ...(await benchFindStale())];
 print(rows);
 const missed = rows.filter((r) => r.target !== undefined && r.value > r.target);
 if (missed.length) {

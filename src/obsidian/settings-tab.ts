@@ -123,11 +123,23 @@ export class PerplexitySettingTab extends PluginSettingTab {
       const input = model.controlEl.querySelector("input");
       if (input) new ModelSuggest(this.app, input, () => this.host.service.models(), (value) => void this.set("model", value));
     }
-    this.number(containerEl, "maxOutputTokens", "Maximum answer length", "In tokens; 0 leaves the limit to Perplexity. Longer answers cost more.");
+    this.number(
+      containerEl,
+      "maxOutputTokens",
+      "Maximum answer length",
+      "In tokens; 0 keeps the preset's own limit (8,192 for fast, more for the others). A limit here replaces it and can cut long answers short.",
+    );
     new Setting(containerEl)
       .setName("Custom instructions")
-      .setDesc("Sent with every question, for example the language or tone you want.")
+      .setDesc("Sent with every question, after it, for example the tone or depth you want.")
       .addTextArea((text) => text.setValue(s.customInstructions).onChange((value) => this.set("customInstructions", value)));
+    this.toggle(
+      containerEl,
+      "replaceSystemPrompt",
+      "Use custom instructions as the system prompt",
+      "Warning: with a preset this replaces Perplexity's own prompt, which holds its citation rules and today's date. Answers may come without citations. Leave off unless you need it.",
+    );
+    this.text(containerEl, "language", "Answer language", "A two-letter language code such as en or de; empty lets Perplexity choose.", "en");
     this.toggle(
       containerEl,
       "noteContext",
