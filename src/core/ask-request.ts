@@ -22,8 +22,16 @@ export interface SearchOptions {
   contextSize?: SearchContextSize;
 }
 
+/** An earlier turn of a thread, sent before a follow-up: its question, and its answer as the note shows it now. */
+export interface ConversationTurn {
+  question: string;
+  answer: string;
+}
+
 export interface AskRequest {
   question: string;
+  /** Earlier turns of the thread, oldest first (follow-ups only): sent as conversation input before the question. */
+  history?: ConversationTurn[];
   /** System prompt: custom instructions and note context, already joined. */
   instructions?: string;
   choice: ModelChoice;

@@ -4,7 +4,7 @@
 
 import { PerplexityError, messages } from "./errors";
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../core/ask-request";
-import type { AskRequest, SearchOptions } from "../core/ask-request";
+import type { AskRequest, ConversationTurn, SearchOptions } from "../core/ask-request";
 
 /** Perplexity's limit on `search_domain_filter` entries (allow and deny together). */
 export const MAX_DOMAIN_FILTERS = 20;
@@ -84,6 +84,24 @@ function webSearchTool(search: SearchOptions | undefined): Record<string, unknow
   return tool;
 }
 
+type InputMessage = { type: "message"; role: "user" | "assistant" | "system" | "developer"; content: string };
+
+/**
+ * A follow-up's `input`: the earlier turns as message items (each question a `user` message, each answer an
+ * `assistant` one), then the input the question alone would have had. The turns themselves are sent, never
+ * `previous_response_id`, whose support the docs disagree on (and which would ignore the user's edits).
+ */
+function conversationInput(history: readonly ConversationTurn[], input: unknown): InputMessage[] {
+  const items: InputMessage[] = [];
+  for (const turn of history) {
+    items.push({ type: "message", role: "user", content: turn.question });
+    items.push({ type: "message", role: "assistant", content: turn.answer });
+  }
+  if (Array.isArray(input)) items.push(...(input as InputMessage[]));
+  else items.push({ type: "message", role: "user", content: String(input) });
+  return items;
+}
+
 /** The Agent API body for `req`. Throws an `invalid-request` PerplexityError for bad input. */
 export function toWireRequest(req: AskRequest, opts: { stream: boolean }): Record<string, unknown> {
   const question = typeof req.question === "string" ? req.question.trim() : "";
@@ -107,6 +125,7 @@ export function toWireRequest(req: AskRequest, opts: { stream: boolean }): Recor
     body["model"] = model;
   }
   body["input"] = question;
+  if (req.history !== undefined && req.history.length > 0) body["input"] = conversationInput(req.history, body["input"]);
   if (typeof req.instructions === "string" && req.instructions.trim()) body["instructions"] = req.instructions;
 
   // With a model, search runs only when the tool is sent; a preset brings its own tools, so the
