@@ -2,7 +2,9 @@
 // answer it follows (`parent`) and the thread's first answer (`thread`). Everything here works on parsed blocks
 // and block ids, so a thread is found again after any edit around it, and a turn moved to another note is found
 // by id (the glue looks it up there); nothing keeps positions.
-import type { ConversationTurn } from "./ask-request";
+import { PRESETS, RECENCY_FILTERS } from "./ask-request";
+import type { ConversationTurn, ModelChoice, Preset, RecencyFilter } from "./ask-request";
+import type { QuestionOptions } from "./ask-options";
 import type { AnswerBlock, ParsedBlock } from "./block";
 
 /** Earlier turns sent with a follow-up when the setting is left alone. */
@@ -145,4 +147,22 @@ export function refreshDependencies<T>(items: readonly T[], idOf: (item: T) => s
     if (!loops) out.set(item, parent);
   }
   return out;
+}
+
+/**
+ * The prompt's starting options for a follow-up: the thread's own (the parent's recorded preset or model,
+ * recency and domains), so a follow-up searches as the question it follows did. `fallback` covers a recorded
+ * choice that can no longer be sent.
+ */
+export function followUpOptions(parent: AnswerBlock, fallback: QuestionOptions): QuestionOptions {
+  const r = parent.request;
+  const choice: ModelChoice =
+    r.preset !== undefined && (PRESETS as readonly string[]).includes(r.preset)
+      ? { preset: r.preset as Preset }
+      : r.model !== undefined && r.model.trim() !== ""
+        ? { model: r.model }
+        : fallback.choice;
+  const recency = r.recency !== undefined && (RECENCY_FILTERS as readonly string[]).includes(r.recency) ? (r.recency as RecencyFilter) : "";
+  const domains = [...(r.allowDomains ?? []), ...(r.denyDomains ?? []).map((d) => `-${d}`)].join(" ");
+  return { choice, recency, domains };
 }

@@ -15,6 +15,8 @@ export class AskModal extends Modal {
     initialQuestion: string,
     initialOptions: QuestionOptions,
     private readonly onSubmit: (question: string, options: QuestionOptions) => void,
+    /** Another title, and a line of explanation under it (the follow-up prompt says what it follows and costs). */
+    private readonly texts: { title?: string; note?: string } = {},
   ) {
     super(app);
     this.question = initialQuestion;
@@ -22,9 +24,10 @@ export class AskModal extends Modal {
   }
 
   override onOpen(): void {
-    this.setTitle("Ask Perplexity");
+    this.setTitle(this.texts.title ?? "Ask Perplexity");
     const { contentEl } = this;
     contentEl.empty();
+    if (this.texts.note) contentEl.createEl("p", { text: this.texts.note, cls: "setting-item-description" });
 
     new Setting(contentEl)
       .setName("Question")

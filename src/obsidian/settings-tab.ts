@@ -63,7 +63,7 @@ export class PerplexitySettingTab extends PluginSettingTab {
         text.inputEl.type = "number";
         text.setValue(String(this.host.settings[key])).onChange((value) => {
           const parsed = Number.parseInt(value, 10);
-          const min = key === "maxOutputTokens" ? 0 : 1;
+          const min = key === "maxOutputTokens" || key === "followUpTurns" ? 0 : 1;
           if (Number.isFinite(parsed) && parsed >= min) void this.set(key, parsed);
         });
       });
@@ -128,6 +128,12 @@ export class PerplexitySettingTab extends PluginSettingTab {
       "noteContext",
       "Send note context",
       "Send the note's title and the headings above the question, so the question is read in context. Nothing else from the note is sent.",
+    );
+    this.number(
+      containerEl,
+      "followUpTurns",
+      "Earlier turns sent with a follow-up",
+      "A follow-up question is sent with at most this many earlier questions and answers of its thread. More turns give more context and cost more input tokens; 0 sends none.",
     );
 
     new Setting(containerEl).setName("Search").setHeading();

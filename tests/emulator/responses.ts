@@ -45,7 +45,7 @@ export function createRun(request: ParsedRequest, step: AnswerStep): Run {
   const given = step.answer ?? {};
   // Failed and cancelled runs carry no output unless the step gives some.
   const generated = status === "failed" || status === "cancelled" ? { text: "", searchResults: [] } : defaultAnswer(request.question, given.marker ?? markerFor(request));
-  const text = given.text ?? generated.text ?? "";
+  const text = given.text ?? (generated.text ? followUpLead(request) + generated.text : "");
   const searchResults = given.searchResults ?? generated.searchResults ?? [];
   const run: Run = {
     id: `resp_${randomUUID()}`,
@@ -67,10 +67,22 @@ export function createRun(request: ParsedRequest, step: AnswerStep): Run {
   return run;
 }
 
+/**
+ * A conversation's answer depends on its earlier turns, as a real one does: the default answer to a follow-up
+ * starts by naming the question it follows and how many earlier turns it read, so tests see the history arrived.
+ */
+function followUpLead(request: ParsedRequest): string {
+  const questions = request.earlier.filter((m) => m.role === "user");
+  const answers = request.earlier.filter((m) => m.role === "assistant");
+  if (questions.length === 0) return "";
+  return `Following up on "${questions[questions.length - 1]!.text}" (${questions.length} earlier ${questions.length === 1 ? "question" : "questions"}, ${answers.length} earlier ${answers.length === 1 ? "answer" : "answers"}).\n\n`;
+}
+
 /** Usage shaped like the capture; token counts roughly follow the text length. */
 function buildUsage(run: Run, override: UsageOverride | undefined, cost: number | undefined): Obj {
   const searches = run.searchResults.length;
-  const input = 3000 + Math.ceil((run.request.instructions?.length ?? 0) / 4) + Math.ceil(run.request.question.length / 4);
+  const earlier = run.request.earlier.reduce((n, m) => n + m.text.length, 0);
+  const input = 3000 + Math.ceil((run.request.instructions?.length ?? 0) / 4) + Math.ceil((run.request.question.length + earlier) / 4);
   const output = Math.ceil(run.text.length / 4);
   const inputCost = round(input * 1e-7);
   const outputCost = round(output * 5e-7);
