@@ -5,13 +5,13 @@
 import { PRESETS, RECENCY_FILTERS } from "./ask-request";
 import type { ConversationTurn, ModelChoice, Preset, RecencyFilter } from "./ask-request";
 import type { QuestionOptions } from "./ask-options";
-import type { AnswerBlock, ParsedBlock } from "./block";
+import type { AnswerBlock } from "./block";
 
 /** Earlier turns sent with a follow-up when the setting is left alone. */
 export const DEFAULT_FOLLOW_UP_TURNS = 10;
 
 /** The first block of each id (a copy-pasted duplicate never shadows the original). */
-export function blocksById<T extends { block: AnswerBlock }>(blocks: readonly T[]): Map<string, T> {
+export function blocksById<T extends { block: Pick<AnswerBlock, "blockId"> }>(blocks: readonly T[]): Map<string, T> {
   const out = new Map<string, T>();
   for (const p of blocks) if (!out.has(p.block.blockId)) out.set(p.block.blockId, p);
   return out;
@@ -62,12 +62,18 @@ export function estimateHistoryTokens(history: readonly ConversationTurn[]): num
   return Math.ceil(chars / 4);
 }
 
+/** What finding a thread needs of a block: its id and links, and where it ends (a ParsedBlock, or a BlockRef). */
+export interface LinkedBlock {
+  block: Pick<AnswerBlock, "blockId" | "parent" | "thread">;
+  to: number;
+}
+
 /** The thread a block belongs to in one note: the id its parent links lead to (its first answer's id). */
-function rootKeys(blocks: readonly ParsedBlock[]): Map<ParsedBlock, string> {
+function rootKeys<T extends LinkedBlock>(blocks: readonly T[]): Map<T, string> {
   const byId = blocksById(blocks);
-  const keys = new Map<ParsedBlock, string>();
+  const keys = new Map<T, string>();
   for (const p of blocks) {
-    const path: ParsedBlock[] = [];
+    const path: T[] = [];
     const seen = new Set<string>();
     let at = p;
     let key: string | undefined;
@@ -94,14 +100,16 @@ function rootKeys(blocks: readonly ParsedBlock[]): Map<ParsedBlock, string> {
 }
 
 /** Every block of the note in the same thread as `member` (its first answer and all follow-ups), in note order. */
-export function threadBlocks(blocks: readonly ParsedBlock[], member: ParsedBlock): ParsedBlock[] {
+export function threadBlocks<T extends LinkedBlock>(blocks: readonly T[], member: LinkedBlock): T[] {
   const keys = rootKeys(blocks);
-  const key = keys.get(member);
+  const same = blocks.find((p) => p === member) ?? blocks.find((p) => p.block.blockId === member.block.blockId && p.to === member.to);
+  const key = same === undefined ? undefined : keys.get(same);
+  if (key === undefined) return [];
   return blocks.filter((p) => keys.get(p) === key);
 }
 
 /** Whether a block is part of a thread: it follows another answer, or another answer follows it. */
-export function inThread(blocks: readonly ParsedBlock[], member: ParsedBlock): boolean {
+export function inThread(blocks: readonly LinkedBlock[], member: LinkedBlock): boolean {
   return member.block.parent !== undefined || blocks.some((p) => p.block.parent === member.block.blockId);
 }
 
@@ -114,7 +122,7 @@ export function followUpLinks(parent: AnswerBlock): { parent: string; thread: st
  * Where a new follow-up of `parent` goes: right after the last block of its thread in this note (so branches
  * stay in the order they were asked), as an offset just past that block's `^pplx-` line.
  */
-export function followUpOffset(blocks: readonly ParsedBlock[], parent: ParsedBlock): number {
+export function followUpOffset(blocks: readonly LinkedBlock[], parent: LinkedBlock): number {
   const thread = threadBlocks(blocks, parent);
   return thread.reduce((end, p) => Math.max(end, p.to), parent.to);
 }

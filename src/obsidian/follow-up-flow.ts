@@ -2,11 +2,14 @@
 // another note, in the notes that hold them; and asking a follow-up below the thread's last block.
 import { Notice } from "obsidian";
 import type { App, Editor, TFile } from "obsidian";
-import { findBlock, hashText, parseBlocks, scanBlocks } from "../core/block";
-import type { AnswerBlock, ParsedBlock, UnreadableBlock } from "../core/block";
+import { findBlock, hashText } from "../core/block";
+import type { AnswerBlock } from "../core/block";
 import type { QuestionOptions } from "../core/ask-options";
-import { blocksById, conversationOf, earlierTurns, estimateHistoryTokens, followUpLinks, followUpOffset } from "../core/thread";
+import { conversationOf, earlierTurns, estimateHistoryTokens, followUpLinks, followUpOffset } from "../core/thread";
 import type { EarlierTurns } from "../core/thread";
+import { indexNote } from "../core/thread-scan";
+import type { blockAtOffset } from "../core/thread-scan";
+import type { NoteIndex } from "../core/thread-scan";
 import { askAndInsert } from "./ask-flow";
 import type { AskContext } from "./ask-flow";
 import { currentText } from "./note-writer";
@@ -26,30 +29,26 @@ function notesWithBlock(app: App, id: string, except: TFile): TFile[] {
  * then, for an id not found there, in the other notes that hold it. `missing` names a turn found nowhere.
  */
 export async function findEarlierTurns(app: App, file: TFile, text: string, start: AnswerBlock, limit: number): Promise<EarlierTurns> {
-  const known = new Map<string, AnswerBlock>();
-  for (const [id, p] of blocksById(parseBlocks(text))) known.set(id, p.block);
+  // Only the turns sent are parsed (see thread-scan.ts): a long note costs a scan of its metadata lines.
+  const notes: NoteIndex[] = [indexNote(text)];
+  const lookup = (id: string): AnswerBlock | undefined => {
+    for (const note of notes) {
+      const found = note.get(id);
+      if (found) return found.block;
+    }
+    return undefined;
+  };
   const searched = new Set<string>();
   for (;;) {
-    const found = earlierTurns(start, (id) => known.get(id), limit);
+    const found = earlierTurns(start, lookup, limit);
     if (found.missing === undefined || searched.has(found.missing)) return found;
     searched.add(found.missing);
-    for (const other of notesWithBlock(app, found.missing, file)) {
-      for (const [id, p] of blocksById(parseBlocks(await currentText(app, other)))) if (!known.has(id)) known.set(id, p.block);
-    }
+    for (const other of notesWithBlock(app, found.missing, file)) notes.push(indexNote(await currentText(app, other)));
   }
 }
 
-/** The answer block under `offset`, readable or not. */
-export function blockAt(text: string, offset: number): { parsed?: ParsedBlock; unreadable?: UnreadableBlock } {
-  const scan = scanBlocks(text);
-  const parsed = scan.blocks.find((p) => p.from <= offset && offset <= p.to);
-  if (parsed) return { parsed };
-  const unreadable = scan.unreadable.find((u) => u.from <= offset && offset <= u.to);
-  return unreadable ? { unreadable } : {};
-}
-
 /** Why this block cannot be followed up (a sentence for a notice), or null when it can. */
-export function followUpRefusal(at: { parsed?: ParsedBlock; unreadable?: UnreadableBlock }): string | null {
+export function followUpRefusal(at: ReturnType<typeof blockAtOffset>): string | null {
   const damaged = "its hidden metadata line was changed by hand, so it is not clear what the follow-up would build on. Undo that edit, or ask a new question.";
   if (at.unreadable || (at.parsed && at.parsed.problems.length > 0)) return `This answer cannot be followed up: ${damaged}`;
   const p = at.parsed;
@@ -78,8 +77,8 @@ export function followUpNote(parent: AnswerBlock, turns: EarlierTurns, maxTurns:
  */
 export async function askFollowUp(ctx: AskContext, editor: Editor, file: TFile, parentId: string, question: string, options: QuestionOptions): Promise<boolean> {
   const text = editor.getValue();
-  const blocks = scanBlocks(text);
-  const parent = blocks.blocks.find((p) => p.block.blockId === parentId);
+  const index = indexNote(text);
+  const parent = index.get(parentId);
   if (!parent) {
     new Notice("The answer to follow up was removed from the note while the prompt was open, so nothing was asked.", 10_000);
     return false;
@@ -98,12 +97,13 @@ export async function askFollowUp(ctx: AskContext, editor: Editor, file: TFile, 
   }
   // Offsets from the text read just now, with no await in between (findEarlierTurns may read other notes).
   const now = editor.getValue();
-  const current = now === text ? parent : findBlock(now, parentId);
+  const nowIndex = now === text ? index : indexNote(now);
+  const current = nowIndex.refs.find((r) => r.block.blockId === parentId);
   if (!current) {
     new Notice("The answer to follow up was removed from the note, so nothing was asked.", 10_000);
     return false;
   }
-  const at = followUpOffset(now === text ? blocks.blocks : parseBlocks(now), current);
+  const at = followUpOffset(nowIndex.refs, current);
   const written = await askAndInsert(ctx, { editor, file, question, from: at, to: at, options, followUp: { links: followUpLinks(parent.block), history } });
   if (!written) return false;
   const after = findBlock(await currentText(ctx.app, file), parentId);

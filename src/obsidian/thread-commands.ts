@@ -6,17 +6,18 @@ import { defaultQuestionOptions } from "../core/ask-options";
 import { followUpOptions, inThread, threadBlocks } from "../core/thread";
 import type { CommandHost } from "./commands";
 import { AskModal } from "./ask-modal";
-import { askFollowUp, blockAt, findEarlierTurns, followUpNote, followUpRefusal } from "./follow-up-flow";
+import { blockAtOffset } from "../core/thread-scan";
+import { askFollowUp, findEarlierTurns, followUpNote, followUpRefusal } from "./follow-up-flow";
 import { runWithNotice } from "./refresh-commands";
 import type { Refresher } from "./refresh-flow";
 
 export const THREAD_COMMAND_IDS = { askFollowUp: "ask-follow-up", refreshThread: "refresh-thread" } as const;
 
 /** The cursor's answer block, if the cursor is in one (cheap test first: the palette asks on every keystroke). */
-function cursorBlock(editor: Editor): ReturnType<typeof blockAt> | null {
+function cursorBlock(editor: Editor): ReturnType<typeof blockAtOffset> | null {
   const text = editor.getValue();
   if (!text.includes("pplx")) return null;
-  const at = blockAt(text, editor.posToOffset(editor.getCursor()));
+  const at = blockAtOffset(text, editor.posToOffset(editor.getCursor()));
   return at.parsed || at.unreadable ? at : null;
 }
 

@@ -1,8 +1,11 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatBlock, hashText, parseBlocks, type AnswerBlock, type FormatOptions } from "../../src/core/block";
 import {
   blocksById, conversationOf, earlierTurns, estimateHistoryTokens, followUpLinks, followUpOffset, inThread, refreshDependencies, threadBlocks,
 } from "../../src/core/thread";
+import { blockAtOffset, indexNote } from "../../src/core/thread-scan";
+import { scanBlocks } from "../../src/core/block";
 
 const options: FormatOptions = { fold: "+", citationDateFormat: "yyyy, MMM d", linkFor: (s) => `[[${s.id}]]` };
 
@@ -114,5 +117,67 @@ describe("refreshDependencies", () => {
   });
   it("breaks loops so the batch cannot deadlock", () => {
     expect(deps([{ id: "a", parent: "b" }, { id: "b", parent: "a" }, { id: "c", parent: "a" }])).toEqual({ a: undefined, b: undefined, c: "a" });
+  });
+});
+
+describe("indexNote (a thread without parsing every block)", () => {
+  const ids = ["aaaaaa", "bbbbbb", "cccccc", "dddddd"];
+  const arbBlock = fc
+    .record({
+      id: fc.constantFrom(...ids),
+      parent: fc.option(fc.constantFrom(...ids), { nil: undefined }),
+      state: fc.constantFrom("answered" as const, "pending" as const),
+      answer: fc.constantFrom("Plain answer.", "Two\n\nparagraphs [[x]].", "> quoted inside", "%% pplx {\"v\":1,\"id\":\"evil00\"} %%", ""),
+    })
+    .map(({ id, parent, state, answer }) => formatBlock(turn(id, parent, { state, answer, thread: "aaaaaa" }), options));
+  const arbPiece = fc.oneof(
+    { weight: 4, arbitrary: arbBlock },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        "prose",
+        "> a quote",
+        '> %% pplx {"v":1,"id":"quoted","state":"answered","c":[],"o":[]} %%',
+        "> [!perplexity] a callout of mine",
+        "^pplx-aaaaaa",
+        "",
+        "> [!note]\n> body",
+      ),
+    },
+  );
+  it("finds the same blocks, links and offsets as a whole-note parse, after any edit around them (LF or CRLF)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(arbPiece, fc.constantFrom("\n", "\n\n", "\n> glued quote line\n", "\ntext after\n")), { maxLength: 8 }), fc.boolean(), (pieces, crlf) => {
+        let text = pieces.map(([p, sep]) => p + sep).join("");
+        if (crlf) text = text.replace(/\n/g, "\r\n");
+        const full = parseBlocks(text);
+        const index = indexNote(text);
+        const links = (b: Pick<AnswerBlock, "blockId" | "parent" | "thread">) => ({ blockId: b.blockId, parent: b.parent, thread: b.thread });
+        expect(index.refs.map((r) => ({ ...links(r.block), from: r.from, to: r.to }))).toEqual(full.map((p) => ({ ...links(p.block), from: p.from, to: p.to })));
+        const byId = blocksById(full);
+        for (const id of [...ids, "evil00", "quoted"]) expect(index.get(id)).toEqual(byId.get(id));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+  it("blockAtOffset finds what a whole-note scan finds at any offset, damaged blocks included", () => {
+    const damaged = fc.constantFrom(
+      formatBlock(turn("eeeeee"), options).replace('"v":1', '"v":1,oops'),
+      formatBlock(turn("ffffff"), options).replace(/> %% pplx .*\n/, ""),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.oneof(arbPiece, damaged), fc.constantFrom("\n", "\n\n", "\ntext\n")), { maxLength: 6 }), fc.boolean(), fc.nat(), (pieces, crlf, seed) => {
+        let text = pieces.map(([p, sep]) => p + sep).join("");
+        if (crlf) text = text.replace(/\n/g, "\r\n");
+        const scan = scanBlocks(text);
+        for (let k = 0; k < 6; k++) {
+          const offset = (seed * (k + 1) * 7919) % (text.length + 1);
+          const parsed = scan.blocks.find((p) => p.from <= offset && offset <= p.to);
+          const unreadable = parsed ? undefined : scan.unreadable.find((u) => u.from <= offset && offset <= u.to);
+          expect(blockAtOffset(text, offset)).toEqual(parsed ? { parsed } : unreadable ? { unreadable } : {});
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
