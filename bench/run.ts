@@ -8,6 +8,7 @@ import { benchAsk, benchBundle, benchOnload } from "./plugin";
 import { benchRefresh } from "./refresh";
 import { benchStream } from "./stream";
 import { benchStreamEditor } from "./stream-editor";
+import { benchThread } from "./thread";
 import type { BenchRow } from "./types";
 
 function print(rows: BenchRow[]): void {
@@ -22,7 +23,7 @@ function print(rows: BenchRow[]): void {
   }
 }
 
-const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchClient()), ...(await benchStream()), ...(await benchStreamEditor()), ...(await benchAsk()), ...(await benchRefresh()), ...(await benchFindStale())];
+const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchClient()), ...(await benchStream()), ...(await benchStreamEditor()), ...(await benchAsk()), ...(await benchRefresh()), ...(await benchFindStale()), ...(await benchThread())];
 print(rows);
 const missed = rows.filter((r) => r.target !== undefined && r.value > r.target);
 if (missed.length) {

@@ -48,6 +48,28 @@ const previousLine = (text: string, l: Line): Line | null =>
   l.start === 0 ? null : { start: l.start < 2 ? 0 : text.lastIndexOf("\n", l.start - 2) + 1, end: l.start - 1 };
 const nextLine = (text: string, l: Line): Line | null => (l.end >= text.length ? null : lineAt(text, l.end + 1));
 
+const NON_QUOTE_LINE_RE = /(^|\n)(?! {0,3}>)/g;
+const HEADER_LINE_RE = /(^|\n) {0,3}> ?\[!perplexity\]/gi;
+
+/** Where each match's line starts (the regexes match at a line start, after its "\n"). */
+function starts(text: string, re: RegExp): number[] {
+  const out: number[] = [];
+  for (const m of text.matchAll(re)) out.push(m.index + m[1]!.length);
+  return out;
+}
+
+/** The first index whose value is at least `value` (the array is sorted). */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The whole-note fallback: every block parsed. */
 function fullIndex(text: string): NoteIndex {
   const blocks = parseBlocks(text);
@@ -68,23 +90,27 @@ export function indexNote(text: string): NoteIndex {
     const meta = readMeta(m[0].replace(QUOTE_PREFIX_RE, ""));
     if (meta) metas.push({ line, id: meta.id, ...(meta.parent === undefined ? {} : { parent: meta.parent }), ...(meta.thread === undefined ? {} : { thread: meta.thread }) });
   }
+  // Starts of the lines that are not quote lines, and of callout header lines, in order: one native regex pass
+  // each, so that finding a block's quote run costs a binary search instead of a walk over its lines.
+  const plain = starts(text, NON_QUOTE_LINE_RE);
+  const headers = starts(text, HEADER_LINE_RE);
   const refs: BlockRef[] = [];
   for (let k = 0; k < metas.length; k++) {
     const meta = metas[k]!;
-    // The quote run holding the metadata line; the block starts at the run's first header line.
-    let first = meta.line;
-    for (let prev = previousLine(text, first); prev && QUOTE_RE.test(textOf(text, prev)); prev = previousLine(text, prev)) first = prev;
-    let last = meta.line;
-    for (let next = nextLine(text, last); next && QUOTE_RE.test(textOf(text, next)); next = nextLine(text, next)) last = next;
-    let header: Line | null = first;
-    while (header && header.start < meta.line.start && !HEADER_RE.test(textOf(text, header))) header = nextLine(text, header);
-    if (!header || header.start >= meta.line.start) continue; // not inside a block's callout
+    // The quote run holding the metadata line (between two non-quote lines); the block starts at its first header.
+    const before = lowerBound(plain, meta.line.start) - 1;
+    const runStart = before < 0 ? 0 : lineAt(text, plain[before]!).end + 1;
+    const after = plain[before + 1];
+    const last = after === undefined ? lineAt(text, text.lastIndexOf("\n", text.length - 1) + 1) : lineAt(text, text.lastIndexOf("\n", after - 2) + 1);
+    const headerAt = headers[lowerBound(headers, runStart)];
+    if (headerAt === undefined || headerAt >= meta.line.start) continue; // not inside a block's callout
+    const header = lineAt(text, headerAt);
     // A block's metadata is the last readable one of its callout: a later one in the same run wins.
     const later = metas[k + 1];
     if (later && later.line.start <= last.end) continue;
     let to = endOf(text, meta.line);
     let end = endOf(text, last);
-    if (last === meta.line) {
+    if (last.start === meta.line.start) {
       let after = nextLine(text, last);
       while (after && textOf(text, after).trim() === "") after = nextLine(text, after);
       if (after && ID_LINE_RE.test(textOf(text, after))) to = end = endOf(text, after);
