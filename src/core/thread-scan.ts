@@ -9,7 +9,6 @@ import { readMeta } from "./block/meta";
 const META_CANDIDATE_RE = /^ {0,3}> ?%% ?pplx .*$/gm;
 const QUOTE_PREFIX_RE = /^ {0,3}> ?/;
 const QUOTE_RE = /^ {0,3}>/;
-const HEADER_RE = /^ {0,3}> ?\[!perplexity\]/i;
 const ID_LINE_RE = /^\^pplx-([A-Za-z0-9-]+)\s*$/;
 
 /** A block as its metadata line names it: id and thread links, and where the block ends. */
