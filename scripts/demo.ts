@@ -12,6 +12,9 @@ import { readVaultFolder, writeChangedFiles } from "./vault-folder";
 const SEED_QUESTION =
   'Who are the major "Layer 1" AI model creators, vendors, and API s. As of today, how much "traction" does each player have?';
 
+/** Commands that act on the answer block under the cursor's thread (see --question). */
+const THREAD_COMMANDS = new Set(["ask-follow-up", "refresh-thread"]);
+
 function fail(message: string): never {
   console.error(`demo: ${message}`);
   process.exit(1);
@@ -22,6 +25,7 @@ const OPTIONS = {
   note: { type: "string", default: "The AI Model Wars.md" },
   select: { type: "string" },
   command: { type: "string", default: "ask-selection" },
+  question: { type: "string" },
   "base-url": { type: "string" },
   now: { type: "string" },
   platform: { type: "string", default: "mobile" },
@@ -38,7 +42,7 @@ function parseFlags() {
 const values = parseFlags();
 
 if (values.help) {
-  console.log(`Usage: npm run demo -- [--vault DIR] [--note PATH] [--select TEXT] [--command ID] [--base-url URL] [--now ISO-TIME] [--platform mobile|desktop]
+  console.log(`Usage: npm run demo -- [--vault DIR] [--note PATH] [--select TEXT] [--command ID] [--question TEXT] [--base-url URL] [--now ISO-TIME] [--platform mobile|desktop]
 Without --base-url and without PERPLEXITY_API_KEY the bundled Perplexity emulator answers.`);
   process.exit(0);
 }
@@ -90,10 +94,24 @@ async function main(): Promise<void> {
       const at = text.indexOf(selection);
       if (at < 0) fail(`the text to select was not found in ${notePath}`);
       view.editor.setSelection(view.editor.offsetToPos(at), view.editor.offsetToPos(at + selection.length));
+    } else if (THREAD_COMMANDS.has(values.command)) {
+      // Threads: the cursor goes into the note's last answer block (its metadata line).
+      const last = parseBlocks(text).at(-1);
+      if (!last) fail(`${notePath} has no answer block to follow up; ask a question first`);
+      view.editor.setCursor(view.editor.offsetToPos(text.lastIndexOf("%% pplx", last.to)));
     }
+    if (values.command === "ask-follow-up" && !values.question) fail("ask-follow-up needs the follow-up's text: --question TEXT");
     if (!runtime.commandIds().includes(values.command)) fail(`unknown command "${values.command}"; commands: ${runtime.commandIds().join(", ")}`);
     if (!runtime.runCommand(values.command)) fail(`command "${values.command}" is not available here (is text selected?)`);
     await (plugin as unknown as { idle(): Promise<void> }).idle();
+    if (values.command === "ask-follow-up") {
+      // The command opens the follow-up prompt: type the question into it and press Ask.
+      const prompt = runtime.openModals[0] as unknown as { question: string; submit(): void } | undefined;
+      if (!prompt) fail(runtime.notices.at(-1) ?? "ask-follow-up opened no prompt");
+      prompt.question = values.question!;
+      prompt.submit();
+      await (plugin as unknown as { idle(): Promise<void> }).idle();
+    }
 
     const after = await runtime.snapshot();
     const changed = writeChangedFiles(vault, before, after);
