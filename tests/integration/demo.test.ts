@@ -53,4 +53,19 @@ describe("headless demo", () => {
     expect(failure).toMatchObject({ code: 1 });
     expect((failure as { stderr: string }).stderr).toContain("not found");
   });
+
+  it("asks a follow-up of the note's last answer with --command ask-follow-up --question, then refreshes the thread", async () => {
+    const { stdout } = await demo("--command", "ask-follow-up", "--question", "Which of them sell an API?", "--now", "2027-01-15T09:05:00.000Z");
+    expect(stdout).toContain("> **Follow-up to:** [[#^pplx-");
+    let blocks = parseBlocks(readFileSync(join(vault, "The AI Model Wars.md"), "utf8"));
+    expect(blocks.map((b) => b.block.question.slice(0, 20))).toEqual([blocks[0]!.block.question.slice(0, 20), "Which of them sell a"]);
+    expect(blocks[1]!.block).toMatchObject({ parent: blocks[0]!.block.blockId, thread: blocks[0]!.block.blockId });
+    expect(blocks[1]!.block.answer).toMatch(/^Following up on /);
+    const missing: unknown = await demo("--command", "ask-follow-up").catch((error: unknown) => error);
+    expect((missing as { stderr: string }).stderr).toContain("--question TEXT");
+    const refreshed = await demo("--command", "refresh-thread", "--now", "2027-02-01T09:00:00.000Z");
+    expect(refreshed.stdout).toMatch(/Notice: Perplexity refresh: .*2 unchanged|2 refreshed/);
+    blocks = parseBlocks(readFileSync(join(vault, "The AI Model Wars.md"), "utf8"));
+    expect(blocks.map((b) => b.block.askedAt)).toEqual(["2027-02-01T09:00:00.000Z", "2027-02-01T09:00:00.000Z"]);
+  }, 180_000);
 });
