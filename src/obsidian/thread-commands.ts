@@ -1,12 +1,11 @@
 // The thread commands: ask a follow-up of the answer at the cursor, and refresh the thread it belongs to.
 import { Notice } from "obsidian";
 import type { Editor, MarkdownFileInfo, MarkdownView, Menu } from "obsidian";
-import { scanBlocks } from "../core/block";
 import { defaultQuestionOptions } from "../core/ask-options";
 import { followUpOptions, inThread, threadBlocks } from "../core/thread";
 import type { CommandHost } from "./commands";
 import { AskModal } from "./ask-modal";
-import { blockAtOffset } from "../core/thread-scan";
+import { blockAtOffset, indexNote } from "../core/thread-scan";
 import { askFollowUp, findEarlierTurns, followUpNote, followUpRefusal } from "./follow-up-flow";
 import { runWithNotice } from "./refresh-commands";
 import type { Refresher } from "./refresh-flow";
@@ -70,7 +69,7 @@ export function registerThreadCommands(host: CommandHost, refresher: Refresher):
       const at = cursorBlock(editor);
       if (!file || !at?.parsed) return false;
       const text = editor.getValue();
-      const blocks = scanBlocks(text).blocks;
+      const blocks = indexNote(text).refs;
       const member = blocks.find((p) => p.from === at.parsed!.from);
       if (!member || !inThread(blocks, member)) return false;
       if (checking) return true;
