@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       await runTour({ run: { ...run, yes: true }, now: args.now ?? new Date(), print: (line = "") => console.log(line) });
     } else {
       const select = args.select ?? (args.command === "ask-selection" ? DEMO_QUESTION : undefined);
-      const result = await runCommand({ ...run, command: args.command, select, now: args.now });
+      const result = await runCommand({ ...run, command: args.command, select, question: args.question, now: args.now });
       for (const notice of result.notices) if (notice !== result.failure) console.log(`Notice: ${notice}`);
       for (const line of result.dialog) console.log(`Dialog: ${line}`);
       if (result.failure) throw new DemoError(result.failure);

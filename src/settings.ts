@@ -3,6 +3,7 @@
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./core/ask-request";
 import type { AskDefaults } from "./core/ask-options";
 import { normalizeBaseUrl } from "./perplexity/base-url";
+import { DEFAULT_FOLLOW_UP_TURNS } from "./core/thread";
 
 export const DEFAULT_BASE_URL = "https://api.perplexity.ai/v1";
 
@@ -34,6 +35,8 @@ export interface PerplexityQuerySettings extends AskDefaults {
   streaming: boolean;
   /** When a streamed answer is cancelled: keep what arrived (marked cancelled) or remove it. */
   keepPartialOnCancel: boolean;
+  /** Threads: at most this many earlier turns are sent with a follow-up question. */
+  followUpTurns: number;
 }
 
 export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
@@ -64,6 +67,7 @@ export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
   concurrency: 2,
   streaming: true,
   keepPartialOnCancel: true,
+  followUpTurns: DEFAULT_FOLLOW_UP_TURNS,
 };
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -128,5 +132,6 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     concurrency: int(raw.concurrency, d.concurrency, 1, 16),
     streaming: bool(raw.streaming, d.streaming),
     keepPartialOnCancel: bool(raw.keepPartialOnCancel, d.keepPartialOnCancel),
+    followUpTurns: int(raw.followUpTurns, d.followUpTurns, 0, 100),
   };
 }

@@ -12,7 +12,9 @@ printed), against the bundled Perplexity emulator: no key, no network, no cost.
   --note PATH         note to open (default "The AI Model Wars.md")
   --select TEXT       text to select before the command (default: the demo question, for ask-selection)
   --command ID        ask-selection (default), refresh-at-cursor, refresh-stale-in-note,
-                      refresh-stale-in-vault or link-citations
+                      refresh-stale-in-vault, link-citations, ask-follow-up or refresh-thread
+  --question TEXT     the follow-up's text, for ask-follow-up (the cursor goes into the note's last answer
+                      block unless --select places it)
   --now ISO-TIME      the clock the plugin sees, e.g. 2027-01-15 or 2027-01-15T09:00:00Z
   --yes               confirm the dialogs a command opens (refresh-stale-in-vault asks before it spends)
   --platform P        mobile (default: requestUrl) or desktop (streams over Node's https)
@@ -24,7 +26,7 @@ printed), against the bundled Perplexity emulator: no key, no network, no cost.
 export const DEMO_QUESTION =
   'Who are the major "Layer 1" AI model creators, vendors, and API s. As of today, how much "traction" does each player have?';
 
-export const DEMO_COMMANDS = ["ask-selection", "refresh-at-cursor", "refresh-stale-in-note", "refresh-stale-in-vault", "link-citations"] as const;
+export const DEMO_COMMANDS = ["ask-selection", "refresh-at-cursor", "refresh-stale-in-note", "refresh-stale-in-vault", "link-citations", "ask-follow-up", "refresh-thread"] as const;
 export type DemoCommand = (typeof DEMO_COMMANDS)[number];
 
 export interface DemoArgs {
@@ -34,6 +36,8 @@ export interface DemoArgs {
   vault?: string;
   note: string;
   select?: string;
+  /** The follow-up's text (ask-follow-up). */
+  question?: string;
   command: DemoCommand;
   now?: Date;
   yes: boolean;
@@ -50,6 +54,7 @@ const OPTIONS = {
   vault: { type: "string" },
   note: { type: "string", default: "The AI Model Wars.md" },
   select: { type: "string" },
+  question: { type: "string" },
   command: { type: "string" },
   now: { type: "string" },
   yes: { type: "boolean", default: false },
@@ -78,6 +83,8 @@ export function parseDemoArgs(argv: string[]): DemoArgs {
   if (values.platform !== "mobile" && values.platform !== "desktop") throw new DemoError(`--platform must be mobile or desktop, not "${values.platform}"`);
   if (values.tour && (values.real || values["base-url"] !== undefined)) throw new DemoError("--tour runs against the bundled emulator only (its second answer is scripted); leave out --real and --base-url");
   if (values.tour && (values.command !== undefined || values.select !== undefined)) throw new DemoError("--tour runs its own commands; leave out --command and --select");
+  if (command === "ask-follow-up" && !values.question?.trim()) throw new DemoError("ask-follow-up needs the follow-up's text: --question TEXT");
+  if (values.question !== undefined && command !== "ask-follow-up") throw new DemoError("--question goes with --command ask-follow-up");
   if (values.real && !process.env.PERPLEXITY_API_KEY?.trim()) throw new DemoError("--real needs your key in the PERPLEXITY_API_KEY environment variable");
   if (values.vault !== undefined && !values.vault.trim()) throw new DemoError("--vault needs a folder");
   return {
@@ -86,6 +93,7 @@ export function parseDemoArgs(argv: string[]): DemoArgs {
     vault: values.vault,
     note: values.note,
     select: values.select,
+    question: values.question,
     command: command as DemoCommand,
     now: values.now === undefined ? undefined : parseNow(values.now),
     yes: values.yes,

@@ -13,6 +13,8 @@ export interface CommandRun {
   note: string;
   command: DemoCommand;
   select?: string;
+  /** The follow-up's text, typed into the prompt that ask-follow-up opens. */
+  question?: string;
   now?: Date;
   /** Confirm a dialog the command opens (the vault refresh asks before it spends money). */
   yes: boolean;
@@ -37,6 +39,9 @@ export interface CommandResult {
   /** Why the command did not do its job; undefined when it did (or had nothing to do). */
   failure?: string;
 }
+
+/** Commands that act on the thread of the answer block under the cursor. */
+const THREAD_COMMANDS = new Set<DemoCommand>(["ask-follow-up", "refresh-thread"]);
 
 type ModalLike = { contentEl: HTMLElement; isRunning?: boolean };
 
@@ -81,6 +86,12 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
       const at = text.indexOf(run.select);
       if (at < 0) throw new DemoError(`the text to select (--select) was not found in ${join(run.vault, run.note)}`);
       view.editor.setSelection(view.editor.offsetToPos(at), view.editor.offsetToPos(at + run.select.length));
+    } else if (THREAD_COMMANDS.has(run.command)) {
+      // Threads: the cursor goes into the note's last answer block (its metadata line).
+      const text = view.editor.getValue();
+      const last = parseBlocks(text).at(-1);
+      if (!last) throw new DemoError(`${join(run.vault, run.note)} has no answer block to follow up; ask a question first`);
+      view.editor.setCursor(view.editor.offsetToPos(text.lastIndexOf("%% pplx", last.to)));
     }
     if (!runtime.runCommand(run.command)) {
       const needs = run.command === "refresh-at-cursor" ? "the selection (--select) inside an answer block" : "selected text (--select)";
@@ -88,10 +99,18 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
     }
     const idle = () => (plugin as unknown as { idle(): Promise<void> }).idle();
     await idle();
+    if (run.command === "ask-follow-up") {
+      // The command opens the follow-up prompt: type the question into it and press Ask, as the user would.
+      const prompt = runtime.openModals.at(-1) as unknown as { question: string; submit(): void } | undefined;
+      if (!prompt) throw new DemoError(runtime.notices.at(-1) ?? "ask-follow-up opened no prompt");
+      prompt.question = run.question ?? "";
+      prompt.submit();
+      await idle();
+    }
 
     let dialog: string[] = [];
     let unconfirmed = false;
-    const modal = runtime.openModals.at(-1) as ModalLike | undefined;
+    const modal = run.command === "ask-follow-up" ? undefined : (runtime.openModals.at(-1) as ModalLike | undefined);
     if (modal) {
       dialog = dialogText(modal);
       const confirm = modal.contentEl.querySelector<HTMLButtonElement>("button.mod-cta");

@@ -22,6 +22,12 @@ export interface SearchOptions {
   contextSize?: SearchContextSize;
 }
 
+/** An earlier turn of a thread, sent before a follow-up: its question, and its answer as the note shows it now. */
+export interface ConversationTurn {
+  question: string;
+  answer: string;
+}
+
 export interface AskRequest {
   question: string;
   /**
@@ -38,6 +44,8 @@ export interface AskRequest {
   systemPrompt?: string;
   /** Answer language as an ISO 639-1 code (`language_preference`), e.g. "en". */
   language?: string;
+  /** Earlier turns of the thread, oldest first (follow-ups only): sent as conversation input before the question. */
+  history?: ConversationTurn[];
   choice: ModelChoice;
   search?: SearchOptions;
   maxOutputTokens?: number;

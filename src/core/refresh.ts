@@ -127,7 +127,7 @@ export interface MergeOptions {
 }
 
 /**
- * The block that replaces `old`: id, question, request and stale-after override from `old`; date, answer,
+ * The block that replaces `old`: id, question, request, stale-after override and thread links from `old`; date, answer,
  * sources, model, cost, response id and hash from `fresh` (an answered block, e.g. from `buildAnswerBlock`).
  * The old answer becomes the newest previous answer; `keepPrevious` then trims: "all" keeps every one, "last"
  * only that newest, "none" none. Previous answers marked edited are always kept (user edits are never destroyed).
@@ -146,9 +146,12 @@ export function mergeRefreshed(old: AnswerBlock, fresh: AnswerBlock, options: Me
     newest.push(p);
   }
   const older = unchanged ? [...(old.previous ?? [])] : (old.previous ?? []).filter((p) => options.keepPrevious === "all" || p.edited === true);
-  const { staleAfterDays: _s, previous: _p, changes: _c, ...rest } = fresh;
+  const { staleAfterDays: _s, previous: _p, changes: _c, parent: _pa, thread: _t, ...rest } = fresh;
   const out: AnswerBlock = { ...rest, blockId: old.blockId, question: old.question, request: old.request };
   if (old.staleAfterDays !== undefined) out.staleAfterDays = old.staleAfterDays;
+  // A refreshed follow-up stays in its thread.
+  if (old.parent !== undefined) out.parent = old.parent;
+  if (old.thread !== undefined) out.thread = old.thread;
   const changes = sourceChanges(old, fresh);
   if (changes !== undefined) out.changes = changes;
   const previous = [...newest, ...older];

@@ -11,7 +11,7 @@ import { noteContextLine } from "../core/note-context";
 import { INCOMPLETE_PREFIX, incompleteNote } from "../core/partial";
 import { PartialAnswer } from "../core/partial-answer";
 import { PerplexityError } from "../perplexity/errors";
-import type { AskRequest } from "../core/ask-request";
+import type { AskRequest, ConversationTurn } from "../core/ask-request";
 import type { Answer } from "../core/answer";
 import { buildAskRequest } from "../core/ask-options";
 import type { QuestionOptions } from "../core/ask-options";
@@ -46,6 +46,14 @@ export interface AskTarget {
   from: number;
   to: number;
   options: QuestionOptions;
+  /** Set for a follow-up question (threads): the block's links and the earlier turns to send. */
+  followUp?: FollowUp;
+}
+
+/** A follow-up's thread links and the conversation sent before its question (see follow-up-flow.ts). */
+export interface FollowUp {
+  links: { parent: string; thread: string };
+  history: ConversationTurn[];
 }
 
 export function formatOptions(settings: PerplexityQuerySettings, linkFor: (s: SourceEntry) => string): FormatOptions {
@@ -66,13 +74,15 @@ export function requestMeta(request: AskRequest, noteContext: boolean): BlockReq
   };
 }
 
-/** Runs one question end to end. Resolves when the block is written or the failure reported. */
-export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<void> {
+/** Runs one question end to end. Resolves when the block is written (true) or the failure reported (false). */
+export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<boolean> {
   const settings = ctx.settings();
   const { editor, file } = target;
   const noteText = editor.getValue();
   const noteContext = settings.noteContext ? noteContextLine(file.basename, noteText, target.from) : "";
-  const request = buildAskRequest(target.question, target.options, settings, noteContext);
+  const asked = buildAskRequest(target.question, target.options, settings, noteContext);
+  const links = target.followUp?.links ?? {};
+  const request: AskRequest = target.followUp?.history.length ? { ...asked, history: target.followUp.history } : asked;
   const taken = new Set(parseBlocks(noteText).map((p) => p.block.blockId));
   const pending: AnswerBlock = {
     blockId: newBlockId(Math.random, (id) => taken.has(id)),
@@ -82,6 +92,7 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
     request: requestMeta(request, settings.noteContext),
     sources: [],
     answer: "",
+    ...links,
   };
   const linkFor = (s: SourceEntry) => ctx.sources.linkFor(s, file);
   const options = formatOptions(settings, linkFor);
@@ -114,7 +125,7 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
         idsFor = partial.results.length;
       }
       const block = partial.block({ blockId: pending.blockId, askedAt: pending.askedAt, question: pending.question, request: pending.request, idFor, linkFor });
-      return formatBlock(block, options, partial.status());
+      return formatBlock({ ...block, ...links }, options, partial.status());
     },
   });
   const stopElapsed = ctx.statusBar ? trackElapsed(ctx.statusBar) : () => undefined;
@@ -144,12 +155,12 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
       if (plan) applyFinal(port, now, plan);
     }) ?? (() => undefined);
   try {
-    await runAsk();
+    return await runAsk();
   } finally {
     unregister();
   }
 
-  async function runAsk(): Promise<void> {
+  async function runAsk(): Promise<boolean> {
     let answer: Answer;
     try {
       answer = await ctx.service.ask(request, {
@@ -162,38 +173,40 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
       });
     } catch (error) {
       // Unloaded: the cleanup above already settled the block; nothing more is written or shown.
-      if (ctx.lifetime?.ended) return;
+      if (ctx.lifetime?.ended) return false;
       writer.stop();
       stopElapsed();
       if (placeholderGone.signal.aborted) {
         new Notice("The answer's placeholder was removed from the note. Perplexity was told to stop writing it.");
-        return;
+        return false;
       }
       const kept = keptPartial(error, partial, settings);
       if (!kept) {
         // Put back exactly what the pending block replaced; leave the note alone if the block is gone.
         await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, null), origin);
         new Notice(errorMessage(error), 10_000);
-        return;
+        return false;
       }
       // The user paid for what arrived: keep it, marked as incomplete (or cancelled).
       answer = kept.answer;
       new Notice(kept.message, 10_000);
     }
-    if (ctx.lifetime?.ended) return;
+    if (ctx.lifetime?.ended) return false;
     arrived = answer;
     writer.stop();
     stopElapsed();
     try {
       const built = await buildWithSources(ctx, answer, pending, file);
-      if (ctx.lifetime?.ended) return;
-      const formatted = formatBlock(built.block, formatOptions(ctx.settings(), built.linkFor));
+      if (ctx.lifetime?.ended) return false;
+      const formatted = formatBlock({ ...built.block, ...links }, formatOptions(ctx.settings(), built.linkFor));
       const outcome = await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, formatted), origin);
       if (outcome === "unchanged") new Notice("Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.");
       if (outcome === "note-missing") new Notice(`Perplexity's answer arrived after "${file.basename}" was deleted, so it was not inserted.`);
+      return outcome === "written";
     } catch (error) {
-      if (ctx.lifetime?.ended) return;
+      if (ctx.lifetime?.ended) return false;
       new Notice(`Perplexity answered, but the answer could not be written into "${file.basename}": ${errorMessage(error)}`, 10_000);
+      return false;
     }
   }
 }

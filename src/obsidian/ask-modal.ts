@@ -20,6 +20,8 @@ export class AskModal extends Modal {
     private readonly onSubmit: (question: string, options: QuestionOptions) => void,
     /** The models to suggest in the model field (Perplexity's list). */
     private readonly models: () => Promise<string[]> = () => Promise.resolve([]),
+    /** Another title, and a line of explanation under it (the follow-up prompt says what it follows and costs). */
+    private readonly texts: { title?: string; note?: string } = {},
   ) {
     super(app);
     this.question = initialQuestion;
@@ -27,9 +29,10 @@ export class AskModal extends Modal {
   }
 
   override onOpen(): void {
-    this.setTitle("Perplexity: ask a question");
+    this.setTitle(this.texts.title ?? "Perplexity: ask a question");
     const { contentEl } = this;
     contentEl.empty();
+    if (this.texts.note) contentEl.createEl("p", { text: this.texts.note, cls: "setting-item-description" });
 
     new Setting(contentEl)
       .setName("Question")

@@ -22,7 +22,7 @@ export interface RefreshHost {
 }
 
 /** Runs a batch with a progress notice, and reports the outcome in one notice. */
-async function runWithNotice(host: RefreshHost, refresher: Refresher, targets: RefreshTarget[], skipped: RefreshReport["skipped"]): Promise<RefreshReport> {
+export async function runWithNotice(host: RefreshHost, refresher: Refresher, targets: RefreshTarget[], skipped: RefreshReport["skipped"]): Promise<RefreshReport> {
   const controller = new AbortController();
   host.batches.add(controller);
   const progress = targets.length > 1 ? new Notice(`Refreshing ${targets.length} answers…`, 0) : null;
@@ -42,7 +42,8 @@ function activeMarkdownFile(host: RefreshHost): TFile | null {
   return file instanceof TFile && file.extension === "md" ? file : null;
 }
 
-export function registerRefreshCommands(host: RefreshHost): void {
+/** Registers the refresh commands; returns their refresher, shared with the thread commands. */
+export function registerRefreshCommands(host: RefreshHost): Refresher {
   const { plugin } = host;
   const refresher = new Refresher(host.context);
 
@@ -125,4 +126,5 @@ export function registerRefreshCommands(host: RefreshHost): void {
       );
     },
   });
+  return refresher;
 }

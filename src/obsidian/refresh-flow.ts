@@ -15,7 +15,9 @@ import { applyRefresh, checkRefreshable, estimateCost, findDuplicateIds, planRef
 import type { RefreshSkipReason } from "../core/refresh";
 import { STALE_AFTER_PROPERTY, isStale } from "../core/staleness";
 import { PerplexityError } from "../perplexity/errors";
-import type { AskRequest } from "../core/ask-request";
+import type { AskRequest, ConversationTurn } from "../core/ask-request";
+import { conversationOf, refreshDependencies } from "../core/thread";
+import { findEarlierTurns } from "./follow-up-flow";
 import type { PerplexityQuerySettings } from "../settings";
 import { buildWithSources, errorMessage } from "./answer-block";
 import { formatOptions } from "./ask-flow";
@@ -38,6 +40,8 @@ export interface RefreshTarget {
   question: string;
   askedAt: string;
   cost?: number;
+  /** A follow-up's parent block id: a batch asks it only after its parent (threads). */
+  parent?: string;
 }
 
 export interface RefreshItem {
@@ -129,15 +133,16 @@ export class Refresher {
     return this.limiter.limiter;
   }
 
-  /** Plans the blocks of one note: the stale ones, or the one with `blockId` whatever its age. */
-  planNote(file: TFile, text: string, options: { blockId?: string } = {}): Omit<RefreshPlan, "cost" | "notes"> & { blocks: AnswerBlock[] } {
+  /** Plans the blocks of one note: the stale ones, or the one with `blockId` (or those of `blockIds`, a thread) whatever their age. */
+  planNote(file: TFile, text: string, options: { blockId?: string; blockIds?: readonly string[] } = {}): Omit<RefreshPlan, "cost" | "notes"> & { blocks: AnswerBlock[] } {
     const settings = this.ctx.settings();
     const now = this.ctx.now().getTime();
     const property: unknown = this.ctx.app.metadataCache.getFileCache(file)?.frontmatter?.[STALE_AFTER_PROPERTY];
-    const include = (b: AnswerBlock) => (options.blockId !== undefined ? b.blockId === options.blockId : isStale(b, now, property, settings.staleAfterDays));
+    const chosen = options.blockIds ?? (options.blockId !== undefined ? [options.blockId] : undefined);
+    const include = (b: AnswerBlock) => (chosen !== undefined ? chosen.includes(b.blockId) : isStale(b, now, property, settings.staleAfterDays));
     const scan = scanBlocks(text);
     // Skips are reported for the blocks `include` picked, and for unreadable blocks whatever their age.
-    const plan = planRefresh(scan, include, { onEdited: settings.whenEdited, includeFailed: options.blockId !== undefined });
+    const plan = planRefresh(scan, include, { onEdited: settings.whenEdited, includeFailed: chosen !== undefined });
     const question = (from: number) => scan.blocks.find((p) => p.from === from)?.block.question ?? "(unreadable block)";
     const busy = plan.refresh.filter((p) => this.inFlight.has(flightKey(file, p.block.blockId)));
     const ready = plan.refresh.filter((p) => !busy.includes(p));
@@ -149,10 +154,11 @@ export class Refresher {
         question: p.block.question,
         askedAt: p.block.askedAt,
         ...(p.block.cost === undefined ? {} : { cost: p.block.cost }),
+        ...(p.block.parent === undefined ? {} : { parent: p.block.parent }),
       })),
       skipped: [
         ...plan.skipped
-          .filter((s) => options.blockId === undefined || s.blockId === options.blockId)
+          .filter((s) => chosen === undefined || (s.blockId !== undefined && chosen.includes(s.blockId)))
           .map((s) => ({ note: file.path, question: question(s.from), detail: skipText(s.reason, s.detail) })),
         ...busy.map((p) => ({ note: file.path, question: p.block.question, detail: SKIP_WORDS["in-flight"] })),
       ],
@@ -198,10 +204,17 @@ export class Refresher {
     const limiter = this.sharedLimiter();
     for (const target of targets) this.inFlight.add(flightKey(target.file, target.blockId));
     let done = 0;
+    // Threads: a follow-up is asked only once its parent in this batch is done, so it is sent with the new answer.
+    const waitFor = refreshDependencies(targets, (t) => flightKey(t.file, t.blockId), (t) => (t.parent === undefined ? undefined : flightKey(t.file, t.parent)));
+    const finished = new Map<RefreshTarget, Promise<void>>();
+    const finish = new Map<RefreshTarget, () => void>();
+    for (const target of targets) finished.set(target, new Promise<void>((resolve) => finish.set(target, resolve)));
     await Promise.all(
       targets.map(async (target) => {
         const item: RefreshItem = { note: target.file.path, question: target.question };
         try {
+          const parent = waitFor.get(target);
+          if (parent !== undefined) await finished.get(parent);
           const outcome = await limiter.run(() => this.refreshOne(target, stop.signal), stop.signal);
           if (outcome.kind === "refreshed") report.refreshed.push(item);
           else if (outcome.kind === "unchanged") report.unchanged.push(item);
@@ -214,6 +227,7 @@ export class Refresher {
             if (error instanceof PerplexityError && BATCH_STOPPERS.has(error.kind)) stopBatch(error.message);
           }
         } finally {
+          finish.get(target)?.();
           this.inFlight.delete(flightKey(target.file, target.blockId));
           done++;
           progress(done, targets.length, target.file.basename);
@@ -238,7 +252,17 @@ export class Refresher {
     if (!check.ok) return { kind: "skipped", detail: skipText(check.reason, check.detail) };
     const recorded = requestFromBlock(found.block);
     const noteContext = recorded.noteContext ? noteContextLine(file.basename, text, found.from) : "";
+    // A follow-up is re-asked with its thread's earlier turns as the notes show them now (its parent's new answer).
+    let history: ConversationTurn[] = [];
+    if (found.block.parent !== undefined) {
+      const turns = await findEarlierTurns(app, file, text, found.block, settings.followUpTurns);
+      if (turns.missing !== undefined && turns.turns.length < settings.followUpTurns) {
+        return { kind: "skipped", detail: `the answer it follows (^pplx-${turns.missing}) is in no note any more, so it cannot be asked with its earlier turns (ask it again as a new question)` };
+      }
+      history = conversationOf(turns.turns, settings.followUpTurns);
+    }
     const request: AskRequest = {
+      ...(history.length > 0 ? { history } : {}),
       question: recorded.question,
       choice: recorded.choice,
       ...questionFraming(settings, noteContext),

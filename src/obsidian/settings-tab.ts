@@ -28,7 +28,7 @@ type Group = { heading?: string; items: Definition[] };
 /** Smallest accepted value of each number setting (the largest are clamped when settings load). */
 // A model id as Perplexity lists it; a constant, since it is an example value and not a sentence.
 const MODEL_PLACEHOLDER = "perplexity/sonar";
-const NUMBER_MIN: Partial<Record<Key, number>> = { maxOutputTokens: 0 };
+const NUMBER_MIN: Partial<Record<Key, number>> = { maxOutputTokens: 0, followUpTurns: 0 };
 
 function options(entries: [string, string][]): Record<string, string> {
   return Object.fromEntries(entries);
@@ -225,6 +225,11 @@ export class PerplexitySettingTab extends PluginSettingTab {
             "noteContext",
             "Send note context",
             "Send the note's title and the headings above the question, so the question is read in context. Nothing else from the note is sent.",
+          ),
+          this.number(
+            "followUpTurns",
+            "Earlier turns sent with a follow-up",
+            "A follow-up question is sent with at most this many earlier questions and answers of its thread. More turns give more context and cost more input tokens; 0 sends none.",
           ),
         ],
       },

@@ -4,7 +4,7 @@
 
 import { PerplexityError, messages } from "./errors";
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../core/ask-request";
-import type { AskRequest, SearchOptions } from "../core/ask-request";
+import type { AskRequest, ConversationTurn, SearchOptions } from "../core/ask-request";
 
 /** Perplexity's limits on `search_domain_filter`: entries, and characters per entry. */
 export const MAX_DOMAIN_FILTERS = 20;
@@ -172,6 +172,24 @@ function checkFraming(param: string, text: string | undefined): string {
   return trimmed;
 }
 
+type InputMessage = { type: "message"; role: "user" | "assistant" | "system" | "developer"; content: string };
+
+/**
+ * A follow-up's `input`: the earlier turns as message items (each question a `user` message, each answer an
+ * `assistant` one), then the input the question alone would have had. The turns themselves are sent, never
+ * `previous_response_id`, whose support the docs disagree on (and which would ignore the user's edits).
+ */
+function conversationInput(history: readonly ConversationTurn[], input: unknown): InputMessage[] {
+  const items: InputMessage[] = [];
+  for (const turn of history) {
+    items.push({ type: "message", role: "user", content: turn.question });
+    items.push({ type: "message", role: "assistant", content: turn.answer });
+  }
+  if (Array.isArray(input)) items.push(...(input as InputMessage[]));
+  else items.push({ type: "message", role: "user", content: String(input) });
+  return items;
+}
+
 /** The Agent API body for `req`. Throws an `invalid-request` PerplexityError for bad input. */
 export function toWireRequest(req: AskRequest, opts: WireOptions): Record<string, unknown> {
   const question = typeof req.question === "string" ? req.question.trim() : "";
@@ -199,6 +217,8 @@ export function toWireRequest(req: AskRequest, opts: WireOptions): Record<string
   }
   // The question first: `input` seeds the first search. The framing follows it.
   body["input"] = context ? `${question}\n\n${context}` : question;
+  // A follow-up: the earlier turns come first, as conversation items.
+  if (req.history !== undefined && req.history.length > 0) body["input"] = conversationInput(req.history, body["input"]);
   // With a preset, `instructions` replaces the preset's prompt: sent only when the user chose that.
   // A model has no prompt of its own: it gets the citation rules and the date, then the user's own.
   const instructions = hasModel ? [modelInstructions(opts.today ?? new Date()), systemPrompt].filter(Boolean).join("\n\n") : systemPrompt;

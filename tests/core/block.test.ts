@@ -158,6 +158,9 @@ const block: fc.Arbitrary<AnswerBlock> = fc
     staleAfterDays: optional(fc.oneof(fc.integer({ min: -3, max: 400 }), fc.constantFrom(0, 0.5, Number.NaN))),
     changes: optional(fc.record({ added: fc.array(hostile(2), { maxLength: 7 }), dropped: fc.array(hostile(2), { maxLength: 3 }) })),
     previous: optional(fc.array(previousAnswer, { maxLength: 3 })),
+    // Threads: mostly valid ids, sometimes ones that cannot be written (normal form drops them).
+    parent: optional(fc.oneof({ weight: 4, arbitrary: fc.stringMatching(/^[0-9a-z]{6}$/) }, { weight: 1, arbitrary: hostile(2) })),
+    thread: optional(fc.oneof({ weight: 4, arbitrary: fc.stringMatching(/^[0-9a-z]{6}$/) }, { weight: 1, arbitrary: hostile(2) })),
   })
   .map((b) => withoutUndefined(b) as AnswerBlock);
 
@@ -195,6 +198,48 @@ const filler = fc
     { maxLength: 5 },
   )
   .map((lines) => lines.join("\n"));
+
+describe("threads in the format", () => {
+  const followUp = (): AnswerBlock => ({ ...example(), blockId: "b2b2b2", parent: "7f3a9c", thread: "7f3a9c" });
+  it("writes a Follow-up to line linking the parent, and reads parent and thread back from the metadata", () => {
+    const text = formatBlock(followUp(), options);
+    expect(text.split("\n").slice(0, 4)).toEqual([
+      "> [!perplexity]+ Perplexity Query (2026-11-24T16:43:12.385Z)",
+      '> **Question:** Who are the major "Layer 1" AI model creators?',
+      "> **Model:** fast · openai/gpt-6-luna",
+      "> **Follow-up to:** [[#^pplx-7f3a9c]]",
+    ]);
+    expect(text).toContain('"parent":"7f3a9c","thread":"7f3a9c"');
+    const parsed = parseBlocks(text)[0]!;
+    expect(parsed.block).toEqual(followUp());
+    expect(parsed.problems).toEqual([]);
+    expect(formatBlock(followUp(), { ...options, blockLinkFor: (id) => `[earlier answer](#^pplx-${id})` })).toContain(
+      "> **Follow-up to:** [earlier answer](#^pplx-7f3a9c)",
+    );
+  });
+  it("an old block (no thread fields) is written exactly as before: no Follow-up line, no new metadata keys", () => {
+    const text = formatBlock(example(), options);
+    expect(text).not.toContain("Follow-up to");
+    expect(text).not.toMatch(/"parent"|"thread"/);
+    expect(parseBlocks(text)[0]!.block).not.toHaveProperty("parent");
+  });
+  it("the Follow-up line is display only: deleting or changing it changes nothing", () => {
+    const text = formatBlock(followUp(), options);
+    expect(parseBlocks(text.replace("> **Follow-up to:** [[#^pplx-7f3a9c]]\n", ""))[0]!.block).toEqual(followUp());
+    expect(parseBlocks(text.replace("[[#^pplx-7f3a9c]]", "[[#^pplx-zzzzzz]]"))[0]!.block).toEqual(followUp());
+  });
+  it("a block without a parent whose answer starts like a Follow-up line keeps that line as answer text", () => {
+    const b = { ...example(), answer: "**Follow-up to:** something the answer said." };
+    expect(parseBlocks(formatBlock(b, options))[0]!.block.answer).toBe(b.answer);
+  });
+  it("an unreadable parent or thread in hand-edited metadata is a problem (the block is then left alone)", () => {
+    const text = formatBlock(followUp(), options);
+    const bad = parseBlocks(text.replace('"parent":"7f3a9c"', '"parent":"not an id!"'))[0]!;
+    expect(bad.problems.join(" ")).toMatch(/unreadable parent/);
+    const orphan = parseBlocks(text.replace('"parent":"7f3a9c",', ""))[0]!;
+    expect(orphan.problems.join(" ")).toMatch(/thread without a parent/);
+  });
+});
 
 describe("parseBlocks in a note", () => {
   it("finds every block and its metadata after arbitrary edits around them, with LF or CRLF", () => {

@@ -126,6 +126,13 @@ describe("requestFromBlock", () => {
 });
 
 describe("mergeRefreshed", () => {
+  it("a refreshed follow-up keeps its thread links (from the old block, never from the fresh answer)", () => {
+    const old = block({ parent: "aaaaaa", thread: "rooooo" });
+    const merged = mergeRefreshed(old, fresh({ parent: "zzzzzz" }), { keepPrevious: "last" });
+    expect(merged.parent).toBe("aaaaaa");
+    expect(merged.thread).toBe("rooooo");
+    expect(mergeRefreshed(block(), fresh({ parent: "zzzzzz" }), { keepPrevious: "last" })).not.toHaveProperty("parent");
+  });
   it("does not keep a word-for-word identical answer as a previous one; the history stays as it was", () => {
     const history = [{ askedAt: "2026-08-01T10:00:00.000Z", answer: "Older." }];
     const old = block({ previous: history });

@@ -201,6 +201,25 @@ describe("default answer (JSON)", () => {
     expect((await postJson("/v1/responses", { preset: "fast", input: "Q" })).status).toBe(200);
   });
 
+  it("takes a conversation as a list of message items, and its default answer depends on the earlier turns", async () => {
+    const input = [
+      { type: "message", role: "user", content: "Who leads solar?" },
+      { type: "message", role: "assistant", content: "China leads." },
+      { type: "message", role: "user", content: "Since when?" },
+      { type: "message", role: "assistant", content: [{ type: "output_text", text: "Since 2010." }] },
+      { type: "message", role: "user", content: "And in Europe?" },
+    ];
+    const followUp = await postJson("/v1/responses", { preset: "fast", input });
+    expect(followUp.status).toBe(200);
+    expect(messageText(followUp.json)).toMatch(/^Following up on "Since when\?" \(2 earlier questions, 2 earlier answers\)\.\n\nYou asked: "And in Europe\?"/);
+    // The same question alone gets an answer without the lead: the difference is the history.
+    const alone = await postJson("/v1/responses", { preset: "fast", input: "And in Europe?" });
+    expect(messageText(alone.json)).not.toContain("Following up");
+    const noContent = await postJson("/v1/responses", { preset: "fast", input: [{ type: "message", role: "user" }] });
+    expect(noContent.status).toBe(400);
+    expect(noContent.json).toMatchObject({ error: { type: "invalid_request", param: "input" } });
+  });
+
   it("is readable again with GET /v1/agent/{id} and /v1/responses/{id}; unknown ids are 404 not_found", async () => {
     const { json } = await postJson("/v1/responses", { preset: "fast", input: "Q" });
     for (const prefix of ["/v1/agent/", "/v1/responses/"]) {

@@ -75,7 +75,7 @@ export function createRun(request: ParsedRequest, step: AnswerStep): Run {
   const generated = status === "failed" || status === "cancelled" ? { text: "", searchResults: [] } : defaultAnswer(request.question, given.marker ?? markerFor(request));
   // The generated answer behaves like the real API; a scripted text or result list is sent as given.
   const generatedText = citesSources(request) ? generated.text : generated.text?.replace(MARKERS, "");
-  let text = given.text ?? generatedText ?? "";
+  let text = given.text ?? (generatedText ? followUpLead(request) + generatedText : "");
   const searchResults = given.searchResults ?? (searchesWeb(request) ? generated.searchResults : undefined) ?? [];
   let finalStatus: RunStatus = status;
   let incompleteReason = status === "incomplete" ? (step.incompleteReason ?? "max_output_tokens") : undefined;
@@ -106,10 +106,22 @@ export function createRun(request: ParsedRequest, step: AnswerStep): Run {
   return run;
 }
 
+/**
+ * A conversation's answer depends on its earlier turns, as a real one does: the default answer to a follow-up
+ * starts by naming the question it follows and how many earlier turns it read, so tests see the history arrived.
+ */
+function followUpLead(request: ParsedRequest): string {
+  const questions = request.earlier.filter((m) => m.role === "user");
+  const answers = request.earlier.filter((m) => m.role === "assistant");
+  if (questions.length === 0) return "";
+  return `Following up on "${questions[questions.length - 1]!.text}" (${questions.length} earlier ${questions.length === 1 ? "question" : "questions"}, ${answers.length} earlier ${answers.length === 1 ? "answer" : "answers"}).\n\n`;
+}
+
 /** Usage shaped like the capture; token counts roughly follow the text length. */
 function buildUsage(run: Run, override: UsageOverride | undefined, cost: number | undefined): Obj {
   const searches = run.searchResults.length;
-  const input = 3000 + Math.ceil((run.request.instructions?.length ?? 0) / 4) + Math.ceil(run.request.question.length / 4);
+  const earlier = run.request.earlier.reduce((n, m) => n + m.text.length, 0);
+  const input = 3000 + Math.ceil((run.request.instructions?.length ?? 0) / 4) + Math.ceil((run.request.question.length + earlier) / 4);
   const output = Math.ceil(run.text.length / 4);
   const inputCost = round(input * 1e-7);
   const outputCost = round(output * 5e-7);

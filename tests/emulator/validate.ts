@@ -17,6 +17,8 @@ export interface ParsedRequest {
   model?: string;
   /** The last user message (or the string input): what the question was. */
   question: string;
+  /** The messages before that one (a conversation sent as input), oldest first; empty for a string input. */
+  earlier: { role: string; text: string }[];
   stream: boolean;
   background: boolean;
   instructions?: string;
@@ -98,14 +100,16 @@ function textOf(content: unknown): string {
   return "";
 }
 
-function parseInput(input: unknown): string | ApiError {
+function parseInput(input: unknown): { question: string; earlier: ParsedRequest["earlier"] } | ApiError {
   if (typeof input === "string") {
-    return input.trim() === "" ? apiError(400, "invalid_request", "input must not be empty", "input") : input;
+    return input.trim() === "" ? apiError(400, "invalid_request", "input must not be empty", "input") : { question: input, earlier: [] };
   }
   if (!Array.isArray(input) || input.length === 0) {
     return apiError(400, "invalid_request", "input is required: a string or a non-empty array of messages", "input");
   }
   let question = "";
+  let last = -1;
+  const messages: ParsedRequest["earlier"] = [];
   for (const item of input) {
     if (!isObj(item) || typeof item.role !== "string" || !ROLES.has(item.role)) {
       return apiError(400, "invalid_request", "each input message needs a role: user, assistant, system or developer", "input");
@@ -113,9 +117,16 @@ function parseInput(input: unknown): string | ApiError {
     if (item.type !== undefined && item.type !== "message") {
       return apiError(400, "invalid_request", `unsupported input item type ${JSON.stringify(item.type)}`, "input");
     }
-    if (item.role === "user") question = textOf(item.content);
+    if (typeof item.content !== "string" && !Array.isArray(item.content)) {
+      return apiError(400, "invalid_request", "each input message needs content: a string or a list of content parts", "input");
+    }
+    messages.push({ role: item.role, text: textOf(item.content) });
+    if (item.role === "user") {
+      question = textOf(item.content);
+      last = messages.length - 1;
+    }
   }
-  return question;
+  return { question, earlier: messages.slice(0, Math.max(0, last)) };
 }
 
 function validateTools(tools: unknown): ApiError | undefined {
@@ -234,8 +245,9 @@ export function validateRequest(body: unknown, dialect: ServerDialect = {}): Par
     return apiError(400, "invalid_parameter", "models must list 1 to 5 models", "models");
   }
 
-  const question = parseInput(body.input);
-  if (typeof question !== "string") return question;
+  const input = parseInput(body.input);
+  if (isApiError(input)) return input;
+  const { question, earlier } = input;
 
   for (const key of ["stream", "background"] as const) {
     if (body[key] !== undefined && typeof body[key] !== "boolean") {
@@ -282,6 +294,7 @@ export function validateRequest(body: unknown, dialect: ServerDialect = {}): Par
     ...(typeof body.language_preference === "string" ? { languagePreference: body.language_preference } : {}),
     model: preset === undefined ? modelName : undefined,
     question,
+    earlier,
     stream: body.stream === true,
     background: body.background === true,
     instructions: body.instructions,

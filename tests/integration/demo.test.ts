@@ -221,4 +221,24 @@ describe("npm run demo -- --tour", { timeout: 90_000 }, () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("--tour runs against the bundled emulator only");
   });
+
+  it("asks a follow-up of the note's last answer with --command ask-follow-up --question, then refreshes the thread", async () => {
+    const vault = await askedVault();
+    const followUp = await demo(["--vault", vault, "--command", "ask-follow-up", "--question", "Which of them sell an API?", "--now", "2027-01-15T09:05:00.000Z"]);
+    expect(followUp.stderr).toBe("");
+    expect(followUp.code).toBe(0);
+    expect(followUp.stdout).toContain("> **Follow-up to:** [[#^pplx-");
+    let blocks = blocksIn(vault);
+    expect(blocks.map((b) => b.block.question.slice(0, 20))).toEqual([blocks[0]!.block.question.slice(0, 20), "Which of them sell a"]);
+    expect(blocks[1]!.block).toMatchObject({ parent: blocks[0]!.block.blockId, thread: blocks[0]!.block.blockId });
+    expect(blocks[1]!.block.answer).toMatch(/^Following up on /);
+    const missing = await demo(["--vault", vault, "--command", "ask-follow-up"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("--question TEXT");
+    const refreshed = await demo(["--vault", vault, "--command", "refresh-thread", "--now", "2027-02-01T09:00:00.000Z"]);
+    expect(refreshed.code).toBe(0);
+    expect(refreshed.stdout).toMatch(/Notice: Perplexity refresh: .*(2 unchanged|2 refreshed)/);
+    blocks = blocksIn(vault);
+    expect(blocks.map((b) => b.block.askedAt)).toEqual(["2027-02-01T09:00:00.000Z", "2027-02-01T09:00:00.000Z"]);
+  }, 180_000);
 });

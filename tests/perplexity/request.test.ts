@@ -209,3 +209,22 @@ describe("toWireRequest", () => {
     );
   });
 });
+
+describe("toWireRequest: a follow-up's history", () => {
+  const base: AskRequest = { question: "And in Europe?", choice: { preset: "fast" } };
+  it("sends the earlier turns as message items, then the question as the last user message", () => {
+    const body = toWireRequest({ ...base, history: [{ question: "Who leads solar?", answer: "China leads. [[abc123]]" }, { question: "Since when?", answer: "Since 2010." }] }, { stream: false });
+    expect(body.input).toEqual([
+      { type: "message", role: "user", content: "Who leads solar?" },
+      { type: "message", role: "assistant", content: "China leads. [[abc123]]" },
+      { type: "message", role: "user", content: "Since when?" },
+      { type: "message", role: "assistant", content: "Since 2010." },
+      { type: "message", role: "user", content: "And in Europe?" },
+    ]);
+    expect(body).not.toHaveProperty("previous_response_id");
+  });
+  it("a request without history (or with an empty one) still sends the question as a string", () => {
+    expect(toWireRequest(base, { stream: false }).input).toBe("And in Europe?");
+    expect(toWireRequest({ ...base, history: [] }, { stream: false }).input).toBe("And in Europe?");
+  });
+});

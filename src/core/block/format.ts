@@ -3,7 +3,7 @@ import { format as formatDate } from "date-fns";
 import { escapeDisplayText, escapeLinkText, escapeLinkUrl, RESERVED_LINES } from "../sanitize";
 import { metaLine } from "./meta";
 import {
-  BLOCK_ID_PREFIX, CALLOUT_TYPE, CHANGES_PREFIX, DEFAULT_CITATION_DATE_FORMAT, FAILED_PREFIX, isValidBlockId, normalizeBlock, oneLine,
+  BLOCK_ID_PREFIX, CALLOUT_TYPE, CHANGES_PREFIX, DEFAULT_CITATION_DATE_FORMAT, FAILED_PREFIX, FOLLOW_UP_PREFIX, isValidBlockId, normalizeBlock, oneLine,
   PENDING_LINE, PREVIOUS_CALLOUT_TYPE,
 } from "./model";
 import type { AnswerBlock, FormatOptions, PreviousAnswer, SourceChanges, SourceEntry } from "./model";
@@ -86,6 +86,13 @@ function modelLine(b: AnswerBlock): string {
   const by = b.answeredBy ? ` · ${escapeDisplayText(b.answeredBy)}` : "";
   return `**Model:** ${escapeDisplayText(asked)}${by}`;
 }
+
+/** "**Follow-up to:** [[#^pplx-abc123]]": display only (the metadata's `parent` is what counts). */
+function followUpLine(parent: string, options: FormatOptions): string {
+  const link = options.blockLinkFor?.(parent) ?? `[[#^${BLOCK_ID_PREFIX}${parent}]]`;
+  return FOLLOW_UP_PREFIX + oneLine(link);
+}
+
 export function statusLine(status: string): string {
   return `*${escapeDisplayText(status)}*`;
 }
@@ -105,6 +112,7 @@ export function formatBlock(block: AnswerBlock, options: FormatOptions, status?:
     questionLine(b.question),
     modelLine(b),
   ];
+  if (b.parent !== undefined) lines.push(followUpLine(b.parent, options));
   if (b.changes !== undefined) lines.push(CHANGES_PREFIX + escapeDisplayText(describeChanges(b.changes)));
   lines.push("");
   if (b.state === "pending") lines.push(status === undefined ? PENDING_LINE : statusLine(status), "");

@@ -1,7 +1,7 @@
 // The metadata comment: the callout's last line, one JSON object, escaped so Obsidian reads nothing in it.
 import { hashText } from "../hash";
 import { parseStaleAfter } from "../staleness";
-import { BLOCK_FORMAT_VERSION, normalizeRequest, strings } from "./model";
+import { BLOCK_FORMAT_VERSION, isValidBlockId, normalizeRequest, strings } from "./model";
 import type { AnswerBlock, BlockRequestMeta } from "./model";
 
 export interface Meta {
@@ -22,6 +22,9 @@ export interface Meta {
   ch?: { a: string[]; d: string[] };
   /** Previous answers in order (their text is in the nested callouts): hash `h` of the text as written. */
   p?: { at: string; by?: string; e?: boolean; h?: string }[];
+  /** Threads: the block id this answer follows up, and the thread's first block id (follow-ups only). */
+  parent?: string;
+  thread?: string;
   /** IDs of cited sources, then of other sources, in order. */
   c: string[];
   o: string[];
@@ -74,6 +77,8 @@ export function metaLine(b: AnswerBlock): string {
     stale: b.staleAfterDays,
     ch: b.changes === undefined ? undefined : { a: b.changes.added, d: b.changes.dropped },
     p: b.previous?.map((x) => ({ at: x.askedAt, by: x.answeredBy, e: x.edited, h: hashText(x.answer) })),
+    parent: b.parent,
+    thread: b.thread,
     c: b.sources.filter((s) => s.cited).map((s) => s.id),
     o: b.sources.filter((s) => !s.cited).map((s) => s.id),
   };
@@ -129,7 +134,19 @@ export function readMeta(line: string): Meta | null {
       return entry;
     });
   }
+  readThreadLinks(r, meta, issues);
   if (issues.length > 0) meta.issues = issues;
   return meta;
 }
 
+
+/** `parent` and `thread` (threads): block ids, or an issue (the block is then damaged and left alone). */
+function readThreadLinks(r: Record<string, unknown>, meta: Meta, issues: string[]): void {
+  for (const key of ["parent", "thread"] as const) {
+    const value = r[key];
+    if (value === undefined) continue;
+    if (typeof value === "string" && isValidBlockId(value)) meta[key] = value;
+    else issues.push(`unreadable ${key} in the metadata: ${JSON.stringify(value)}`);
+  }
+  if (meta.thread !== undefined && meta.parent === undefined) issues.push("a thread without a parent in the metadata");
+}

@@ -6,6 +6,7 @@
 //   > [!perplexity]+ Perplexity Query (2026-11-24T16:43:12.385Z)
 //   > **Question:** <question on one line, escaped; display only>
 //   > **Model:** <preset or model asked> · <model that answered>
+//   > **Follow-up to:** [[#^pplx-abc123]]                       (follow-ups only: a thread, see core/thread.ts)
 //   > **Changes:** 2 new sources (abc123, def456); 1 dropped (xyz789)   (after a refresh that changed them)
 //   >
 //   > *Waiting for Perplexity…*   |   **Failed:** <message>    (pending / failed blocks only, then ">";
@@ -44,6 +45,8 @@ export const PENDING_LINE = "*Waiting for Perplexity…*";
 export const FAILED_PREFIX = "**Failed:** ";
 export const CHANGES_PREFIX = "**Changes:** ";
 export const PREVIOUS_CALLOUT_TYPE = "perplexity-previous";
+/** Display line of a follow-up (threads): written from the metadata's `parent`, never parsed back. */
+export const FOLLOW_UP_PREFIX = "**Follow-up to:** ";
 
 export interface BlockRequestMeta {
   preset?: string;
@@ -111,6 +114,11 @@ export interface AnswerBlock {
   changes?: SourceChanges;
   /** Older answers, newest first. */
   previous?: PreviousAnswer[];
+  // Threads (follow-up questions, see core/thread.ts). Absent on a thread's first answer and on old blocks.
+  /** Block id of the answer this one follows up. */
+  parent?: string;
+  /** Block id of the thread's first answer. */
+  thread?: string;
 }
 
 export interface FormatOptions {
@@ -118,6 +126,8 @@ export interface FormatOptions {
   /** date-fns format of the leading date of citation lines; invalid formats fall back to the default. */
   citationDateFormat: string;
   linkFor(source: SourceEntry): string;
+  /** A link to another answer block of this note (a follow-up's "Follow-up to" line); default `[[#^pplx-<id>]]`. */
+  blockLinkFor?(blockId: string): string;
 }
 
 export interface ParsedBlock {
@@ -200,7 +210,8 @@ export function normalizeRequest(r: BlockRequestMeta): BlockRequestMeta {
 /**
  * The block as `formatBlock` writes it: answers contained (`containAnswer`), sources cited-first with one-line
  * titles (empty → site), safe URLs and valid dates only, non-finite numbers dropped, a negative stale-after
- * dropped, empty changes and previous lists dropped, `edited` only when true. Idempotent; blocks from
+ * dropped, empty changes and previous lists dropped, `edited` only when true, thread links only when they are
+ * valid block ids (and `thread` only with a `parent`). Idempotent; blocks from
  * `buildAnswerBlock` are already normal, so for them format-then-parse is the identity.
  */
 export function normalizeBlock(b: AnswerBlock): AnswerBlock {
@@ -225,6 +236,11 @@ export function normalizeBlock(b: AnswerBlock): AnswerBlock {
   const changes = normalizeChanges(b.changes);
   if (changes !== undefined) out.changes = changes;
   if (b.previous !== undefined && b.previous.length > 0) out.previous = b.previous.map(normalizePrevious);
+  // Thread links are block ids or nothing: a link that could not be written as `^pplx-<id>` is dropped.
+  if (b.parent !== undefined && isValidBlockId(b.parent)) {
+    out.parent = b.parent;
+    if (b.thread !== undefined && isValidBlockId(b.thread)) out.thread = b.thread;
+  }
   return out;
 }
 

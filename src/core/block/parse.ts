@@ -3,7 +3,7 @@ import { hashText } from "../hash";
 import { RESERVED_LINES, unescapeLinkText, unescapeLinkUrl } from "../sanitize";
 import { STATUS_LINE_RE } from "./format";
 import { readMeta, type Meta } from "./meta";
-import { BLOCK_FORMAT_VERSION, CHANGES_PREFIX, FAILED_PREFIX, PENDING_LINE, PREVIOUS_CALLOUT_TYPE } from "./model";
+import { BLOCK_FORMAT_VERSION, CHANGES_PREFIX, FAILED_PREFIX, FOLLOW_UP_PREFIX, PENDING_LINE, PREVIOUS_CALLOUT_TYPE } from "./model";
 import type { AnswerBlock, ParsedBlock, PreviousAnswer, SourceEntry } from "./model";
 
 const HEADER_RE = /^ {0,3}> ?\[!perplexity\]/i;
@@ -108,6 +108,8 @@ function readBody(body: string[], meta: Meta, problems: string[]): Body {
     problems.push("no **Model:** line");
     i = Math.min(2, last);
   } else i++;
+  // A follow-up's "Follow-up to" line is display only, written from the metadata's parent.
+  if (meta.parent !== undefined && i < last && body[i]!.startsWith(FOLLOW_UP_PREFIX)) i++;
   if (i < last && body[i]!.startsWith(CHANGES_PREFIX)) i++;
   if (body[i] === "" && i < last) i++;
   const isStatus = (line: string): boolean =>
@@ -255,6 +257,8 @@ export function scanBlocks(noteText: string): BlockScan {
     if (meta.stale !== undefined) block.staleAfterDays = meta.stale;
     if (meta.ch !== undefined && (meta.ch.a.length > 0 || meta.ch.d.length > 0)) block.changes = { added: meta.ch.a, dropped: meta.ch.d };
     if (previous.length > 0) block.previous = previous;
+    if (meta.parent !== undefined) block.parent = meta.parent;
+    if (meta.parent !== undefined && meta.thread !== undefined) block.thread = meta.thread;
     const edited = meta.h !== undefined && hashText(answer) !== meta.h;
     out.push({ block, from: lines[i]!.start, to, edited, problems });
     i = next;
