@@ -62,7 +62,11 @@ async function askFollowUp(question: string): Promise<Modal> {
   return modal;
 }
 
-const inputOf = (i: number) => (askRequests(h!.emulator)[i]?.json as Obj).input as { type: string; role: string; content: string }[];
+/** The note context that follows a question in `input` (issue 9): one sentence after a blank line. */
+const NOTE_CONTEXT = /\n\nThe question comes from a note titled .*$/s;
+const rawInputOf = (i: number) => (askRequests(h!.emulator)[i]?.json as Obj).input as { type: string; role: string; content: string }[];
+/** The conversation sent with request i, each question without the note context that follows it. */
+const inputOf = (i: number) => rawInputOf(i).map((m) => (m.role === "user" ? { ...m, content: m.content.replace(NOTE_CONTEXT, "") } : m));
 
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -87,11 +91,12 @@ describe("ask-follow-up", () => {
     expect(body.input).toEqual([
       { type: "message", role: "user", content: "Who leads solar?" },
       { type: "message", role: "assistant", content: "Answer to Who leads solar? China, says my edit." },
-      { type: "message", role: "user", content: "And in Europe?" },
+      { type: "message", role: "user", content: 'And in Europe?\n\nThe question comes from a note titled "Solar", under the heading "Solar". Read it in that context.' },
     ]);
     expect(body).toMatchObject({ preset: "low" });
     expect(body.tools).toEqual([{ type: "web_search", filters: { search_domain_filter: ["iea.org"], search_recency_filter: "month" } }]);
-    expect(String(body.instructions)).toContain("Solar");
+    // The note context travels with the new question in input; the preset keeps its own prompt.
+    expect(body.instructions).toBeUndefined();
     expect(body).not.toHaveProperty("previous_response_id");
 
     const after = editor.getValue();
@@ -281,13 +286,13 @@ describe("refreshing threads", () => {
     expect(h.runtime.runCommand("refresh-thread")).toBe(true);
     await h.plugin.idle();
     const requests = askRequests(h.emulator).map((r) => r.json as Obj);
-    expect(requests.map((b) => (typeof b.input === "string" ? b.input : (b.input as { content: string }[]).at(-1)!.content))).toEqual([
+    expect(requests.map((b) => (typeof b.input === "string" ? b.input : (b.input as { content: string }[]).at(-1)!.content).replace(NOTE_CONTEXT, ""))).toEqual([
       "Who leads solar?",
       "And in Europe?",
       "And Spain?",
     ]);
     // The follow-ups were sent the NEW answers (the emulator's, which echo the question), not the old ones.
-    expect(inputOf(1)[1]!.content).toMatch(/^You asked: "Who leads solar\?"/);
+    expect(inputOf(1)[1]!.content).toMatch(/^You asked: "Who leads solar\?/);
     expect(inputOf(2)[3]!.content).toMatch(/^Following up on "Who leads solar\?"/);
     const blocks = parseBlocks(h.runtime.editor("Solar.md").getValue());
     expect(blocks.map((b) => [b.block.blockId, b.block.askedAt === RECENT])).toEqual([
@@ -317,7 +322,7 @@ describe("refreshing threads", () => {
     await h.plugin.idle();
     const lastQuestions = askRequests(h.emulator).map((r) => {
       const input = (r.json as Obj).input;
-      return typeof input === "string" ? input : (input as { content: string }[]).at(-1)!.content;
+      return (typeof input === "string" ? input : (input as { content: string }[]).at(-1)!.content).replace(NOTE_CONTEXT, "");
     });
     expect(lastQuestions).toEqual(["Who leads solar?", "And in Europe?", "And Spain?"]);
     expect(inputOf(2)[3]!.content).toMatch(/^Following up on "Who leads solar\?"/);
