@@ -22,6 +22,8 @@ export interface Meta {
   ch?: { a: string[]; d: string[] };
   /** Previous answers in order (their text is in the nested callouts): hash `h` of the text as written. */
   p?: { at: string; by?: string; e?: boolean; h?: string }[];
+  /** Source checks (issue 12): one entry per checked source, by ID, in source order. */
+  ck?: { id: string; v: string; on: string; f?: string[]; m?: string[]; r?: string }[];
   /** IDs of cited sources, then of other sources, in order. */
   c: string[];
   o: string[];
@@ -77,6 +79,8 @@ export function metaLine(b: AnswerBlock): string {
     c: b.sources.filter((s) => s.cited).map((s) => s.id),
     o: b.sources.filter((s) => !s.cited).map((s) => s.id),
   };
+  const checks = b.sources.flatMap((s) => (s.check === undefined ? [] : [{ id: s.id, v: s.check.verdict, on: s.check.on, f: s.check.found, m: s.check.missing, r: s.check.reason }]));
+  if (checks.length > 0) meta.ck = checks;
   return `%% pplx ${metaJson(meta)} %%`;
 }
 
@@ -127,6 +131,17 @@ export function readMeta(line: string): Meta | null {
       if (e.e === true) entry.e = true;
       if (typeof e.h === "string") entry.h = e.h;
       return entry;
+    });
+  }
+  if (Array.isArray(r.ck)) {
+    meta.ck = r.ck.flatMap((x: unknown) => {
+      const e = (typeof x === "object" && x !== null ? x : {}) as Record<string, unknown>;
+      if (typeof e.id !== "string" || typeof e.v !== "string" || typeof e.on !== "string") return [];
+      const entry: NonNullable<Meta["ck"]>[number] = { id: e.id, v: e.v, on: e.on };
+      if (Array.isArray(e.f)) entry.f = strings(e.f);
+      if (Array.isArray(e.m)) entry.m = strings(e.m);
+      if (typeof e.r === "string") entry.r = e.r;
+      return [entry];
     });
   }
   if (issues.length > 0) meta.issues = issues;
