@@ -34,6 +34,21 @@ export interface PerplexityQuerySettings extends AskDefaults {
   streaming: boolean;
   /** When a streamed answer is cancelled: keep what arrived (marked cancelled) or remove it. */
   keepPartialOnCancel: boolean;
+  // Checking sources (issue 12). Fetching a page tells its site the user's IP address: off by default.
+  /** Allow fetching cited pages to check them. */
+  checkSourcesFetch: boolean;
+  /** Check the sources of each new answer as soon as it is written. */
+  checkSourcesAuto: boolean;
+  /** Domains never fetched ("example.com" also skips its subdomains), separated by commas, spaces or lines. */
+  checkSourcesSkipDomains: string;
+  /** A page checked less than this many days ago is not fetched again. */
+  checkSourcesIntervalDays: number;
+  /** Allow loopback, private-range, link-local and .local/.internal hosts (off: a hostile answer cannot reach the user's network). */
+  checkSourcesAllowPrivateHosts: boolean;
+  /** How long to wait for one page. */
+  checkSourcesTimeoutSeconds: number;
+  /** Pages fetched per second, all sites together (one at a time per site in any case). */
+  checkSourcesPerSecond: number;
 }
 
 export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
@@ -61,6 +76,13 @@ export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
   concurrency: 2,
   streaming: true,
   keepPartialOnCancel: true,
+  checkSourcesFetch: false,
+  checkSourcesAuto: false,
+  checkSourcesSkipDomains: "",
+  checkSourcesIntervalDays: 30,
+  checkSourcesAllowPrivateHosts: false,
+  checkSourcesTimeoutSeconds: 15,
+  checkSourcesPerSecond: 5,
 };
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -108,5 +130,12 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     concurrency: int(raw.concurrency, d.concurrency, 1, 16),
     streaming: bool(raw.streaming, d.streaming),
     keepPartialOnCancel: bool(raw.keepPartialOnCancel, d.keepPartialOnCancel),
+    checkSourcesFetch: bool(raw.checkSourcesFetch, d.checkSourcesFetch),
+    checkSourcesAuto: bool(raw.checkSourcesAuto, d.checkSourcesAuto),
+    checkSourcesSkipDomains: str(raw.checkSourcesSkipDomains, d.checkSourcesSkipDomains),
+    checkSourcesIntervalDays: int(raw.checkSourcesIntervalDays, d.checkSourcesIntervalDays, 0, 3650),
+    checkSourcesAllowPrivateHosts: bool(raw.checkSourcesAllowPrivateHosts, d.checkSourcesAllowPrivateHosts),
+    checkSourcesTimeoutSeconds: int(raw.checkSourcesTimeoutSeconds, d.checkSourcesTimeoutSeconds, 1, 15),
+    checkSourcesPerSecond: int(raw.checkSourcesPerSecond, d.checkSourcesPerSecond, 1, 50),
   };
 }

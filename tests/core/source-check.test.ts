@@ -2,7 +2,7 @@ import { Window } from "happy-dom";
 import { describe, expect, it } from "vitest";
 import {
   archiveUrl, claimsFor, compare, decodeEntities, decodePage, describeChecks, extractHtml, findFigures, isCheckDue, judge, normalizeText,
-  passageFound, privateHostReason, type CheckInput, type FetchOutcome,
+  passageFound, privateHostReason, applySourceCheck, snippetOfNote, sourceCheckOf, type CheckInput, type FetchOutcome,
 } from "../../src/core/source-check";
 
 const parser = new new Window().DOMParser() as unknown as CheckInput["parser"];
@@ -142,5 +142,27 @@ describe("archive, schedule, summary", () => {
     const c = (verdict: "supported" | "partly" | "gone", on = TODAY) => ({ verdict, on });
     expect(describeChecks([c("supported", "2026-11-30"), c("partly"), c("supported"), c("gone"), c("supported")])).toBe("Sources checked 2026-12-01: 3 supported, 1 partly, 1 gone");
     expect(describeChecks([])).toBeNull();
+  });
+});
+
+describe("the source note's side", () => {
+  it("reads the snippet the note quotes, and nothing from the user's notes", async () => {
+    const { sourceNoteBody } = await import("../../src/core/source-note");
+    const body = sourceNoteBody({ id: "abc123", url: "https://a.example/x", title: "T", snippet: "First line of the snippet.\nSecond line & more." });
+    expect(snippetOfNote(`---\nurl: https://a.example/x\n---\n${body}`)).toBe("First line of the snippet.\nSecond line & more.");
+    expect(snippetOfNote("# T\n\n[T](https://a.example)\n\n## Notes\n\n> my own quote\n")).toBeUndefined();
+  });
+  it("writes only its own properties, and reads them back", () => {
+    const fm: Record<string, unknown> = { url: "https://a.example/x", first_cited: "2026-11-24", mine: "kept", check_reason: "old" };
+    applySourceCheck(fm, { verdict: "moved", on: TODAY, reason: "https://a.example/y", found: ["12%"] }, "https://a.example/x");
+    expect(fm).toEqual({
+      url: "https://a.example/x", first_cited: "2026-11-24", mine: "kept", checked: TODAY, check_status: "moved", final_url: "https://a.example/y",
+      archive: "https://web.archive.org/web/20261124/https://a.example/x",
+    });
+    expect(sourceCheckOf(fm)).toEqual({ verdict: "moved", on: TODAY, reason: "https://a.example/y" });
+    applySourceCheck(fm, { verdict: "partly", on: TODAY, missing: ["12%"] }, "https://a.example/x");
+    expect(fm.final_url).toBeUndefined();
+    expect(sourceCheckOf(fm)).toEqual({ verdict: "partly", on: TODAY, missing: ["12%"] });
+    expect(sourceCheckOf({ check_status: "fine", checked: TODAY })).toBeUndefined();
   });
 });

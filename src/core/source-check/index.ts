@@ -7,3 +7,4 @@ export * from "./extract";
 export * from "./match";
 export * from "./claims";
 export * from "./judge";
+export * from "./note";

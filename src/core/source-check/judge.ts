@@ -44,33 +44,50 @@ function sameAddress(a: string, b: string): boolean {
 const BLOCKED = new Set([401, 402, 403, 407, 429, 451]);
 
 export function judge(input: CheckInput, outcome: FetchOutcome): SourceCheck {
+  const page = readPage(input, outcome);
+  return "check" in page ? page.check : compare(input, page.text, page.moved);
+}
+
+/** A page that could be read: its text and, when it names another address, where it moved. */
+export interface ReadPage {
+  text: string;
+  moved?: string;
+}
+
+/**
+ * The outcome read once per URL: a final verdict (gone, unknown) or the page's text, which `compare` then
+ * judges against the claims of each answer citing it.
+ */
+export function readPage(input: Pick<CheckInput, "url" | "today" | "parser">, outcome: FetchOutcome): ReadPage | { check: SourceCheck } {
+  const done = (check: SourceCheck) => ({ check });
   const { today } = input;
   switch (outcome.kind) {
     case "timeout":
-      return result("unknown", today, { reason: `the site did not answer within ${outcome.seconds} s` });
+      return done(result("unknown", today, { reason: `the site did not answer within ${outcome.seconds} s` }));
     case "too-large":
-      return result("unknown", today, { reason: "the page is larger than 2 MB" });
+      return done(result("unknown", today, { reason: "the page is larger than 2 MB" }));
     case "error":
-      return result("unknown", today, { reason: `the site could not be reached (${outcome.message})` });
+      return done(result("unknown", today, { reason: `the site could not be reached (${outcome.message})` }));
     case "refused":
-      return result("unknown", today, { reason: outcome.reason });
+      return done(result("unknown", today, { reason: outcome.reason }));
     case "response":
       break;
   }
   const { status, headers, body } = outcome;
-  if (status === 404 || status === 410) return result("gone", today, { reason: `HTTP ${status}` });
-  if (BLOCKED.has(status)) return result("unknown", today, { reason: `the site refused the request (HTTP ${status})` });
-  if (status >= 300 && status < 400) return result("unknown", today, { reason: `the site redirected without saying where (HTTP ${status})` });
-  if (status < 200 || status >= 300) return result("unknown", today, { reason: `the site answered HTTP ${status}` });
-  if (body.byteLength > MAX_PAGE_BYTES) return result("unknown", today, { reason: "the page is larger than 2 MB" });
+  if (status === 404 || status === 410) return done(result("gone", today, { reason: `HTTP ${status}` }));
+  if (BLOCKED.has(status)) return done(result("unknown", today, { reason: `the site refused the request (HTTP ${status})` }));
+  if (status >= 300 && status < 400) return done(result("unknown", today, { reason: `the site redirected without saying where (HTTP ${status})` }));
+  if (status < 200 || status >= 300) return done(result("unknown", today, { reason: `the site answered HTTP ${status}` }));
+  if (body.byteLength > MAX_PAGE_BYTES) return done(result("unknown", today, { reason: "the page is larger than 2 MB" }));
   const contentType = parseContentType(headers["content-type"]);
   const kind = pageKind(contentType.type);
-  if (kind === undefined) return result("unknown", today, { reason: `not a web page or plain text (${contentType.type || "no content type"})` });
+  if (kind === undefined) return done(result("unknown", today, { reason: `not a web page or plain text (${contentType.type || "no content type"})` }));
   const page = extractPage(decodePage(body, contentType.charset, kind), kind, input.parser);
   if (page.text.length < MIN_PAGE_TEXT && page.scripts > 0) {
-    return result("unknown", today, { reason: "the page shows its text only by running JavaScript, which a check never does" });
+    return done(result("unknown", today, { reason: "the page shows its text only by running JavaScript, which a check never does" }));
   }
-  return compare(input, page.text, movedTo(input.url, page.canonical));
+  const moved = movedTo(input.url, page.canonical);
+  return moved === undefined ? { text: page.text } : { text: page.text, moved };
 }
 
 /** The page's canonical address when it differs from the cited one (only http(s) URLs count). */
