@@ -5,6 +5,7 @@ import { normalizeSettings } from "./settings";
 import type { PerplexityQuerySettings } from "./settings";
 import { registerCommands } from "./obsidian/commands";
 import { registerRefreshCommands } from "./obsidian/refresh-commands";
+import { registerCheckCommands } from "./obsidian/check-commands";
 import { PerplexityService } from "./obsidian/perplexity-service";
 import { PerplexitySettingTab } from "./obsidian/settings-tab";
 import { SourceLinker } from "./obsidian/source-linker";
@@ -36,6 +37,7 @@ export default class PerplexityQueryPlugin extends Plugin {
     const host = { plugin: this, context, track: (job: Promise<unknown>) => this.track(job), batches: this.batches };
     registerCommands(host);
     registerRefreshCommands(host);
+    registerCheckCommands(host);
     this.addSettingTab(new PerplexitySettingTab(this.app, this));
   }
 

@@ -1,0 +1,151 @@
+// Checking sources through the built main.js against a local web on 127.0.0.1: every verdict the issue
+// lists, the marks and summary line in the block, the source notes' properties, the private-host guard, the
+// setting that keeps fetching off, and the vault check's pace, cancel and resume.
+import { afterEach, beforeAll, afterAll, describe, expect, it } from "vitest";
+import { parseBlocks } from "../../src/core/block";
+import type { SourceEntry } from "../../src/core/block";
+import { CLAIM, PAGES, SNIPPET, startLocalWeb } from "../web/server";
+import type { LocalWeb } from "../web/server";
+import { selectInNote, startHarness } from "./harness";
+import type { Harness } from "./harness";
+
+let web: LocalWeb;
+let h: Harness | undefined;
+beforeAll(async () => {
+  web = await startLocalWeb({ slowMs: 3000 });
+});
+afterAll(async () => web.close());
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const NOTE = "Acme.md";
+const QUESTION = "How did Acme do in 2025?";
+const LATIN1_CLAIM = "L'étude publiée en 2025 le confirme.";
+const LATIN1_SNIPPET = "selon l'étude publiée par la société générale des études économiques";
+const UNRESOLVABLE = "http://no-such-host.invalid/acme";
+
+/** An answer citing every page of the local web once, each for the same claim (the French page for its own). */
+function scenario(paths: string[], extra: { url: string; snippet: string; claim: string }[] = []) {
+  const cited = [
+    ...paths.map((p) => ({ url: web.url(p), snippet: p === "/latin1" ? LATIN1_SNIPPET : SNIPPET, claim: p === "/latin1" ? LATIN1_CLAIM : CLAIM })),
+    ...extra,
+  ];
+  const text = cited.map((c, i) => `${c.claim}[${i + 1}]`).join("\n\n");
+  const results = cited.map((c, i) => ({ id: i + 1, title: `Page ${i + 1}`, url: c.url, date: "2025-06-01", snippet: c.snippet }));
+  return { steps: [{ answer: { text, searchResults: [{ results }] } }] };
+}
+
+const checkSettings = { checkSourcesFetch: true, checkSourcesAllowPrivateHosts: true, checkSourcesTimeoutSeconds: 1, checkSourcesPerSecond: 50 };
+
+async function askAndCheck(settings: Record<string, unknown>, paths: string[], extra: Parameters<typeof scenario>[1] = []) {
+  h = await startHarness({ files: { [NOTE]: `# Acme\n\n${QUESTION}\n` }, scenario: scenario(paths, extra), settings });
+  await selectInNote(h.runtime, NOTE, QUESTION);
+  h.runtime.runCommand("ask-selection");
+  await h.plugin.idle();
+  h.plugin.clock = { now: () => new Date("2026-12-01T09:00:00.000Z") };
+  expect(h.runtime.runCommand("check-sources-in-note")).toBe(true);
+  await h.plugin.idle();
+  const text = h.runtime.editor(NOTE).getValue();
+  return { text, block: parseBlocks(text)[0]!.block };
+}
+
+function byPath(sources: SourceEntry[], path: string): SourceEntry {
+  return sources.find((s) => s.url === web.url(path))!;
+}
+
+async function frontmatter(h: Harness, source: SourceEntry): Promise<string> {
+  return h.runtime.app.vault.read(h.runtime.app.vault.getFileByPath(`Sources/${source.id}.md`)!);
+}
+
+describe("check the sources of an answer", () => {
+  it("gives every page of the local web its verdict, marks the block and records the source notes", async () => {
+    const paths = Object.keys(PAGES);
+    const { text, block } = await askAndCheck(checkSettings, paths, [{ url: UNRESOLVABLE, snippet: SNIPPET, claim: CLAIM }]);
+    for (const [path, verdict] of Object.entries(PAGES)) {
+      expect({ path, verdict: byPath(block.sources, path).check?.verdict }).toEqual({ path, verdict });
+      expect(byPath(block.sources, path).check?.on).toBe("2026-12-01");
+    }
+    expect(block.sources.find((s) => s.url === UNRESOLVABLE)!.check).toMatchObject({ verdict: "unknown", reason: expect.stringContaining("could not be reached") });
+    // Each verdict says why.
+    expect(byPath(block.sources, "/different-figure").check!.missing).toEqual(["12%"]);
+    expect(byPath(block.sources, "/redirect").check!.reason).toBe(web.url("/new-home"));
+    expect(byPath(block.sources, "/loop").check!.reason).toContain("too many redirects");
+    expect(byPath(block.sources, "/forbidden").check!.reason).toContain("HTTP 403");
+    expect(byPath(block.sources, "/rate-limited").check!.reason).toContain("HTTP 429");
+    expect(byPath(block.sources, "/huge").check!.reason).toContain("2 MB");
+    expect(byPath(block.sources, "/report.pdf").check!.reason).toContain("application/pdf");
+    expect(byPath(block.sources, "/js-only").check!.reason).toContain("JavaScript");
+    expect(byPath(block.sources, "/slow").check!.reason).toContain("within 1 s");
+    // The block: a mark and date on each citation line, one summary line.
+    expect(text).toContain("> **Sources checked** 2026-12-01: 3 supported, 1 partly, 1 moved, 2 gone, 8 unknown\n");
+    const line = (path: string) => text.split("\n").find((l) => l.includes(`(${web.url(path)})`))!;
+    expect(line("/supported")).toMatch(/ ✓ 2026-12-01$/);
+    expect(line("/different-figure")).toMatch(/ ◐ 2026-12-01$/);
+    expect(line("/redirect")).toMatch(/ ↪ 2026-12-01$/);
+    expect(line("/gone-404")).toMatch(/ ✗ 2026-12-01$/);
+    expect(line("/forbidden")).toMatch(/ \? 2026-12-01$/);
+    // The answer text is untouched, and still not "edited".
+    expect(parseBlocks(text)[0]!.edited).toBe(false);
+    // Hostile HTML: nothing ran, nothing from the page was copied, nothing it links to was loaded.
+    expect((window as unknown as { __pwned?: boolean }).__pwned).toBeUndefined();
+    expect(web.requests.some((r) => r.path.startsWith("/beacon"))).toBe(false);
+    expect(text).not.toContain("javascript:");
+    // Source notes: checked, check_status, final_url when moved, archive; the user's body untouched.
+    const moved = await frontmatter(h!, byPath(block.sources, "/redirect"));
+    expect(moved).toContain("checked: 2026-12-01");
+    expect(moved).toContain("check_status: moved");
+    expect(moved).toContain(`final_url: ${web.url("/new-home")}`);
+    expect(moved).toContain(`archive: https://web.archive.org/web/20261124/${web.url("/redirect")}`);
+    expect(moved).toContain("## Notes");
+    const partly = await frontmatter(h!, byPath(block.sources, "/different-figure"));
+    expect(partly).toContain("check_status: partly");
+    expect(partly).not.toContain("final_url");
+  });
+
+  it("checks a page once per interval, however many answers cite it, and writes the recorded verdict to a second answer", async () => {
+    await askAndCheck(checkSettings, ["/supported"]);
+    const fetched = web.requests.filter((r) => r.path === "/supported").length;
+    // The same page, cited by a second answer in the same note: no second request.
+    h!.runtime.runCommand("check-sources-in-note");
+    await h!.plugin.idle();
+    expect(web.requests.filter((r) => r.path === "/supported").length).toBe(fetched);
+    expect(h!.runtime.notices.at(-1)).toContain("1 checked recently");
+  });
+
+  it("refuses private hosts unless allowed, and fetches nothing while fetching is off (the default)", async () => {
+    const before = web.requests.length;
+    const { block } = await askAndCheck({ ...checkSettings, checkSourcesAllowPrivateHosts: false }, ["/supported"]);
+    expect(web.requests.length).toBe(before);
+    expect(byPath(block.sources, "/supported").check).toMatchObject({ verdict: "unknown", reason: expect.stringContaining("private or local network address") });
+    await h!.close();
+    h = undefined;
+
+    const off = await askAndCheck({}, ["/supported"]);
+    expect(web.requests.length).toBe(before);
+    expect(byPath(off.block.sources, "/supported").check).toBeUndefined();
+    expect(h!.runtime.notices.at(-1)).toContain("Allow fetching pages");
+  });
+
+  it("skips the domains on the skip list, leaving their lines unmarked", async () => {
+    const { block } = await askAndCheck({ ...checkSettings, checkSourcesSkipDomains: "example.org, 127.0.0.1" }, ["/supported"]);
+    expect(byPath(block.sources, "/supported").check).toBeUndefined();
+    expect(h!.runtime.notices.at(-1)).toContain("127.0.0.1 is on your list of domains never to fetch");
+  });
+
+  it("shows what was and was not found for each claim", async () => {
+    await askAndCheck(checkSettings, ["/supported", "/different-figure"]);
+    const view = await h!.runtime.openNote(NOTE);
+    const at = view.editor.getValue().indexOf("Acme's revenue");
+    view.editor.setCursor(view.editor.offsetToPos(at));
+    expect(h!.runtime.runCommand("show-source-check-at-cursor")).toBe(true);
+    const modal = h!.runtime.openModals.at(-1) as unknown as { contentEl: HTMLElement };
+    const shown = modal.contentEl.textContent ?? "";
+    expect(shown).toContain("partly");
+    expect(shown).toContain("Not found on the page: 12%");
+    expect(shown).toContain("Found: the quoted passage");
+    expect(shown).toContain("Acme's revenue reached $4.5 billion in 2025, up 12%.");
+    expect(shown).not.toContain("Page 1"); // the supported page is not listed
+  });
+});
