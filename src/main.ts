@@ -5,7 +5,7 @@ import { normalizeSettings } from "./settings";
 import type { PerplexityQuerySettings } from "./settings";
 import { registerCommands } from "./obsidian/commands";
 import { registerRefreshCommands } from "./obsidian/refresh-commands";
-import { registerCheckCommands } from "./obsidian/check-commands";
+import { checkNewAnswer, registerCheckCommands } from "./obsidian/check-commands";
 import { PerplexityService } from "./obsidian/perplexity-service";
 import { PerplexitySettingTab } from "./obsidian/settings-tab";
 import { SourceLinker } from "./obsidian/source-linker";
@@ -38,6 +38,7 @@ export default class PerplexityQueryPlugin extends Plugin {
     registerCommands(host);
     registerRefreshCommands(host);
     registerCheckCommands(host);
+    context.answered = (file, blockId) => checkNewAnswer(host, file, blockId);
     this.addSettingTab(new PerplexitySettingTab(this.app, this));
   }
 

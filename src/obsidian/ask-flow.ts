@@ -31,6 +31,8 @@ export interface AskContext {
   sources: SourceLinker;
   /** A status bar item (`plugin.addStatusBarItem()`): shows the elapsed time while requests run. */
   statusBar?: HTMLElement;
+  /** Told about each answer written whole (the source check of new answers listens). */
+  answered?: (file: TFile, blockId: string) => void;
 }
 
 /** Where the question sits in the note when the user asks. */
@@ -148,6 +150,7 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
     const outcome = await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, formatted));
     if (outcome === "unchanged") new Notice("Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.");
     if (outcome === "note-missing") new Notice(`Perplexity's answer arrived after "${file.basename}" was deleted, so it was not inserted.`);
+    if (outcome === "written" && built.block.state === "answered") ctx.answered?.(file, pending.blockId);
   } catch (error) {
     new Notice(`Perplexity answered, but the answer could not be written into "${file.basename}": ${errorMessage(error)}`, 10_000);
   }

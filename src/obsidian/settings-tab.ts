@@ -211,6 +211,14 @@ export class PerplexitySettingTab extends PluginSettingTab {
     this.number(containerEl, "requestsPerMinute", "Requests per minute", "For refreshing many answers at once. Perplexity's limit for your usage tier: 50 at tier 0, 150 at tier 1, 500 at tier 2.");
     this.number(containerEl, "concurrency", "Parallel requests", "How many answers are refreshed at the same time.");
 
+    new Setting(containerEl).setName("Checking sources").setHeading();
+    this.toggle(containerEl, "checkSourcesFetch", "Allow fetching pages", "Check the sources commands fetch every cited page, which tells each site your internet address. Nothing is fetched while this is off.");
+    this.toggle(containerEl, "checkSourcesAuto", "Check new answers", "Check the sources of each new answer as soon as it is written (needs fetching pages allowed).");
+    this.text(containerEl, "checkSourcesSkipDomains", "Domains never fetched", "Comma-separated; a domain also covers its subdomains.", "example.com, intranet.example.org");
+    this.number(containerEl, "checkSourcesIntervalDays", "Check a page again after", "Days. A page checked more recently is not fetched again; its last verdict is used for every answer citing it.");
+    this.number(containerEl, "checkSourcesPerSecond", "Pages per second", "How many pages a check fetches per second, all sites together; never more than one at a time from one site.");
+    this.toggle(containerEl, "checkSourcesAllowPrivateHosts", "Allow private hosts", "Also fetch addresses on your own network (localhost, 192.168.x.x, .local names). Off, an answer cannot make the plugin call your router or local services.");
+
     new Setting(containerEl).setName("Advanced").setHeading();
     this.text(containerEl, "baseUrl", "Base URL", "Perplexity's Agent API. Change it only to use a proxy or the test emulator.", DEFAULT_BASE_URL);
     this.number(containerEl, "requestTimeoutSeconds", "Request timeout", "Seconds to wait for an answer before giving up. Deep research needs several minutes.");

@@ -132,6 +132,19 @@ describe("check the sources of an answer", () => {
     expect(h!.runtime.notices.at(-1)).toContain("Allow fetching pages");
   });
 
+  it("checks a new answer by itself only when that setting is on", async () => {
+    for (const auto of [false, true]) {
+      h = await startHarness({ files: { [NOTE]: `# Acme\n\n${QUESTION}\n` }, scenario: scenario(["/supported"]), settings: { ...checkSettings, checkSourcesAuto: auto } });
+      await selectInNote(h.runtime, NOTE, QUESTION);
+      h.runtime.runCommand("ask-selection");
+      await h.plugin.idle();
+      const block = parseBlocks(h.runtime.editor(NOTE).getValue())[0]!.block;
+      expect(byPath(block.sources, "/supported").check?.verdict).toBe(auto ? "supported" : undefined);
+      await h.close();
+      h = undefined;
+    }
+  });
+
   it("skips the domains on the skip list, leaving their lines unmarked", async () => {
     const { block } = await askAndCheck({ ...checkSettings, checkSourcesSkipDomains: "example.org, 127.0.0.1" }, ["/supported"]);
     expect(byPath(block.sources, "/supported").check).toBeUndefined();
@@ -166,7 +179,7 @@ describe("check the sources in vault", () => {
   }
 
   it("counts first, then checks every page once at the set pace, one request at a time per host", async () => {
-    const files = checkVault(web.url, 4, 5);
+    const files = checkVault((p) => web.url(p), 4, 5);
     const modal = await openVaultCheck(files);
     expect(modal.contentEl.textContent).toContain("4 answers in 4 notes cite 20 pages. 20 pages will be fetched");
     const start = web.requests.length;
@@ -189,7 +202,7 @@ describe("check the sources in vault", () => {
   });
 
   it("stops when cancelled, leaves every note whole, and a second run resumes with the pages not yet checked", async () => {
-    const files = checkVault(web.url, 3, 4);
+    const files = checkVault((p) => web.url(p), 3, 4);
     const modal = await openVaultCheck(files, { ...vaultSettings, checkSourcesPerSecond: 10 });
     const start = web.requests.length;
     const running = modal.run();
