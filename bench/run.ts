@@ -6,6 +6,7 @@ import { benchCore } from "./core";
 import { benchFindStale } from "./find-stale";
 import { benchAsk, benchBundle, benchOnload } from "./plugin";
 import { benchRefresh } from "./refresh";
+import { benchSourceCheck } from "./source-check";
 import { benchStream } from "./stream";
 import { benchStreamEditor } from "./stream-editor";
 import type { BenchRow } from "./types";
@@ -22,7 +23,7 @@ function print(rows: BenchRow[]): void {
   }
 }
 
-const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchClient()), ...(await benchStream()), ...(await benchStreamEditor()), ...(await benchAsk()), ...(await benchRefresh()), ...(await benchFindStale())];
+const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchClient()), ...(await benchStream()), ...(await benchStreamEditor()), ...(await benchAsk()), ...(await benchRefresh()), ...(await benchFindStale()), ...(await benchSourceCheck())];
 print(rows);
 const missed = rows.filter((r) => r.target !== undefined && r.value > r.target);
 if (missed.length) {

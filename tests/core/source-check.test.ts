@@ -46,7 +46,7 @@ describe("matching", () => {
     expect(normalizeText("  Hello,\n  WORLD&nbsp;—  ok! ")).toBe(" hello world ok ");
   });
   it("finds a passage exactly, with small differences, and not when the page says something else", () => {
-    const page = normalizeText("Intro. The company reported revenue of $4.5 billion for the fiscal year, up 12 % from the year before. End.");
+    const page = "Intro. The COMPANY reported revenue of $4.5 billion for the fiscal year, up 12 % from the year before. End.";
     expect(passageFound(SNIPPET, page)).toBe(true);
     expect(passageFound(SNIPPET.replace("reported", "announced"), page)).toBe(true);
     expect(passageFound("A completely different sentence about gardening and tomatoes in the spring.", page)).toBe(false);
@@ -57,6 +57,11 @@ describe("matching", () => {
     expect(figures.map((f) => f.key)).toEqual(["date:2025-01-03", "4500e6", "12%"]);
     const found = compare({ snippet: undefined, claims: claimsFor("It was $4.5 billion. [[abc123]]", "abc123"), today: TODAY }, "Revenue: 4,500 million dollars.");
     expect(found.verdict).toBe("supported");
+    const claim = claimsFor("On March 3, 2024 it sold 1,234 units, 12% more, in March 2024. [[abc123]]", "abc123");
+    expect(compare({ claims: claim, today: TODAY }, "Sold 1234 units (12 percent more) on 3 March 2024.").verdict).toBe("supported");
+    // A number inside a longer one is not the figure: 12% is not in 112% or 3.12%.
+    const partly = compare({ claims: claimsFor("Up 12%. [[abc123]]", "abc123"), today: TODAY }, "Up 112% or 3.12% or 12.5%.");
+    expect(partly).toMatchObject({ verdict: "partly", missing: ["12%"] });
   });
 });
 

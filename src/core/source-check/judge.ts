@@ -3,7 +3,7 @@
 import { canonicalUrl } from "../source-id";
 import type { Claim } from "./claims";
 import { decodePage, extractPage, pageKind, parseContentType, type HtmlParser } from "./extract";
-import { figureFound, figureKeys, normalizeText, passageFound } from "./match";
+import { figureFound, passageFound } from "./match";
 import type { SourceCheck, Verdict } from "./verdict";
 
 /** Pages larger than this are not read (the cap). */
@@ -105,17 +105,15 @@ function movedTo(cited: string, canonical: string | undefined): string | undefin
 
 /** The verdict for a page's text: the snippet and every claimed figure present or not. */
 export function compare(input: Pick<CheckInput, "snippet" | "claims" | "today">, text: string, moved?: string): SourceCheck {
-  const normalized = normalizeText(text);
-  const keys = figureKeys(text);
   const found: string[] = [];
   const missing: string[] = [];
-  if (input.snippet !== undefined && input.snippet.trim() !== "") (passageFound(input.snippet, normalized) ? found : missing).push(SNIPPET_LABEL);
+  if (input.snippet !== undefined && input.snippet.trim() !== "") (passageFound(input.snippet, text) ? found : missing).push(SNIPPET_LABEL);
   const seen = new Set<string>();
   for (const claim of input.claims) {
     for (const figure of claim.figures) {
       if (seen.has(figure.key)) continue;
       seen.add(figure.key);
-      (figureFound(figure, keys) ? found : missing).push(figure.text);
+      (figureFound(figure, text) ? found : missing).push(figure.text);
     }
   }
   const extra: Partial<SourceCheck> = {};

@@ -30,9 +30,33 @@ export function normalizeText(s: string): string {
 /** Share of a passage's overlapping word runs that must be on the page for it to count as found. */
 export const FRAGMENT_SHARE = 0.8;
 const RUN_WORDS = 4;
+/** Anchors tried per piece, and windows looked at per anchor: bounds the work on pages full of one word. */
+const ANCHORS = 3;
+const MAX_WINDOWS = 200;
 
-/** Whether `passage` (raw) is found in `page` (already `normalizeText`-ed). */
-export function passageFound(passage: string, normalizedPage: string): boolean {
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Word runs of a normalised piece found in a normalised window, out of how many. */
+function runsFound(piece: string, window: string): [number, number] {
+  const words = piece.trim().split(" ");
+  if (window.includes(piece)) {
+    const n = Math.max(1, words.length - RUN_WORDS + 1);
+    return [n, n];
+  }
+  if (words.length < RUN_WORDS) return [0, 1];
+  let found = 0;
+  for (let i = 0; i + RUN_WORDS <= words.length; i++) if (window.includes(` ${words.slice(i, i + RUN_WORDS).join(" ")} `)) found++;
+  return [found, words.length - RUN_WORDS + 1];
+}
+
+/**
+ * Whether `passage` is on the page (`pageText`, as extracted). The page is never normalised whole (a 2 MB page
+ * would cost more than the whole check may): each piece of the passage is looked for around the places its
+ * longest words occur, and only those windows are normalised.
+ */
+export function passageFound(passage: string, pageText: string): boolean {
   // Snippets are often stitched from pieces: "… first part … second part …".
   const pieces = passage
     .split(/…|\.\.\.|\s\|\s/)
@@ -42,21 +66,24 @@ export function passageFound(passage: string, normalizedPage: string): boolean {
   let runs = 0;
   let found = 0;
   for (const piece of pieces) {
-    if (normalizedPage.includes(piece)) {
-      const n = Math.max(1, piece.trim().split(" ").length - RUN_WORDS + 1);
-      runs += n;
-      found += n;
-      continue;
-    }
     const words = piece.trim().split(" ");
-    if (words.length < RUN_WORDS) {
-      runs++;
-      continue;
+    const anchors = [...new Set(words)].sort((a, b) => b.length - a.length).slice(0, ANCHORS);
+    const span = piece.length * 2 + 80;
+    let best = 0;
+    let total = Math.max(1, words.length - RUN_WORDS + 1);
+    for (const anchor of anchors) {
+      const re = new RegExp(escapeRe(anchor), "giu");
+      let windows = 0;
+      for (let m = re.exec(pageText); m !== null && windows < MAX_WINDOWS && best < total; m = re.exec(pageText), windows++) {
+        const window = normalizeText(pageText.slice(Math.max(0, m.index - span), m.index + span));
+        const [f, t] = runsFound(piece, window);
+        total = t;
+        best = Math.max(best, f);
+      }
+      if (best === total) break;
     }
-    for (let i = 0; i + RUN_WORDS <= words.length; i++) {
-      runs++;
-      if (normalizedPage.includes(` ${words.slice(i, i + RUN_WORDS).join(" ")} `)) found++;
-    }
+    runs += total;
+    found += best;
   }
   return found >= FRAGMENT_SHARE * runs;
 }
@@ -123,26 +150,48 @@ export function findFigures(text: string): Figure[] {
   return out;
 }
 
-/** Every figure key on a page, with the looser forms a page may use (a date's month, a scaled number's value). */
-export function figureKeys(pageText: string): Set<string> {
-  const keys = new Set<string>();
-  for (const f of findFigures(pageText)) {
-    keys.add(f.key);
-    if (f.key.startsWith("date:")) keys.add(`month:${f.key.slice(5, 12)}`);
-  }
-  return keys;
+function sameValue(a: string, b: string): boolean {
+  if (a === b) return true;
+  // "$4.5 billion" and "4,500 million" or "4.5 billion dollars": compare scaled values.
+  const value = (k: string) => {
+    const m = /^(\d+(?:\.\d+)?)(?:e(\d+))?$/.exec(k);
+    return m ? Number(m[1]) * 10 ** Number(m[2] ?? 0) : Number.NaN;
+  };
+  const x = value(a);
+  const y = value(b);
+  return Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= 1e-9 * Math.max(x, y) && (a.includes("e") || b.includes("e"));
 }
 
-/** Whether the page has this figure: by key, or a percentage written as a bare number next to "percent" words. */
-export function figureFound(figure: Figure, pageKeys: Set<string>): boolean {
-  if (pageKeys.has(figure.key)) return true;
-  // "$4.5 billion" on a page that writes "4,500 million" or "4.5 billion dollars": compare scaled values.
-  const scaled = /^(\d+(?:\.\d+)?)e(\d+)$/.exec(figure.key);
-  if (scaled) {
-    const value = Number(scaled[1]) * 10 ** Number(scaled[2]);
-    for (const k of pageKeys) {
-      const m = /^(\d+(?:\.\d+)?)(?:e(\d+))?$/.exec(k);
-      if (m && Math.abs(Number(m[1]) * 10 ** Number(m[2] ?? 0) - value) < 1e-6 * value) return true;
+/** The places a figure may be written on a page: its year for dates, its digits (with and without separators) for numbers. */
+function figureNeedles(figure: Figure): string[] {
+  const date = /^(?:date|month):(\d{4})/.exec(figure.key);
+  if (date) return [date[1]!];
+  const digits = /\d[\d,]*(?:\.\d+)?/.exec(figure.text)?.[0] ?? "";
+  const plain = digits.replace(/,/g, "");
+  const needles = new Set([digits, plain]);
+  // 4.5 billion may be written 4,500 million: its integer part is a needle too.
+  if (/e\d+$/.test(figure.key)) needles.add(plain.split(".")[0]!);
+  return [...needles].filter(Boolean);
+}
+
+const MAX_OCCURRENCES = 2000;
+
+/**
+ * Whether the page has this figure. The page's figures are never all extracted (too slow for large pages):
+ * the figure's digits (or its year) are searched for, and only the text around each occurrence is parsed.
+ */
+export function figureFound(figure: Figure, pageText: string): boolean {
+  const isDate = figure.key.startsWith("date:") || figure.key.startsWith("month:");
+  for (const needle of figureNeedles(figure)) {
+    let count = 0;
+    for (let at = pageText.indexOf(needle); at !== -1 && count < MAX_OCCURRENCES; at = pageText.indexOf(needle, at + 1), count++) {
+      const before = pageText[at - 1];
+      if (before !== undefined && /[\d.,]/.test(before) && /\d/.test(pageText[at - 2] ?? "")) continue; // the middle of a number
+      const window = pageText.slice(Math.max(0, at - (isDate ? 24 : 6)), at + needle.length + (isDate ? 24 : 16));
+      for (const f of findFigures(window)) {
+        if (f.key === figure.key || sameValue(f.key, figure.key)) return true;
+        if (figure.key.startsWith("month:") && f.key.startsWith("date:") && f.key.slice(5, 12) === figure.key.slice(6)) return true;
+      }
     }
   }
   return false;
