@@ -12,6 +12,10 @@ import { readVaultFolder, writeChangedFiles } from "./vault-folder";
 const SEED_QUESTION =
   'Who are the major "Layer 1" AI model creators, vendors, and API s. As of today, how much "traction" does each player have?';
 
+/** Fixed, so that the answer written by one run cites pages the next run's check finds. */
+const LOCAL_WEB_PORT = 8790;
+const LOCAL_WEB = `http://127.0.0.1:${LOCAL_WEB_PORT}`;
+
 function fail(message: string): never {
   console.error(`demo: ${message}`);
   process.exit(1);
@@ -25,6 +29,10 @@ const OPTIONS = {
   "base-url": { type: "string" },
   now: { type: "string" },
   platform: { type: "string", default: "mobile" },
+  // Checking sources (issue 12): a local web of test pages, fetching allowed for this run, dialogs answered.
+  web: { type: "boolean", default: false },
+  "allow-private-hosts": { type: "boolean", default: false },
+  yes: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
 } as const;
 
@@ -38,7 +46,9 @@ function parseFlags() {
 const values = parseFlags();
 
 if (values.help) {
-  console.log(`Usage: npm run demo -- [--vault DIR] [--note PATH] [--select TEXT] [--command ID] [--base-url URL] [--now ISO-TIME] [--platform mobile|desktop]
+  console.log(`Usage: npm run demo -- [--vault DIR] [--note PATH] [--select TEXT] [--command ID] [--base-url URL] [--now ISO-TIME] [--platform mobile|desktop] [--web] [--allow-private-hosts] [--yes]
+--web serves test pages on ${LOCAL_WEB} and makes the emulator's answer cite them; --allow-private-hosts lets the
+source checks fetch them (fetching pages and private hosts allowed for this run only); --yes answers dialogs.
 Without --base-url and without PERPLEXITY_API_KEY the bundled Perplexity emulator answers.`);
   process.exit(0);
 }
@@ -50,9 +60,18 @@ async function main(): Promise<void> {
   const key = process.env.PERPLEXITY_API_KEY?.trim();
   let baseUrl = values["base-url"];
   let stopEmulator: (() => Promise<void>) | undefined;
+  let stopWeb: (() => Promise<void>) | undefined;
+  let webScenario: import("../tests/emulator/server").Scenario | undefined;
+  if (values.web) {
+    const { citingScenario, PAGES, startLocalWeb } = await import("../tests/web/server");
+    const web = await startLocalWeb({ port: LOCAL_WEB_PORT, slowMs: 20_000 });
+    stopWeb = () => web.close();
+    webScenario = citingScenario((p) => web.url(p), Object.keys(PAGES));
+    console.log(`Local web with test pages at ${web.origin}`);
+  }
   if (!baseUrl && !key) {
     const { startEmulator } = await import("../tests/emulator/server");
-    const emulator = await startEmulator();
+    const emulator = await startEmulator(webScenario ? { scenario: webScenario } : {});
     baseUrl = emulator.baseUrl;
     stopEmulator = () => emulator.close();
     console.log(`No PERPLEXITY_API_KEY: using the Perplexity emulator at ${baseUrl}`);
@@ -78,6 +97,7 @@ async function main(): Promise<void> {
     // The key goes into the runtime's secret storage, never into data.json.
     runtime.app.secretStorage.setSecret(settings.apiKeySecret, key ?? "emulator-demo-key");
     if (baseUrl) settings.baseUrl = baseUrl; // for this run only: data.json is not written back
+    if (values["allow-private-hosts"]) Object.assign(plugin.settings, { checkSourcesFetch: true, checkSourcesAllowPrivateHosts: true });
     if (now) {
       const fixed = now;
       plugin.clock = { now: () => new Date(fixed.getTime()) };
@@ -94,6 +114,12 @@ async function main(): Promise<void> {
     if (!runtime.commandIds().includes(values.command)) fail(`unknown command "${values.command}"; commands: ${runtime.commandIds().join(", ")}`);
     if (!runtime.runCommand(values.command)) fail(`command "${values.command}" is not available here (is text selected?)`);
     await (plugin as unknown as { idle(): Promise<void> }).idle();
+    // --yes: a command that asks first (a vault-wide check) gets its confirm button pressed.
+    const dialog = runtime.openModals.at(-1) as unknown as { run?: () => Promise<unknown> } | undefined;
+    if (values.yes && typeof dialog?.run === "function") {
+      await dialog.run();
+      await (plugin as unknown as { idle(): Promise<void> }).idle();
+    }
 
     const after = await runtime.snapshot();
     const changed = writeChangedFiles(vault, before, after);
@@ -114,6 +140,7 @@ async function main(): Promise<void> {
   } finally {
     await runtime.unloadPlugin();
     await stopEmulator?.();
+    await stopWeb?.();
   }
 }
 

@@ -5,7 +5,7 @@ import { afterEach, beforeAll, afterAll, describe, expect, it } from "vitest";
 import { parseBlocks } from "../../src/core/block";
 import type { SourceEntry } from "../../src/core/block";
 import { checkVault } from "../web/check-vault";
-import { CLAIM, PAGES, SNIPPET, startLocalWeb } from "../web/server";
+import { CLAIM, citingScenario, PAGES, SNIPPET, startLocalWeb } from "../web/server";
 import type { LocalWeb } from "../web/server";
 import { selectInNote, startHarness } from "./harness";
 import type { Harness } from "./harness";
@@ -23,20 +23,8 @@ afterEach(async () => {
 
 const NOTE = "Acme.md";
 const QUESTION = "How did Acme do in 2025?";
-const LATIN1_CLAIM = "L'étude publiée en 2025 le confirme.";
-const LATIN1_SNIPPET = "selon l'étude publiée par la société générale des études économiques";
 const UNRESOLVABLE = "http://no-such-host.invalid/acme";
-
-/** An answer citing every page of the local web once, each for the same claim (the French page for its own). */
-function scenario(paths: string[], extra: { url: string; snippet: string; claim: string }[] = []) {
-  const cited = [
-    ...paths.map((p) => ({ url: web.url(p), snippet: p === "/latin1" ? LATIN1_SNIPPET : SNIPPET, claim: p === "/latin1" ? LATIN1_CLAIM : CLAIM })),
-    ...extra,
-  ];
-  const text = cited.map((c, i) => `${c.claim}[${i + 1}]`).join("\n\n");
-  const results = cited.map((c, i) => ({ id: i + 1, title: `Page ${i + 1}`, url: c.url, date: "2025-06-01", snippet: c.snippet }));
-  return { steps: [{ answer: { text, searchResults: [{ results }] } }] };
-}
+const scenario = (paths: string[], extra: Parameters<typeof citingScenario>[2] = []) => citingScenario((p) => web.url(p), paths, extra);
 
 const checkSettings = { checkSourcesFetch: true, checkSourcesAllowPrivateHosts: true, checkSourcesTimeoutSeconds: 4, checkSourcesPerSecond: 50 };
 
@@ -78,11 +66,14 @@ describe("check the sources of an answer", () => {
     expect(byPath(block.sources, "/forbidden").check!.reason).toContain("HTTP 403");
     expect(byPath(block.sources, "/rate-limited").check!.reason).toContain("HTTP 429");
     expect(byPath(block.sources, "/huge").check!.reason).toContain("2 MB");
+    expect(byPath(block.sources, "/ranged-huge").check!.reason).toContain("2 MB");
+    // Only the first 2 MB was asked for.
+    expect(web.requests.find((r) => r.path === "/ranged-huge")!.range).toBe("bytes=0-2097151");
     expect(byPath(block.sources, "/report.pdf").check!.reason).toContain("application/pdf");
     expect(byPath(block.sources, "/js-only").check!.reason).toContain("JavaScript");
     expect(byPath(block.sources, "/slow").check!.reason).toContain("within 4 s");
     // The block: a mark and date on each citation line, one summary line.
-    expect(text).toContain("> **Sources checked** 2026-12-01: 3 supported, 1 partly, 1 moved, 2 gone, 8 unknown\n");
+    expect(text).toContain("> **Sources checked** 2026-12-01: 3 supported, 1 partly, 1 moved, 2 gone, 9 unknown\n");
     const line = (path: string) => text.split("\n").find((l) => l.includes(`(${web.url(path)})`))!;
     expect(line("/supported")).toMatch(/ ✓ 2026-12-01$/);
     expect(line("/different-figure")).toMatch(/ ◐ 2026-12-01$/);

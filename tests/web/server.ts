@@ -22,6 +22,8 @@ export interface WebRequest {
   host: string;
   start: number;
   end: number;
+  /** The Range header, if any. */
+  range?: string;
 }
 
 export interface LocalWeb {
@@ -44,6 +46,7 @@ export const PAGES = {
   "/forbidden": "unknown",
   "/rate-limited": "unknown",
   "/huge": "unknown",
+  "/ranged-huge": "unknown",
   "/report.pdf": "unknown",
   "/latin1": "supported",
   "/js-only": "unknown",
@@ -51,11 +54,31 @@ export const PAGES = {
   "/slow": "unknown",
 } as const;
 
+/** The French page's own claim and snippet. */
+export const LATIN1_CLAIM = "L'étude publiée en 2025 le confirme.";
+export const LATIN1_SNIPPET = "selon l'étude publiée par la société générale des études économiques";
+
+/**
+ * An emulator scenario whose answer cites these pages of the local web, each for the claim its page is about,
+ * with the snippet Perplexity would have quoted (plus any `extra` citations).
+ */
+export function citingScenario(url: (path: string) => string, paths: string[], extra: { url: string; snippet: string; claim: string }[] = []) {
+  const cited = [
+    ...paths.map((p) => ({ url: url(p), snippet: p === "/latin1" ? LATIN1_SNIPPET : SNIPPET, claim: p === "/latin1" ? LATIN1_CLAIM : CLAIM })),
+    ...extra,
+  ];
+  const text = cited.map((c, i) => `${c.claim}[${i + 1}]`).join("\n\n");
+  const results = cited.map((c, i) => ({ id: i + 1, title: `Page ${i + 1}`, url: c.url, date: "2025-06-01", snippet: c.snippet }));
+  return { steps: [{ answer: { text, searchResults: [{ results }] } }] };
+}
+
 export interface LocalWebOptions {
   /** How long /slow waits before answering (default 20 s, more than the 15 s cap; tests set less with a shorter timeout). */
   slowMs?: number;
   /** Delay of every generated /article/N page (benchmarks). */
   articleDelayMs?: number;
+  /** Default 0: any free port. The demo uses a fixed one, so the URLs in its vault work on the next run. */
+  port?: number;
 }
 
 export function startLocalWeb(options: LocalWebOptions = {}): Promise<LocalWeb> {
@@ -67,6 +90,7 @@ export function startLocalWeb(options: LocalWebOptions = {}): Promise<LocalWeb> 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
     const record: WebRequest = { path, host: req.headers.host ?? "", start: performance.now(), end: 0 };
+    if (req.headers.range !== undefined) record.range = req.headers.range;
     requests.push(record);
     active++;
     state.maxConcurrent = Math.max(state.maxConcurrent, active);
@@ -107,6 +131,16 @@ export function startLocalWeb(options: LocalWebOptions = {}): Promise<LocalWeb> 
         for (let written = 0; written < 20 * 1024 * 1024; written += chunk.length) res.write(chunk);
         return res.end();
       }
+      case "/ranged-huge": {
+        // 3 MB from a server that honours Range: the first 2 MB only, and the real size in Content-Range.
+        const total = 3 * 1024 * 1024;
+        const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? "");
+        const from = range ? Number(range[1]) : 0;
+        const to = range ? Math.min(Number(range[2]), total - 1) : total - 1;
+        const body = Buffer.alloc(to - from + 1, "a");
+        const headers: Record<string, string> = range ? { "content-range": `bytes ${from}-${to}/${total}` } : {};
+        return send(range ? 206 : 200, "text/html; charset=utf-8", body, headers);
+      }
       case "/report.pdf":
         return send(200, "application/pdf", Buffer.from(`%PDF-1.7\n${SNIPPET}\n%%EOF`));
       case "/latin1": {
@@ -142,7 +176,7 @@ export function startLocalWeb(options: LocalWebOptions = {}): Promise<LocalWeb> 
     socket.on("close", () => sockets.delete(socket));
   });
   return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
       origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       resolve({
         origin,
