@@ -52,7 +52,7 @@ function match(read: { text: string; moved?: string }): void {
  * held to the target. Matching (the plugin's own code on the extracted text) is held to the targets.
  */
 export async function benchPages(): Promise<BenchRow[]> {
-  const parser = new DOMParser() as HtmlParser;
+  const parser: HtmlParser = new DOMParser();
   const big = response(page(2 * 1024 * 1024 - 8 * 1024, 1));
   let start = performance.now();
   const bigText = extract(big, parser);
