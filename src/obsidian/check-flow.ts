@@ -286,6 +286,8 @@ export class SourceChecker {
           return null;
         }
         written = true;
+        // Nothing new (a recent verdict written again): no edit, no empty undo step.
+        if (text.slice(found.from, found.to) === formatted) return null;
         return { from: found.from, to: found.to, text: formatted };
       });
       if (written) report.blocksWritten++;
