@@ -14,6 +14,17 @@ import { TOUR_SCENARIO, runTour } from "./demo/tour";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
+/** Fixed, so that the answer written by one run cites pages the next run's check finds. */
+const LOCAL_WEB_PORT = 8790;
+
+/** --web: the local test web (tests/web), and an emulator scenario whose answer cites its pages. */
+async function startWeb(): Promise<{ scenario: unknown; close(): Promise<void> }> {
+  const { citingScenario, PAGES, startLocalWeb } = await import("../tests/web/server");
+  const web = await startLocalWeb({ port: LOCAL_WEB_PORT, slowMs: 20_000 });
+  console.log(`Local web with test pages at ${web.origin}`);
+  return { scenario: citingScenario((p) => web.url(p), Object.keys(PAGES)), close: () => web.close() };
+}
+
 /** Where the questions go, and with which key: the real API only with --real. */
 async function chooseApi(args: DemoArgs): Promise<{ baseUrl: string; apiKey: string; close(): Promise<void> }> {
   const envKey = process.env.PERPLEXITY_API_KEY?.trim();
@@ -28,11 +39,23 @@ async function chooseApi(args: DemoArgs): Promise<{ baseUrl: string; apiKey: str
   }
   const { startEmulator } = await import("../tests/emulator/server");
   const { parseScenario } = await import("../tests/emulator/scenario");
-  const scenario = args.tour ? parseScenario(JSON.parse(readFileSync(new URL(`../${TOUR_SCENARIO}`, import.meta.url), "utf8")) as unknown) : {};
+  const web = args.web ? await startWeb() : undefined;
+  const scenario = args.tour
+    ? parseScenario(JSON.parse(readFileSync(new URL(`../${TOUR_SCENARIO}`, import.meta.url), "utf8")) as unknown)
+    : web
+      ? parseScenario(web.scenario)
+      : {};
   const emulator = await startEmulator({ scenario });
   console.log(`Using the bundled Perplexity emulator at ${emulator.baseUrl}: no key, no network, no cost.`);
   if (envKey) console.log("PERPLEXITY_API_KEY is set but not used: add --real to ask the real API (billed to that key).");
-  return { baseUrl: emulator.baseUrl, apiKey: "emulator-demo-key", close: () => emulator.close() };
+  return {
+    baseUrl: emulator.baseUrl,
+    apiKey: "emulator-demo-key",
+    close: async () => {
+      await emulator.close();
+      await web?.close();
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -47,7 +70,7 @@ async function main(): Promise<void> {
   console.log(scratch ? `Vault: ${vault} (a scratch copy of demo-vault/, kept so you can open it in Obsidian)` : `Vault: ${vault}`);
   const api = await chooseApi(args);
   try {
-    const run = { vault, note: args.note, yes: args.yes, platform: args.platform, baseUrl: api.baseUrl, apiKey: api.apiKey, pluginDir: repoRoot };
+    const run = { vault, note: args.note, yes: args.yes, platform: args.platform, baseUrl: api.baseUrl, apiKey: api.apiKey, pluginDir: repoRoot, allowPrivateHosts: args.allowPrivateHosts };
     if (args.tour) {
       await runTour({ run: { ...run, yes: true }, now: args.now ?? new Date(), print: (line = "") => console.log(line) });
     } else {

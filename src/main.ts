@@ -6,6 +6,7 @@ import type { PerplexityQuerySettings } from "./settings";
 import { registerCommands } from "./obsidian/commands";
 import { registerRefreshCommands } from "./obsidian/refresh-commands";
 import { registerThreadCommands } from "./obsidian/thread-commands";
+import { checkNewAnswer, registerCheckCommands } from "./obsidian/check-commands";
 import { PerplexityService } from "./obsidian/perplexity-service";
 import { PerplexitySettingTab } from "./obsidian/settings-tab";
 import { SourceLinker } from "./obsidian/source-linker";
@@ -40,6 +41,8 @@ export default class PerplexityQueryPlugin extends Plugin {
     const host = { plugin: this, context, track: (job: Promise<unknown>) => this.track(job), batches: this.batches };
     registerCommands(host);
     registerThreadCommands(host, registerRefreshCommands(host));
+    registerCheckCommands(host);
+    context.answered = (file, blockId) => checkNewAnswer(host, file, blockId);
     this.addSettingTab(new PerplexitySettingTab(this.app, this));
   }
 

@@ -37,6 +37,21 @@ export interface PerplexityQuerySettings extends AskDefaults {
   keepPartialOnCancel: boolean;
   /** Threads: at most this many earlier turns are sent with a follow-up question. */
   followUpTurns: number;
+  // Checking sources (issue 12). Fetching a page tells its site the user's IP address: off by default.
+  /** Allow fetching cited pages to check them. */
+  checkSourcesFetch: boolean;
+  /** Check the sources of each new answer as soon as it is written. */
+  checkSourcesAuto: boolean;
+  /** Domains never fetched ("example.com" also skips its subdomains), separated by commas, spaces or lines. */
+  checkSourcesSkipDomains: string;
+  /** A page checked less than this many days ago is not fetched again. */
+  checkSourcesIntervalDays: number;
+  /** Allow loopback, private-range, link-local and .local/.internal hosts (off: a hostile answer cannot reach the user's network). */
+  checkSourcesAllowPrivateHosts: boolean;
+  /** How long to wait for one page. */
+  checkSourcesTimeoutSeconds: number;
+  /** Pages fetched per second, all sites together (one at a time per site in any case). */
+  checkSourcesPerSecond: number;
 }
 
 export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
@@ -68,6 +83,13 @@ export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
   streaming: true,
   keepPartialOnCancel: true,
   followUpTurns: DEFAULT_FOLLOW_UP_TURNS,
+  checkSourcesFetch: false,
+  checkSourcesAuto: false,
+  checkSourcesSkipDomains: "",
+  checkSourcesIntervalDays: 30,
+  checkSourcesAllowPrivateHosts: false,
+  checkSourcesTimeoutSeconds: 15,
+  checkSourcesPerSecond: 5,
 };
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -133,5 +155,12 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     streaming: bool(raw.streaming, d.streaming),
     keepPartialOnCancel: bool(raw.keepPartialOnCancel, d.keepPartialOnCancel),
     followUpTurns: int(raw.followUpTurns, d.followUpTurns, 0, 100),
+    checkSourcesFetch: bool(raw.checkSourcesFetch, d.checkSourcesFetch),
+    checkSourcesAuto: bool(raw.checkSourcesAuto, d.checkSourcesAuto),
+    checkSourcesSkipDomains: str(raw.checkSourcesSkipDomains, d.checkSourcesSkipDomains),
+    checkSourcesIntervalDays: int(raw.checkSourcesIntervalDays, d.checkSourcesIntervalDays, 0, 3650),
+    checkSourcesAllowPrivateHosts: bool(raw.checkSourcesAllowPrivateHosts, d.checkSourcesAllowPrivateHosts),
+    checkSourcesTimeoutSeconds: int(raw.checkSourcesTimeoutSeconds, d.checkSourcesTimeoutSeconds, 1, 15),
+    checkSourcesPerSecond: int(raw.checkSourcesPerSecond, d.checkSourcesPerSecond, 1, 50),
   };
 }

@@ -12,7 +12,11 @@ printed), against the bundled Perplexity emulator: no key, no network, no cost.
   --note PATH         note to open (default "The AI Model Wars.md")
   --select TEXT       text to select before the command (default: the demo question, for ask-selection)
   --command ID        ask-selection (default), refresh-at-cursor, refresh-stale-in-note,
-                      refresh-stale-in-vault, link-citations, ask-follow-up or refresh-thread
+                      refresh-stale-in-vault, link-citations, ask-follow-up, refresh-thread, check-sources-at-cursor,
+                      check-sources-in-note or check-sources-in-vault
+  --web               serve test pages on 127.0.0.1 and make the emulator's answer cite them (for the
+                      check-sources-* commands)
+  --allow-private-hosts  let this run fetch pages (and private hosts such as --web's); settings unchanged
   --question TEXT     the follow-up's text, for ask-follow-up (the cursor goes into the note's last answer
                       block unless --select places it)
   --now ISO-TIME      the clock the plugin sees, e.g. 2027-01-15 or 2027-01-15T09:00:00Z
@@ -26,7 +30,7 @@ printed), against the bundled Perplexity emulator: no key, no network, no cost.
 export const DEMO_QUESTION =
   'Who are the major "Layer 1" AI model creators, vendors, and API s. As of today, how much "traction" does each player have?';
 
-export const DEMO_COMMANDS = ["ask-selection", "refresh-at-cursor", "refresh-stale-in-note", "refresh-stale-in-vault", "link-citations", "ask-follow-up", "refresh-thread"] as const;
+export const DEMO_COMMANDS = ["ask-selection", "refresh-at-cursor", "refresh-stale-in-note", "refresh-stale-in-vault", "link-citations", "ask-follow-up", "refresh-thread", "check-sources-at-cursor", "check-sources-in-note", "check-sources-in-vault"] as const;
 export type DemoCommand = (typeof DEMO_COMMANDS)[number];
 
 export interface DemoArgs {
@@ -44,6 +48,10 @@ export interface DemoArgs {
   platform: "mobile" | "desktop";
   baseUrl?: string;
   real: boolean;
+  /** Serve the local test web and make the emulator's answer cite its pages. */
+  web: boolean;
+  /** Allow fetching pages, private hosts included, for this run. */
+  allowPrivateHosts: boolean;
 }
 
 /** A mistake on the command line: printed once, with no stack trace. */
@@ -61,6 +69,8 @@ const OPTIONS = {
   platform: { type: "string", default: "mobile" },
   "base-url": { type: "string" },
   real: { type: "boolean", default: false },
+  web: { type: "boolean", default: false },
+  "allow-private-hosts": { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -100,6 +110,8 @@ export function parseDemoArgs(argv: string[]): DemoArgs {
     platform: values.platform,
     baseUrl: values["base-url"],
     real: values.real,
+    web: values.web,
+    allowPrivateHosts: values["allow-private-hosts"],
   };
 }
 

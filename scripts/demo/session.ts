@@ -21,6 +21,8 @@ export interface CommandRun {
   platform: "mobile" | "desktop";
   baseUrl: string;
   apiKey: string;
+  /** Allow fetching pages, private hosts included (checking sources against the local test web). */
+  allowPrivateHosts?: boolean;
   /** Where main.js and manifest.json are. */
   pluginDir: string;
 }
@@ -76,6 +78,7 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
     // The key goes into the runtime's secret storage, never into data.json.
     runtime.app.secretStorage.setSecret(settings.apiKeySecret, run.apiKey);
     settings.baseUrl = run.baseUrl; // for this run only: data.json is not written back
+    if (run.allowPrivateHosts) Object.assign(plugin.settings, { checkSourcesFetch: true, checkSourcesAllowPrivateHosts: true });
     if (run.now) {
       const fixed = run.now.getTime();
       plugin.clock = { now: () => new Date(fixed) };

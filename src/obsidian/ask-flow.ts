@@ -35,6 +35,8 @@ export interface AskContext {
   statusBar?: HTMLElement;
   /** Ends when the plugin unloads: from then on nothing may be written or shown. */
   lifetime?: Lifetime;
+  /** Told about each answer written whole (the source check of new answers listens). */
+  answered?: (file: TFile, blockId: string) => void;
 }
 
 /** Where the question sits in the note when the user asks. */
@@ -202,6 +204,7 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
       const outcome = await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, formatted), origin);
       if (outcome === "unchanged") new Notice("Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.");
       if (outcome === "note-missing") new Notice(`Perplexity's answer arrived after "${file.basename}" was deleted, so it was not inserted.`);
+      if (outcome === "written" && built.block.state === "answered") ctx.answered?.(file, pending.blockId);
       return outcome === "written";
     } catch (error) {
       if (ctx.lifetime?.ended) return false;

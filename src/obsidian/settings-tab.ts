@@ -28,7 +28,7 @@ type Group = { heading?: string; items: Definition[] };
 /** Smallest accepted value of each number setting (the largest are clamped when settings load). */
 // A model id as Perplexity lists it; a constant, since it is an example value and not a sentence.
 const MODEL_PLACEHOLDER = "perplexity/sonar";
-const NUMBER_MIN: Partial<Record<Key, number>> = { maxOutputTokens: 0, followUpTurns: 0 };
+const NUMBER_MIN: Partial<Record<Key, number>> = { maxOutputTokens: 0, followUpTurns: 0, checkSourcesIntervalDays: 0 };
 
 function options(entries: [string, string][]): Record<string, string> {
   return Object.fromEntries(entries);
@@ -312,6 +312,21 @@ export class PerplexitySettingTab extends PluginSettingTab {
             "For refreshing many answers at once. Perplexity's limit for your usage tier: 50 at tier 0, 150 at tier 1, 500 at tier 2.",
           ),
           this.number("concurrency", "Parallel requests", "How many answers are refreshed at the same time."),
+        ],
+      },
+      {
+        heading: "Checking sources",
+        items: [
+          this.toggle("checkSourcesFetch", "Allow fetching pages", "Check the sources commands fetch every cited page, which tells each site your internet address. Nothing is fetched while this is off."),
+          this.toggle("checkSourcesAuto", "Check new answers", "Check the sources of each new answer as soon as it is written (needs fetching pages allowed)."),
+          this.text("checkSourcesSkipDomains", "Domains never fetched", "Comma-separated; a domain also covers its subdomains.", "example.com, intranet.example.org"),
+          this.number("checkSourcesIntervalDays", "Check a page again after", "Days. A page checked more recently is not fetched again; its last verdict is used for every answer citing it."),
+          this.number("checkSourcesPerSecond", "Pages per second", "How many pages a check fetches per second, all sites together; never more than one at a time from one site."),
+          this.toggle(
+            "checkSourcesAllowPrivateHosts",
+            "Allow private hosts",
+            "Also fetch addresses on your own network (localhost, 192.168.x.x, .local names). Off, an answer cannot make the plugin call your router or local services.",
+          ),
         ],
       },
       {

@@ -7,6 +7,7 @@ import {
 import { sanitizeAnswer } from "../../src/core/sanitize";
 import { sourceId } from "../../src/core/source-id";
 import type { Answer } from "../../src/core/answer";
+import type { SourceCheck } from "../../src/core/source-check";
 
 const wiki = (s: SourceEntry): string => `[[${s.id}]]`;
 const options: FormatOptions = { fold: "+", citationDateFormat: "yyyy, MMM d", linkFor: wiki };
@@ -91,8 +92,40 @@ describe("formatBlock", () => {
   });
 });
 
+describe("source checks in the block (issue 12)", () => {
+  const checked = (): AnswerBlock => {
+    const b = example();
+    b.sources[0]!.check = { verdict: "supported", on: "2026-12-01", found: ["the quoted passage", "12%"] };
+    b.sources[1]!.check = { verdict: "partly", on: "2026-11-30", found: ["2025"], missing: ["$4.5 billion"] };
+    return b;
+  };
+  it("marks each checked citation line and sums the checks up under the model line", () => {
+    const text = formatBlock(checked(), options);
+    expect(text).toContain("> **Model:** fast · openai/gpt-6-luna\n> **Sources checked** 2026-12-01: 1 supported, 1 partly\n>");
+    expect(text).toContain("Published: 2025-03-17 | Updated: 2025-09-14 ✓ 2026-12-01\n");
+    expect(text).toContain("Published: 2025-03-06 ◐ 2026-11-30\n");
+    expect(text).toContain('"ck":[{"id":"u4vyfy","v":"supported","on":"2026-12-01","f":["the quoted passage","12\\u0025"]}');
+    expect(parseBlocks(text)[0]!.block).toEqual(checked());
+  });
+  it("keeps blocks written before checks existed valid, and unchanged", () => {
+    const text = formatBlock(example(), options);
+    expect(text).not.toContain("Sources checked");
+    expect(text).not.toContain('"ck"');
+    const parsed = parseBlocks(text)[0]!;
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.block.sources.every((s) => s.check === undefined)).toBe(true);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // Generators for arbitrary (and hostile) blocks
+
+const optional = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined });
+const withoutUndefined = <T extends object>(o: T): T => {
+  const out = { ...o } as T & Record<string, unknown>;
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out;
+};
 
 const hostileUnit = fc.oneof(
   { weight: 6, arbitrary: fc.string({ unit: "grapheme", maxLength: 8 }) },
@@ -103,6 +136,7 @@ const hostileUnit = fc.oneof(
       "**Other sources**", "[!perplexity]+ Perplexity Query (x)", '%% pplx {"v":1,"id":"evil","state":"answered"} %%',
       "<script>", "[x](javascript:1)", "![i](https://e/x.png)", "- ", "**Model:** x", "*Waiting for Perplexity…*", "\\", "\u2028", "|",
       "> [!perplexity-previous]- Previous answer (x)", "[!perplexity-previous]- x", "> > ", "**Changes:** 1 new source (x)",
+      "**Sources checked** 2026-12-01: 1 gone", " ✓ 2026-12-01", " ? 2026-12-01",
     ),
   },
 );
@@ -119,13 +153,20 @@ const source = fc.record({
   published: day,
   updated: day,
   cited: fc.boolean(),
-});
-const optional = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined });
-const withoutUndefined = <T extends object>(o: T): T => {
-  const out = { ...o } as T & Record<string, unknown>;
-  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
-  return out;
-};
+  // Source checks (issue 12): hostile lists and reasons, odd verdicts and days that normalising drops.
+  check: fc.option(
+    fc
+      .record({
+        verdict: fc.constantFrom("supported", "partly", "moved", "gone", "unknown", "bogus") as fc.Arbitrary<SourceCheck["verdict"]>,
+        on: day,
+        found: optional(fc.array(hostile(3), { maxLength: 3 })),
+        missing: optional(fc.array(hostile(3), { maxLength: 3 })),
+        reason: optional(hostile(4)),
+      })
+      .map((c) => withoutUndefined(c) as SourceCheck),
+    { nil: undefined },
+  ),
+}).map((s) => withoutUndefined(s));
 const previousAnswer: fc.Arbitrary<PreviousAnswer> = fc
   .record({ askedAt: hostile(3), answeredBy: optional(hostile(2)), answer: hostile(20), edited: optional(fc.boolean()) })
   .map(withoutUndefined);

@@ -1,6 +1,9 @@
 // Obsidian's `requestUrl`, reimplemented on node:http / node:https for tests and scripts: it buffers
 // the whole body, has no CORS and no abort, resolves any status with `throw: false`, and otherwise
 // rejects on status >= 400. Network failures reject. Response header names are lowercase.
+// Like Obsidian's (Electron's net module on desktop, the native HTTP client on mobile), it follows
+// redirects itself and says nothing about them: the response is the last one's, with no final URL.
+// Chromium gives up after 20 redirects with net::ERR_TOO_MANY_REDIRECTS; so does this.
 
 import http from "node:http";
 import https from "node:https";
@@ -62,7 +65,27 @@ function lowercaseHeaders(raw: http.IncomingHttpHeaders): Record<string, string>
   return headers;
 }
 
-function send(param: NodeRequestUrlParam): Promise<NodeRequestUrlResponse> {
+/** Chromium's limit (net/url_request: kMaxRedirects). */
+const MAX_REDIRECTS = 20;
+
+async function send(param: NodeRequestUrlParam): Promise<NodeRequestUrlResponse> {
+  let current = param;
+  for (let redirects = 0; ; redirects++) {
+    const response = await sendOnce({ ...current, throw: false });
+    const location = response.headers["location"];
+    if (![301, 302, 303, 307, 308].includes(response.status) || location === undefined) {
+      if (param.throw !== false && response.status >= 400) throw new RequestUrlStatusError(response.status, response.headers);
+      return response;
+    }
+    if (redirects >= MAX_REDIRECTS) throw new Error("net::ERR_TOO_MANY_REDIRECTS");
+    const url = new URL(location, current.url).href;
+    // 301/302/303 turn a POST into a GET without a body, as browsers do; 307/308 repeat the request.
+    const keep = response.status === 307 || response.status === 308 || (current.method ?? "GET").toUpperCase() === "GET";
+    current = keep ? { ...current, url } : { url, method: "GET", ...(current.headers ? { headers: current.headers } : {}) };
+  }
+}
+
+function sendOnce(param: NodeRequestUrlParam): Promise<NodeRequestUrlResponse> {
   return new Promise((resolve, reject) => {
     let url: URL;
     try {

@@ -1,9 +1,11 @@
 // Writing a block as Markdown (the format is described in model.ts).
 import { format as formatDate } from "date-fns";
 import { escapeDisplayText, escapeLinkText, escapeLinkUrl, RESERVED_LINES } from "../sanitize";
+import { describeChecks, VERDICT_MARKS } from "../source-check/verdict";
 import { metaLine } from "./meta";
 import {
-  BLOCK_ID_PREFIX, CALLOUT_TYPE, CHANGES_PREFIX, DEFAULT_CITATION_DATE_FORMAT, FAILED_PREFIX, FOLLOW_UP_PREFIX, isValidBlockId, normalizeBlock, oneLine,
+  BLOCK_ID_PREFIX, CALLOUT_TYPE, CHANGES_PREFIX, CHECKS_PREFIX, DEFAULT_CITATION_DATE_FORMAT, FAILED_PREFIX, FOLLOW_UP_PREFIX, isValidBlockId, normalizeBlock,
+  oneLine,
   PENDING_LINE, PREVIOUS_CALLOUT_TYPE,
 } from "./model";
 import type { AnswerBlock, FormatOptions, PreviousAnswer, SourceChanges, SourceEntry } from "./model";
@@ -32,7 +34,8 @@ function citationLine(s: SourceEntry, options: FormatOptions): string {
           ? ` Updated: ${s.updated}`
           : "";
   const link = oneLine(options.linkFor(s));
-  return `- ${link}${lead === "" ? "" : " " + escapeDisplayText(lead) + "."} [${escapeLinkText(s.title)}](${escapeLinkUrl(s.url)}).${dates}`;
+  const mark = s.check === undefined ? "" : ` ${VERDICT_MARKS[s.check.verdict]} ${s.check.on}`;
+  return `- ${link}${lead === "" ? "" : " " + escapeDisplayText(lead) + "."} [${escapeLinkText(s.title)}](${escapeLinkUrl(s.url)}).${dates}${mark}`;
 }
 
 // Long lists are cut: the line is a summary, the metadata keeps every ID.
@@ -114,6 +117,8 @@ export function formatBlock(block: AnswerBlock, options: FormatOptions, status?:
   ];
   if (b.parent !== undefined) lines.push(followUpLine(b.parent, options));
   if (b.changes !== undefined) lines.push(CHANGES_PREFIX + escapeDisplayText(describeChanges(b.changes)));
+  const checks = describeChecks(b.sources.flatMap((s) => (s.check === undefined ? [] : [s.check])));
+  if (checks !== null) lines.push(CHECKS_PREFIX + checks.replace(/^Sources checked /, ""));
   lines.push("");
   if (b.state === "pending") lines.push(status === undefined ? PENDING_LINE : statusLine(status), "");
   if (b.state === "failed") lines.push(FAILED_PREFIX + escapeDisplayText(b.failure ?? "Perplexity did not answer."), "");

@@ -25,6 +25,8 @@ export interface Meta {
   /** Threads: the block id this answer follows up, and the thread's first block id (follow-ups only). */
   parent?: string;
   thread?: string;
+  /** Source checks (issue 12): one entry per checked source, by ID, in source order. */
+  ck?: { id: string; v: string; on: string; f?: string[]; m?: string[]; r?: string }[];
   /** IDs of cited sources, then of other sources, in order. */
   c: string[];
   o: string[];
@@ -82,6 +84,8 @@ export function metaLine(b: AnswerBlock): string {
     c: b.sources.filter((s) => s.cited).map((s) => s.id),
     o: b.sources.filter((s) => !s.cited).map((s) => s.id),
   };
+  const checks = b.sources.flatMap((s) => (s.check === undefined ? [] : [{ id: s.id, v: s.check.verdict, on: s.check.on, f: s.check.found, m: s.check.missing, r: s.check.reason }]));
+  if (checks.length > 0) meta.ck = checks;
   return `%% pplx ${metaJson(meta)} %%`;
 }
 
@@ -135,6 +139,17 @@ export function readMeta(line: string): Meta | null {
     });
   }
   readThreadLinks(r, meta, issues);
+  if (Array.isArray(r.ck)) {
+    meta.ck = r.ck.flatMap((x: unknown) => {
+      const e = (typeof x === "object" && x !== null ? x : {}) as Record<string, unknown>;
+      if (typeof e.id !== "string" || typeof e.v !== "string" || typeof e.on !== "string") return [];
+      const entry: NonNullable<Meta["ck"]>[number] = { id: e.id, v: e.v, on: e.on };
+      if (Array.isArray(e.f)) entry.f = strings(e.f);
+      if (Array.isArray(e.m)) entry.m = strings(e.m);
+      if (typeof e.r === "string") entry.r = e.r;
+      return [entry];
+    });
+  }
   if (issues.length > 0) meta.issues = issues;
   return meta;
 }

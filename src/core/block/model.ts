@@ -8,13 +8,16 @@
 //   > **Model:** <preset or model asked> · <model that answered>
 //   > **Follow-up to:** [[#^pplx-abc123]]                       (follow-ups only: a thread, see core/thread.ts)
 //   > **Changes:** 2 new sources (abc123, def456); 1 dropped (xyz789)   (after a refresh that changed them)
+//   > **Sources checked** 2026-12-01: 3 supported, 1 partly, 1 gone   (after a source check; display only)
 //   >
 //   > *Waiting for Perplexity…*   |   **Failed:** <message>    (pending / failed blocks only, then ">";
 //                                                            a streaming block's status replaces the waiting line)
 //   > <answer lines>                                          (answered blocks, or any block with an answer)
 //   >
 //   > **Citations**
-//   > - <link> 2025, Sep 14. [Title](https://url). Published: 2025-03-17 | Updated: 2025-09-14
+//   > - <link> 2025, Sep 14. [Title](https://url). Published: 2025-03-17 | Updated: 2025-09-14 ✓ 2026-12-01
+//                                                    (the verdict mark and date of a checked source: display only,
+//                                                     the metadata's "ck" holds the check)
 //   >
 //   > **Other sources**
 //   > - <link> [Title](https://url).
@@ -36,6 +39,7 @@
 // always comes first) is just answer text, and a previous answer (contained the same way, one level deeper)
 // cannot hold a line that reads as a header at the block's level. The Changes line is display only too.
 import { containAnswer, safeUrl } from "../sanitize";
+import { VERDICTS, type SourceCheck } from "../source-check/verdict";
 
 export const BLOCK_FORMAT_VERSION = 1;
 export const CALLOUT_TYPE = "perplexity";
@@ -47,6 +51,8 @@ export const CHANGES_PREFIX = "**Changes:** ";
 export const PREVIOUS_CALLOUT_TYPE = "perplexity-previous";
 /** Display line of a follow-up (threads): written from the metadata's `parent`, never parsed back. */
 export const FOLLOW_UP_PREFIX = "**Follow-up to:** ";
+/** The source-check summary line (issue 12). */
+export const CHECKS_PREFIX = "**Sources checked** ";
 
 export interface BlockRequestMeta {
   preset?: string;
@@ -68,6 +74,8 @@ export interface SourceEntry {
   /** yyyy-MM-dd */
   updated?: string;
   cited: boolean;
+  /** The last source check of this page, as this block shows it. */
+  check?: SourceCheck;
 }
 
 /** An answer a refresh replaced, kept folded inside the block. */
@@ -177,6 +185,22 @@ function normalizeSource(s: SourceEntry): SourceEntry {
   const updated = normalizeDay(s.updated);
   if (published !== undefined) out.published = published;
   if (updated !== undefined) out.updated = updated;
+  const check = normalizeCheck(s.check);
+  if (check !== undefined) out.check = check;
+  return out;
+}
+
+/** A check with a known verdict and a valid day; empty lists dropped. */
+export function normalizeCheck(c: SourceCheck | undefined): SourceCheck | undefined {
+  if (c === undefined || !VERDICTS.includes(c.verdict)) return undefined;
+  const on = normalizeDay(c.on);
+  if (on === undefined) return undefined;
+  const out: SourceCheck = { verdict: c.verdict, on };
+  const found = strings(c.found);
+  const missing = strings(c.missing);
+  if (found.length) out.found = found;
+  if (missing.length) out.missing = missing;
+  if (typeof c.reason === "string") out.reason = c.reason;
   return out;
 }
 

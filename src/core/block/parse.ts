@@ -3,8 +3,11 @@ import { hashText } from "../hash";
 import { RESERVED_LINES, unescapeLinkText, unescapeLinkUrl } from "../sanitize";
 import { STATUS_LINE_RE } from "./format";
 import { readMeta, type Meta } from "./meta";
-import { BLOCK_FORMAT_VERSION, CHANGES_PREFIX, FAILED_PREFIX, FOLLOW_UP_PREFIX, PENDING_LINE, PREVIOUS_CALLOUT_TYPE } from "./model";
+import {
+  BLOCK_FORMAT_VERSION, CHANGES_PREFIX, CHECKS_PREFIX, FAILED_PREFIX, FOLLOW_UP_PREFIX, normalizeCheck, PENDING_LINE, PREVIOUS_CALLOUT_TYPE,
+} from "./model";
 import type { AnswerBlock, ParsedBlock, PreviousAnswer, SourceEntry } from "./model";
+import type { SourceCheck } from "../source-check/verdict";
 
 const HEADER_RE = /^ {0,3}> ?\[!perplexity\]/i;
 const QUOTE_RE = /^ {0,3}>/;
@@ -14,8 +17,9 @@ const ID_LINE_RE = /^\^pplx-([A-Za-z0-9-]+)\s*$/;
 const PREVIOUS_HEADER_RE = new RegExp(`^> ?\\[!${PREVIOUS_CALLOUT_TYPE}\\]`, "i");
 /** Something meant to be the metadata comment, readable or not. */
 const META_START_RE = /^%% ?pplx\b/;
+// The optional tail " ✓ 2026-12-01" is a source check's mark (display only: the metadata holds the check).
 const CITATION_TAIL_RE =
-  /^\[((?:[^\\[\]]|\\.)*)\]\(((?:[^\\()\s]|\\.)*)\)\.(?: Published: (\d{4}-\d{2}-\d{2}))?(?:(?: \|)? Updated: (\d{4}-\d{2}-\d{2}))?\s*$/;
+  /^\[((?:[^\\[\]]|\\.)*)\]\(((?:[^\\()\s]|\\.)*)\)\.(?: Published: (\d{4}-\d{2}-\d{2}))?(?:(?: \|)? Updated: (\d{4}-\d{2}-\d{2}))?(?: [✓◐↪✗?] \d{4}-\d{2}-\d{2})?\s*$/;
 
 interface Line {
   text: string;
@@ -67,6 +71,18 @@ function parseCitation(line: string, cited: boolean, ids: string[], index: numbe
   return entry;
 }
 
+/** Gives each source its recorded check: the next unused entry with its ID, so duplicated IDs keep their order. */
+function attachChecks(sources: SourceEntry[], meta: Meta): void {
+  const pending = [...(meta.ck ?? [])];
+  for (const s of sources) {
+    const at = pending.findIndex((c) => c.id === s.id);
+    if (at === -1) continue;
+    const [c] = pending.splice(at, 1);
+    const check = normalizeCheck({ verdict: c!.v as SourceCheck["verdict"], on: c!.on, ...(c!.f ? { found: c!.f } : {}), ...(c!.m ? { missing: c!.m } : {}), ...(c!.r !== undefined ? { reason: c!.r } : {}) });
+    if (check !== undefined) s.check = check;
+  }
+}
+
 interface Body {
   answer: string;
   sources: SourceEntry[];
@@ -111,6 +127,7 @@ function readBody(body: string[], meta: Meta, problems: string[]): Body {
   // A follow-up's "Follow-up to" line is display only, written from the metadata's parent.
   if (meta.parent !== undefined && i < last && body[i]!.startsWith(FOLLOW_UP_PREFIX)) i++;
   if (i < last && body[i]!.startsWith(CHANGES_PREFIX)) i++;
+  if (i < last && body[i]!.startsWith(CHECKS_PREFIX)) i++;
   if (body[i] === "" && i < last) i++;
   const isStatus = (line: string): boolean =>
     line === PENDING_LINE || line.startsWith(FAILED_PREFIX) || (meta.state === "pending" && STATUS_LINE_RE.test(line));
@@ -156,6 +173,7 @@ function readBody(body: string[], meta: Meta, problems: string[]): Body {
   if (citedCount !== meta.c.length || sources.length - citedCount !== meta.o.length) {
     problems.push("the citation lines do not match the sources recorded in the metadata");
   }
+  attachChecks(sources, meta);
   const previous = readPrevious(body, previousStart, meta, problems);
   return { answer: answerLines.join("\n"), sources, previous };
 }
