@@ -38,7 +38,7 @@ export class CheckVaultModal extends Modal {
     contentEl.createEl("p", {
       text: `${plural(plan.targets.length, "answer", "answers")} in ${plural(plan.notes, "note", "notes")} cite ${plural(plan.pages.length, "page", "pages")}. ${plural(plan.due, "page", "pages")} will be fetched${recent ? `; ${recent} checked recently will not be fetched again` : ""}.`,
     });
-    contentEl.createEl("p", { text: "Fetching a page tells its site your internet address. Nothing is asked of Perplexity and nothing is paid." });
+    contentEl.createEl("p", { text: "Fetching a page tells its site your internet address. No question is sent and nothing is paid." });
     this.listItems("Skipped", plan.skipped);
     new Setting(contentEl)
       .addButton((b) => b.setButtonText("Cancel").onClick(() => this.close()))
