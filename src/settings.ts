@@ -2,6 +2,7 @@
 // secret in Obsidian's secret storage, so data.json can be synced without leaking it.
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./core/ask-request";
 import type { AskDefaults } from "./core/ask-options";
+import { parseCap } from "./core/spend";
 
 export const DEFAULT_BASE_URL = "https://api.perplexity.ai/v1";
 
@@ -34,6 +35,12 @@ export interface PerplexityQuerySettings extends AskDefaults {
   streaming: boolean;
   /** When a streamed answer is cancelled: keep what arrived (marked cancelled) or remove it. */
   keepPartialOnCancel: boolean;
+  /** Monthly spending cap in USD; null: no cap (the default). 0 refuses every paid request. */
+  monthlyCapUsd: number | null;
+  /** Spending cap per batch (refreshing many answers, the questions of a selection) in USD; null: no cap. */
+  batchCapUsd: number | null;
+  /** Show month-to-date spend in the status bar. */
+  showSpendInStatusBar: boolean;
 }
 
 export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
@@ -61,6 +68,9 @@ export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
   concurrency: 2,
   streaming: true,
   keepPartialOnCancel: true,
+  monthlyCapUsd: null,
+  batchCapUsd: null,
+  showSpendInStatusBar: false,
 };
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -77,6 +87,23 @@ function bool(value: unknown, fallback: boolean): boolean {
 
 function int(value: unknown, fallback: number, min: number, max: number): number {
   return typeof value === "number" && Number.isFinite(value) ? Math.min(max, Math.max(min, Math.round(value))) : fallback;
+}
+
+/**
+ * A cap from data.json. A value that cannot be read (a typo in a hand edit) becomes a cap of 0, which refuses
+ * paid requests and says so, rather than no cap, which would spend without a ceiling the user meant to set.
+ */
+function cap(value: unknown): number | null {
+  const parsed = parseCap(value);
+  return parsed === undefined ? 0 : parsed;
+}
+
+/** Caps in data.json that could not be read (and were set to 0), named for the user. */
+export function capProblems(data: unknown): string[] {
+  const raw = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
+  return (["monthlyCapUsd", "batchCapUsd"] as const)
+    .filter((key) => parseCap(raw[key]) === undefined)
+    .map((key) => `${key} is ${JSON.stringify(raw[key])}, not an amount in USD, so it is treated as a cap of $0`);
 }
 
 /** Reads whatever data.json holds (old versions, hand edits) into valid settings. */
@@ -108,5 +135,8 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     concurrency: int(raw.concurrency, d.concurrency, 1, 16),
     streaming: bool(raw.streaming, d.streaming),
     keepPartialOnCancel: bool(raw.keepPartialOnCancel, d.keepPartialOnCancel),
+    monthlyCapUsd: cap(raw.monthlyCapUsd),
+    batchCapUsd: cap(raw.batchCapUsd),
+    showSpendInStatusBar: bool(raw.showSpendInStatusBar, d.showSpendInStatusBar),
   };
 }

@@ -14,6 +14,8 @@ import { applyRefresh, checkRefreshable, estimateCost, findDuplicateIds, planRef
 import type { RefreshSkipReason } from "../core/refresh";
 import { STALE_AFTER_PROPERTY, isStale } from "../core/staleness";
 import { PerplexityError } from "../perplexity/errors";
+import { SpendCapError, newBatchSpend } from "../core/spend";
+import type { BatchSpend } from "../core/spend";
 import type { AskRequest } from "../core/ask-request";
 import type { PerplexityQuerySettings } from "../settings";
 import { buildWithSources, errorMessage } from "./answer-block";
@@ -195,13 +197,15 @@ export class Refresher {
     signal.addEventListener("abort", () => stopBatch("You cancelled the refresh."));
     if (signal.aborted) stopBatch("You cancelled the refresh.");
     const limiter = this.sharedLimiter();
+    // The per-batch cap counts what this run spends (a single answer is not a batch).
+    const batch = targets.length > 1 ? newBatchSpend() : undefined;
     for (const target of targets) this.inFlight.add(flightKey(target.file, target.blockId));
     let done = 0;
     await Promise.all(
       targets.map(async (target) => {
         const item: RefreshItem = { note: target.file.path, question: target.question };
         try {
-          const outcome = await limiter.run(() => this.refreshOne(target, stop.signal), stop.signal);
+          const outcome = await limiter.run(() => this.refreshOne(target, stop.signal, batch), stop.signal);
           if (outcome.kind === "refreshed") report.refreshed.push(item);
           else if (outcome.kind === "unchanged") report.unchanged.push(item);
           else report.skipped.push({ ...item, detail: outcome.detail });
@@ -211,6 +215,8 @@ export class Refresher {
           } else {
             report.failed.push({ ...item, detail: errorMessage(error) });
             if (error instanceof PerplexityError && BATCH_STOPPERS.has(error.kind)) stopBatch(error.message);
+            // A spending cap refuses every later request of the batch too.
+            if (error instanceof SpendCapError) stopBatch(error.message);
           }
         } finally {
           this.inFlight.delete(flightKey(target.file, target.blockId));
@@ -223,7 +229,7 @@ export class Refresher {
   }
 
   /** Re-asks one block and writes the new answer in its place. */
-  async refreshOne(target: RefreshTarget, signal?: AbortSignal): Promise<{ kind: "refreshed" | "unchanged" | "skipped"; detail?: string }> {
+  async refreshOne(target: RefreshTarget, signal?: AbortSignal, batch?: BatchSpend): Promise<{ kind: "refreshed" | "unchanged" | "skipped"; detail?: string }> {
     const { app } = this.ctx;
     const settings = this.ctx.settings();
     const file = target.file;
@@ -244,7 +250,7 @@ export class Refresher {
       ...(recorded.search ? { search: recorded.search } : {}),
       ...(recorded.maxOutputTokens ? { maxOutputTokens: recorded.maxOutputTokens } : {}),
     };
-    const answer = await this.ctx.service.ask(request, signal ? { signal } : {});
+    const answer = await this.ctx.service.ask(request, { ...(signal ? { signal } : {}), ...(batch ? { batch } : {}) });
     const meta = { blockId: found.block.blockId, askedAt: this.ctx.now().toISOString(), question: found.block.question, request: found.block.request };
     const built = await buildWithSources(this.ctx, answer, meta, file);
     let result: { kind: "refreshed" | "unchanged" | "skipped"; detail?: string } = { kind: "skipped", detail: "the block was deleted" };

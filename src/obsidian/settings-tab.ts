@@ -8,8 +8,11 @@ import { STALE_AFTER_PROPERTY } from "../core/staleness";
 import { DEFAULT_BASE_URL, DEFAULT_SETTINGS } from "../settings";
 import type { PerplexityQuerySettings } from "../settings";
 import type { PerplexityService } from "./perplexity-service";
+import { displaySpendingSettings } from "./settings-spending";
+import { SpendCapError } from "../core/spend";
+import type { SpendingSettingsHost } from "./settings-spending";
 
-export interface SettingsHost {
+export interface SettingsHost extends SpendingSettingsHost {
   plugin: Plugin;
   settings: PerplexityQuerySettings;
   saveSettings(): Promise<void>;
@@ -211,6 +214,8 @@ export class PerplexitySettingTab extends PluginSettingTab {
     this.number(containerEl, "requestsPerMinute", "Requests per minute", "For refreshing many answers at once. Perplexity's limit for your usage tier: 50 at tier 0, 150 at tier 1, 500 at tier 2.");
     this.number(containerEl, "concurrency", "Parallel requests", "How many answers are refreshed at the same time.");
 
+    displaySpendingSettings(containerEl, this.host);
+
     new Setting(containerEl).setName("Advanced").setHeading();
     this.text(containerEl, "baseUrl", "Base URL", "Perplexity's Agent API. Change it only to use a proxy or the test emulator.", DEFAULT_BASE_URL);
     this.number(containerEl, "requestTimeoutSeconds", "Request timeout", "Seconds to wait for an answer before giving up. Deep research needs several minutes.");
@@ -222,7 +227,7 @@ export class PerplexitySettingTab extends PluginSettingTab {
       await this.host.service.testConnection();
       return "Connected: Perplexity accepted the key and answered.";
     } catch (error) {
-      return error instanceof PerplexityError ? error.message : "The test failed for an unknown reason.";
+      return error instanceof PerplexityError || error instanceof SpendCapError ? error.message : "The test failed for an unknown reason.";
     }
   }
 }
