@@ -11,6 +11,7 @@ import { SourceLinker } from "./obsidian/source-linker";
 import type { AskContext } from "./obsidian/ask-flow";
 import { SpendTracker, normalizeLedger } from "./core/spend";
 import { SpendStatus } from "./obsidian/spend-status";
+import { trackProfileFolders } from "./obsidian/profile-options";
 
 export default class PerplexityQueryPlugin extends Plugin {
   override settings: PerplexityQuerySettings = normalizeSettings({});
@@ -43,6 +44,7 @@ export default class PerplexityQueryPlugin extends Plugin {
     registerCommands(host);
     registerRefreshCommands(host);
     this.addSettingTab(new PerplexitySettingTab(this.app, this));
+    trackProfileFolders(this, settings, () => this.saveSettings());
   }
 
   override onunload(): void {

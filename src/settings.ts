@@ -3,6 +3,8 @@
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./core/ask-request";
 import type { AskDefaults } from "./core/ask-options";
 import { parseCap } from "./core/spend";
+import { normalizeProfiles } from "./core/profiles";
+import type { Profile } from "./core/profiles";
 
 export const DEFAULT_BASE_URL = "https://api.perplexity.ai/v1";
 
@@ -41,6 +43,10 @@ export interface PerplexityQuerySettings extends AskDefaults {
   batchCapUsd: number | null;
   /** Show month-to-date spend in the status bar. */
   showSpendInStatusBar: boolean;
+  /** Named option sets, attached to folders (see core/profiles.ts). */
+  profiles: Profile[];
+  /** Refreshes ask with the note's current profile instead of the options the block recorded. */
+  refreshAppliesProfile: boolean;
 }
 
 export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
@@ -71,6 +77,8 @@ export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
   monthlyCapUsd: null,
   batchCapUsd: null,
   showSpendInStatusBar: false,
+  profiles: [],
+  refreshAppliesProfile: false,
 };
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -138,5 +146,7 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     monthlyCapUsd: cap(raw.monthlyCapUsd),
     batchCapUsd: cap(raw.batchCapUsd),
     showSpendInStatusBar: bool(raw.showSpendInStatusBar, d.showSpendInStatusBar),
+    profiles: normalizeProfiles(raw.profiles),
+    refreshAppliesProfile: bool(raw.refreshAppliesProfile, d.refreshAppliesProfile),
   };
 }

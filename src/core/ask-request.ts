@@ -19,6 +19,9 @@ export interface SearchOptions {
   /** Domains to exclude (sent with a leading "-"). */
   denyDomains?: string[];
   recency?: RecencyFilter;
+  /** Only sources published on or after / before this day (yyyy-MM-dd); excludes `recency`. */
+  afterDate?: string;
+  beforeDate?: string;
   contextSize?: SearchContextSize;
 }
 
@@ -29,4 +32,8 @@ export interface AskRequest {
   choice: ModelChoice;
   search?: SearchOptions;
   maxOutputTokens?: number;
+  /** The answer's language (`language_preference`), e.g. "de" or "German". */
+  language?: string;
+  /** Extra guidance from a profile: sent with the question in `input`, never as `instructions`. */
+  guidance?: string;
 }

@@ -42,6 +42,8 @@ export interface AskTarget {
   from: number;
   to: number;
   options: QuestionOptions;
+  /** The profile the options came from, recorded in the block. */
+  profile?: string;
 }
 
 export function formatOptions(settings: PerplexityQuerySettings, linkFor: (s: SourceEntry) => string): FormatOptions {
@@ -49,7 +51,7 @@ export function formatOptions(settings: PerplexityQuerySettings, linkFor: (s: So
   return { fold, citationDateFormat: settings.citationDateFormat, linkFor };
 }
 
-export function requestMeta(request: AskRequest, noteContext: boolean): BlockRequestMeta {
+export function requestMeta(request: AskRequest, noteContext: boolean, profile?: string): BlockRequestMeta {
   const search = request.search ?? {};
   return {
     ...("preset" in request.choice ? { preset: request.choice.preset } : { model: request.choice.model }),
@@ -59,6 +61,11 @@ export function requestMeta(request: AskRequest, noteContext: boolean): BlockReq
     ...(search.contextSize ? { contextSize: search.contextSize } : {}),
     ...(request.maxOutputTokens ? { maxOutputTokens: request.maxOutputTokens } : {}),
     noteContext,
+    ...(search.afterDate ? { afterDate: search.afterDate } : {}),
+    ...(search.beforeDate ? { beforeDate: search.beforeDate } : {}),
+    ...(request.language ? { language: request.language } : {}),
+    ...(request.guidance ? { guidance: request.guidance } : {}),
+    ...(profile ? { profile } : {}),
   };
 }
 
@@ -75,7 +82,7 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
     state: "pending",
     askedAt: ctx.now().toISOString(),
     question: target.question,
-    request: requestMeta(request, settings.noteContext),
+    request: requestMeta(request, settings.noteContext, target.profile),
     sources: [],
     answer: "",
   };

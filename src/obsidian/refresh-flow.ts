@@ -19,7 +19,9 @@ import type { BatchSpend } from "../core/spend";
 import type { AskRequest } from "../core/ask-request";
 import type { PerplexityQuerySettings } from "../settings";
 import { buildWithSources, errorMessage } from "./answer-block";
-import { formatOptions } from "./ask-flow";
+import { formatOptions, requestMeta } from "./ask-flow";
+import { buildAskRequest } from "../core/ask-options";
+import { resolveForFile } from "./profile-options";
 import { applyToNote, currentText } from "./note-writer";
 import type { PerplexityService } from "./perplexity-service";
 import type { SourceLinker } from "./source-linker";
@@ -243,15 +245,20 @@ export class Refresher {
     if (!check.ok) return { kind: "skipped", detail: skipText(check.reason, check.detail) };
     const recorded = requestFromBlock(found.block);
     const instructions = questionInstructions(settings.customInstructions, recorded.noteContext ? { title: file.basename, text, offset: found.from } : null);
-    const request: AskRequest = {
+    // Asked as recorded, or (setting) with the options the note's profile and properties give now.
+    const current = settings.refreshAppliesProfile ? resolveForFile(app, settings, file) : null;
+    const request: AskRequest = current ? buildAskRequest(recorded.question, current.options, settings, instructions) : {
       question: recorded.question,
       choice: recorded.choice,
       ...(instructions ? { instructions } : {}),
       ...(recorded.search ? { search: recorded.search } : {}),
       ...(recorded.maxOutputTokens ? { maxOutputTokens: recorded.maxOutputTokens } : {}),
+      ...(recorded.language ? { language: recorded.language } : {}),
+      ...(recorded.guidance ? { guidance: recorded.guidance } : {}),
     };
     const answer = await this.ctx.service.ask(request, { ...(signal ? { signal } : {}), ...(batch ? { batch } : {}) });
-    const meta = { blockId: found.block.blockId, askedAt: this.ctx.now().toISOString(), question: found.block.question, request: found.block.request };
+    const requestRecord = current ? requestMeta(request, recorded.noteContext, current.profile) : found.block.request;
+    const meta = { blockId: found.block.blockId, askedAt: this.ctx.now().toISOString(), question: found.block.question, request: requestRecord };
     const built = await buildWithSources(this.ctx, answer, meta, file);
     let result: { kind: "refreshed" | "unchanged" | "skipped"; detail?: string } = { kind: "skipped", detail: "the block was deleted" };
     const outcome = await applyToNote(app, file, (current) => {
@@ -263,7 +270,9 @@ export class Refresher {
         return null;
       }
       result = { kind: now.block.answer === merged.block.answer ? "unchanged" : "refreshed" };
-      return { from: now.from, to: now.to, text: formatBlock(merged.block, formatOptions(settings, built.linkFor)) };
+      // A refresh with the current profile records the options it actually used.
+      const block = current ? { ...merged.block, request: requestRecord } : merged.block;
+      return { from: now.from, to: now.to, text: formatBlock(block, formatOptions(settings, built.linkFor)) };
     });
     if (outcome === "note-missing") return { kind: "skipped", detail: "the note was deleted" };
     return result;

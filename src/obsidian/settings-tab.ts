@@ -10,6 +10,7 @@ import type { PerplexityQuerySettings } from "../settings";
 import type { PerplexityService } from "./perplexity-service";
 import { displaySpendingSettings } from "./settings-spending";
 import { SpendCapError } from "../core/spend";
+import { displayProfileSettings } from "./settings-profiles";
 import type { SpendingSettingsHost } from "./settings-spending";
 
 export interface SettingsHost extends SpendingSettingsHost {
@@ -73,7 +74,7 @@ export class PerplexitySettingTab extends PluginSettingTab {
   }
 
   /** A dropdown over a fixed set of values of one setting. */
-  private choice<K extends keyof PerplexityQuerySettings>(container: HTMLElement, key: K, name: string, desc: string, options: [PerplexityQuerySettings[K] & string, string][]): Setting {
+  private choice<K extends StringKey>(container: HTMLElement, key: K, name: string, desc: string, options: [PerplexityQuerySettings[K] & string, string][]): Setting {
     return new Setting(container)
       .setName(name)
       .setDesc(desc)
@@ -214,6 +215,7 @@ export class PerplexitySettingTab extends PluginSettingTab {
     this.number(containerEl, "requestsPerMinute", "Requests per minute", "For refreshing many answers at once. Perplexity's limit for your usage tier: 50 at tier 0, 150 at tier 1, 500 at tier 2.");
     this.number(containerEl, "concurrency", "Parallel requests", "How many answers are refreshed at the same time.");
 
+    displayProfileSettings(this.app, containerEl, this.host, () => this.display());
     displaySpendingSettings(containerEl, this.host);
 
     new Setting(containerEl).setName("Advanced").setHeading();

@@ -80,6 +80,14 @@ function webSearchTool(search: SearchOptions | undefined): Record<string, unknow
     }
     filters["search_recency_filter"] = search.recency;
   }
+  // Our days are yyyy-MM-dd; the API wants MM/DD/YYYY.
+  const wireDay = (day: string, param: string): string => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+    if (!m) throw invalid(param, `"${day}" is not a date (yyyy-MM-dd)`);
+    return `${m[2]}/${m[3]}/${m[1]}`;
+  };
+  if (search?.afterDate !== undefined) filters["search_after_date_filter"] = wireDay(search.afterDate, "search_after_date_filter");
+  if (search?.beforeDate !== undefined) filters["search_before_date_filter"] = wireDay(search.beforeDate, "search_before_date_filter");
   if (Object.keys(filters).length > 0) tool["filters"] = filters;
   return tool;
 }
@@ -106,7 +114,10 @@ export function toWireRequest(req: AskRequest, opts: { stream: boolean }): Recor
     if (!model) throw invalid("model", "the model name is empty");
     body["model"] = model;
   }
-  body["input"] = question;
+  // Guidance goes with the question (never in `instructions`, which would replace the preset's prompt).
+  const guidance = typeof req.guidance === "string" ? req.guidance.trim() : "";
+  body["input"] = guidance ? `${question}\n\n${guidance}` : question;
+  if (typeof req.language === "string" && req.language.trim()) body["language_preference"] = req.language.trim();
   if (typeof req.instructions === "string" && req.instructions.trim()) body["instructions"] = req.instructions;
 
   // With a model, search runs only when the tool is sent; a preset brings its own tools, so the
