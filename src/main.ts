@@ -12,6 +12,7 @@ import type { AskContext } from "./obsidian/ask-flow";
 import { SpendTracker, normalizeLedger } from "./core/spend";
 import { SpendStatus } from "./obsidian/spend-status";
 import { trackProfileFolders } from "./obsidian/profile-options";
+import { registerBatchCommands } from "./obsidian/batch-commands";
 
 export default class PerplexityQueryPlugin extends Plugin {
   override settings: PerplexityQuerySettings = normalizeSettings({});
@@ -42,7 +43,8 @@ export default class PerplexityQueryPlugin extends Plugin {
     };
     const host = { plugin: this, context, track: (job: Promise<unknown>) => this.track(job), batches: this.batches };
     registerCommands(host);
-    registerRefreshCommands(host);
+    const refresher = registerRefreshCommands(host);
+    registerBatchCommands({ ...host, spend: () => this.spend, limiter: () => refresher.sharedLimiter() });
     this.addSettingTab(new PerplexitySettingTab(this.app, this));
     trackProfileFolders(this, settings, () => this.saveSettings());
   }

@@ -4,6 +4,8 @@ import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./core/ask-reque
 import type { AskDefaults } from "./core/ask-options";
 import { parseCap } from "./core/spend";
 import { normalizeProfiles } from "./core/profiles";
+import { QUESTION_LINE_MODES } from "./core/batch-questions";
+import type { QuestionLines } from "./core/batch-questions";
 import type { Profile } from "./core/profiles";
 
 export const DEFAULT_BASE_URL = "https://api.perplexity.ai/v1";
@@ -47,6 +49,8 @@ export interface PerplexityQuerySettings extends AskDefaults {
   profiles: Profile[];
   /** Refreshes ask with the note's current profile instead of the options the block recorded. */
   refreshAppliesProfile: boolean;
+  /** Which lines of a selection "Ask every question in the selection" asks. */
+  batchQuestionLines: QuestionLines;
 }
 
 export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
@@ -79,6 +83,7 @@ export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
   showSpendInStatusBar: false,
   profiles: [],
   refreshAppliesProfile: false,
+  batchQuestionLines: "question-mark",
 };
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -148,5 +153,6 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     showSpendInStatusBar: bool(raw.showSpendInStatusBar, d.showSpendInStatusBar),
     profiles: normalizeProfiles(raw.profiles),
     refreshAppliesProfile: bool(raw.refreshAppliesProfile, d.refreshAppliesProfile),
+    batchQuestionLines: oneOf(raw.batchQuestionLines, QUESTION_LINE_MODES, d.batchQuestionLines),
   };
 }

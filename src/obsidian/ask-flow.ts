@@ -4,7 +4,7 @@
 import { Notice } from "obsidian";
 import type { TFile } from "obsidian";
 import type { App, Editor } from "obsidian";
-import { formatBlock, newBlockId, parseBlocks } from "../core/block";
+import { formatBlock, newBlockId } from "../core/block";
 import type { AnswerBlock, BlockRequestMeta, FormatOptions, SourceEntry } from "../core/block";
 import { endOfLine, planInsertion } from "../core/insertion";
 import { questionInstructions } from "../core/note-context";
@@ -22,6 +22,7 @@ import type { PerplexityService } from "./perplexity-service";
 import type { SourceLinker } from "./source-linker";
 import { editorPort, settleStreamedBlock } from "./editor-port";
 import { BlockStreamWriter, writeFinal } from "./stream-writer";
+import type { BatchSpend } from "../core/spend";
 
 export interface AskContext {
   app: App;
@@ -44,6 +45,19 @@ export interface AskTarget {
   options: QuestionOptions;
   /** The profile the options came from, recorded in the block. */
   profile?: string;
+  /** A batch reports outcomes in its summary instead of one notice each. */
+  silent?: boolean;
+  /** The batch this question belongs to (per-batch spending cap). */
+  batch?: BatchSpend;
+  /** Stops this question (its batch was cancelled). */
+  signal?: AbortSignal;
+}
+
+/** How one question ended: its answer written, or why not (the message a notice would show). */
+export interface AskOutcome {
+  kind: "answered" | "incomplete" | "failed" | "dropped";
+  message?: string;
+  error?: unknown;
 }
 
 export function formatOptions(settings: PerplexityQuerySettings, linkFor: (s: SourceEntry) => string): FormatOptions {
@@ -70,13 +84,17 @@ export function requestMeta(request: AskRequest, noteContext: boolean, profile?:
 }
 
 /** Runs one question end to end. Resolves when the block is written or the failure reported. */
-export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<void> {
+export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<AskOutcome> {
   const settings = ctx.settings();
+  const tell = (message: string, ms?: number) => {
+    if (!target.silent) new Notice(message, ms);
+  };
   const { editor, file } = target;
   const noteText = editor.getValue();
   const instructions = questionInstructions(settings.customInstructions, settings.noteContext ? { title: file.basename, text: noteText, offset: target.from } : null);
   const request = buildAskRequest(target.question, target.options, settings, instructions);
-  const taken = new Set(parseBlocks(noteText).map((p) => p.block.blockId));
+  // Every id in the note, blocks or not (a regex: parsing a long note for this would cost a batch dearly).
+  const taken = new Set(Array.from(noteText.matchAll(/\^pplx-([A-Za-z0-9-]+)/g), (m) => m[1]!));
   const pending: AnswerBlock = {
     blockId: newBlockId(Math.random, (id) => taken.has(id)),
     state: "pending",
@@ -100,6 +118,12 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
   let idsFor = -1;
   // Stops this request only, when the user deletes its placeholder mid-stream.
   const placeholderGone = new AbortController();
+  // The request stops when the placeholder goes or the caller (a cancelled batch) says so.
+  const stop = new AbortController();
+  placeholderGone.signal.addEventListener("abort", () => stop.abort(), { once: true });
+  if (target.signal?.aborted) stop.abort();
+  const onStop = () => stop.abort();
+  target.signal?.addEventListener("abort", onStop, { once: true });
   const writer = new BlockStreamWriter({
     onBlockGone: () => placeholderGone.abort(),
     app: ctx.app,
@@ -120,9 +144,11 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
   const stopElapsed = ctx.statusBar ? trackElapsed(ctx.statusBar) : () => undefined;
 
   let answer: Answer;
+  let partialMessage: string | undefined;
   try {
     answer = await ctx.service.ask(request, {
-      signal: placeholderGone.signal,
+      signal: stop.signal,
+      ...(target.batch ? { batch: target.batch } : {}),
       onProgress: (p) => {
         const firstText = partial.text === "";
         // The first text shows at once; everything else waits for the next batched flush.
@@ -133,19 +159,24 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
     writer.stop();
     stopElapsed();
     if (placeholderGone.signal.aborted) {
-      new Notice("The answer's placeholder was removed from the note, so Perplexity was told to stop writing it.");
-      return;
+      const message = "The answer's placeholder was removed from the note, so Perplexity was told to stop writing it.";
+      tell(message);
+      return { kind: "dropped", message };
     }
     const kept = keptPartial(error, partial, settings);
     if (!kept) {
       // Put back exactly what the pending block replaced; leave the note alone if the block is gone.
       await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, null));
-      new Notice(errorMessage(error), 10_000);
-      return;
+      tell(errorMessage(error), 10_000);
+      return { kind: "failed", message: errorMessage(error), error };
     }
     // The user paid for what arrived: keep it, marked as incomplete (or cancelled).
     answer = kept.answer;
-    new Notice(kept.message, 10_000);
+    partialMessage = kept.message;
+    tell(kept.message, 10_000);
+  } finally {
+    // A batch's signal outlives this question: leave no listener behind on it.
+    target.signal?.removeEventListener("abort", onStop);
   }
   writer.stop();
   stopElapsed();
@@ -153,10 +184,21 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
     const built = await buildWithSources(ctx, answer, pending, file);
     const formatted = formatBlock(built.block, formatOptions(ctx.settings(), built.linkFor));
     const outcome = await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, formatted));
-    if (outcome === "unchanged") new Notice("Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.");
-    if (outcome === "note-missing") new Notice(`Perplexity's answer arrived after "${file.basename}" was deleted, so it was not inserted.`);
+    if (outcome === "unchanged") {
+      const message = "Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.";
+      tell(message);
+      return { kind: "dropped", message };
+    }
+    if (outcome === "note-missing") {
+      const message = `Perplexity's answer arrived after "${file.basename}" was deleted, so it was not inserted.`;
+      tell(message);
+      return { kind: "dropped", message };
+    }
+    return partialMessage ? { kind: "incomplete", message: partialMessage } : { kind: "answered" };
   } catch (error) {
-    new Notice(`Perplexity answered, but the answer could not be written into "${file.basename}": ${errorMessage(error)}`, 10_000);
+    const message = `Perplexity answered, but the answer could not be written into "${file.basename}": ${errorMessage(error)}`;
+    tell(message, 10_000);
+    return { kind: "failed", message, error };
   }
 }
 

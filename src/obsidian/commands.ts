@@ -93,7 +93,7 @@ export function registerCommands(host: CommandHost): void {
         for (const batch of host.batches) batch.abort();
         host.context.service.cancelAll();
         const requests = `${count} Perplexity ${count === 1 ? "request" : "requests"}`;
-        new Notice(`Cancelled ${requests}${batches ? ` and ${batches === 1 ? "the running refresh" : `${batches} running refreshes`}` : ""}.`);
+        new Notice(`Cancelled ${requests}${batches ? ` and ${batches === 1 ? "the running batch" : `${batches} running batches`}` : ""}.`);
       }
       return true;
     },

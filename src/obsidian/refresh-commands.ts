@@ -42,7 +42,7 @@ function activeMarkdownFile(host: RefreshHost): TFile | null {
   return file instanceof TFile && file.extension === "md" ? file : null;
 }
 
-export function registerRefreshCommands(host: RefreshHost): void {
+export function registerRefreshCommands(host: RefreshHost): Refresher {
   const { plugin } = host;
   const refresher = new Refresher(host.context);
 
@@ -125,4 +125,5 @@ export function registerRefreshCommands(host: RefreshHost): void {
       );
     },
   });
+  return refresher;
 }

@@ -81,14 +81,14 @@ function skipText(reason: RefreshSkipReason | "in-flight", detail?: string): str
 }
 
 /** Errors after which every other request would fail too: the batch stops at once. */
-const BATCH_STOPPERS = new Set(["network", "missing-key", "key-rejected", "forbidden", "retired-endpoint"]);
+export const BATCH_STOPPERS = new Set(["network", "missing-key", "key-rejected", "forbidden", "retired-endpoint"]);
 
 function emptyReport(): RefreshReport {
   return { refreshed: [], unchanged: [], skipped: [], failed: [] };
 }
 
 /** A limiter clock on window timers (the core takes its clock injected). */
-const windowClock: LimiterClock = {
+export const windowClock: LimiterClock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise((resolve) => {
@@ -112,7 +112,8 @@ export class Refresher {
 
   constructor(private readonly ctx: RefreshContext) {}
 
-  private sharedLimiter(): ReturnType<typeof createRateLimiter> {
+  /** The limiter every batch shares (refreshes and the questions of a selection). */
+  sharedLimiter(): ReturnType<typeof createRateLimiter> {
     const settings = this.ctx.settings();
     const key = `${settings.requestsPerMinute}/${settings.concurrency}`;
     const idle = this.limiter && this.limiter.limiter.stats.active === 0 && this.limiter.limiter.stats.queued === 0;

@@ -32,6 +32,21 @@ function capSetting(container: HTMLElement, host: SpendingSettingsHost, key: "mo
 }
 
 export function displaySpendingSettings(container: HTMLElement, host: SpendingSettingsHost): void {
+  new Setting(container).setName("Many questions at once").setHeading();
+  new Setting(container)
+    .setName("Questions in a selection")
+    .setDesc("Which lines of a selection are asked by the command that asks every question in it. Each answer goes below its question.")
+    .addDropdown((d) =>
+      d
+        .addOption("question-mark", "Lines ending with a question mark")
+        .addOption("list-items", "Every list item")
+        .setValue(host.settings.batchQuestionLines)
+        .onChange(async (value) => {
+          host.settings.batchQuestionLines = value === "list-items" ? "list-items" : "question-mark";
+          await host.saveSettings();
+        }),
+    );
+
   new Setting(container).setName("Spending").setHeading();
   const caps = { monthlyUsd: host.settings.monthlyCapUsd, batchUsd: host.settings.batchCapUsd };
   capSetting(
