@@ -25,6 +25,7 @@ const OPTIONS = {
   "base-url": { type: "string" },
   now: { type: "string" },
   platform: { type: "string", default: "mobile" },
+  yes: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
 } as const;
 
@@ -38,7 +39,7 @@ function parseFlags() {
 const values = parseFlags();
 
 if (values.help) {
-  console.log(`Usage: npm run demo -- [--vault DIR] [--note PATH] [--select TEXT] [--command ID] [--base-url URL] [--now ISO-TIME] [--platform mobile|desktop]
+  console.log(`Usage: npm run demo -- [--vault DIR] [--note PATH] [--select TEXT] [--command ID] [--yes] [--base-url URL] [--now ISO-TIME] [--platform mobile|desktop]
 Without --base-url and without PERPLEXITY_API_KEY the bundled Perplexity emulator answers.`);
   process.exit(0);
 }
@@ -94,6 +95,17 @@ async function main(): Promise<void> {
     if (!runtime.commandIds().includes(values.command)) fail(`unknown command "${values.command}"; commands: ${runtime.commandIds().join(", ")}`);
     if (!runtime.runCommand(values.command)) fail(`command "${values.command}" is not available here (is text selected?)`);
     await (plugin as unknown as { idle(): Promise<void> }).idle();
+    // Commands that spend on many questions show a confirmation window first (count, estimate): print it, and
+    // confirm only with --yes.
+    const confirm = runtime.openModals.at(-1) as unknown as { contentEl: HTMLElement; run?: () => Promise<unknown> } | undefined;
+    if (typeof confirm?.run === "function") {
+      const lines = () => Array.from(confirm.contentEl.children, (el) => el.textContent ?? "").filter((t) => t.trim()).join("\n");
+      console.log(lines());
+      if (!values.yes) fail("this command asks for confirmation before it sends anything; run it again with --yes to confirm");
+      await confirm.run();
+      await (plugin as unknown as { idle(): Promise<void> }).idle();
+      console.log(`\n${lines()}`);
+    }
 
     const after = await runtime.snapshot();
     const changed = writeChangedFiles(vault, before, after);

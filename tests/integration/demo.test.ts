@@ -1,6 +1,6 @@
 // `npm run demo` on a fresh copy of the demo vault: no key, no network, the real command.
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -53,4 +53,33 @@ describe("headless demo", () => {
     expect(failure).toMatchObject({ code: 1 });
     expect((failure as { stderr: string }).stderr).toContain("not found");
   });
+});
+
+describe("headless demo of a batch", () => {
+  const batchVault = mkdtempSync(join(tmpdir(), "pq-demo-batch-"));
+  afterAll(() => rmSync(batchVault, { recursive: true, force: true }));
+  const NOTE = "# Solar\n\n- What is the price of solar panels?\n- Who makes the most panels?\n- A note to myself.\n";
+  const SELECT = "- What is the price of solar panels?\n- Who makes the most panels?";
+  function batchDemo(...args: string[]) {
+    const env = { ...process.env };
+    delete env.PERPLEXITY_API_KEY;
+    return run(process.execPath, ["--import", "tsx", "scripts/demo.ts", "--vault", batchVault, "--note", "Solar.md", `--select=${SELECT}`, "--command", "ask-questions-in-selection", ...args], { env, timeout: 60_000 });
+  }
+
+  it("shows the count and estimate and sends nothing without --yes; asks every question with --yes", async () => {
+    writeFileSync(join(batchVault, "Solar.md"), NOTE);
+    const refused = await batchDemo().then(
+      () => null,
+      (error: { stdout: string; stderr: string }) => error,
+    );
+    expect(refused?.stdout).toContain('2 questions will be asked in "Solar"');
+    expect(refused?.stdout).toContain("Estimated cost:");
+    expect(refused?.stderr).toContain("run it again with --yes to confirm");
+    expect(readFileSync(join(batchVault, "Solar.md"), "utf8")).toBe(NOTE);
+
+    const { stdout } = await batchDemo("--yes");
+    expect(stdout).toContain("Perplexity questions: 2 answered.");
+    const blocks = parseBlocks(readFileSync(join(batchVault, "Solar.md"), "utf8"));
+    expect(blocks.map((b) => b.block.question)).toEqual(["What is the price of solar panels?", "Who makes the most panels?"]);
+  }, 60_000);
 });
