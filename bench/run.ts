@@ -4,6 +4,7 @@ import "../tests/obsidian-runtime/node-globals";
 import { benchClient } from "./client";
 import { benchCore } from "./core";
 import { benchFindStale } from "./find-stale";
+import { benchAnswersView } from "./answers-view";
 import { benchAsk, benchBundle, benchOnload } from "./plugin";
 import { benchRefresh } from "./refresh";
 import { benchStream } from "./stream";
@@ -22,7 +23,7 @@ function print(rows: BenchRow[]): void {
   }
 }
 
-const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchClient()), ...(await benchStream()), ...(await benchStreamEditor()), ...(await benchAsk()), ...(await benchRefresh()), ...(await benchFindStale())];
+const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchClient()), ...(await benchStream()), ...(await benchStreamEditor()), ...(await benchAsk()), ...(await benchRefresh()), ...(await benchFindStale()), ...(await benchAnswersView())];
 print(rows);
 const missed = rows.filter((r) => r.target !== undefined && r.value > r.target);
 if (missed.length) {

@@ -13,6 +13,8 @@ import { SpendTracker, normalizeLedger } from "./core/spend";
 import { SpendStatus } from "./obsidian/spend-status";
 import { trackProfileFolders } from "./obsidian/profile-options";
 import { registerBatchCommands } from "./obsidian/batch-commands";
+import { registerAnswersView } from "./obsidian/answers-commands";
+import { refreshBlock } from "./obsidian/refresh-commands";
 
 export default class PerplexityQueryPlugin extends Plugin {
   override settings: PerplexityQuerySettings = normalizeSettings({});
@@ -45,6 +47,7 @@ export default class PerplexityQueryPlugin extends Plugin {
     registerCommands(host);
     const refresher = registerRefreshCommands(host);
     registerBatchCommands({ ...host, spend: () => this.spend, limiter: () => refresher.sharedLimiter() });
+    registerAnswersView(this, { settings, now: () => this.clock.now(), refresh: (file, id) => this.track(refreshBlock(host, refresher, file, id)) });
     this.addSettingTab(new PerplexitySettingTab(this.app, this));
     trackProfileFolders(this, settings, () => this.saveSettings());
   }

@@ -37,6 +37,16 @@ async function runWithNotice(host: RefreshHost, refresher: Refresher, targets: R
   }
 }
 
+/** Refreshes one block of a note, whatever its age (the answers view's Refresh button). */
+export async function refreshBlock(host: RefreshHost, refresher: Refresher, file: TFile, blockId: string): Promise<void> {
+  const plan = refresher.planNote(file, await currentText(host.plugin.app, file), { blockId });
+  if (!plan.targets.length) {
+    new Notice(`This answer was not refreshed: ${plan.skipped[0]?.detail ?? "it is no longer in the note"}.`, 10_000);
+    return;
+  }
+  await runWithNotice(host, refresher, plan.targets.slice(0, 1), []);
+}
+
 function activeMarkdownFile(host: RefreshHost): TFile | null {
   const file = host.plugin.app.workspace.getActiveFile();
   return file instanceof TFile && file.extension === "md" ? file : null;
