@@ -84,3 +84,22 @@ describe("answers view", () => {
     expect(solar.answer).toMatch(/^Fresh\./);
   });
 });
+
+describe("create-sources-dashboard", () => {
+  it("writes a Bases file next to the source notes, opens it, and never overwrites one", async () => {
+    h = await startHarness({ files: FILES, settings: { sourceFolder: "Refs" } });
+    expect(h.runtime.runCommand("create-sources-dashboard")).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    const text = await h.runtime.read("Refs/Sources dashboard.base");
+    const base = h.runtime.obsidian.parseYaml(text) as { filters: { and: string[] }; views: { order: string[] }[] };
+    expect(base.filters.and).toEqual(['file.inFolder("Refs")', 'file.hasProperty("source_id")']);
+    expect(base.views[0]?.order).toContain("formula.cited_by");
+    expect(h.runtime.notices.at(-1)).toMatch(/^Created Refs\/Sources dashboard\.base/);
+    const vault = h.runtime.app.vault;
+    await vault.modify(vault.getFileByPath("Refs/Sources dashboard.base")!, "# my edits\n");
+    h.runtime.runCommand("create-sources-dashboard");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await h.runtime.read("Refs/Sources dashboard.base")).toBe("# my edits\n");
+    expect(h.runtime.notices.at(-1)).toMatch(/already exists, so it was left as it is/);
+  });
+});
