@@ -43,10 +43,10 @@ export default class PerplexityQueryPlugin extends Plugin {
       sources: this.sources,
       statusBar: this.addStatusBarItem(),
     };
-    const host = { plugin: this, context, track: (job: Promise<unknown>) => this.track(job), batches: this.batches };
+    const host = { plugin: this, context, track: (job: Promise<unknown>) => this.track(job), batches: this.batches, spend: () => this.spend };
     registerCommands(host);
     const refresher = registerRefreshCommands(host);
-    registerBatchCommands({ ...host, spend: () => this.spend, limiter: () => refresher.sharedLimiter() });
+    registerBatchCommands({ ...host, limiter: () => refresher.sharedLimiter() });
     registerAnswersView(this, { settings, now: () => this.clock.now(), refresh: (file, id) => this.track(refreshBlock(host, refresher, file, id)) });
     this.addSettingTab(new PerplexitySettingTab(this.app, this));
     trackProfileFolders(this, settings, () => this.saveSettings());

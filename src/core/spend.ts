@@ -208,6 +208,28 @@ export function checkCaps(
   return { ok: true, estimate };
 }
 
+/**
+ * What the caps mean for a batch of `count` requests of about `perItemUsd` each, said before anything is sent;
+ * "" when they do not stop it.
+ */
+export function batchCapNote(ledger: SpendLedger, now: Date, caps: SpendCaps, inFlightUsd: number, perItemUsd: number | undefined, count: number, noun: string): string {
+  if (count === 0) return "";
+  if (caps.monthlyUsd !== null) {
+    const month = monthSpend(ledger, now);
+    const left = Math.max(0, caps.monthlyUsd - month.usd - inFlightUsd);
+    if (caps.monthlyUsd === 0 || left <= 0) {
+      return `Your monthly spending cap of ${formatUsd(caps.monthlyUsd)} is reached (spent this month: ${formatUsd(month.usd)}), so nothing will be sent. Raise or clear it in ${RAISE_CAP}.`;
+    }
+    if (perItemUsd && perItemUsd * count > left) {
+      return `Your monthly cap of ${formatUsd(caps.monthlyUsd)} leaves ${formatUsd(left)}: about ${Math.floor(left / perItemUsd)} of these ${noun} fit, and the batch stops before the one that would pass the cap.`;
+    }
+  }
+  if (caps.batchUsd !== null && perItemUsd && perItemUsd * count > caps.batchUsd) {
+    return `The per-batch cap of ${formatUsd(caps.batchUsd)} allows about ${Math.floor(caps.batchUsd / perItemUsd)} of these ${noun}; the batch stops before the one that would pass it.`;
+  }
+  return "";
+}
+
 /** The status bar text: month-to-date spend, with the cap when there is one. */
 export function describeMonth(ledger: SpendLedger, now: Date, caps: SpendCaps): string {
   const m = monthSpend(ledger, now);

@@ -6,7 +6,7 @@ import { MarkdownView } from "obsidian";
 import type { Editor, TFile } from "obsidian";
 import { findQuestions, locateQuestion } from "../core/batch-questions";
 import type { BatchQuestion, SkippedQuestion } from "../core/batch-questions";
-import { SpendCapError, checkCaps, describeEstimate, estimateCostOf, formatUsd, monthSpend, newBatchSpend, requestKind } from "../core/spend";
+import { SpendCapError, batchCapNote, describeEstimate, estimateCostOf, newBatchSpend, requestKind } from "../core/spend";
 import type { Estimate, SpendTracker } from "../core/spend";
 import type { ResolvedOptions } from "../core/profiles";
 import type { RateLimiter } from "../core/rate-limiter";
@@ -53,20 +53,8 @@ export function planBatch(ctx: AskContext, spend: SpendTracker, editor: Editor, 
   const { questions, skipped } = findQuestions(text, Math.min(anchor, head), Math.max(anchor, head), settings.batchQuestionLines);
   const kind = requestKind(resolved.options.choice);
   const estimate = estimateCostOf(spend.ledger, kind);
-  let capNote = "";
-  const cap = settings.monthlyCapUsd;
-  if (cap !== null && questions.length) {
-    const first = checkCaps(spend.ledger, ctx.now(), kind, { monthlyUsd: cap, batchUsd: null }, { usd: spend.inFlightUsd });
-    const left = Math.max(0, cap - monthSpend(spend.ledger, ctx.now()).usd - spend.inFlightUsd);
-    if (!first.ok) capNote = first.message;
-    else if (estimate.usd && estimate.usd * questions.length > left) {
-      capNote = `Your monthly cap of ${formatUsd(cap)} leaves ${formatUsd(left)}: about ${Math.floor(left / estimate.usd)} of these questions fit, and the batch stops before the one that would pass the cap.`;
-    }
-  }
-  const batchCap = settings.batchCapUsd;
-  if (!capNote && batchCap !== null && estimate.usd && estimate.usd * questions.length > batchCap) {
-    capNote = `The per-batch cap of ${formatUsd(batchCap)} allows about ${Math.floor(batchCap / estimate.usd)} of these questions; the batch stops before the one that would pass it.`;
-  }
+  const caps = { monthlyUsd: settings.monthlyCapUsd, batchUsd: settings.batchCapUsd };
+  const capNote = batchCapNote(spend.ledger, ctx.now(), caps, spend.inFlightUsd, estimate.usd, questions.length, "questions");
   return { file, editor, questions, skipped, resolved, estimate, capNote };
 }
 

@@ -6,6 +6,8 @@ import { Refresher, describeReport } from "./refresh-flow";
 import type { RefreshContext, RefreshReport, RefreshTarget } from "./refresh-flow";
 import { RefreshVaultModal } from "./refresh-modal";
 import { currentText } from "./note-writer";
+import { batchCapNote } from "../core/spend";
+import type { SpendTracker } from "../core/spend";
 
 export const REFRESH_COMMAND_IDS = {
   atCursor: "refresh-at-cursor",
@@ -19,6 +21,8 @@ export interface RefreshHost {
   track(job: Promise<unknown>): void;
   /** Running batches; the cancel command and unloading abort them. */
   batches: Set<AbortController>;
+  /** The spending record, to say before a batch whether a cap will stop it. */
+  spend?: () => SpendTracker;
 }
 
 /** Runs a batch with a progress notice, and reports the outcome in one notice. */
@@ -115,6 +119,12 @@ export function registerRefreshCommands(host: RefreshHost): Refresher {
         (async () => {
           const plan = await refresher.planVault();
           const controller = new AbortController();
+          const settings = host.context.settings();
+          const spend = host.spend?.();
+          const perAnswer = plan.cost.known ? plan.cost.total / plan.cost.known : undefined;
+          const capNote = spend
+            ? batchCapNote(spend.ledger, host.context.now(), { monthlyUsd: settings.monthlyCapUsd, batchUsd: settings.batchCapUsd }, spend.inFlightUsd, perAnswer, plan.targets.length, "answers")
+            : "";
           const modal = new RefreshVaultModal(
             plugin.app,
             plan,
@@ -129,6 +139,7 @@ export function registerRefreshCommands(host: RefreshHost): Refresher {
               }
             },
             () => controller.abort(),
+            capNote,
           );
           modal.open();
         })(),

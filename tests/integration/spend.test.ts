@@ -128,3 +128,22 @@ describe("spending cap in a refresh batch", () => {
     expect(november()?.usd).toBeCloseTo(0.2, 10);
   });
 });
+
+describe("spending cap before a vault refresh", () => {
+  it("says before anything is sent how many refreshes the monthly cap leaves room for, then stops there", async () => {
+    const text = ["# Solar", block("aaaaaa", "One?"), block("bbbbbb", "Two?"), block("cccccc", "Three?")].join("\n\n") + "\n";
+    h = await startHarness({
+      files: { "Solar.md": text },
+      settings: { concurrency: 1, monthlyCapUsd: 0.5, spend: { v: 1, months: { "2026-11": { usd: 0.25, answers: 2, unknown: 0 } }, recent: { "preset fast": [0.1] } } },
+      scenario: { default: { answer: { text: "New.", cost: 0.1 } } },
+    });
+    h.runtime.runCommand("refresh-stale-in-vault");
+    await h.plugin.idle();
+    const modal = h.runtime.openModals[0] as unknown as { contentEl: HTMLElement; run(): Promise<{ refreshed: unknown[]; stopped?: string }> };
+    expect(modal.contentEl.textContent).toContain("Your monthly cap of $0.50 leaves $0.25: about 2 of these answers fit, and the batch stops before the one that would pass the cap.");
+    expect(askRequests(h.emulator)).toHaveLength(0);
+    const report = await modal.run();
+    expect(report.refreshed).toHaveLength(2);
+    expect(report.stopped).toMatch(/^Not sent: this request would pass your monthly Perplexity spending cap of \$0\.50/);
+  });
+});
