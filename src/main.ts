@@ -1,7 +1,7 @@
 // Lifecycle only: load settings, wire commands, settings tab and source index. No network
 // and no vault scan happen here; both wait until the user asks something.
-import { Plugin } from "obsidian";
-import { normalizeSettings } from "./settings";
+import { Notice, Plugin } from "obsidian";
+import { capProblems, normalizeSettings } from "./settings";
 import type { PerplexityQuerySettings } from "./settings";
 import { registerCommands } from "./obsidian/commands";
 import { registerRefreshCommands } from "./obsidian/refresh-commands";
@@ -12,21 +12,31 @@ import { PerplexitySettingTab } from "./obsidian/settings-tab";
 import { SourceLinker } from "./obsidian/source-linker";
 import type { AskContext } from "./obsidian/ask-flow";
 import { Lifetime } from "./obsidian/lifetime";
+import { SpendTracker, normalizeLedger } from "./core/spend";
+import { SpendStatus } from "./obsidian/spend-status";
+import { trackProfileFolders } from "./obsidian/profile-options";
+import { registerBatchCommands } from "./obsidian/batch-commands";
+import { registerAnswersView } from "./obsidian/answers-commands";
+import { refreshBlock } from "./obsidian/refresh-commands";
 
 export default class PerplexityQueryPlugin extends Plugin {
   override settings: PerplexityQuerySettings = normalizeSettings({});
   /** The one clock the plugin reads; the headless runner replaces it for `--now`. */
   clock = { now: (): Date => new Date() };
   service!: PerplexityService;
+  spend!: SpendTracker;
+  spendStatus!: SpendStatus;
   sources!: SourceLinker;
   private readonly jobs = new Set<Promise<unknown>>();
   private readonly batches = new Set<AbortController>();
   private readonly lifetime = new Lifetime();
 
   override async onload(): Promise<void> {
-    this.settings = normalizeSettings(await this.loadData());
+    const data = (await this.loadData()) as Record<string, unknown> | null;
+    this.settings = normalizeSettings(data);
     const settings = () => this.settings;
-    this.service = new PerplexityService(this.app, settings);
+    this.loadSpend(data);
+    this.service = new PerplexityService(this.app, settings, this.spend);
     this.sources = new SourceLinker(this.app, settings);
     this.sources.register((ref) => this.registerEvent(ref));
     const context: AskContext = {
@@ -38,12 +48,16 @@ export default class PerplexityQueryPlugin extends Plugin {
       statusBar: this.addStatusBarItem(),
       lifetime: this.lifetime,
     };
-    const host = { plugin: this, context, track: (job: Promise<unknown>) => this.track(job), batches: this.batches };
+    const host = { plugin: this, context, track: (job: Promise<unknown>) => this.track(job), batches: this.batches, spend: () => this.spend };
     registerCommands(host);
-    registerThreadCommands(host, registerRefreshCommands(host));
+    const refresher = registerRefreshCommands(host);
+    registerThreadCommands(host, refresher);
     registerCheckCommands(host);
     context.answered = (file, blockId) => checkNewAnswer(host, file, blockId);
+    registerBatchCommands({ ...host, limiter: () => refresher.sharedLimiter() });
+    registerAnswersView(this, { settings, now: () => this.clock.now(), refresh: (file, id) => this.track(refreshBlock(host, refresher, file, id)) });
     this.addSettingTab(new PerplexitySettingTab(this.app, this));
+    trackProfileFolders(this, settings, () => this.saveSettings());
   }
 
   override onunload(): void {
@@ -56,7 +70,20 @@ export default class PerplexityQueryPlugin extends Plugin {
   }
 
   async saveSettings(): Promise<void> {
-    await this.saveData(this.settings);
+    // data.json holds the settings and, under `spend`, the spending record.
+    await this.saveData({ ...this.settings, spend: this.spend.ledger });
+    this.spendStatus.update();
+  }
+
+  /** The spending record and its status bar item; what could not be read is said once, never silently dropped. */
+  private loadSpend(data: Record<string, unknown> | null): void {
+    const { ledger, problems } = normalizeLedger(data?.spend);
+    const caps = () => ({ monthlyUsd: this.settings.monthlyCapUsd, batchUsd: this.settings.batchCapUsd });
+    this.spend = new SpendTracker(ledger, caps, () => this.clock.now(), () => void this.saveSettings());
+    this.spendStatus = new SpendStatus(this, () => this.spend, () => this.settings.showSpendInStatusBar, caps, () => this.clock.now());
+    this.spendStatus.update();
+    const all = [...problems.map((p) => `${p} and was left out`), ...capProblems(data)];
+    if (all.length) new Notice(`Perplexity Query could not read part of its data file (data.json): ${all.join("; ")}. Month-to-date spend may be too low; check Settings → Perplexity Query → Spending.`, 15_000);
   }
 
   private track(job: Promise<unknown>): void {

@@ -4,6 +4,11 @@ import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./core/ask-reque
 import type { AskDefaults } from "./core/ask-options";
 import { normalizeBaseUrl } from "./perplexity/base-url";
 import { DEFAULT_FOLLOW_UP_TURNS } from "./core/thread";
+import { parseCap } from "./core/spend";
+import { normalizeProfiles } from "./core/profiles";
+import { QUESTION_LINE_MODES } from "./core/batch-questions";
+import type { QuestionLines } from "./core/batch-questions";
+import type { Profile } from "./core/profiles";
 
 export const DEFAULT_BASE_URL = "https://api.perplexity.ai/v1";
 
@@ -52,6 +57,18 @@ export interface PerplexityQuerySettings extends AskDefaults {
   checkSourcesTimeoutSeconds: number;
   /** Pages fetched per second, all sites together (one at a time per site in any case). */
   checkSourcesPerSecond: number;
+  /** Monthly spending cap in USD; null: no cap (the default). 0 refuses every paid request. */
+  monthlyCapUsd: number | null;
+  /** Spending cap per batch (refreshing many answers, the questions of a selection) in USD; null: no cap. */
+  batchCapUsd: number | null;
+  /** Show month-to-date spend in the status bar. */
+  showSpendInStatusBar: boolean;
+  /** Named option sets, attached to folders (see core/profiles.ts). */
+  profiles: Profile[];
+  /** Refreshes ask with the note's current profile instead of the options the block recorded. */
+  refreshAppliesProfile: boolean;
+  /** Which lines of a selection "Ask every question in the selection" asks. */
+  batchQuestionLines: QuestionLines;
 }
 
 export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
@@ -90,6 +107,12 @@ export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
   checkSourcesAllowPrivateHosts: false,
   checkSourcesTimeoutSeconds: 15,
   checkSourcesPerSecond: 5,
+  monthlyCapUsd: null,
+  batchCapUsd: null,
+  showSpendInStatusBar: false,
+  profiles: [],
+  refreshAppliesProfile: false,
+  batchQuestionLines: "question-mark",
 };
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -121,6 +144,23 @@ function languageCode(value: unknown, fallback: string): string {
  */
 function oldDefaultLimit(raw: Record<string, unknown>): boolean {
   return raw.maxOutputTokens === 2048 && !("replaceSystemPrompt" in raw);
+}
+
+/**
+ * A cap from data.json. A value that cannot be read (a typo in a hand edit) becomes a cap of 0, which refuses
+ * paid requests and says so, rather than no cap, which would spend without a ceiling the user meant to set.
+ */
+function cap(value: unknown): number | null {
+  const parsed = parseCap(value);
+  return parsed === undefined ? 0 : parsed;
+}
+
+/** Caps in data.json that could not be read (and were set to 0), named for the user. */
+export function capProblems(data: unknown): string[] {
+  const raw = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
+  return (["monthlyCapUsd", "batchCapUsd"] as const)
+    .filter((key) => parseCap(raw[key]) === undefined)
+    .map((key) => `${key} is ${JSON.stringify(raw[key])}, not an amount in USD, so it is treated as a cap of $0`);
 }
 
 /** Reads whatever data.json holds (old versions, hand edits) into valid settings. */
@@ -162,5 +202,11 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     checkSourcesAllowPrivateHosts: bool(raw.checkSourcesAllowPrivateHosts, d.checkSourcesAllowPrivateHosts),
     checkSourcesTimeoutSeconds: int(raw.checkSourcesTimeoutSeconds, d.checkSourcesTimeoutSeconds, 1, 15),
     checkSourcesPerSecond: int(raw.checkSourcesPerSecond, d.checkSourcesPerSecond, 1, 50),
+    monthlyCapUsd: cap(raw.monthlyCapUsd),
+    batchCapUsd: cap(raw.batchCapUsd),
+    showSpendInStatusBar: bool(raw.showSpendInStatusBar, d.showSpendInStatusBar),
+    profiles: normalizeProfiles(raw.profiles),
+    refreshAppliesProfile: bool(raw.refreshAppliesProfile, d.refreshAppliesProfile),
+    batchQuestionLines: oneOf(raw.batchQuestionLines, QUESTION_LINE_MODES, d.batchQuestionLines),
   };
 }

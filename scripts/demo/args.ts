@@ -13,14 +13,16 @@ printed), against the bundled Perplexity emulator: no key, no network, no cost.
   --select TEXT       text to select before the command (default: the demo question, for ask-selection)
   --command ID        ask-selection (default), refresh-at-cursor, refresh-stale-in-note,
                       refresh-stale-in-vault, link-citations, ask-follow-up, refresh-thread, check-sources-at-cursor,
-                      check-sources-in-note or check-sources-in-vault
+                      check-sources-in-note, check-sources-in-vault or ask-questions-in-selection
+                      (with --select: every question in the selected lines, after a confirmation)
   --web               serve test pages on 127.0.0.1 and make the emulator's answer cite them (for the
                       check-sources-* commands)
   --allow-private-hosts  let this run fetch pages (and private hosts such as --web's); settings unchanged
   --question TEXT     the follow-up's text, for ask-follow-up (the cursor goes into the note's last answer
                       block unless --select places it)
   --now ISO-TIME      the clock the plugin sees, e.g. 2027-01-15 or 2027-01-15T09:00:00Z
-  --yes               confirm the dialogs a command opens (refresh-stale-in-vault asks before it spends)
+  --yes               confirm the dialogs a command opens (refresh-stale-in-vault and
+                      ask-questions-in-selection ask before they spend, check-sources-in-vault before it fetches)
   --platform P        mobile (default: requestUrl) or desktop (streams over Node's https)
   --base-url URL      another Perplexity-compatible server (e.g. one from npm run emulator), with a dummy key
   --real              the real Perplexity API with PERPLEXITY_API_KEY: billed to that key
@@ -30,7 +32,7 @@ printed), against the bundled Perplexity emulator: no key, no network, no cost.
 export const DEMO_QUESTION =
   'Who are the major "Layer 1" AI model creators, vendors, and API s. As of today, how much "traction" does each player have?';
 
-export const DEMO_COMMANDS = ["ask-selection", "refresh-at-cursor", "refresh-stale-in-note", "refresh-stale-in-vault", "link-citations", "ask-follow-up", "refresh-thread", "check-sources-at-cursor", "check-sources-in-note", "check-sources-in-vault"] as const;
+export const DEMO_COMMANDS = ["ask-selection", "refresh-at-cursor", "refresh-stale-in-note", "refresh-stale-in-vault", "link-citations", "ask-follow-up", "refresh-thread", "check-sources-at-cursor", "check-sources-in-note", "check-sources-in-vault", "ask-questions-in-selection"] as const;
 export type DemoCommand = (typeof DEMO_COMMANDS)[number];
 
 export interface DemoArgs {

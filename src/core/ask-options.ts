@@ -63,11 +63,18 @@ export function parseDomainList(text: string): Pick<SearchOptions, "allowDomains
   return { ...(allow.length ? { allowDomains: allow } : {}), ...(deny.length ? { denyDomains: deny } : {}) };
 }
 
-/** Per-question choices: what the ask prompt lets the user change. */
+/** Per-question choices: the ask prompt, the note's properties and folder profiles decide them (core/profiles.ts). */
 export interface QuestionOptions {
   choice: ModelChoice;
   recency: RecencyFilter | "";
   domains: string;
+  /** Only sources published on or after / before these days (yyyy-MM-dd); set instead of `recency`. */
+  afterDate?: string;
+  beforeDate?: string;
+  /** Overrides the setting when given ("" leaves the choice to Perplexity). */
+  contextSize?: SearchContextSize | "";
+  language?: string;
+  guidance?: string;
 }
 
 export function defaultQuestionOptions(settings: AskDefaults): QuestionOptions {
@@ -91,13 +98,18 @@ export function buildAskRequest(
   const search: SearchOptions = {
     ...parseDomainList(options.domains),
     ...(options.recency ? { recency: options.recency } : {}),
-    ...(settings.searchContextSize ? { contextSize: settings.searchContextSize } : {}),
+    ...(options.afterDate ? { afterDate: options.afterDate } : {}),
+    ...(options.beforeDate ? { beforeDate: options.beforeDate } : {}),
   };
+  const contextSize = options.contextSize ?? settings.searchContextSize;
+  if (contextSize) search.contextSize = contextSize;
   return {
     question,
     choice: options.choice,
     ...questionFraming(settings, noteContext),
     ...(Object.keys(search).length ? { search } : {}),
     ...(settings.maxOutputTokens > 0 ? { maxOutputTokens: settings.maxOutputTokens } : {}),
+    ...(options.language ? { language: options.language } : {}),
+    ...(options.guidance ? { guidance: options.guidance } : {}),
   };
 }

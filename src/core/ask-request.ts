@@ -19,6 +19,9 @@ export interface SearchOptions {
   /** Domains to exclude (sent with a leading "-"). */
   denyDomains?: string[];
   recency?: RecencyFilter;
+  /** Only sources published on or after / before this day (yyyy-MM-dd); excludes `recency`. */
+  afterDate?: string;
+  beforeDate?: string;
   contextSize?: SearchContextSize;
 }
 
@@ -49,4 +52,6 @@ export interface AskRequest {
   choice: ModelChoice;
   search?: SearchOptions;
   maxOutputTokens?: number;
+  /** Extra guidance from a profile: sent with the question in `input`, never as `instructions`. */
+  guidance?: string;
 }

@@ -50,6 +50,7 @@ export function requestProblems(block: AnswerBlock): string[] {
   if (r.maxOutputTokens !== undefined && !(Number.isInteger(r.maxOutputTokens) && r.maxOutputTokens > 0)) {
     out.push(`invalid output token limit ${r.maxOutputTokens}`);
   }
+  for (const day of [r.afterDate, r.beforeDate]) if (day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(day)) out.push(`unreadable date filter "${day}"`);
   return out;
 }
 
@@ -81,6 +82,8 @@ export interface RefreshRequest {
   choice: ModelChoice;
   search?: SearchOptions;
   maxOutputTokens?: number;
+  language?: string;
+  guidance?: string;
   /** Send the note's title and headings again, computed from the note as it is now. */
   noteContext: boolean;
 }
@@ -100,7 +103,11 @@ export function requestFromBlock(block: AnswerBlock): RefreshRequest {
   if (r.denyDomains !== undefined && r.denyDomains.length > 0) search.denyDomains = [...r.denyDomains];
   if (r.recency !== undefined) search.recency = r.recency as RecencyFilter;
   if (r.contextSize !== undefined) search.contextSize = r.contextSize as SearchContextSize;
+  if (r.afterDate !== undefined) search.afterDate = r.afterDate;
+  if (r.beforeDate !== undefined) search.beforeDate = r.beforeDate;
   const out: RefreshRequest = { question: block.question, choice, noteContext: r.noteContext };
+  if (r.language !== undefined) out.language = r.language;
+  if (r.guidance !== undefined) out.guidance = r.guidance;
   if (Object.keys(search).length > 0) out.search = search;
   if (r.maxOutputTokens !== undefined) out.maxOutputTokens = r.maxOutputTokens;
   return out;

@@ -172,5 +172,10 @@ export function followUpOptions(parent: AnswerBlock, fallback: QuestionOptions):
         : fallback.choice;
   const recency = r.recency !== undefined && (RECENCY_FILTERS as readonly string[]).includes(r.recency) ? (r.recency as RecencyFilter) : "";
   const domains = [...(r.allowDomains ?? []), ...(r.denyDomains ?? []).map((d) => `-${d}`)].join(" ");
-  return { choice, recency, domains };
+  // The rest (language, guidance, context size) comes from where the note's options come from; the thread's
+  // own time filter replaces the note's date range.
+  const rest: QuestionOptions = { ...fallback };
+  delete rest.afterDate;
+  delete rest.beforeDate;
+  return { ...rest, choice, recency, domains };
 }

@@ -4,7 +4,7 @@
 import { Notice } from "obsidian";
 import type { TFile } from "obsidian";
 import type { App, Editor } from "obsidian";
-import { BLOCK_ID_PREFIX, buildAnswerBlock, formatBlock, newBlockId, parseBlocks } from "../core/block";
+import { BLOCK_ID_PREFIX, buildAnswerBlock, formatBlock, newBlockId } from "../core/block";
 import type { AnswerBlock, BlockRequestMeta, FormatOptions, SourceEntry } from "../core/block";
 import { endOfLine, planInsertion } from "../core/insertion";
 import { noteContextLine } from "../core/note-context";
@@ -24,6 +24,7 @@ import { applyFinal, editorPort, settleStreamedBlock } from "./editor-port";
 import { openEditorFor } from "./note-writer";
 import { BlockStreamWriter, writeFinal } from "./stream-writer";
 import type { Lifetime } from "./lifetime";
+import type { BatchSpend } from "../core/spend";
 
 export interface AskContext {
   app: App;
@@ -50,6 +51,21 @@ export interface AskTarget {
   options: QuestionOptions;
   /** Set for a follow-up question (threads): the block's links and the earlier turns to send. */
   followUp?: FollowUp;
+  /** The profile the options came from, recorded in the block. */
+  profile?: string;
+  /** A batch reports outcomes in its summary instead of one notice each. */
+  silent?: boolean;
+  /** The batch this question belongs to (per-batch spending cap). */
+  batch?: BatchSpend;
+  /** Stops this question (its batch was cancelled). */
+  signal?: AbortSignal;
+}
+
+/** How one question ended: its answer written, or why not (the message a notice would show). */
+export interface AskOutcome {
+  kind: "answered" | "incomplete" | "failed" | "dropped";
+  message?: string;
+  error?: unknown;
 }
 
 /** A follow-up's thread links and the conversation sent before its question (see follow-up-flow.ts). */
@@ -63,7 +79,7 @@ export function formatOptions(settings: PerplexityQuerySettings, linkFor: (s: So
   return { fold, citationDateFormat: settings.citationDateFormat, linkFor };
 }
 
-export function requestMeta(request: AskRequest, noteContext: boolean): BlockRequestMeta {
+export function requestMeta(request: AskRequest, noteContext: boolean, profile?: string): BlockRequestMeta {
   const search = request.search ?? {};
   return {
     ...("preset" in request.choice ? { preset: request.choice.preset } : { model: request.choice.model }),
@@ -73,25 +89,34 @@ export function requestMeta(request: AskRequest, noteContext: boolean): BlockReq
     ...(search.contextSize ? { contextSize: search.contextSize } : {}),
     ...(request.maxOutputTokens ? { maxOutputTokens: request.maxOutputTokens } : {}),
     noteContext,
+    ...(search.afterDate ? { afterDate: search.afterDate } : {}),
+    ...(search.beforeDate ? { beforeDate: search.beforeDate } : {}),
+    ...(request.language ? { language: request.language } : {}),
+    ...(request.guidance ? { guidance: request.guidance } : {}),
+    ...(profile ? { profile } : {}),
   };
 }
 
-/** Runs one question end to end. Resolves when the block is written (true) or the failure reported (false). */
-export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<boolean> {
+/** Runs one question end to end. Resolves when the block is written or the failure reported. */
+export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<AskOutcome> {
   const settings = ctx.settings();
+  const tell = (message: string, ms?: number) => {
+    if (!target.silent) new Notice(message, ms);
+  };
   const { editor, file } = target;
   const noteText = editor.getValue();
   const noteContext = settings.noteContext ? noteContextLine(file.basename, noteText, target.from) : "";
   const asked = buildAskRequest(target.question, target.options, settings, noteContext);
   const links = target.followUp?.links ?? {};
   const request: AskRequest = target.followUp?.history.length ? { ...asked, history: target.followUp.history } : asked;
-  const taken = new Set(parseBlocks(noteText).map((p) => p.block.blockId));
+  // Every id in the note, blocks or not (a regex: parsing a long note for this would cost a batch dearly).
+  const taken = new Set(Array.from(noteText.matchAll(/\^pplx-([A-Za-z0-9-]+)/g), (m) => m[1]!));
   const pending: AnswerBlock = {
     blockId: newBlockId(Math.random, (id) => taken.has(id)),
     state: "pending",
     askedAt: ctx.now().toISOString(),
     question: target.question,
-    request: requestMeta(request, settings.noteContext),
+    request: requestMeta(request, settings.noteContext, target.profile),
     sources: [],
     answer: "",
     ...links,
@@ -112,6 +137,12 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
   let idsFor = -1;
   // Stops this request only, when the user deletes its placeholder mid-stream.
   const placeholderGone = new AbortController();
+  // The request stops when the placeholder goes or the caller (a cancelled batch) says so.
+  const stop = new AbortController();
+  placeholderGone.signal.addEventListener("abort", () => stop.abort(), { once: true });
+  if (target.signal?.aborted) stop.abort();
+  const onStop = () => stop.abort();
+  target.signal?.addEventListener("abort", onStop, { once: true });
   const writer = new BlockStreamWriter({
     origin,
     onBlockGone: () => placeholderGone.abort(),
@@ -162,11 +193,13 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
     unregister();
   }
 
-  async function runAsk(): Promise<boolean> {
+  async function runAsk(): Promise<AskOutcome> {
     let answer: Answer;
+    let partialMessage: string | undefined;
     try {
       answer = await ctx.service.ask(request, {
-        signal: placeholderGone.signal,
+        signal: stop.signal,
+        ...(target.batch ? { batch: target.batch } : {}),
         onProgress: (p) => {
           const firstText = partial.text === "";
           // The first text shows at once; everything else waits for the next batched flush.
@@ -175,41 +208,55 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
       });
     } catch (error) {
       // Unloaded: the cleanup above already settled the block; nothing more is written or shown.
-      if (ctx.lifetime?.ended) return false;
+      if (ctx.lifetime?.ended) return { kind: "dropped", message: "the plugin was stopped" };
       writer.stop();
       stopElapsed();
       if (placeholderGone.signal.aborted) {
-        new Notice("The answer's placeholder was removed from the note. Perplexity was told to stop writing it.");
-        return false;
+        const message = "The answer's placeholder was removed from the note. Perplexity was told to stop writing it.";
+        tell(message);
+        return { kind: "dropped", message };
       }
       const kept = keptPartial(error, partial, settings);
       if (!kept) {
         // Put back exactly what the pending block replaced; leave the note alone if the block is gone.
         await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, null), origin);
-        new Notice(errorMessage(error), 10_000);
-        return false;
+        tell(errorMessage(error), 10_000);
+        return { kind: "failed", message: errorMessage(error), error };
       }
       // The user paid for what arrived: keep it, marked as incomplete (or cancelled).
       answer = kept.answer;
-      new Notice(kept.message, 10_000);
+      partialMessage = kept.message;
+      tell(kept.message, 10_000);
+    } finally {
+      // A batch's signal outlives this question: leave no listener behind on it.
+      target.signal?.removeEventListener("abort", onStop);
     }
-    if (ctx.lifetime?.ended) return false;
+    if (ctx.lifetime?.ended) return { kind: "dropped", message: "the plugin was stopped" };
     arrived = answer;
     writer.stop();
     stopElapsed();
     try {
       const built = await buildWithSources(ctx, answer, pending, file);
-      if (ctx.lifetime?.ended) return false;
+      if (ctx.lifetime?.ended) return { kind: "dropped", message: "the plugin was stopped" };
       const formatted = formatBlock({ ...built.block, ...links }, formatOptions(ctx.settings(), built.linkFor));
       const outcome = await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, formatted), origin);
-      if (outcome === "unchanged") new Notice("Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.");
-      if (outcome === "note-missing") new Notice(`Perplexity's answer arrived after "${file.basename}" was deleted, so it was not inserted.`);
-      if (outcome === "written" && built.block.state === "answered") ctx.answered?.(file, pending.blockId);
-      return outcome === "written";
+      if (outcome === "unchanged") {
+        const message = "Perplexity's answer arrived after its placeholder was removed from the note, so it was not inserted.";
+        tell(message);
+        return { kind: "dropped", message };
+      }
+      if (outcome === "note-missing") {
+        const message = `Perplexity's answer arrived after "${file.basename}" was deleted, so it was not inserted.`;
+        tell(message);
+        return { kind: "dropped", message };
+      }
+      if (built.block.state === "answered") ctx.answered?.(file, pending.blockId);
+      return partialMessage ? { kind: "incomplete", message: partialMessage } : { kind: "answered" };
     } catch (error) {
-      if (ctx.lifetime?.ended) return false;
-      new Notice(`Perplexity answered, but the answer could not be written into "${file.basename}": ${errorMessage(error)}`, 10_000);
-      return false;
+      if (ctx.lifetime?.ended) return { kind: "dropped", message: "the plugin was stopped" };
+      const message = `Perplexity answered, but the answer could not be written into "${file.basename}": ${errorMessage(error)}`;
+      tell(message, 10_000);
+      return { kind: "failed", message, error };
     }
   }
 }

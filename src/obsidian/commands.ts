@@ -5,7 +5,7 @@ import { askAndInsert } from "./ask-flow";
 import type { AskContext, AskTarget } from "./ask-flow";
 import { AskModal } from "./ask-modal";
 import { linkCitationsWithNotice } from "./link-citations";
-import { defaultQuestionOptions } from "../core/ask-options";
+import { noticeProblems, resolveForFile } from "./profile-options";
 
 export const COMMAND_IDS = { askSelection: "ask-selection", ask: "ask", cancel: "cancel", linkCitations: "link-citations" } as const;
 
@@ -24,13 +24,16 @@ function selectionTarget(editor: Editor, info: MarkdownView | MarkdownFileInfo, 
   if (!file || !question) return null;
   const anchor = editor.posToOffset(editor.getCursor("from"));
   const head = editor.posToOffset(editor.getCursor("to"));
+  const resolved = resolveForFile(host.context.app, host.context.settings(), file);
+  noticeProblems(resolved);
   return {
     editor,
     file,
     question,
     from: Math.min(anchor, head),
     to: Math.max(anchor, head),
-    options: defaultQuestionOptions(host.context.settings()),
+    options: resolved.options,
+    ...(resolved.profile ? { profile: resolved.profile } : {}),
   };
 }
 
@@ -49,13 +52,13 @@ export function openAskPrompt(editor: Editor, info: MarkdownView | MarkdownFileI
   const selection = editor.getSelection();
   const cursor = editor.getCursor("to");
   const prefill = (selection || editor.getLine(cursor.line)).trim();
-  const options = defaultQuestionOptions(host.context.settings());
-  new AskModal(host.context.app, prefill, options, (question, chosen) => {
+  const resolved = resolveForFile(host.context.app, host.context.settings(), file);
+  new AskModal(host.context.app, prefill, resolved, (question, chosen) => {
     // The note may have changed while the prompt was open: insert at the cursor as it is now.
     const at = editor.posToOffset(editor.getCursor("to"));
     const hasSelection = editor.somethingSelected() && editor.getSelection().trim() === question;
     const from = hasSelection ? editor.posToOffset(editor.getCursor("from")) : at;
-    host.track(askAndInsert(host.context, { editor, file, question, from, to: at, options: chosen }));
+    host.track(askAndInsert(host.context, { editor, file, question, from, to: at, options: chosen, ...(resolved.profile ? { profile: resolved.profile } : {}) }));
   }, () => host.context.service.models()).open();
 }
 
@@ -90,7 +93,7 @@ export function registerCommands(host: CommandHost): void {
         for (const batch of host.batches) batch.abort();
         host.context.service.cancelAll();
         const requests = `${count} Perplexity ${count === 1 ? "request" : "requests"}`;
-        new Notice(`Cancelled ${requests}${batches ? ` and ${batches === 1 ? "the running refresh" : `${batches} running refreshes`}` : ""}.`);
+        new Notice(`Cancelled ${requests}${batches ? ` and ${batches === 1 ? "the running batch" : `${batches} running batches`}` : ""}.`);
       }
       return true;
     },

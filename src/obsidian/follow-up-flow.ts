@@ -104,8 +104,8 @@ export async function askFollowUp(ctx: AskContext, editor: Editor, file: TFile, 
     return false;
   }
   const at = followUpOffset(nowIndex.refs, current);
-  const written = await askAndInsert(ctx, { editor, file, question, from: at, to: at, options, followUp: { links: followUpLinks(parent.block), history } });
-  if (!written) return false;
+  const outcome = await askAndInsert(ctx, { editor, file, question, from: at, to: at, options, followUp: { links: followUpLinks(parent.block), history } });
+  if (outcome.kind !== "answered" && outcome.kind !== "incomplete") return false;
   const after = findBlock(await currentText(ctx.app, file), parentId);
   if (!after) {
     new Notice(`The answer this follow-up continues was deleted while the follow-up was being answered. The follow-up was written below where it was, and its link back no longer leads anywhere.`, 10_000);

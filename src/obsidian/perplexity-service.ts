@@ -12,6 +12,10 @@ import { PerplexityError, messages } from "../perplexity/errors";
 import { createNodeHttpsFetch, fetchWithFallback } from "../perplexity/transport-node-https";
 import type { NodeHttpLike } from "../perplexity/transport-node-https";
 import { createRequestUrlFetch } from "../perplexity/transport-request-url";
+import { CONNECTION_TEST_REQUEST } from "../perplexity/client";
+import { requestKind } from "../core/spend";
+import type { BatchSpend, SpendTracker } from "../core/spend";
+import { mayHaveBeenBilled } from "./spend-status";
 import type { AskRequest } from "../core/ask-request";
 import type { Answer, StreamProgress } from "../core/answer";
 import { timeoutMsFor } from "../core/stream-timeouts";
@@ -49,6 +53,8 @@ export interface ServiceAskOptions {
   onProgress?: (p: StreamProgress) => void;
   /** Stops just this request (a refresh batch cancelled, a placeholder deleted), nothing else. */
   signal?: AbortSignal;
+  /** The batch this request belongs to, for the per-batch spending cap. */
+  batch?: BatchSpend;
 }
 
 export class PerplexityService {
@@ -61,6 +67,8 @@ export class PerplexityService {
   constructor(
     private readonly app: App,
     private readonly settings: () => PerplexityQuerySettings,
+    /** The spending caps: every paid request passes `reserve` first (never sent past a cap). */
+    private readonly spend?: SpendTracker,
   ) {}
 
   /** Node's http modules when answers should stream (desktop app, streaming on), loaded once. */
@@ -86,6 +94,19 @@ export class PerplexityService {
    * (why it was stopped) and the partial answer that had arrived, if any.
    */
   async ask(request: AskRequest, options: ServiceAskOptions = {}): Promise<Answer> {
+    // Throws a SpendCapError (nothing sent) when the request would pass a spending cap.
+    const reservation = this.spend?.reserve(requestKind(request.choice), options.batch);
+    try {
+      const answer = await this.send(request, options);
+      reservation?.settle(true, answer.usage.totalCost);
+      return answer;
+    } catch (error) {
+      reservation?.settle(mayHaveBeenBilled(error), error instanceof PerplexityError ? error.partial?.usage.totalCost : undefined);
+      throw error;
+    }
+  }
+
+  private async send(request: AskRequest, options: ServiceAskOptions): Promise<Answer> {
     const controller = new AbortController();
     const entry: { reason?: CancelReason } = {};
     this.inFlight.set(controller, entry);
@@ -130,8 +151,13 @@ export class PerplexityService {
   async testConnection(): Promise<void> {
     const controller = new AbortController();
     this.inFlight.set(controller, {});
+    const reservation = this.spend?.reserve(requestKind(CONNECTION_TEST_REQUEST.choice));
     try {
-      await this.client(this.settings().requestTimeoutSeconds * 1000, null).testConnection({ signal: controller.signal });
+      const report = await this.client(this.settings().requestTimeoutSeconds * 1000, null).testConnection({ signal: controller.signal });
+      reservation?.settle(true, report.totalCost);
+    } catch (error) {
+      reservation?.settle(mayHaveBeenBilled(error), undefined);
+      throw error;
     } finally {
       this.inFlight.delete(controller);
     }

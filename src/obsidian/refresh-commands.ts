@@ -6,6 +6,8 @@ import { Refresher, describeReport } from "./refresh-flow";
 import type { RefreshContext, RefreshReport, RefreshTarget } from "./refresh-flow";
 import { RefreshVaultModal } from "./refresh-modal";
 import { currentText } from "./note-writer";
+import { batchCapNote } from "../core/spend";
+import type { SpendTracker } from "../core/spend";
 
 export const REFRESH_COMMAND_IDS = {
   atCursor: "refresh-at-cursor",
@@ -19,6 +21,8 @@ export interface RefreshHost {
   track(job: Promise<unknown>): void;
   /** Running batches; the cancel command and unloading abort them. */
   batches: Set<AbortController>;
+  /** The spending record, to say before a batch whether a cap will stop it. */
+  spend?: () => SpendTracker;
 }
 
 /** Runs a batch with a progress notice, and reports the outcome in one notice. */
@@ -35,6 +39,16 @@ export async function runWithNotice(host: RefreshHost, refresher: Refresher, tar
     progress?.hide();
     host.batches.delete(controller);
   }
+}
+
+/** Refreshes one block of a note, whatever its age (the answers view's Refresh button). */
+export async function refreshBlock(host: RefreshHost, refresher: Refresher, file: TFile, blockId: string): Promise<void> {
+  const plan = refresher.planNote(file, await currentText(host.plugin.app, file), { blockId });
+  if (!plan.targets.length) {
+    new Notice(`This answer was not refreshed: ${plan.skipped[0]?.detail ?? "it is no longer in the note"}.`, 10_000);
+    return;
+  }
+  await runWithNotice(host, refresher, plan.targets.slice(0, 1), []);
 }
 
 function activeMarkdownFile(host: RefreshHost): TFile | null {
@@ -106,6 +120,12 @@ export function registerRefreshCommands(host: RefreshHost): Refresher {
         (async () => {
           const plan = await refresher.planVault();
           const controller = new AbortController();
+          const settings = host.context.settings();
+          const spend = host.spend?.();
+          const perAnswer = plan.cost.known ? plan.cost.total / plan.cost.known : undefined;
+          const capNote = spend
+            ? batchCapNote(spend.ledger, host.context.now(), { monthlyUsd: settings.monthlyCapUsd, batchUsd: settings.batchCapUsd }, spend.inFlightUsd, perAnswer, plan.targets.length, "answers")
+            : "";
           const modal = new RefreshVaultModal(
             plugin.app,
             plan,
@@ -120,6 +140,7 @@ export function registerRefreshCommands(host: RefreshHost): Refresher {
               }
             },
             () => controller.abort(),
+            capNote,
           );
           modal.open();
         })(),

@@ -18,9 +18,13 @@ import { PerplexityError } from "../perplexity/errors";
 import type { AskRequest, ConversationTurn } from "../core/ask-request";
 import { conversationOf, refreshDependencies } from "../core/thread";
 import { findEarlierTurns } from "./follow-up-flow";
+import { SpendCapError, newBatchSpend } from "../core/spend";
+import type { BatchSpend } from "../core/spend";
 import type { PerplexityQuerySettings } from "../settings";
 import { buildWithSources, errorMessage } from "./answer-block";
-import { formatOptions } from "./ask-flow";
+import { formatOptions, requestMeta } from "./ask-flow";
+import { buildAskRequest } from "../core/ask-options";
+import { resolveForFile } from "./profile-options";
 import { applyToNote, currentText } from "./note-writer";
 import type { PerplexityService } from "./perplexity-service";
 import type { SourceLinker } from "./source-linker";
@@ -82,14 +86,14 @@ function skipText(reason: RefreshSkipReason | "in-flight", detail?: string): str
 }
 
 /** Errors after which every other request would fail too: the batch stops at once. */
-const BATCH_STOPPERS = new Set(["network", "missing-key", "key-rejected", "forbidden", "retired-endpoint"]);
+export const BATCH_STOPPERS = new Set(["network", "missing-key", "key-rejected", "forbidden", "retired-endpoint"]);
 
 function emptyReport(): RefreshReport {
   return { refreshed: [], unchanged: [], skipped: [], failed: [] };
 }
 
 /** A limiter clock on window timers (the core takes its clock injected). */
-const windowClock: LimiterClock = {
+export const windowClock: LimiterClock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise((resolve) => {
@@ -113,7 +117,8 @@ export class Refresher {
 
   constructor(private readonly ctx: RefreshContext) {}
 
-  private sharedLimiter(): ReturnType<typeof createRateLimiter> {
+  /** The limiter every batch shares (refreshes and the questions of a selection). */
+  sharedLimiter(): ReturnType<typeof createRateLimiter> {
     const settings = this.ctx.settings();
     const key = `${settings.requestsPerMinute}/${settings.concurrency}`;
     const idle = this.limiter && this.limiter.limiter.stats.active === 0 && this.limiter.limiter.stats.queued === 0;
@@ -202,6 +207,8 @@ export class Refresher {
     signal.addEventListener("abort", () => stopBatch("You cancelled the refresh."));
     if (signal.aborted) stopBatch("You cancelled the refresh.");
     const limiter = this.sharedLimiter();
+    // The per-batch cap counts what this run spends (a single answer is not a batch).
+    const batch = targets.length > 1 ? newBatchSpend() : undefined;
     for (const target of targets) this.inFlight.add(flightKey(target.file, target.blockId));
     let done = 0;
     // Threads: a follow-up is asked only once its parent in this batch is done, so it is sent with the new answer.
@@ -215,7 +222,7 @@ export class Refresher {
         try {
           const parent = waitFor.get(target);
           if (parent !== undefined) await finished.get(parent);
-          const outcome = await limiter.run(() => this.refreshOne(target, stop.signal), stop.signal);
+          const outcome = await limiter.run(() => this.refreshOne(target, stop.signal, batch), stop.signal);
           if (outcome.kind === "refreshed") report.refreshed.push(item);
           else if (outcome.kind === "unchanged") report.unchanged.push(item);
           else report.skipped.push({ ...item, detail: outcome.detail });
@@ -225,6 +232,8 @@ export class Refresher {
           } else {
             report.failed.push({ ...item, detail: errorMessage(error) });
             if (error instanceof PerplexityError && BATCH_STOPPERS.has(error.kind)) stopBatch(error.message);
+            // A spending cap refuses every later request of the batch too.
+            if (error instanceof SpendCapError) stopBatch(error.message);
           }
         } finally {
           finish.get(target)?.();
@@ -238,7 +247,7 @@ export class Refresher {
   }
 
   /** Re-asks one block and writes the new answer in its place. */
-  async refreshOne(target: RefreshTarget, signal?: AbortSignal): Promise<{ kind: "refreshed" | "unchanged" | "skipped"; detail?: string }> {
+  async refreshOne(target: RefreshTarget, signal?: AbortSignal, batch?: BatchSpend): Promise<{ kind: "refreshed" | "unchanged" | "skipped"; detail?: string }> {
     const { app } = this.ctx;
     const settings = this.ctx.settings();
     const file = target.file;
@@ -261,16 +270,21 @@ export class Refresher {
       }
       history = conversationOf(turns.turns, settings.followUpTurns);
     }
-    const request: AskRequest = {
-      ...(history.length > 0 ? { history } : {}),
+    // Asked as recorded, or (setting) with the options the note's profile and properties give now.
+    const current = settings.refreshAppliesProfile ? resolveForFile(app, settings, file) : null;
+    const asked: AskRequest = current ? buildAskRequest(recorded.question, current.options, settings, noteContext) : {
       question: recorded.question,
       choice: recorded.choice,
       ...questionFraming(settings, noteContext),
       ...(recorded.search ? { search: recorded.search } : {}),
       ...(recorded.maxOutputTokens ? { maxOutputTokens: recorded.maxOutputTokens } : {}),
+      ...(recorded.language ? { language: recorded.language } : {}),
+      ...(recorded.guidance ? { guidance: recorded.guidance } : {}),
     };
-    const answer = await this.ctx.service.ask(request, signal ? { signal } : {});
-    const meta = { blockId: found.block.blockId, askedAt: this.ctx.now().toISOString(), question: found.block.question, request: found.block.request };
+    const request: AskRequest = history.length > 0 ? { ...asked, history } : asked;
+    const answer = await this.ctx.service.ask(request, { ...(signal ? { signal } : {}), ...(batch ? { batch } : {}) });
+    const requestRecord = current ? requestMeta(request, recorded.noteContext, current.profile) : found.block.request;
+    const meta = { blockId: found.block.blockId, askedAt: this.ctx.now().toISOString(), question: found.block.question, request: requestRecord };
     const built = await buildWithSources(this.ctx, answer, meta, file);
     let result: { kind: "refreshed" | "unchanged" | "skipped"; detail?: string } = { kind: "skipped", detail: "the block was deleted" };
     const outcome = await applyToNote(app, file, (current) => {
@@ -282,7 +296,9 @@ export class Refresher {
         return null;
       }
       result = { kind: now.block.answer === merged.block.answer ? "unchanged" : "refreshed" };
-      return { from: now.from, to: now.to, text: formatBlock(merged.block, formatOptions(settings, built.linkFor)) };
+      // A refresh with the current profile records the options it actually used.
+      const block = current ? { ...merged.block, request: requestRecord } : merged.block;
+      return { from: now.from, to: now.to, text: formatBlock(block, formatOptions(settings, built.linkFor)) };
     });
     if (outcome === "note-missing") return { kind: "skipped", detail: "the note was deleted" };
     return result;

@@ -25,6 +25,8 @@ export class RefreshVaultModal extends Modal {
     private readonly plan: RefreshPlan,
     private readonly start: (progress: (done: number, total: number, note: string) => void) => Promise<RefreshReport>,
     private readonly cancel: () => void,
+    /** What a spending cap means for this batch ("" when nothing). */
+    private readonly capNote = "",
   ) {
     super(app);
   }
@@ -42,6 +44,7 @@ export class RefreshVaultModal extends Modal {
     }
     contentEl.createEl("p", { text: `${plural(plan.targets.length, "answer", "answers")} in ${plural(plan.notes, "note is", "notes are")} stale.` });
     contentEl.createEl("p", { text: describeCost(plan) });
+    if (this.capNote) contentEl.createEl("p", { text: this.capNote, cls: "mod-warning" });
     if (plan.skipped.length) contentEl.createEl("p", { text: `${plural(plan.skipped.length, "answer", "answers")} will be skipped (listed below).` });
     this.listItems("Will be skipped", plan.skipped);
     new Setting(contentEl)

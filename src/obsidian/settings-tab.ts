@@ -3,7 +3,7 @@
 // the minimum), where `display()` is what the app calls. The API key row is rendered imperatively in both:
 // the declarative controls have no secret field, and a plain text control would show the key. It goes
 // through SecretComponent into Obsidian's secret storage; data.json only keeps the secret's name.
-import { PluginSettingTab, SecretComponent, Setting, requireApiVersion } from "obsidian";
+import { Modal, PluginSettingTab, SecretComponent, Setting, requireApiVersion } from "obsidian";
 import type { App, Plugin, SettingControl, SettingDefinition, SettingDefinitionItem, SettingGroup } from "obsidian";
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../core/ask-request";
 import { parseBaseUrl } from "../perplexity/base-url";
@@ -13,11 +13,13 @@ import { DEFAULT_BASE_URL, DEFAULT_SETTINGS } from "../settings";
 import type { PerplexityQuerySettings } from "../settings";
 import type { PerplexityService } from "./perplexity-service";
 import { ModelSuggest } from "./model-suggest";
+import { displaySpendingSettings } from "./settings-spending";
+import type { SpendingSettingsHost } from "./settings-spending";
+import { displayProfileSettings } from "./settings-profiles";
+import { SpendCapError } from "../core/spend";
 
-export interface SettingsHost {
+export interface SettingsHost extends SpendingSettingsHost {
   plugin: Plugin;
-  settings: PerplexityQuerySettings;
-  saveSettings(): Promise<void>;
   service: PerplexityService;
 }
 
@@ -25,9 +27,9 @@ type Key = keyof PerplexityQuerySettings;
 type Definition = SettingDefinition<Key>;
 type Group = { heading?: string; items: Definition[] };
 
-/** Smallest accepted value of each number setting (the largest are clamped when settings load). */
 // A model id as Perplexity lists it; a constant, since it is an example value and not a sentence.
 const MODEL_PLACEHOLDER = "perplexity/sonar";
+/** Smallest accepted value of each number setting (the largest are clamped when settings load). */
 const NUMBER_MIN: Partial<Record<Key, number>> = { maxOutputTokens: 0, followUpTurns: 0, checkSourcesIntervalDays: 0 };
 
 function options(entries: [string, string][]): Record<string, string> {
@@ -87,7 +89,9 @@ export class PerplexitySettingTab extends PluginSettingTab {
 
   /** One control, as 1.13 would draw it; a value its `validate` refuses is not saved. */
   private renderControl(setting: Setting, control: SettingControl<Key>, description: string | DocumentFragment): void {
-    const value = this.host.settings[control.key];
+    // Controls only hold plain values; profiles and caps have their own section.
+    const raw: unknown = this.host.settings[control.key];
+    const value = typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean" ? raw : "";
     const save = async (next: unknown) => {
       const problem = control.validate ? await (control.validate as (v: unknown) => string | void | Promise<string | void>)(next) : undefined;
       // Before 1.13 the app does not show a refusal: the row's description does, until the value is valid.
@@ -171,6 +175,18 @@ export class PerplexitySettingTab extends PluginSettingTab {
           text.setPlaceholder(MODEL_PLACEHOLDER).setValue(this.host.settings.model).onChange((value) => void this.setControlValue("model", value));
           new ModelSuggest(this.app, text.inputEl, () => this.host.service.models(), (value) => void this.setControlValue("model", value));
         });
+      },
+    };
+  }
+
+  /** A row whose button opens a window with a section too rich for single controls (lists, per-item rows). */
+  private sectionRow(name: string, desc: string, aliases: string[], draw: (el: HTMLElement, redraw: () => void) => void): Definition {
+    return {
+      name,
+      desc,
+      aliases,
+      render: (setting) => {
+        setting.addButton((button) => button.setButtonText("Edit…").onClick(() => new SettingsSectionModal(this.app, name, draw).open()));
       },
     };
   }
@@ -330,6 +346,23 @@ export class PerplexitySettingTab extends PluginSettingTab {
         ],
       },
       {
+        heading: "Profiles, batches and spending",
+        items: [
+          this.sectionRow(
+            "Profiles",
+            "Named sets of options (preset or model, domains, recency, language, guidance) for the notes of a folder.",
+            ["profile", "folder", "space"],
+            (el, redraw) => displayProfileSettings(this.app, el, this.host, redraw),
+          ),
+          this.sectionRow(
+            "Spending caps and batches",
+            "Monthly and per-batch caps in USD, month-to-date spending in the status bar, and which lines of a selection are asked.",
+            ["cap", "budget", "cost", "spending", "batch"],
+            (el) => displaySpendingSettings(el, this.host),
+          ),
+        ],
+      },
+      {
         heading: "Advanced",
         items: [
           this.text("baseUrl", "Base URL", "Perplexity's Agent API. Change it only to use a proxy or the test emulator.", DEFAULT_BASE_URL, (value) => {
@@ -349,7 +382,32 @@ export class PerplexitySettingTab extends PluginSettingTab {
       await this.host.service.testConnection();
       return "Connected: Perplexity accepted the key and answered.";
     } catch (error) {
-      return error instanceof PerplexityError ? error.message : "The test failed for an unknown reason.";
+      return error instanceof PerplexityError || error instanceof SpendCapError ? error.message : "The test failed for an unknown reason.";
     }
+  }
+}
+
+/** One settings section in its own window, drawn again when its rows change (a profile added or removed). */
+class SettingsSectionModal extends Modal {
+  constructor(
+    app: App,
+    private readonly title: string,
+    private readonly draw: (el: HTMLElement, redraw: () => void) => void,
+  ) {
+    super(app);
+  }
+
+  override onOpen(): void {
+    this.setTitle(this.title);
+    this.redraw();
+  }
+
+  private readonly redraw = (): void => {
+    this.contentEl.empty();
+    this.draw(this.contentEl, this.redraw);
+  };
+
+  override onClose(): void {
+    this.contentEl.empty();
   }
 }

@@ -1,10 +1,10 @@
 // The thread commands: ask a follow-up of the answer at the cursor, and refresh the thread it belongs to.
 import { Notice } from "obsidian";
 import type { Editor, MarkdownFileInfo, MarkdownView, Menu } from "obsidian";
-import { defaultQuestionOptions } from "../core/ask-options";
 import { followUpOptions, inThread, threadBlocks } from "../core/thread";
 import type { CommandHost } from "./commands";
 import { AskModal } from "./ask-modal";
+import { resolveForFile } from "./profile-options";
 import { blockAtOffset, indexNote } from "../core/thread-scan";
 import { askFollowUp, findEarlierTurns, followUpNote, followUpRefusal } from "./follow-up-flow";
 import { runWithNotice } from "./refresh-commands";
@@ -37,11 +37,13 @@ export function openFollowUpPrompt(editor: Editor, info: MarkdownView | Markdown
     (async () => {
       const settings = context.settings();
       const turns = await findEarlierTurns(context.app, file, text, parent, settings.followUpTurns);
-      const options = followUpOptions(parent, defaultQuestionOptions(settings));
+      // The note's options (profile, properties, settings), with the thread's own choices on top.
+      const resolved = resolveForFile(context.app, settings, file);
+      const fromThread = "the answer it follows";
       new AskModal(
         context.app,
         "",
-        options,
+        { ...resolved, options: followUpOptions(parent, resolved.options), from: { ...resolved.from, choice: fromThread, domains: fromThread, time: fromThread } },
         (question, chosen) => host.track(askFollowUp(context, editor, file, parent.blockId, question, chosen)),
         () => context.service.models(),
         { title: "Ask a follow-up", note: followUpNote(parent, turns, settings.followUpTurns) },

@@ -122,6 +122,14 @@ function webSearchTool(search: SearchOptions | undefined): Record<string, unknow
     }
     filters["search_recency_filter"] = search.recency;
   }
+  // Our days are yyyy-MM-dd; the API wants MM/DD/YYYY.
+  const wireDay = (day: string, param: string): string => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+    if (!m) throw invalid(param, `"${day}" is not a date (yyyy-MM-dd)`);
+    return `${m[2]}/${m[3]}/${m[1]}`;
+  };
+  if (search?.afterDate !== undefined) filters["search_after_date_filter"] = wireDay(search.afterDate, "search_after_date_filter");
+  if (search?.beforeDate !== undefined) filters["search_before_date_filter"] = wireDay(search.beforeDate, "search_before_date_filter");
   if (Object.keys(filters).length > 0) tool["filters"] = filters;
   return tool;
 }
@@ -216,7 +224,10 @@ export function toWireRequest(req: AskRequest, opts: WireOptions): Record<string
     body["model"] = model;
   }
   // The question first: `input` seeds the first search. The framing follows it.
-  body["input"] = context ? `${question}\n\n${context}` : question;
+  // Profile guidance (issue 14) and the note context: both framing, never a system prompt.
+  const guidance = typeof req.guidance === "string" ? req.guidance.trim() : "";
+  const framing = [guidance, context].filter(Boolean).join("\n\n");
+  body["input"] = framing ? `${question}\n\n${framing}` : question;
   // A follow-up: the earlier turns come first, as conversation items.
   if (req.history !== undefined && req.history.length > 0) body["input"] = conversationInput(req.history, body["input"]);
   // With a preset, `instructions` replaces the preset's prompt: sent only when the user chose that.

@@ -242,3 +242,28 @@ describe("npm run demo -- --tour", { timeout: 90_000 }, () => {
     expect(blocks.map((b) => b.block.askedAt)).toEqual(["2027-02-01T09:00:00.000Z", "2027-02-01T09:00:00.000Z"]);
   }, 180_000);
 });
+
+describe("npm run demo -- --command ask-questions-in-selection", { timeout: 90_000 }, () => {
+  const NOTE_TEXT = "# Solar\n\n- What is the price of solar panels?\n- Who makes the most panels?\n- A note to myself.\n";
+  const SELECT = "- What is the price of solar panels?\n- Who makes the most panels?";
+
+  it("shows the count and estimate and sends nothing without --yes; asks every question with --yes", async () => {
+    const vault = mkdtempSync(join(tmpdir(), "pq-demo-batch-"));
+    made.push(vault);
+    writeFileSync(join(vault, "Solar.md"), NOTE_TEXT);
+    const args = ["--vault", vault, "--note", "Solar.md", `--select=${SELECT}`, "--command", "ask-questions-in-selection"];
+    const refused = await demo(args);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('2 questions will be asked in "Solar"');
+    expect(refused.stdout).toContain("Estimated cost:");
+    expect(refused.stderr).toContain("run it again with --yes to confirm");
+    expect(readFileSync(join(vault, "Solar.md"), "utf8")).toBe(NOTE_TEXT);
+
+    const confirmed = await demo([...args, "--yes"]);
+    expect(confirmed.stderr).toBe("");
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.stdout).toMatch(/2 answered/);
+    const blocks = parseBlocks(readFileSync(join(vault, "Solar.md"), "utf8"));
+    expect(blocks.map((b) => b.block.question)).toEqual(["What is the price of solar panels?", "Who makes the most panels?"]);
+  });
+});

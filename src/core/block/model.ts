@@ -63,6 +63,15 @@ export interface BlockRequestMeta {
   contextSize?: string;
   maxOutputTokens?: number;
   noteContext: boolean;
+  /** Date range of the sources (yyyy-MM-dd), instead of recency. */
+  afterDate?: string;
+  beforeDate?: string;
+  /** Answer language (`language_preference`). */
+  language?: string;
+  /** Guidance sent with the question (from a profile). */
+  guidance?: string;
+  /** The profile the options came from, if any (display and filtering only). */
+  profile?: string;
 }
 
 export interface SourceEntry {
@@ -228,6 +237,7 @@ export function normalizeRequest(r: BlockRequestMeta): BlockRequestMeta {
   if (Array.isArray(r.denyDomains)) out.denyDomains = r.denyDomains.filter((d) => typeof d === "string");
   if (typeof r.contextSize === "string") out.contextSize = r.contextSize;
   if (typeof r.maxOutputTokens === "number" && Number.isFinite(r.maxOutputTokens)) out.maxOutputTokens = r.maxOutputTokens;
+  for (const key of ["afterDate", "beforeDate", "language", "guidance", "profile"] as const) if (typeof r[key] === "string") out[key] = r[key];
   return out;
 }
 

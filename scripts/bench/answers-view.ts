@@ -1,0 +1,105 @@
+// The answers view over a large vault, through the built plugin in the Obsidian runtime: its first build
+// (time and heap added), and the update after one note changes. And resolving a question's options with
+// 200 profiles, as every ask does.
+import { formatBlock, hashText } from "../../src/core/block";
+import type { AnswerBlock } from "../../src/core/block";
+import { emptyProfile, indexProfiles, resolveOptions } from "../../src/core/profiles";
+import { AnswerIndex } from "../../src/core/answer-index";
+import { DEFAULT_SETTINGS } from "../../src/settings";
+import { ObsidianRuntime } from "../../tests/obsidian-runtime/runtime";
+import type { BenchRow } from "./types";
+import { medianMs } from "./types";
+
+function answerBlock(id: string, askedAt: string): string {
+  const answer = `An answer of a few sentences, citing [[src${id}]] and more text to make it realistic. `.repeat(4).trim();
+  const block: AnswerBlock = {
+    blockId: id,
+    state: "answered",
+    askedAt,
+    question: `Question ${id}?`,
+    request: { preset: "fast", noteContext: true },
+    answeredBy: "openai/gpt-6-luna",
+    answer,
+    sources: [{ id: `src${id}`.slice(0, 6), url: `https://example.com/${id}`, title: `Source ${id}`, updated: "2025-09-14", cited: true }],
+    cost: 0.002,
+    answerHash: hashText(answer),
+  };
+  return formatBlock(block, { fold: "+", citationDateFormat: "yyyy, MMM d", linkFor: (s) => `[[${s.id}]]` });
+}
+
+/** 100,000 notes in folders of 1,000; one in ten holds two answers (20,000 answers). */
+function makeVault(notes: number): Record<string, string> {
+  const files: Record<string, string> = {};
+  const filler = "Some paragraph of the user's own notes, about as long as a real one. ".repeat(12);
+  for (let i = 0; i < notes; i++) {
+    const path = `Folder ${Math.floor(i / 1000)}/Note ${i}.md`;
+    const id = (n: number) => `b${(i * 2 + n).toString(36).padStart(5, "0")}`;
+    files[path] = i % 10 === 0 ? `# Note ${i}\n\n${filler}\n\n${answerBlock(id(0), "2026-08-01T10:00:00.000Z")}\n\n${answerBlock(id(1), "2026-11-20T10:00:00.000Z")}\n` : `# Note ${i}\n\n${filler}\n`;
+  }
+  return files;
+}
+
+interface View {
+  onOpen(): Promise<void>;
+  indexer: { index: { size: number }; update(file: unknown): Promise<void> };
+}
+
+export async function benchAnswersView(): Promise<BenchRow[]> {
+  const files = makeVault(100_000);
+  // The plugin's own share of the first build: the index from the texts of the notes that hold answers.
+  const withAnswers = Object.entries(files).filter(([, text]) => text.includes("^pplx-"));
+  const coreMs = await medianMs(() => {
+    const index = new AnswerIndex();
+    for (const [path, text] of withAnswers) index.setNote(path, text);
+  }, 5, 1);
+  const runtime = new ObsidianRuntime({ files });
+  const plugin = await runtime.loadPlugin();
+  const creators = (plugin as unknown as { views__: Map<string, (leaf: unknown) => View> }).views__;
+  const view = creators.get("perplexity-answers")!(runtime.app.workspace.getRightLeaf(false));
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const baseline = process.memoryUsage().heapUsed;
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 5);
+  const start = performance.now();
+  await view.onOpen();
+  const buildMs = performance.now() - start;
+  clearInterval(sampler);
+  gc?.();
+  const retained = process.memoryUsage().heapUsed - baseline;
+  peak = Math.max(peak, process.memoryUsage().heapUsed);
+  const answers = view.indexer.index.size;
+
+  const vault = runtime.app.vault;
+  const file = vault.getFileByPath("Folder 50/Note 50000.md")!;
+  const text = await vault.read(file);
+  let n = 0;
+  const updateMs = await medianMs(async () => {
+    await vault.modify(file, `${text}\nEdit ${n++}.\n`);
+    await view.indexer.update(file);
+  }, 25, 5);
+  await runtime.unloadPlugin();
+
+  const profiles = Array.from({ length: 200 }, (_, i) => ({
+    ...emptyProfile(`Profile ${i}`),
+    preset: i % 2 ? "low" : "openai/gpt-6-luna",
+    domains: "reuters.com, -reddit.com",
+    recency: "week",
+    language: "de",
+    guidance: "Prefer primary sources.",
+    folders: [`Area ${i}`, `Area ${i}/Sub`],
+  }));
+  const settings = { ...DEFAULT_SETTINGS, profiles };
+  const frontmatter = { "perplexity-recency": "month", "perplexity-language": "fr" };
+  const resolveMs = await medianMs(() => {
+    for (let i = 0; i < 100; i++) resolveOptions(settings, indexProfiles(settings.profiles), `Area 199/Sub/Deep/Note ${i}.md`, frontmatter);
+  }, 15, 3);
+
+  return [
+    { name: "answers view: first build, 100,000 notes / 20,000 answers", value: buildMs, unit: "ms", stat: "one run", target: 1000, note: `${answers} answers indexed; includes the runtime's getMarkdownFiles and getFileCache over 100,000 notes (~0.7 s in obsidian-test-mocks)` },
+    { name: "answers view: index 20,000 answers from their 10,000 notes (plugin's share)", value: coreMs, unit: "ms", stat: "one run", note: "the rest of the first build is listing files, reading the cache and reading notes" },
+    { name: "answers view: heap added at peak during the first build", value: (peak - baseline) / 2 ** 20, unit: "MB", stat: "one run", target: 200, note: `${(retained / 2 ** 20).toFixed(1)} MB retained after gc` },
+    { name: "answers view: update after one note changes", value: updateMs, unit: "ms", stat: "median of 15", target: 5, note: "vault.modify, then the view's update (read and parse that note)" },
+    { name: "resolve a question's options, 200 profiles", value: resolveMs / 100, unit: "ms", stat: "median of 15 batches of 100, per call", target: 1, note: "index built per call, as the commands do" },
+  ];
+}

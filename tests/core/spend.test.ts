@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import {
+  ESTIMATE_SAMPLES, SpendCapError, SpendTracker, checkCaps, describeMonth, emptyLedger, estimateCostOf, monthSpend, newBatchSpend,
+  normalizeLedger, parseCap, recordSpend, requestKind,
+} from "../../src/core/spend";
+import type { SpendLedger } from "../../src/core/spend";
+
+const NOW = new Date("2026-11-24T16:43:12.385Z");
+const FAST = requestKind({ preset: "fast" });
+
+function ledgerWith(costs: [string, number | undefined][], at = NOW): SpendLedger {
+  const l = emptyLedger();
+  for (const [kind, cost] of costs) recordSpend(l, at, kind, cost);
+  return l;
+}
+
+describe("recording spend", () => {
+  it("sums reported costs by UTC month and counts missing costs as unknown", () => {
+    const l = ledgerWith([[FAST, 0.01], [FAST, 0.02], [FAST, undefined]]);
+    recordSpend(l, new Date("2026-12-01T00:00:00.000Z"), FAST, 0.5);
+    expect(monthSpend(l, NOW)).toEqual({ usd: expect.closeTo(0.03, 10) as number, answers: 2, unknown: 1 });
+    expect(monthSpend(l, new Date("2026-12-31T23:59:59Z")).usd).toBe(0.5);
+  });
+
+  it("keeps the last costs per kind for the estimate, and says where the estimate comes from", () => {
+    const l = ledgerWith(Array.from({ length: ESTIMATE_SAMPLES + 5 }, (_, i) => [FAST, i] as [string, number]));
+    expect(l.recent[FAST]).toHaveLength(ESTIMATE_SAMPLES);
+    expect(estimateCostOf(l, FAST)).toMatchObject({ basis: "same", samples: ESTIMATE_SAMPLES, usd: (5 + 24) / 2 });
+    expect(estimateCostOf(l, "preset high")).toMatchObject({ basis: "any" });
+    expect(estimateCostOf(emptyLedger(), FAST)).toEqual({ basis: "none", samples: 0, kind: FAST });
+  });
+});
+
+describe("the caps", () => {
+  it("a cap of 0 refuses every paid request, even with nothing spent and no estimate", () => {
+    const check = checkCaps(emptyLedger(), NOW, FAST, { monthlyUsd: 0, batchUsd: null }, { usd: 0 });
+    expect(check.ok).toBe(false);
+    if (!check.ok) expect(check.message).toMatch(/cap is \$0.*Spent this month: \$0\.00.*no estimate yet.*raise or clear the monthly cap in Settings → Perplexity Query → Spending/);
+  });
+
+  it("refuses a request whose estimate would pass the monthly cap, naming spend, estimate and basis", () => {
+    const l = ledgerWith([[FAST, 0.4], [FAST, 0.5]]);
+    const ok = checkCaps(l, NOW, FAST, { monthlyUsd: 1.5, batchUsd: null }, { usd: 0 });
+    expect(ok.ok).toBe(true);
+    const refused = checkCaps(l, NOW, FAST, { monthlyUsd: 1.3, batchUsd: null }, { usd: 0 });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.message).toContain("cap of $1.30");
+      expect(refused.message).toContain("Spent this month: $0.90");
+      expect(refused.message).toContain("about $0.45, the average of the last 2 answers with preset fast");
+    }
+  });
+
+  it("says when costs are unknown, so the total may be too low", () => {
+    const l = ledgerWith([[FAST, 0.5], [FAST, undefined], [FAST, undefined]]);
+    const refused = checkCaps(l, NOW, FAST, { monthlyUsd: 0.6, batchUsd: null }, { usd: 0 });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.message).toContain("2 requests this month reported no cost and are not counted, so the real total may be higher");
+    expect(describeMonth(l, NOW, { monthlyUsd: 0.6, batchUsd: null })).toBe("Perplexity $0.50 of $0.60 this month (+2 unknown)");
+  });
+
+  it("counts requests still in flight, so two sent together cannot pass the cap together", () => {
+    const l = ledgerWith([[FAST, 0.3]]);
+    const tracker = new SpendTracker(l, () => ({ monthlyUsd: 1, batchUsd: null }), () => NOW, () => undefined);
+    const first = tracker.reserve(FAST);
+    const second = tracker.reserve(FAST);
+    expect(() => tracker.reserve(FAST)).toThrow(SpendCapError);
+    first.settle(true, 0.3);
+    second.settle(false, undefined); // never reached Perplexity: released, nothing recorded
+    expect(monthSpend(l, NOW)).toMatchObject({ answers: 2, unknown: 0 });
+    expect(tracker.inFlightUsd).toBe(0);
+  });
+
+  it("stops a batch at the batch cap, whatever the monthly spend", () => {
+    const l = ledgerWith([[FAST, 0.1]]);
+    const tracker = new SpendTracker(l, () => ({ monthlyUsd: null, batchUsd: 0.25 }), () => NOW, () => undefined);
+    const batch = newBatchSpend();
+    tracker.reserve(FAST, batch).settle(true, 0.1);
+    tracker.reserve(FAST, batch).settle(true, 0.1);
+    expect(() => tracker.reserve(FAST, batch)).toThrow(/per-batch spending cap of \$0\.25\. This batch spent \$0\.20/);
+    // Outside the batch the batch cap does not apply.
+    expect(() => tracker.reserve(FAST).settle(true, 0.1)).not.toThrow();
+  });
+
+  it("never lets the month's recorded spend plus in-flight estimates exceed the cap (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.option(fc.double({ min: 0, max: 0.2, noNaN: true }), { nil: undefined }), { maxLength: 40 }), fc.double({ min: 0, max: 2, noNaN: true }), (costs, cap) => {
+        const l = ledgerWith([[FAST, 0.05]]);
+        const tracker = new SpendTracker(l, () => ({ monthlyUsd: cap, batchUsd: null }), () => NOW, () => undefined);
+        for (const cost of costs) {
+          try {
+            // Each request costs what the estimate says or less: the cap holds.
+            const r = tracker.reserve(FAST);
+            r.settle(true, cost === undefined ? undefined : Math.min(cost, r.estimate.usd ?? 0));
+          } catch (e) {
+            expect(e).toBeInstanceOf(SpendCapError);
+          }
+          expect(monthSpend(l, NOW).usd).toBeLessThanOrEqual(Math.max(cap, 0.05) + 1e-9);
+        }
+      }),
+    );
+  });
+});
+
+describe("a data file edited by hand", () => {
+  it("keeps what it can read and names what it dropped", () => {
+    const { ledger, problems } = normalizeLedger({
+      v: 1,
+      months: { "2026-11": { usd: 1.25, answers: 3, unknown: "x" }, "2026-13": { usd: 1 }, "2026-10": { usd: "lots" } },
+      recent: { [FAST]: [0.01, -1, "a", 0.03], "model x/y": "nope" },
+    });
+    expect(ledger.months).toEqual({ "2026-11": { usd: 1.25, answers: 3, unknown: 0 } });
+    expect(ledger.recent).toEqual({ [FAST]: [0.01, 0.03] });
+    expect(problems).toEqual(['the total for "2026-13" is unreadable', 'the total for "2026-10" is unreadable']);
+  });
+
+  it("reads nothing, garbage and arrays without throwing", () => {
+    for (const raw of [undefined, null, 3, "x", [], { months: [] }, { months: null, recent: [] }]) {
+      expect(() => normalizeLedger(raw)).not.toThrow();
+    }
+    expect(normalizeLedger("x").problems).toEqual(["the spending record is not an object"]);
+  });
+
+  it("reads caps as typed: empty or off is no cap, amounts with or without $, anything else unreadable", () => {
+    expect(parseCap("")).toBeNull();
+    expect(parseCap(null)).toBeNull();
+    expect(parseCap("off")).toBeNull();
+    expect(parseCap("$5")).toBe(5);
+    expect(parseCap("0")).toBe(0);
+    expect(parseCap(2.5)).toBe(2.5);
+    expect(parseCap("five")).toBeUndefined();
+    expect(parseCap(-1)).toBeUndefined();
+    expect(parseCap({})).toBeUndefined();
+  });
+});
