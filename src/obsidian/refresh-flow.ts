@@ -19,6 +19,7 @@ import type { PerplexityQuerySettings } from "../settings";
 import { buildWithSources, errorMessage } from "./answer-block";
 import { formatOptions } from "./ask-flow";
 import { applyToNote, currentText } from "./note-writer";
+import type { EditorOrigin } from "./note-writer";
 import type { PerplexityService } from "./perplexity-service";
 import type { SourceLinker } from "./source-linker";
 
@@ -37,6 +38,8 @@ export interface RefreshTarget {
   question: string;
   askedAt: string;
   cost?: number;
+  /** The editor the command ran in (a Canvas card or popover is no markdown tab), written while it holds the block. */
+  origin?: EditorOrigin;
 }
 
 export interface RefreshItem {
@@ -228,7 +231,7 @@ export class Refresher {
     const settings = this.ctx.settings();
     const file = target.file;
     if (!(app.vault.getAbstractFileByPath(file.path) instanceof TFile)) return { kind: "skipped", detail: "the note was deleted" };
-    const text = await currentText(app, file);
+    const text = await currentText(app, file, target.origin);
     const found = findBlock(text, target.blockId);
     if (!found) return { kind: "skipped", detail: "the block was deleted" };
     if (found.block.askedAt !== target.askedAt) return { kind: "skipped", detail: SKIP_WORDS.changed };
@@ -258,7 +261,7 @@ export class Refresher {
       }
       result = { kind: now.block.answer === merged.block.answer ? "unchanged" : "refreshed" };
       return { from: now.from, to: now.to, text: formatBlock(merged.block, formatOptions(settings, built.linkFor)) };
-    });
+    }, target.origin);
     if (outcome === "note-missing") return { kind: "skipped", detail: "the note was deleted" };
     return result;
   }
