@@ -96,6 +96,32 @@ describe("refreshing in an editor that is not a markdown tab (finding 3)", () =>
   });
 });
 
+describe("linking citations in an editor that is not a markdown tab (finding 3)", () => {
+  it("repoints the links of a block in a popover editor, not in the file behind it", async () => {
+    const answer = "Solar grew [abc123](https://solar.example.org/report).";
+    const old: AnswerBlock = {
+      blockId: "linkab",
+      state: "answered",
+      askedAt: "2026-09-01T10:00:00.000Z",
+      question: "Solar?",
+      request: { preset: "fast", noteContext: false },
+      answer,
+      sources: [{ id: "abc123", url: "https://solar.example.org/report", title: "Solar report", cited: true }],
+      answerHash: hashText(answer),
+    };
+    const text = `# Pop\n\n${formatBlock(old, { fold: "+", citationDateFormat: "yyyy, MMM d", linkFor: (s) => `[${s.id}](${s.url})` })}\n`;
+    h = await startHarness({ files: { "Pop.md": text } });
+    const editor = await h.runtime.openEmbedded("Pop.md", "popover");
+    editor.replaceRange("Unsaved line.\n", { line: 1, ch: 0 });
+    expect(h.runtime.runCommand("link-citations")).toBe(true);
+    await h.plugin.idle();
+    const now = editor.getValue();
+    expect(now).toContain("Unsaved line.");
+    expect(blockOf(now).block.answer).toMatch(/\[\[[a-z0-9]{6,}\]\]/);
+    expect(h.runtime.notices.at(-1)).toMatch(/1 updated/);
+  });
+});
+
 describe("citation links in tables (finding 4)", () => {
   const TABLE_ANSWER = {
     text: "| Vendor | Capacity |\n| --- | --- |\n| Solar | tripled[1] |\n| Grid | lags[2] |\n\nBoth trends continue.[1]",
