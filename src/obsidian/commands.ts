@@ -101,10 +101,10 @@ export function registerCommands(host: CommandHost): void {
   plugin.addCommand({
     id: COMMAND_IDS.linkCitations,
     name: "Link citations in this note",
-    editorCheckCallback: (checking, _editor, info) => {
+    editorCheckCallback: (checking, editor, info) => {
       const file = info.file;
       if (!file) return false;
-      if (!checking) host.track(linkCitationsWithNotice(host.context, file));
+      if (!checking) host.track(linkCitationsWithNotice(host.context, file, editor));
       return true;
     },
   });

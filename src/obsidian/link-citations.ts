@@ -2,8 +2,8 @@
 // the note (blocks pasted from elsewhere, or written while source notes were off) and points the
 // blocks' citation links at them. Each block is written only if it is still exactly as read.
 import { Notice } from "obsidian";
-import type { TFile } from "obsidian";
-import { findBlock, formatBlock, hashText, parseBlocks } from "../core/block";
+import type { Editor, TFile } from "obsidian";
+import { BLOCK_ID_PREFIX, findBlock, formatBlock, hashText, parseBlocks } from "../core/block";
 import type { AnswerBlock, SourceEntry } from "../core/block";
 import { relinkCitations } from "../core/citations";
 import type { RefreshContext } from "./refresh-flow";
@@ -18,9 +18,12 @@ export interface LinkReport {
   skipped: number;
 }
 
-export async function linkCitationsInNote(ctx: RefreshContext, file: TFile): Promise<LinkReport> {
+/** `editor`: the editor the command ran in (a Canvas card or popover is no markdown tab), used while it holds the blocks. */
+export async function linkCitationsInNote(ctx: RefreshContext, file: TFile, editor?: Editor): Promise<LinkReport> {
   const settings = ctx.settings();
-  const text = await currentText(ctx.app, file);
+  const originFor = (blockId: string) => (editor ? { editor, mark: `^${BLOCK_ID_PREFIX}${blockId}` } : undefined);
+  const firstId = editor ? parseBlocks(editor.getValue())[0]?.block.blockId : undefined;
+  const text = await currentText(ctx.app, file, firstId ? originFor(firstId) : undefined);
   const report: LinkReport = { blocks: 0, sources: 0, changed: 0, skipped: 0 };
   for (const parsed of parseBlocks(text)) {
     if (parsed.block.state !== "answered" || parsed.problems.length) {
@@ -45,19 +48,24 @@ export async function linkCitationsInNote(ctx: RefreshContext, file: TFile): Pro
     report.blocks++;
     report.sources += sources.filter((s) => s.cited).length;
     if (formatted === before) continue;
-    const outcome = await applyToNote(ctx.app, file, (current) => {
-      const now = findBlock(current, old.blockId);
-      return now && current.slice(now.from, now.to) === before ? { from: now.from, to: now.to, text: formatted } : null;
-    });
+    const outcome = await applyToNote(
+      ctx.app,
+      file,
+      (current) => {
+        const now = findBlock(current, old.blockId);
+        return now && current.slice(now.from, now.to) === before ? { from: now.from, to: now.to, text: formatted } : null;
+      },
+      originFor(old.blockId),
+    );
     if (outcome === "written") report.changed++;
     else report.skipped++;
   }
   return report;
 }
 
-export async function linkCitationsWithNotice(ctx: RefreshContext, file: TFile): Promise<void> {
+export async function linkCitationsWithNotice(ctx: RefreshContext, file: TFile, editor?: Editor): Promise<void> {
   try {
-    const r = await linkCitationsInNote(ctx, file);
+    const r = await linkCitationsInNote(ctx, file, editor);
     if (!r.blocks && !r.skipped) {
       new Notice(`No Perplexity answers in "${file.basename}".`);
       return;

@@ -44,8 +44,8 @@ function isOpen(editor: Editor): boolean {
 }
 
 /** The note's text as the user sees it now: the open editor's (maybe unsaved), else the file's. */
-export async function currentText(app: App, file: TFile): Promise<string> {
-  return openEditorFor(app, file)?.getValue() ?? (await app.vault.read(file));
+export async function currentText(app: App, file: TFile, origin?: EditorOrigin): Promise<string> {
+  return openEditorFor(app, file, origin)?.getValue() ?? (await app.vault.read(file));
 }
 
 export function applyToEditor(editor: Editor, edit: NoteEdit): WriteOutcome {

@@ -136,7 +136,7 @@ export class PerplexityService {
     }
   }
 
-  /** The streaming transport could not connect: this request and later ones go through requestUrl. */
+  /** The streaming transport could not connect where requestUrl could: later requests go through requestUrl. */
   private streamingFailed(error: unknown): void {
     this.streamingUnreachable = error instanceof Error ? error.message : String(error);
     console.warn(`Perplexity Query: streaming could not connect, answers come through Obsidian's requestUrl instead (${this.streamingUnreachable}).`);

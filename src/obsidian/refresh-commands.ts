@@ -1,7 +1,7 @@
 // The refresh commands: the block at the cursor, the stale blocks of this note, of the vault.
 import { Notice, TFile } from "obsidian";
 import type { Plugin } from "obsidian";
-import { parseBlocks } from "../core/block";
+import { BLOCK_ID_PREFIX, parseBlocks } from "../core/block";
 import { Refresher, describeReport } from "./refresh-flow";
 import type { RefreshContext, RefreshReport, RefreshTarget } from "./refresh-flow";
 import { RefreshVaultModal } from "./refresh-modal";
@@ -84,7 +84,9 @@ export function registerRefreshCommands(host: RefreshHost): Refresher {
         new Notice(`This answer was not refreshed: ${plan.skipped[0]?.detail ?? "it cannot be refreshed"}.`, 10_000);
         return true;
       }
-      host.track(runWithNotice(host, refresher, plan.targets.slice(0, 1), []));
+      // Written into this editor while it holds the block, also when it is no markdown tab (Canvas, popover).
+      const targets = plan.targets.slice(0, 1).map((t) => ({ ...t, origin: { editor, mark: `^${BLOCK_ID_PREFIX}${t.blockId}` } }));
+      host.track(runWithNotice(host, refresher, targets, []));
       return true;
     },
   });

@@ -26,6 +26,7 @@ import { formatOptions, requestMeta } from "./ask-flow";
 import { buildAskRequest } from "../core/ask-options";
 import { resolveForFile } from "./profile-options";
 import { applyToNote, currentText } from "./note-writer";
+import type { EditorOrigin } from "./note-writer";
 import type { PerplexityService } from "./perplexity-service";
 import type { SourceLinker } from "./source-linker";
 
@@ -46,6 +47,8 @@ export interface RefreshTarget {
   cost?: number;
   /** A follow-up's parent block id: a batch asks it only after its parent (threads). */
   parent?: string;
+  /** The editor the command ran in (a Canvas card or popover is no markdown tab), written while it holds the block. */
+  origin?: EditorOrigin;
 }
 
 export interface RefreshItem {
@@ -252,7 +255,7 @@ export class Refresher {
     const settings = this.ctx.settings();
     const file = target.file;
     if (!(app.vault.getAbstractFileByPath(file.path) instanceof TFile)) return { kind: "skipped", detail: "the note was deleted" };
-    const text = await currentText(app, file);
+    const text = await currentText(app, file, target.origin);
     const found = findBlock(text, target.blockId);
     if (!found) return { kind: "skipped", detail: "the block was deleted" };
     if (found.block.askedAt !== target.askedAt) return { kind: "skipped", detail: SKIP_WORDS.changed };
@@ -299,7 +302,7 @@ export class Refresher {
       // A refresh with the current profile records the options it actually used.
       const block = current ? { ...merged.block, request: requestRecord } : merged.block;
       return { from: now.from, to: now.to, text: formatBlock(block, formatOptions(settings, built.linkFor)) };
-    });
+    }, target.origin);
     if (outcome === "note-missing") return { kind: "skipped", detail: "the note was deleted" };
     return result;
   }

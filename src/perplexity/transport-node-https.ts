@@ -109,7 +109,8 @@ function concat(parts: readonly Uint8Array[], byteLength: number): Uint8Array {
 
 /**
  * `primary`, except when it fails before connecting (nothing was sent): then the same request through
- * `fallback`, and `onFallback` is told why.
+ * `fallback`. `onFallback` is told why once the fallback got through: when it fails too, the network itself
+ * is down (offline), not just unreachable for `primary`.
  */
 export function fetchWithFallback(primary: typeof fetch, fallback: typeof fetch, onFallback: (error: unknown) => void): typeof fetch {
   return async (input, init) => {
@@ -117,8 +118,9 @@ export function fetchWithFallback(primary: typeof fetch, fallback: typeof fetch,
       return await primary(input, init);
     } catch (error) {
       if (!isNotConnectedError(error) || init?.signal?.aborted) throw error;
+      const response = await fallback(input, init);
       onFallback(error);
-      return fallback(input, init);
+      return response;
     }
   };
 }

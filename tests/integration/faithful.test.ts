@@ -2,7 +2,8 @@
 // app (CodeMirror-backed editors, Canvas and popover editors, link settings, asynchronous metadata, unload,
 // app versions, a desktop network that Node cannot get through).
 import { afterEach, describe, expect, it } from "vitest";
-import { parseBlocks } from "../../src/core/block";
+import { formatBlock, hashText, parseBlocks } from "../../src/core/block";
+import type { AnswerBlock } from "../../src/core/block";
 import { INCOMPLETE_PREFIX } from "../../src/core/partial";
 import type { Scenario } from "../emulator/scenario";
 import { CodeMirrorEditor } from "../obsidian-runtime/codemirror-editor";
@@ -65,6 +66,59 @@ describe("editors that are not a markdown tab (finding 3)", () => {
     const { block } = blockOf(await h.runtime.read(NOTE));
     expect(block.state).toBe("answered");
     expect(block.answer).toContain("Grids lag behind.");
+  });
+});
+
+describe("refreshing in an editor that is not a markdown tab (finding 3)", () => {
+  it("refreshes the answer under the cursor of a Canvas card in the card, keeping the card's unsaved edits", async () => {
+    const old: AnswerBlock = {
+      blockId: "cardab",
+      state: "answered",
+      askedAt: "2026-09-01T10:00:00.000Z",
+      question: "Old question?",
+      request: { preset: "fast", noteContext: false },
+      answer: "Old answer.",
+      sources: [],
+      answerHash: hashText("Old answer."),
+    };
+    const text = `# Card\n\n${formatBlock(old, { fold: "+", citationDateFormat: "yyyy, MMM d", linkFor: (s) => s.id })}\n`;
+    h = await startHarness({ files: { "Card.md": text }, scenario: { steps: [{ delayMs: 100, answer: ANSWER }] } });
+    const editor = await h.runtime.openEmbedded("Card.md", "canvas");
+    editor.replaceRange("Typed in the card.\n", { line: 1, ch: 0 });
+    editor.setCursor(editor.offsetToPos(editor.getValue().indexOf("Old answer.")));
+    expect(h.runtime.runCommand("refresh-at-cursor")).toBe(true);
+    await h.plugin.idle();
+    const now = editor.getValue();
+    expect(now).toContain("Typed in the card.");
+    expect(blockOf(now).block.answer).toContain("Solar capacity tripled.");
+    await h.runtime.closeEmbedded("Card.md");
+    expect(await h.runtime.read("Card.md")).toContain("Solar capacity tripled.");
+  });
+});
+
+describe("linking citations in an editor that is not a markdown tab (finding 3)", () => {
+  it("repoints the links of a block in a popover editor, not in the file behind it", async () => {
+    const answer = "Solar grew [abc123](https://solar.example.org/report).";
+    const old: AnswerBlock = {
+      blockId: "linkab",
+      state: "answered",
+      askedAt: "2026-09-01T10:00:00.000Z",
+      question: "Solar?",
+      request: { preset: "fast", noteContext: false },
+      answer,
+      sources: [{ id: "abc123", url: "https://solar.example.org/report", title: "Solar report", cited: true }],
+      answerHash: hashText(answer),
+    };
+    const text = `# Pop\n\n${formatBlock(old, { fold: "+", citationDateFormat: "yyyy, MMM d", linkFor: (s) => `[${s.id}](${s.url})` })}\n`;
+    h = await startHarness({ files: { "Pop.md": text } });
+    const editor = await h.runtime.openEmbedded("Pop.md", "popover");
+    editor.replaceRange("Unsaved line.\n", { line: 1, ch: 0 });
+    expect(h.runtime.runCommand("link-citations")).toBe(true);
+    await h.plugin.idle();
+    const now = editor.getValue();
+    expect(now).toContain("Unsaved line.");
+    expect(blockOf(now).block.answer).toMatch(/\[\[[a-z0-9]{6,}\]\]/);
+    expect(h.runtime.notices.at(-1)).toMatch(/1 updated/);
   });
 });
 

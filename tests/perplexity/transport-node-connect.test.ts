@@ -80,4 +80,14 @@ describe("fetchWithFallback", () => {
     expect(isNotConnectedError(await failure(dropped(`http://127.0.0.1:${dropPort}/x`, { method: "POST", body: "{}" })))).toBe(false);
     expect(calls).toHaveLength(1);
   });
+
+  it("does not report a fallback that failed too (offline: streaming may work again later)", async () => {
+    const port = await listen(net.createServer());
+    await new Promise((resolve) => servers.pop()!.close(resolve));
+    const reasons: unknown[] = [];
+    const offline = (() => Promise.reject(new TypeError("fetch failed"))) as typeof fetch;
+    const both = fetchWithFallback(nodeFetch, offline, (e) => reasons.push(e));
+    expect(await failure(both(`http://127.0.0.1:${port}/x`, { method: "POST", body: "{}" }))).toBeInstanceOf(TypeError);
+    expect(reasons).toEqual([]);
+  });
 });
