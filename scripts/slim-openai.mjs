@@ -26,10 +26,35 @@ export function slimOpenAiClient(source) {
   return out;
 }
 
-/** The esbuild plugin applying the rewrite. */
+/**
+ * The SDK's environment reader, replaced by one that reads nothing: on the desktop app `process.env` is
+ * the user's shell environment, and OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_CUSTOM_HEADERS, OPENAI_LOG or
+ * OPENAI_BASE_URL there must not shape a request to Perplexity. Only the plugin's settings do.
+ */
+export const NO_ENV_READER = "export const readEnv = (_name) => undefined;\n";
+
+/**
+ * The SDK's query-string module, replaced by a small one: the plugin never sends a query string (it
+ * POSTs JSON), and the SDK's copy of `qs` costs about 5 KB of main.js. Flat values and arrays (as
+ * `key[]=value`, the SDK's format) still work, should a query ever be sent.
+ */
+export const SMALL_QUERY = `export function stringifyQuery(query) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) for (const item of value) params.append(key + "[]", String(item));
+    else params.append(key, String(value));
+  }
+  return params.toString();
+}
+`;
+
+/** The esbuild plugin applying the rewrites. */
 export const slimOpenAi = {
   name: "slim-openai",
   setup(build) {
+    build.onLoad({ filter: /openai[\\/]internal[\\/]utils[\\/]env\.mjs$/ }, () => ({ contents: NO_ENV_READER, loader: "js" }));
+    build.onLoad({ filter: /openai[\\/]internal[\\/]utils[\\/]query\.mjs$/ }, () => ({ contents: SMALL_QUERY, loader: "js" }));
     build.onLoad({ filter: /openai[\\/]client\.mjs$/ }, async (args) => {
       const { readFile } = await import("node:fs/promises");
       return { contents: slimOpenAiClient(await readFile(args.path, "utf8")), loader: "js" };

@@ -10,6 +10,7 @@ import { benchFindStale } from "./find-stale";
 import { benchAsk, benchBundle, benchOnload } from "./plugin";
 import { benchRefresh } from "./refresh";
 import { benchStream } from "./stream";
+import { benchSseParse } from "./sse-parse";
 import { benchStreamEditor } from "./stream-editor";
 import { describeMachine, report } from "./report";
 import type { BenchRow } from "./types";
@@ -17,7 +18,7 @@ import type { BenchRow } from "./types";
 const { strict } = parseArgs({ options: { strict: { type: "boolean", default: false } } }).values;
 
 console.log(`Machine: ${describeMachine()}\n`);
-const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchClient()), ...(await benchStream()), ...(await benchStreamEditor()), ...(await benchAsk()), ...(await benchRefresh()), ...(await benchFindStale())];
+const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchClient()), ...(await benchStream()), ...(await benchSseParse()), ...(await benchStreamEditor()), ...(await benchAsk()), ...(await benchRefresh()), ...(await benchFindStale())];
 const { lines, exitCode } = report(rows, strict);
 for (const line of lines) console.log(line);
 process.exitCode = exitCode;

@@ -4,17 +4,22 @@ import type { App } from "obsidian";
 import { PRESETS, RECENCY_FILTERS } from "../core/ask-request";
 import type { Preset, RecencyFilter } from "../core/ask-request";
 import type { QuestionOptions } from "../core/ask-options";
+import { ModelSuggest } from "./model-suggest";
 
 export class AskModal extends Modal {
   private question: string;
   private options: QuestionOptions;
   private submitted = false;
+  /** Suggestions under the model field. */
+  modelSuggest: ModelSuggest | undefined;
 
   constructor(
     app: App,
     initialQuestion: string,
     initialOptions: QuestionOptions,
     private readonly onSubmit: (question: string, options: QuestionOptions) => void,
+    /** The models to suggest in the model field (Perplexity's list). */
+    private readonly models: () => Promise<string[]> = () => Promise.resolve([]),
   ) {
     super(app);
     this.question = initialQuestion;
@@ -55,12 +60,14 @@ export class AskModal extends Modal {
           applyChoice();
         });
       })
-      .addText((text) =>
-        text.setValue(modelName).onChange((value) => {
+      .addText((text) => {
+        const setModel = (value: string): void => {
           modelName = value;
           applyChoice();
-        }),
-      );
+        };
+        text.setValue(modelName).onChange(setModel);
+        this.modelSuggest = new ModelSuggest(this.app, text.inputEl, this.models, setModel);
+      });
 
     new Setting(contentEl).setName("Recency").addDropdown((dropdown) => {
       dropdown.addOption("", "Any time");

@@ -56,7 +56,7 @@ export function openAskPrompt(editor: Editor, info: MarkdownView | MarkdownFileI
     const hasSelection = editor.somethingSelected() && editor.getSelection().trim() === question;
     const from = hasSelection ? editor.posToOffset(editor.getCursor("from")) : at;
     host.track(askAndInsert(host.context, { editor, file, question, from, to: at, options: chosen }));
-  }).open();
+  }, () => host.context.service.models()).open();
 }
 
 export function registerCommands(host: CommandHost): void {

@@ -33,8 +33,12 @@ export interface EditorOrigin {
   mark: string;
 }
 
-/** An editor whose view was closed is detached from the document (CodeMirror's `editor.cm.dom`). */
+/**
+ * An editor whose view was closed is detached from the document (CodeMirror's `editor.cm.dom`). Obsidian's
+ * editors all have `cm`; one without it cannot tell, so it is not trusted once its command has returned.
+ */
 function isOpen(editor: Editor): boolean {
+  if (!("cm" in editor)) return false;
   const dom = (editor as { cm?: { dom?: { isConnected?: boolean } } }).cm?.dom;
   return dom?.isConnected !== false;
 }

@@ -7,8 +7,9 @@
 import { Platform, requestUrl } from "obsidian";
 import type { App } from "obsidian";
 import { createPerplexityClient } from "../perplexity/client";
+import { listModels } from "../perplexity/models";
 import { PerplexityError, messages } from "../perplexity/errors";
-import { createNodeHttpsFetch, isNotConnectedError } from "../perplexity/transport-node-https";
+import { createNodeHttpsFetch, fetchWithFallback } from "../perplexity/transport-node-https";
 import type { NodeHttpLike } from "../perplexity/transport-node-https";
 import { createRequestUrlFetch } from "../perplexity/transport-request-url";
 import type { AskRequest } from "../core/ask-request";
@@ -50,27 +51,12 @@ export interface ServiceAskOptions {
   signal?: AbortSignal;
 }
 
-/**
- * `primary`, except when it fails before connecting (nothing was sent): then the same request through
- * `fallback`, and `onFallback` is told why.
- */
-export function fetchWithFallback(primary: typeof fetch, fallback: typeof fetch, onFallback: (error: unknown) => void): typeof fetch {
-  return async (input, init) => {
-    try {
-      return await primary(input, init);
-    } catch (error) {
-      if (!isNotConnectedError(error) || init?.signal?.aborted) throw error;
-      onFallback(error);
-      return fallback(input, init);
-    }
-  };
-}
-
 export class PerplexityService {
   private readonly inFlight = new Map<AbortController, { reason?: CancelReason }>();
   private node: NodeHttpModules | null | undefined;
   /** Why the streaming transport could not connect, once it could not: requests go through requestUrl. */
   private streamingUnreachable: string | null = null;
+  private modelList: { baseUrl: string; ids: Promise<string[]> } | undefined;
 
   constructor(
     private readonly app: App,
@@ -129,7 +115,6 @@ export class PerplexityService {
     }
   }
 
-  /** Tracked like an ask, so "Cancel" and unloading the plugin stop it too. */
   /** The streaming transport could not connect: this request and later ones go through requestUrl. */
   private streamingFailed(error: unknown): void {
     this.streamingUnreachable = error instanceof Error ? error.message : String(error);
@@ -141,6 +126,7 @@ export class PerplexityService {
     return this.streamingUnreachable;
   }
 
+  /** Tracked like an ask, so "Cancel" and unloading the plugin stop it too. */
   async testConnection(): Promise<void> {
     const controller = new AbortController();
     this.inFlight.set(controller, {});
@@ -149,6 +135,19 @@ export class PerplexityService {
     } finally {
       this.inFlight.delete(controller);
     }
+  }
+
+  /** The models Perplexity lists (no key needed), fetched once per base URL when a model field is used. */
+  models(): Promise<string[]> {
+    const baseUrl = this.settings().baseUrl;
+    if (this.modelList?.baseUrl !== baseUrl) {
+      const ids = listModels(createRequestUrlFetch(requestUrl), baseUrl).catch(() => {
+        this.modelList = undefined; // try again next time
+        return [];
+      });
+      this.modelList = { baseUrl, ids };
+    }
+    return this.modelList.ids;
   }
 
   get pendingCount(): number {

@@ -12,6 +12,7 @@ import { STALE_AFTER_PROPERTY } from "../core/staleness";
 import { DEFAULT_BASE_URL, DEFAULT_SETTINGS } from "../settings";
 import type { PerplexityQuerySettings } from "../settings";
 import type { PerplexityService } from "./perplexity-service";
+import { ModelSuggest } from "./model-suggest";
 
 export interface SettingsHost {
   plugin: Plugin;
@@ -25,6 +26,8 @@ type Definition = SettingDefinition<Key>;
 type Group = { heading?: string; items: Definition[] };
 
 /** Smallest accepted value of each number setting (the largest are clamped when settings load). */
+// A model id as Perplexity lists it; a constant, since it is an example value and not a sentence.
+const MODEL_PLACEHOLDER = "perplexity/sonar";
 const NUMBER_MIN: Partial<Record<Key, number>> = { maxOutputTokens: 0 };
 
 function options(entries: [string, string][]): Record<string, string> {
@@ -158,6 +161,20 @@ export class PerplexitySettingTab extends PluginSettingTab {
     };
   }
 
+  /** The model name, with the models Perplexity lists suggested as the user types (free text still allowed). */
+  private modelRow(): Definition {
+    return {
+      name: "Model",
+      desc: "A model name from Perplexity's model list (suggested as you type).",
+      render: (setting) => {
+        setting.addText((text) => {
+          text.setPlaceholder(MODEL_PLACEHOLDER).setValue(this.host.settings.model).onChange((value) => void this.setControlValue("model", value));
+          new ModelSuggest(this.app, text.inputEl, () => this.host.service.models(), (value) => void this.setControlValue("model", value));
+        });
+      },
+    };
+  }
+
   private testConnectionRow(): Definition {
     return {
       name: "Test connection",
@@ -191,9 +208,19 @@ export class PerplexitySettingTab extends PluginSettingTab {
             "Presets choose the model and search depth for you: fast is quickest and cheapest, high and xhigh do deep research and take minutes.",
             [...PRESETS.map((p): [string, string] => [p, p]), ["model", "A specific model"]],
           ),
-          { ...this.text("model", "Model", "A model name from the model list at perplexity.ai.", "provider/model"), visible: () => settings.preset === "model" },
-          this.number("maxOutputTokens", "Maximum answer length", "In tokens; 0 leaves the limit to Perplexity. Longer answers cost more."),
-          this.textArea("customInstructions", "Custom instructions", "Sent with every question, for example the language or tone you want."),
+          { ...this.modelRow(), visible: () => settings.preset === "model" },
+          this.number(
+            "maxOutputTokens",
+            "Maximum answer length",
+            "In tokens; 0 keeps the preset's own limit (8,192 for fast, more for the others). A limit here replaces it and can cut long answers short.",
+          ),
+          this.textArea("customInstructions", "Custom instructions", "Sent with every question, after it, for example the tone or depth you want."),
+          this.toggle(
+            "replaceSystemPrompt",
+            "Use custom instructions as the system prompt",
+            "Warning: with a preset this replaces Perplexity's own prompt, which holds its citation rules and today's date. Answers may come without citations. Leave off unless you need it.",
+          ),
+          this.text("language", "Answer language", "A two-letter language code such as en or de; empty lets Perplexity choose.", "en"),
           this.toggle(
             "noteContext",
             "Send note context",

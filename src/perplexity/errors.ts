@@ -253,8 +253,10 @@ function fromStatus(apiError: APIError, status: number, ctx: ErrorContext): Perp
  * answer of a server that does not know a field; nothing ran and nothing was billed.
  */
 export function unknownFieldOf(err: unknown): string | undefined {
-  if (!(err instanceof APIError) || err.status !== 400) return undefined;
-  const envelope = envelopeOf(err);
+  if (!(err instanceof APIError)) return undefined;
+  const apiError = err as APIError;
+  if (apiError.status !== 400) return undefined;
+  const envelope = envelopeOf(apiError);
   const message = typeof envelope.message === "string" ? envelope.message : "";
   const named = /unknown field "([^"]+)"/.exec(message)?.[1];
   if (named !== undefined) return named;

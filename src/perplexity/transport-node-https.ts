@@ -107,6 +107,22 @@ function concat(parts: readonly Uint8Array[], byteLength: number): Uint8Array {
   return out;
 }
 
+/**
+ * `primary`, except when it fails before connecting (nothing was sent): then the same request through
+ * `fallback`, and `onFallback` is told why.
+ */
+export function fetchWithFallback(primary: typeof fetch, fallback: typeof fetch, onFallback: (error: unknown) => void): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await primary(input, init);
+    } catch (error) {
+      if (!isNotConnectedError(error) || init?.signal?.aborted) throw error;
+      onFallback(error);
+      return fallback(input, init);
+    }
+  };
+}
+
 /** The Node error code in words, for the log and the user's message. */
 function describeConnectError(err: Error): string {
   const code = (err as { code?: unknown }).code;

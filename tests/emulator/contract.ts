@@ -66,7 +66,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object
 function fields<T>(spec: Fields<T>): Check {
   return (value, path, problems) => {
     if (!isObj(value)) return void problems.push(`${path}: expected an object`);
-    for (const [key, field] of Object.entries(spec) as [string, Field<boolean>][]) {
+    for (const [key, field] of Object.entries<Field<boolean>>(spec as Record<string, Field<boolean>>)) {
       const v = value[key];
       if (v === undefined || (v === null && field.optional && DEVIATIONS.nullForOptional)) {
         if (!field.optional) problems.push(`${path}.${key}: required`);
@@ -304,7 +304,8 @@ export const checkRequest: Check = (value, path, problems) => {
   requestFields(value, path, problems);
   if (!isObj(value)) return;
   for (const key of Object.keys(value)) if (!REQUEST_KEYS.has(key)) problems.push(`${path}.${key}: not a ResponsesRequestInput field`);
-  if (value.effort !== undefined) oneOf("fast", "low", "medium", "high", "xhigh")(String(value.effort).split("@")[0], `${path}.effort`, problems);
+  const effort = value.effort;
+  if (effort !== undefined) oneOf("fast", "low", "medium", "high", "xhigh")(typeof effort === "string" ? effort.split("@")[0] : effort, `${path}.effort`, problems);
   const choice = value.tool_choice;
   if (choice !== undefined && !(["auto", "none", "required"].includes(choice as string) || (isObj(choice) && typeof choice.type === "string"))) {
     problems.push(`${path}.tool_choice: not a tool choice`);

@@ -1,10 +1,10 @@
 // The built main.js as Obsidian (desktop and mobile) will load it.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { runInThisContext } from "node:vm";
+import { runInNewContext, runInThisContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { rewriteOpenAiPath } from "../../scripts/no-lookbehind.mjs";
-import { slimOpenAiClient } from "../../scripts/slim-openai.mjs";
+import { NO_ENV_READER, SMALL_QUERY, slimOpenAiClient } from "../../scripts/slim-openai.mjs";
 
 const code = readFileSync("main.js", "utf8");
 
@@ -68,5 +68,17 @@ describe("the slimmed openai client", () => {
     const slim = slimOpenAiClient(real);
     expect(slim).not.toMatch(/from "\.\/resources\//);
     expect(slim).toContain("this.responses = new API.Responses(this);");
+  });
+
+  it("reads nothing from the environment, and keeps a working query string without the SDK's qs", () => {
+    // The replacement modules, evaluated on their own (their `export` dropped).
+    const load = <T>(source: string, name: string): T => runInNewContext(`${source.replace(/^export /gm, "")}\n${name}`, { URLSearchParams }) as T;
+    const readEnv = load<(name: string) => unknown>(NO_ENV_READER, "readEnv");
+    expect(readEnv("OPENAI_ORG_ID")).toBeUndefined();
+    // The SDK's own reader is gone from the bundle: main.js has no process.env lookup left.
+    expect(code).not.toContain("process.env?.[");
+    const stringifyQuery = load<(q: object) => string>(SMALL_QUERY, "stringifyQuery");
+    expect(stringifyQuery({ limit: 2, after: "m 1", gone: undefined, ids: ["a", "b"] })).toBe("limit=2&after=m+1&ids%5B%5D=a&ids%5B%5D=b");
+    expect(code).not.toContain("arrayFormat");
   });
 });

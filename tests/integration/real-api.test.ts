@@ -80,6 +80,40 @@ describe("default settings against the faithful emulator", () => {
   });
 });
 
+describe("models from the API", () => {
+  it("are listed from GET /v1/models without the key, once, and only when a model field asks", async () => {
+    h = await startHarness();
+    expect(h.emulator.requests).toHaveLength(0);
+    const service = (h.plugin as unknown as { service: { models(): Promise<string[]> } }).service;
+    const [first, second] = await Promise.all([service.models(), service.models()]);
+    expect(first).toEqual(expect.arrayContaining(["perplexity/sonar", "openai/gpt-6-luna", "anthropic/claude-sonnet-4-6"]));
+    expect(second).toEqual(first);
+    expect(await service.models()).toEqual(first);
+    const gets = h.emulator.requests.filter((r) => r.path === "/v1/models");
+    expect(gets).toHaveLength(1);
+    expect(gets[0]?.method).toBe("GET");
+    expect(gets[0]?.headers).not.toHaveProperty("authorization");
+  });
+});
+
+describe("the ask prompt's model field", () => {
+  it("suggests the listed models matching what was typed, and a picked one becomes the choice", async () => {
+    h = await startHarness({ settings: { preset: "model", model: "perplexity/sonar" } });
+    const view = await h.runtime.openNote(NOTE);
+    view.editor.setCursor({ line: 4, ch: 0 });
+    expect(h.runtime.runCommand("ask")).toBe(true);
+    const modal = h.runtime.openModals[0] as unknown as {
+      modelSuggest: { getSuggestions(q: string): Promise<string[]>; selectSuggestion(m: string): void };
+      options: { choice: unknown };
+    };
+    expect(modal.options.choice).toEqual({ model: "perplexity/sonar" });
+    expect(await modal.modelSuggest.getSuggestions("LUNA")).toEqual(["openai/gpt-6-luna"]);
+    modal.modelSuggest.selectSuggestion("anthropic/claude-sonnet-4-6");
+    expect(modal.options.choice).toEqual({ model: "anthropic/claude-sonnet-4-6" });
+    expect(h.emulator.requests.filter((r) => r.path === "/v1/models")).toHaveLength(1);
+  });
+});
+
 describe("bad input", () => {
   it("a domain list mixing allowed and excluded domains: a clear message, no request, the note untouched", async () => {
     h = await startHarness({ settings: { domains: "iea.org, -reddit.com" } });

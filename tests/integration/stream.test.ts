@@ -104,10 +104,14 @@ describe("streaming on the desktop app", () => {
       expect(answer).not.toMatch(/\[(w|we|web|web:\d*)$/); // and never half there
     }
     expect(answers.at(-1)!.length).toBeGreaterThan(TEXT.length / 2);
-    // Batched: at most one flush per ~100 ms, the answer's first text excepted.
+    // Batched: at most one flush per 100 ms, the answer's first text excepted. Counted over the whole stream
+    // rather than gap by gap: a write lands some milliseconds after its flush started (rendering, CodeMirror's
+    // update), so single gaps jitter under load while the count cannot exceed the budget. Unbatched, every
+    // one of the 70 events would be a write.
     const streamed = pendingWrites.slice(1);
-    const quick = streamed.filter((w, i) => i > 0 && w.at - streamed[i - 1]!.at < 90);
-    expect(quick.length).toBeLessThanOrEqual(1);
+    const span = streamed.at(-1)!.at - streamed[0]!.at;
+    expect(streamed.length).toBeLessThanOrEqual(Math.floor(span / 100) + 2);
+    expect(streamed.length).toBeLessThan(35);
     // The final write replaced everything: no status line, no raw known marker; the unknown id stays text.
     const final = blockOf(writes.at(-1)!.text);
     expect(final.block.state).toBe("answered");

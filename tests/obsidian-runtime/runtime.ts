@@ -154,7 +154,8 @@ export class ObsidianRuntime {
     this.platform = options.platform;
     this.apiVersion = options.apiVersion ?? "1.13.1";
     this.nodeNetwork = options.nodeNetwork ?? "ok";
-    this.editorKind = options.editor ?? "codemirror";
+    // OBSIDIAN_RUNTIME_EDITOR=mock runs a suite on the mocks' editor (to compare timings or behaviour).
+    this.editorKind = options.editor ?? (process.env.OBSIDIAN_RUNTIME_EDITOR === "mock" ? "mock" : "codemirror");
     this.obsidian = this.buildModule();
     this.patchWorkspace();
     this.patchLinkResolution();
