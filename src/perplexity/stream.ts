@@ -16,7 +16,8 @@ import {
   settleResponse,
 } from "./response";
 import type { ParsedResponse, RawSearchResult } from "./response";
-import { within } from "./timers";
+import { runtimeTimers } from "./timers";
+import type { Timers } from "./timers";
 import { PRESETS } from "../core/ask-request";
 import type { Answer, StreamProgress } from "../core/answer";
 
@@ -158,12 +159,58 @@ export function parseSseText(body: string, stats?: SseStats): unknown[] {
 }
 
 /**
- * One read that fails with a `timeout` error if nothing arrives for `idleMs`. The SDK's timeout ends
- * when the headers arrive, so without this a stream that stalls midway would wait forever.
+ * Reads that fail with a `timeout` error once nothing has arrived for `idleMs`. The SDK's timeout ends when
+ * the headers arrive, so without this a stream that stalls midway would wait forever. One timer per quiet
+ * period, re-armed for what is left of it, instead of a new timer for every chunk read.
  */
-function readWithin<T>(reader: ReadableStreamDefaultReader<T>, idleMs: number | undefined): Promise<ReadableStreamReadResult<T>> {
-  if (!idleMs || idleMs <= 0) return reader.read();
-  return within(reader.read(), idleMs, () => new PerplexityError("timeout", messages.stalled(idleMs)));
+class IdleReader<T> {
+  private lastData = Date.now();
+  private timer: unknown = null;
+  private expired = false;
+  private failRead: ((err: Error) => void) | null = null;
+
+  constructor(
+    private readonly reader: ReadableStreamDefaultReader<T>,
+    private readonly idleMs: number,
+    private readonly timers: Timers = runtimeTimers(),
+  ) {
+    this.arm(idleMs);
+  }
+
+  private arm(ms: number): void {
+    this.timer = this.timers.setTimeout(() => this.check(), ms);
+  }
+
+  private check(): void {
+    const quiet = Date.now() - this.lastData;
+    if (quiet < this.idleMs) return this.arm(this.idleMs - quiet);
+    this.timer = null;
+    this.expired = true;
+    this.failRead?.(new PerplexityError("timeout", messages.stalled(this.idleMs)));
+  }
+
+  read(): Promise<ReadableStreamReadResult<T>> {
+    if (this.expired) return Promise.reject(new PerplexityError("timeout", messages.stalled(this.idleMs)));
+    return new Promise((resolve, reject) => {
+      this.failRead = reject;
+      this.reader.read().then(
+        (result) => {
+          this.failRead = null;
+          this.lastData = Date.now();
+          resolve(result);
+        },
+        (err: unknown) => {
+          this.failRead = null;
+          reject(err instanceof Error ? err : new TypeError("stream read failed"));
+        },
+      );
+    });
+  }
+
+  stop(): void {
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
 }
 
 /** Payloads from a live SSE body, as they arrive. Stopping early cancels the body. */
@@ -176,10 +223,11 @@ export async function* sseEventsFromBody(
   const parser = new SseParser();
   const decoder = new TextDecoder();
   const reader = body.getReader();
+  const idle = idleTimeoutMs && idleTimeoutMs > 0 ? new IdleReader(reader, idleTimeoutMs) : null;
   let finished = false;
   try {
     for (;;) {
-      const { value, done } = await readWithin(reader, idleTimeoutMs);
+      const { value, done } = await (idle ? idle.read() : reader.read());
       if (done) break;
       for (const event of parser.push(decoder.decode(value, { stream: true }))) yield event;
     }
@@ -187,6 +235,7 @@ export async function* sseEventsFromBody(
     for (const event of parser.push(decoder.decode())) yield event;
     for (const event of parser.end()) yield event;
   } finally {
+    idle?.stop();
     if (stats) {
       stats.malformed += parser.stats.malformed;
       stats.events += parser.stats.events;

@@ -28,23 +28,3 @@ export function sleep(ms: number, signal?: AbortSignal, timers: Timers = runtime
     signal?.addEventListener("abort", done, { once: true });
   });
 }
-
-/**
- * Settles like `promise`, unless nothing settles it within `ms`: then rejects with `onTimeout()`.
- * The timer is cleared either way, so nothing is left running.
- */
-export function within<T>(promise: Promise<T>, ms: number, onTimeout: () => Error, timers: Timers = runtimeTimers()): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const handle = timers.setTimeout(() => reject(onTimeout()), ms);
-    promise.then(
-      (value) => {
-        timers.clearTimeout(handle);
-        resolve(value);
-      },
-      (err: unknown) => {
-        timers.clearTimeout(handle);
-        reject(err instanceof Error ? err : new TypeError("stream read failed"));
-      },
-    );
-  });
-}

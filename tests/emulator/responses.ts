@@ -72,7 +72,9 @@ export function createRun(request: ParsedRequest, step: AnswerStep): Run {
   const status = step.status ?? "completed";
   const given = step.answer ?? {};
   // Failed and cancelled runs carry no output unless the step gives some.
-  const generated = status === "failed" || status === "cancelled" ? { text: "", searchResults: [] } : defaultAnswer(request.question, given.marker ?? markerFor(request));
+  // The first paragraph of the input is what seeds the search (framing may follow it): the answer is about it.
+  const seed = request.question.trim().split(/\n\s*\n/)[0] ?? request.question;
+  const generated = status === "failed" || status === "cancelled" ? { text: "", searchResults: [] } : defaultAnswer(seed, given.marker ?? markerFor(request));
   // The generated answer behaves like the real API; a scripted text or result list is sent as given.
   const generatedText = citesSources(request) ? generated.text : generated.text?.replace(MARKERS, "");
   let text = given.text ?? (generatedText ? followUpLead(request) + generatedText : "");

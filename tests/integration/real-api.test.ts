@@ -72,8 +72,8 @@ describe("default settings against the faithful emulator", () => {
     expect(askRequests(h.emulator)[0]?.json).toMatchObject({ model: "openai/gpt-6-luna", tool_choice: { type: "web_search" } });
   });
 
-  it("give an anthropic model the output limit it requires", async () => {
-    h = await startHarness({ settings: { preset: "model", model: "anthropic/claude-sonnet-4-6" } });
+  it("give an anthropic model the output limit it requires, also with the limit set to 0", async () => {
+    h = await startHarness({ settings: { preset: "model", model: "anthropic/claude-sonnet-4-6", maxOutputTokens: 0 } });
     const block = await askSelection(h);
     expect(block.state).toBe("answered");
     expect(askRequests(h.emulator)).toHaveLength(1);
