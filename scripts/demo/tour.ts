@@ -11,7 +11,7 @@ export const TOUR_SCENARIO = "tests/emulator/scenarios/tour.json";
 
 export interface TourContext {
   /** Everything a command run needs except the command itself; `now` is the tour's clock. */
-  run: Omit<CommandRun, "command" | "select" | "now">;
+  run: Omit<CommandRun, "command" | "select" | "now" | "question">;
   now: Date;
   print(line?: string): void;
 }
@@ -22,8 +22,8 @@ export interface TourStep {
 }
 
 /** Runs a command at the tour's clock; a failure ends the tour with the plugin's message. */
-async function command(ctx: TourContext, id: DemoCommand, select?: string): Promise<CommandResult> {
-  const result = await runCommand({ ...ctx.run, command: id, select, now: ctx.now });
+async function command(ctx: TourContext, id: DemoCommand, select?: string, question?: string): Promise<CommandResult> {
+  const result = await runCommand({ ...ctx.run, command: id, select, now: ctx.now, ...(question === undefined ? {} : { question }) });
   for (const notice of result.notices) if (notice !== result.failure) ctx.print(`Notice: ${notice}`);
   for (const line of result.dialog) ctx.print(`Dialog: ${line}`);
   if (result.failure) throw new DemoError(result.failure);
@@ -122,7 +122,28 @@ export const TOUR: TourStep[] = [
       printChanges(ctx, result);
     },
   },
+  {
+    title: "Follow up",
+    async run(ctx) {
+      ctx.print(`With the cursor in the answer, "Ask a follow-up" (ask-follow-up) opens a prompt; the tour types "${FOLLOW_UP}".`);
+      ctx.print("Perplexity gets the earlier question and answer with it, and the new block goes right after the thread:");
+      const result = await command(ctx, "ask-follow-up", undefined, FOLLOW_UP);
+      ctx.print(`\n${result.changedBlocks.join("\n\n")}\n`);
+    },
+  },
+  {
+    title: "Refresh the thread",
+    async run(ctx) {
+      ctx.now = addDays(ctx.now, 1);
+      ctx.print('"Refresh thread" (refresh-thread) re-asks every turn in order: the follow-up only after its parent has its new answer.');
+      const result = await command(ctx, "refresh-thread");
+      printChanges(ctx, result);
+    },
+  },
 ];
+
+/** The follow-up the tour asks (the emulator's answer names the question it follows: the history arrived). */
+const FOLLOW_UP = "Which of them sell an API that developers pay for?";
 
 export async function runTour(ctx: TourContext, steps: TourStep[] = TOUR): Promise<void> {
   for (const [i, step] of steps.entries()) {

@@ -199,23 +199,27 @@ describe("npm run demo", { timeout: 300_000 }, () => {
 });
 
 describe("npm run demo -- --tour", { timeout: 300_000 }, () => {
-  it("asks, cites, moves the clock and refreshes, printing what changed at each step", async () => {
+  it("asks, cites, moves the clock, refreshes, follows up and refreshes the thread, printing what changed at each step", async () => {
     const vault = committedDemoVault();
     const run = await demo(["--tour", "--vault", vault, "--now", "2026-11-24T16:43:12.385Z"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    for (const title of ["Ask", "Cite", "Time passes", "Refresh", "Refresh the vault"]) expect(run.stdout).toMatch(new RegExp(`Step \\d of \\d: ${title} `));
+    for (const title of ["Ask", "Cite", "Time passes", "Refresh", "Refresh the vault", "Follow up", "Refresh the thread"]) expect(run.stdout).toMatch(new RegExp(`Step \\d of \\d: ${title} `));
     // Refresh: the Changes line, the folded previous answer, and a source note with its new update date.
     expect(run.stdout).toContain("+ > **Changes:** 1 new source");
     expect(run.stdout).toContain("+ > > [!perplexity-previous]- Previous answer (2026-11-24T16:43:12.385Z");
     expect(run.stdout).toMatch(/- updated: 2026-11-01\n\s+\+ updated: 2027-01-05/);
     expect(run.stdout).toContain("Dialog: 1 answer in 1 note is stale.");
+    expect(run.stdout).toContain("> **Follow-up to:** [[#^pplx-");
+    // After the vault refresh (the scenario's third answer), a follow-up, and a day later the thread refreshed.
     const blocks = blocksIn(vault);
-    expect(blocks).toHaveLength(1);
-    const block = blocks[0]!.block;
-    expect(block.answer).toContain("third version");
-    expect(block.previous?.length).toBe(1);
-    expect(block.askedAt).toBe("2027-02-22T16:43:12.385Z");
+    expect(blocks).toHaveLength(2);
+    const [first, followUp] = blocks.map((b) => b.block);
+    expect(first!.previous?.[0]?.answer).toContain("third version");
+    expect(first!.previous?.[0]?.askedAt).toBe("2027-02-22T16:43:12.385Z");
+    expect(followUp).toMatchObject({ parent: first!.blockId, thread: first!.blockId });
+    expect(followUp!.answer).toMatch(/^Following up on /);
+    expect([first!.askedAt, followUp!.askedAt]).toEqual(["2027-02-23T16:43:12.385Z", "2027-02-23T16:43:12.385Z"]);
   });
 
   it("refuses --real: its second answer is the emulator's", async () => {
