@@ -1,6 +1,8 @@
 // The answers of the whole vault, one row per answer block, kept note by note so that a changed note costs
 // one parse of that note (never a rescan of the vault). The answers view lists and filters these rows.
 import { readMeta } from "./block/meta";
+import { describeChecks, VERDICTS } from "./source-check/verdict";
+import type { Verdict } from "./source-check/verdict";
 import { isStale, parseAskedAt } from "./staleness";
 
 export interface AnswerRow {
@@ -19,6 +21,8 @@ export interface AnswerRow {
   cited: number;
   profile?: string;
   staleAfterDays?: number;
+  /** The block's source-check summary ("Sources checked 2026-12-01: 3 supported, 1 gone"), when checked. */
+  checks?: string;
 }
 
 export type Staleness = "all" | "stale" | "fresh";
@@ -61,6 +65,9 @@ export function rowsOf(path: string, text: string): AnswerRow[] {
     if (meta.cost !== undefined) row.cost = meta.cost;
     if (meta.req.profile !== undefined) row.profile = meta.req.profile;
     if (meta.stale !== undefined) row.staleAfterDays = meta.stale;
+    const checked = (meta.ck ?? []).flatMap((c) => ((VERDICTS as readonly string[]).includes(c.v) ? [{ verdict: c.v as Verdict, on: c.on }] : []));
+    const checks = describeChecks(checked);
+    if (checks !== null) row.checks = checks;
     rows.push(row);
   }
   return rows;

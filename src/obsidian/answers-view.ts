@@ -195,6 +195,7 @@ export class AnswersView extends ItemView {
         row.model,
         row.cost === undefined ? "cost unknown" : formatUsd(row.cost),
         `${row.cited} cited of ${row.sources} sources`,
+        row.checks ?? "",
         row.state === "answered" ? "" : row.state,
         row.profile ? `profile ${row.profile}` : "",
       ].filter(Boolean);

@@ -25,6 +25,17 @@ describe("answer rows", () => {
     expect(rowsOf("A.md", A)[0]).toMatchObject({ path: "A.md", blockId: "aaaaaa", question: "Old solar question?", model: "fast · openai/gpt-6-luna", cost: 0.003, sources: 2, cited: 1, state: "answered" });
     expect(rowsOf("A.md", "no answers")).toEqual([]);
   });
+
+  it("carries the block's source-check summary, and none for an unchecked block", () => {
+    const checked = block("dddddd", "2026-11-20T10:00:00.000Z", "Checked?", {
+      sources: [
+        { id: "s1aaaa", url: "https://a.example/", title: "A", cited: true, check: { verdict: "supported", on: "2026-11-30" } },
+        { id: "s2aaaa", url: "https://b.example/", title: "B", cited: false, check: { verdict: "gone", on: "2026-12-01" } },
+      ],
+    });
+    expect(rowsOf("C.md", checked)[0]!.checks).toBe("Sources checked 2026-12-01: 1 supported, 1 gone");
+    expect(rowsOf("A.md", A)[0]!.checks).toBeUndefined();
+  });
 });
 
 describe("the index", () => {
