@@ -100,6 +100,11 @@ function currentFold(text: string, from: number): FormatOptions["fold"] {
 export class SourceChecker {
   private readonly hosts = new HostQueue();
   private readonly notesQueue = new HostQueue();
+  /**
+   * Pages judged in this session. The metadata cache updates a little after a source note is written (as
+   * Obsidian's does), so a check run right after another would otherwise not see the verdict just written.
+   */
+  private readonly judged = new Map<string, SourceCheck>();
 
   constructor(
     private readonly ctx: CheckContext,
@@ -142,7 +147,10 @@ export class SourceChecker {
             page = { url, note, citing: [] };
             const refused = refusal(url, { allowPrivateHosts: settings.checkSourcesAllowPrivateHosts, skipDomains });
             if (refused?.kind === "skipped") page.skip = refused.reason;
-            if (note) {
+            const judged = this.judged.get(url);
+            if (judged && !isCheckDue(judged.on, today, settings.checkSourcesIntervalDays)) {
+              page.recent = judged;
+            } else if (note) {
               const recorded = sourceCheckOf(this.ctx.app.metadataCache.getFileCache(note)?.frontmatter);
               if (recorded && !isCheckDue(recorded.on, today, settings.checkSourcesIntervalDays)) page.recent = recorded;
               else page.snippet = snippetOfNote(await this.ctx.app.vault.cachedRead(note));
@@ -229,6 +237,7 @@ export class SourceChecker {
             const overall = judgeWith(page.citing.flatMap((c) => c.claims));
             report.verdicts[overall.verdict]++;
             if (page.note) await this.writeNote(page.note, page.url, overall);
+            this.judged.set(page.url, overall);
           }
           settle(page, checks);
         } catch (error) {

@@ -88,7 +88,6 @@ describe("resolving a question's options", () => {
       question: "Q?",
       choice: { preset: "high" },
       search: { afterDate: "2025-01-01", beforeDate: "2025-12-31", contextSize: "high" },
-      maxOutputTokens: 2048,
       language: "de",
       guidance: "Prefer primary sources.",
     });

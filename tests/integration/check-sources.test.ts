@@ -211,7 +211,8 @@ describe("check the sources in vault", () => {
       expect([0, 4]).toContain(marks);
       if (marks === 0) expect(text).toBe(files[`Answers/Note ${n}.md`]);
     }
-    // Source notes of the pages judged carry their check; the rest nothing.
+    // Source notes of the pages judged carry their check; the rest nothing (read once the cache has them).
+    await h!.runtime.metadataSettled();
     const checkedNotes = h!.runtime.app.vault.getMarkdownFiles().filter((f) => f.path.startsWith("Sources/") && h!.runtime.app.metadataCache.getFileCache(f)?.frontmatter?.checked === "2026-12-01");
     expect(checkedNotes.length).toBeGreaterThan(0);
     expect(checkedNotes.length).toBeLessThan(12);

@@ -27,7 +27,8 @@ describe("profiles", () => {
   it("asks a note in a profiled folder with the profile's options and records them in the block", async () => {
     h = await startHarness({ files: { "News/2026/Solar.md": `${Q}\n` }, settings: { profiles: [NEWS, DE] } });
     await ask("News/2026/Solar.md");
-    expect(body()).toMatchObject({ preset: "low", input: Q });
+    // The question first, then the note context (issue 9): framing in input, never instructions.
+    expect(body()).toMatchObject({ preset: "low", input: `${Q}\n\nThe question comes from a note titled "Solar". Read it in that context.` });
     expect(body().tools).toEqual([{ type: "web_search", filters: { search_domain_filter: ["reuters.com"], search_recency_filter: "week" } }]);
     const block = parseBlocks(h.runtime.editor("News/2026/Solar.md").getValue())[0]!.block;
     expect(block.request).toMatchObject({ preset: "low", recency: "week", allowDomains: ["reuters.com"], profile: "News" });
@@ -37,7 +38,7 @@ describe("profiles", () => {
     const note = `---\nperplexity-profile: German\nperplexity-language: fr\n---\n${Q}\n`;
     h = await startHarness({ files: { "News/Solar.md": note }, settings: { profiles: [NEWS, DE] } });
     await ask("News/Solar.md");
-    expect(body()).toMatchObject({ preset: "medium", language_preference: "fr", input: `${Q}\n\nAnswer for a policy audience.` });
+    expect(body()).toMatchObject({ preset: "medium", language_preference: "fr", input: `${Q}\n\nAnswer for a policy audience.\n\nThe question comes from a note titled "Solar". Read it in that context.` });
     expect(body().instructions === undefined || !String(body().instructions).includes("policy audience")).toBe(true);
     // German sets no domains: they come from the settings (empty), not from the folder's News profile.
     expect(body().tools).toEqual([{ type: "web_search", filters: { search_after_date_filter: "01/01/2025", search_before_date_filter: "12/31/2025" } }]);
@@ -97,7 +98,13 @@ describe("profiles", () => {
     expect(body()).toMatchObject({ preset: "fast" });
     const tab = (h.plugin as unknown as { settingTabs__: { display(): void; containerEl: HTMLElement }[] }).settingTabs__[0]!;
     tab.display();
-    expect(tab.containerEl.textContent).toContain("Not found in the vault (renamed or deleted while the plugin was off?): Gone.");
+    // Profiles open in their own window from the settings tab's "Edit…" row.
+    // The first "Edit…" button is the Profiles row's (the spending row's comes after it).
+    const edit = [...tab.containerEl.querySelectorAll("button")].filter((b) => b.textContent === "Edit…");
+    expect(edit).toHaveLength(2);
+    edit[0]!.click();
+    const window = h.runtime.openModals.at(-1) as unknown as { contentEl: HTMLElement };
+    expect(window.contentEl.textContent).toContain("Not found in the vault (renamed or deleted while the plugin was off?): Gone.");
   });
 });
 

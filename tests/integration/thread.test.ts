@@ -81,7 +81,7 @@ describe("ask-follow-up", () => {
     editor.setValue(editor.getValue().replace("> Answer to Who leads solar?", "> Answer to Who leads solar? China, says my edit."));
     editor.setCursor(editor.offsetToPos(editor.getValue().indexOf('"id":"aaaaaa"')));
     const modal = await openPrompt();
-    expect(modal.options).toEqual({ choice: { preset: "low" }, recency: "month", domains: "iea.org" });
+    expect(modal.options).toEqual({ choice: { preset: "low" }, recency: "month", domains: "iea.org", contextSize: "" });
     expect(modal.contentEl.textContent).toMatch(/Follows "Who leads solar\?"\. The earlier turn adds about \d+ input tokens \(estimated from their length, about 4 characters a token\)\./);
     modal.question = "And in Europe?";
     modal.submit();
