@@ -9,23 +9,7 @@ import { DEFAULT_SETTINGS } from "../../src/settings";
 import { ObsidianRuntime } from "../../tests/obsidian-runtime/runtime";
 import type { BenchRow } from "./types";
 import { medianMs } from "./types";
-
-function answerBlock(id: string, askedAt: string): string {
-  const answer = `An answer of a few sentences, citing [[src${id}]] and more text to make it realistic. `.repeat(4).trim();
-  const block: AnswerBlock = {
-    blockId: id,
-    state: "answered",
-    askedAt,
-    question: `Question ${id}?`,
-    request: { preset: "fast", noteContext: true },
-    answeredBy: "openai/gpt-6-luna",
-    answer,
-    sources: [{ id: `src${id}`.slice(0, 6), url: `https://example.com/${id}`, title: `Source ${id}`, updated: "2025-09-14", cited: true }],
-    cost: 0.002,
-    answerHash: hashText(answer),
-  };
-  return formatBlock(block, { fold: "+", citationDateFormat: "yyyy, MMM d", linkFor: (s) => `[[${s.id}]]` });
-}
+import { answerBlock } from "./find-stale";
 
 /** 100,000 notes in folders of 1,000; one in ten holds two answers (20,000 answers). */
 function makeVault(notes: number): Record<string, string> {

@@ -6,7 +6,8 @@ import type { AnswerBlock } from "../../src/core/block";
 import { ObsidianRuntime } from "../../tests/obsidian-runtime/runtime";
 import type { BenchRow } from "./types";
 
-function answerBlock(id: string, askedAt: string): string {
+/** One answered block with one cited source, as the vault benchmarks fill notes with. */
+export function answerBlock(id: string, askedAt: string): string {
   const answer = `An answer of a few sentences, citing [[src${id}]] and more text to make it realistic. `.repeat(4).trim();
   const block: AnswerBlock = {
     blockId: id,
