@@ -54,7 +54,7 @@ export function followUpRefusal(at: ReturnType<typeof blockAtOffset>): string | 
   const p = at.parsed;
   if (!p) return "Put the cursor in an answer block to ask a follow-up.";
   if (p.block.state === "pending") return "This answer is still waiting for Perplexity. Ask the follow-up once it has arrived.";
-  if (p.block.state === "failed") return "This question failed, so there is no answer to follow up. Refresh it (Refresh answer at cursor) first, then ask the follow-up.";
+  if (p.block.state === "failed") return "This question failed, so there is no answer to follow up. Refresh it (Refresh this answer) first, then ask the follow-up.";
   return null;
 }
 
