@@ -273,3 +273,23 @@ describe("npm run demo -- --command ask-questions-in-selection", { timeout: 90_0
     expect(blocks.map((b) => b.block.question)).toEqual(["What is the price of solar panels?", "Who makes the most panels?"]);
   });
 });
+
+describe("npm run demo -- --web (checking sources against local test pages)", { timeout: 180_000 }, () => {
+  it("asks with an answer citing the local pages, then checks them and prints every verdict", async () => {
+    const vault = committedDemoVault();
+    const asked = await demo(["--vault", vault, "--web", "--now", "2026-12-01T09:00:00Z"]);
+    expect(asked.stderr).toBe("");
+    expect(asked.code).toBe(0);
+    // Fetching pages is off by default, and the local pages are private hosts: the check refuses without the flag.
+    const refused = await demo(["--vault", vault, "--web", "--command", "check-sources-in-note", "--now", "2026-12-01T10:00:00Z"]);
+    expect(refused.code).toBe(1);
+    expect(blocksIn(vault)[0]!.block.sources.some((s) => s.check !== undefined)).toBe(false);
+    const checked = await demo(["--vault", vault, "--web", "--allow-private-hosts", "--command", "check-sources-in-note", "--now", "2026-12-01T10:00:00Z"]);
+    // happy-dom (the headless DOMParser) says on stderr that it loaded nothing the hostile page links to; no demo error.
+    expect(checked.stderr).not.toContain("demo:");
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toMatch(/> \*\*Sources checked\*\* 2026-12-01: \d+ supported, \d+ partly, \d+ moved, \d+ gone, \d+ unknown/);
+    const verdicts = new Set(blocksIn(vault)[0]!.block.sources.flatMap((s) => (s.check ? [s.check.verdict] : [])));
+    expect([...verdicts].sort()).toEqual(["gone", "moved", "partly", "supported", "unknown"]);
+  });
+});
