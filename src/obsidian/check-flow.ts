@@ -5,7 +5,6 @@
 // leaves every note and block either as it was or fully updated, and a later check resumes where it stopped
 // (pages checked within the recheck interval are not fetched again).
 import { TFile } from "obsidian";
-import type { App } from "obsidian";
 import { findBlock, formatBlock, parseBlocks } from "../core/block";
 import type { AnswerBlock, FormatOptions, SourceEntry } from "../core/block";
 import { createRateLimiter } from "../core/rate-limiter";
@@ -15,25 +14,15 @@ import {
   type Claim, type HtmlParser, type SourceCheck, type Verdict,
 } from "../core/source-check";
 import { canonicalUrl } from "../core/source-id";
-import type { PerplexityQuerySettings } from "../settings";
 import { fetchPage, HostQueue, parseDomains, refusal } from "./check-fetcher";
 import { applyToNote, currentText } from "./note-writer";
-import type { SourceLinker } from "./source-linker";
+import type { RefreshContext, RefreshTarget } from "./refresh-flow";
 
-export interface CheckContext {
-  app: App;
-  settings: () => PerplexityQuerySettings;
-  now: () => Date;
-  sources: SourceLinker;
-}
+/** What a check needs of the plugin: a refresh's context without Perplexity (a check asks it nothing). */
+export type CheckContext = Omit<RefreshContext, "service">;
 
 /** One block to check, as it was when planned. */
-export interface CheckTarget {
-  file: TFile;
-  blockId: string;
-  askedAt: string;
-  question: string;
-}
+export type CheckTarget = Pick<RefreshTarget, "file" | "blockId" | "askedAt" | "question">;
 
 export interface CheckItem {
   note: string;
