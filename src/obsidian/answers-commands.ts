@@ -9,7 +9,17 @@ export const ANSWERS_COMMAND_ID = "open-answers-view";
 export const DASHBOARD_COMMAND_ID = "create-sources-dashboard";
 
 export function registerAnswersView(plugin: Plugin, host: AnswersViewHost): void {
-  plugin.registerView(ANSWERS_VIEW_TYPE, (leaf) => new AnswersView(leaf, host));
+  // Views outlive the plugin until Obsidian replaces them: once it unloads, they stop updating.
+  const views = new Set<AnswersView>();
+  plugin.registerView(ANSWERS_VIEW_TYPE, (leaf) => {
+    const view = new AnswersView(leaf, host);
+    views.add(view);
+    return view;
+  });
+  plugin.register(() => {
+    for (const view of views) view.stopUpdates();
+    views.clear();
+  });
   plugin.addCommand({
     id: ANSWERS_COMMAND_ID,
     name: "Open answers view",

@@ -79,6 +79,7 @@ export class AnswersView extends ItemView {
   filter: AnswerFilter = { staleness: "all" };
   private listEl: HTMLElement | null = null;
   private redrawTimer: number | null = null;
+  private stopped = false;
 
   constructor(
     leaf: WorkspaceLeaf,
@@ -113,7 +114,7 @@ export class AnswersView extends ItemView {
   }
 
   override async onClose(): Promise<void> {
-    if (this.redrawTimer !== null) window.clearTimeout(this.redrawTimer);
+    this.stopUpdates();
     this.contentEl.empty();
     return Promise.resolve();
   }
@@ -151,9 +152,16 @@ export class AnswersView extends ItemView {
     );
   }
 
+  /** Closed, or the plugin unloaded: no redraw is pending and none is scheduled. */
+  stopUpdates(): void {
+    this.stopped = true;
+    if (this.redrawTimer !== null) window.clearTimeout(this.redrawTimer);
+    this.redrawTimer = null;
+  }
+
   /** Vault events come in bursts (a batch writes many answers): draw once per burst. */
   private scheduleRedraw(): void {
-    if (this.redrawTimer !== null) return;
+    if (this.stopped || this.redrawTimer !== null) return;
     this.redrawTimer = window.setTimeout(() => {
       this.redrawTimer = null;
       this.redraw();
