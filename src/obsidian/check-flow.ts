@@ -8,7 +8,6 @@ import { TFile } from "obsidian";
 import { findBlock, formatBlock, parseBlocks } from "../core/block";
 import type { AnswerBlock, FormatOptions, SourceEntry } from "../core/block";
 import { createRateLimiter } from "../core/rate-limiter";
-import type { LimiterClock } from "../core/rate-limiter";
 import {
   applySourceCheck, claimsFor, compare, isCheckDue, readPage, snippetOfNote, sourceCheckOf, VERDICTS,
   type Claim, type HtmlParser, type SourceCheck, type Verdict,
@@ -16,6 +15,7 @@ import {
 import { canonicalUrl } from "../core/source-id";
 import { fetchPage, HostQueue, parseDomains, refusal } from "./check-fetcher";
 import { applyToNote, currentText } from "./note-writer";
+import { windowClock } from "./refresh-flow";
 import type { RefreshContext, RefreshTarget } from "./refresh-flow";
 
 /** What a check needs of the plugin: a refresh's context without Perplexity (a check asks it nothing). */
@@ -60,18 +60,6 @@ export interface CheckReport {
   skipped: CheckItem[];
   stopped?: string;
 }
-
-const windowClock: LimiterClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      const timer = window.setTimeout(resolve, ms);
-      signal?.addEventListener("abort", () => {
-        window.clearTimeout(timer);
-        resolve();
-      });
-    }),
-};
 
 /** At most this many pages are fetched at once, whatever the pace. */
 export const CHECK_CONCURRENCY = 4;
