@@ -172,6 +172,28 @@ describe("default answer (JSON)", () => {
     expect(messageText(modelNotForced.json)).not.toMatch(/\[(web:)?\d+\]/);
   });
 
+  it("like the real search: an allowlist finds pages only on those domains, a denylist none on the excluded ones", async () => {
+    const web = (filter: string[]) => [{ type: "web_search", filters: { search_domain_filter: filter } }];
+    const hosts = (json: Json) => searchResultsOf(json).map((r) => new URL(String(r.url)).hostname);
+    const open = await postJson("/v1/responses", { preset: "medium", input: "Why is the sky blue?" });
+    expect(hosts(open.json)).toContain("www.reddit.com");
+
+    const allowed = await postJson("/v1/responses", { preset: "medium", input: "Why is the sky blue?", tools: web(["reuters.com", ".gov", "https://en.wikipedia.org/wiki/Sky"]) });
+    expect(allowed.status).toBe(200);
+    const allowedHosts = hosts(allowed.json);
+    expect(allowedHosts).toHaveLength(hosts(open.json).length);
+    for (const host of allowedHosts) expect(host === "en.wikipedia.org" || host.endsWith("reuters.com") || host.endsWith(".gov"), host).toBe(true);
+    expect(new Set(allowedHosts).size).toBeGreaterThan(1);
+
+    const denied = await postJson("/v1/responses", { preset: "medium", input: "Why is the sky blue?", tools: web(["-reddit.com", "-wikipedia.org"]) });
+    const deniedHosts = hosts(denied.json);
+    expect(deniedHosts.some((h) => h.endsWith("reddit.com") || h.endsWith("wikipedia.org"))).toBe(false);
+    expect(deniedHosts).toHaveLength(hosts(open.json).length - 2);
+    // The text cites only what was found: the Wikipedia page was [web:1].
+    expect(messageText(denied.json)).not.toContain("[web:1]");
+    expect(messageText(denied.json)).toContain("[web:3]");
+  });
+
   it("stops at max_output_tokens with an incomplete run, and requires a limit for anthropic models", async () => {
     const cut = await postJson("/v1/responses", { preset: "low", input: "Why is the sky blue?", max_output_tokens: 16 });
     expect(cut.json.status).toBe("incomplete");

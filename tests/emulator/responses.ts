@@ -4,7 +4,7 @@
 
 import { randomUUID } from "node:crypto";
 import { defaultAnswer } from "./fixtures";
-import type { AnswerStep, RunError, RunStatus, SearchResultsItem, UsageOverride } from "./scenario";
+import type { AnswerStep, CannedAnswer, RunError, RunStatus, SearchResultsItem, UsageOverride } from "./scenario";
 import type { ParsedRequest } from "./validate";
 
 type Obj = Record<string, unknown>;
@@ -74,7 +74,7 @@ export function createRun(request: ParsedRequest, step: AnswerStep): Run {
   // Failed and cancelled runs carry no output unless the step gives some.
   // The first paragraph of the input is what seeds the search (framing may follow it): the answer is about it.
   const seed = request.question.trim().split(/\n\s*\n/)[0] ?? request.question;
-  const generated = status === "failed" || status === "cancelled" ? { text: "", searchResults: [] } : defaultAnswer(seed, given.marker ?? markerFor(request));
+  const generated = status === "failed" || status === "cancelled" ? { text: "", searchResults: [] } : withinDomainFilter(defaultAnswer(seed, given.marker ?? markerFor(request)), request.domainFilter);
   // The generated answer behaves like the real API; a scripted text or result list is sent as given.
   const generatedText = citesSources(request) ? generated.text : generated.text?.replace(MARKERS, "");
   let text = given.text ?? (generatedText ? followUpLead(request) + generatedText : "");
@@ -106,6 +106,48 @@ export function createRun(request: ParsedRequest, step: AnswerStep): Run {
   };
   run.usage = buildUsage(run, given.usage, given.cost);
   return run;
+}
+
+/** The host an allowlist entry stands for: a domain, a suffix like ".gov" (some host under it), or a page URL's host. */
+function hostOf(entry: string): string {
+  if (/^https?:\/\//.test(entry)) return new URL(entry).hostname;
+  return entry.startsWith(".") ? `www.example${entry}` : entry;
+}
+
+function matches(host: string, entry: string): boolean {
+  const e = /^https?:\/\//.test(entry) ? new URL(entry).hostname : entry;
+  if (e.startsWith(".")) return host.endsWith(e);
+  return host === e || host.endsWith(`.${e}`);
+}
+
+/**
+ * What the search finds under `search_domain_filter`, as the real search does: with an allowlist only pages on
+ * those domains (the generated pages move onto them, in turn); with a denylist none on the excluded ones (their
+ * pages are dropped, and the text no longer cites them).
+ */
+export function withinDomainFilter(answer: CannedAnswer, filter: string[] | undefined): CannedAnswer {
+  if (!filter?.length || !answer.searchResults) return answer;
+  const denied = filter.filter((e) => e.startsWith("-")).map((e) => e.slice(1));
+  const allowed = filter.filter((e) => !e.startsWith("-"));
+  const hostOfUrl = (url: string | undefined) => (url ? new URL(url).hostname : "");
+  let next = 0;
+  let text = answer.text ?? "";
+  const searchResults = answer.searchResults.map((item) => ({
+    ...item,
+    results: item.results.flatMap((r) => {
+      const host = hostOfUrl(r.url);
+      if (denied.some((e) => matches(host, e))) {
+        text = text.replace(new RegExp(`\\[(?:web:)?${r.id}\\]`, "g"), "");
+        return [];
+      }
+      if (allowed.length && !allowed.some((e) => matches(host, e))) {
+        const to = hostOf(allowed[next++ % allowed.length] as string);
+        return [{ ...r, url: (r.url ?? "").replace(host, to) }];
+      }
+      return [r];
+    }),
+  }));
+  return { ...answer, text, searchResults };
 }
 
 /**

@@ -29,6 +29,8 @@ export interface ParsedRequest {
   forcesSearch: boolean;
   reasoning?: unknown;
   languagePreference?: string;
+  /** The web search tool's `search_domain_filter`, as sent ("-" excludes). */
+  domainFilter?: string[];
 }
 
 /** How a server spells its fields. Perplexity is renaming `preset` to `effort`; a server may know one name only. */
@@ -288,7 +290,10 @@ export function validateRequest(body: unknown, dialect: ServerDialect = {}): Par
   const modelName = typeof model === "string" ? model : Array.isArray(body.models) ? String(body.models[0]) : undefined;
   const choice = body.tool_choice;
   const forcesSearch = choice === "required" || (isObj(choice) && choice.type === "web_search");
+  const searchTool = Array.isArray(body.tools) ? body.tools.find((t) => isObj(t) && t.type === "web_search") : undefined;
+  const domainFilter = isObj(searchTool) && isObj(searchTool.filters) ? searchTool.filters.search_domain_filter : undefined;
   return {
+    ...(Array.isArray(domainFilter) ? { domainFilter: domainFilter as string[] } : {}),
     preset: typeof preset === "string" ? preset.split("@")[0] : undefined,
     forcesSearch,
     ...(typeof body.language_preference === "string" ? { languagePreference: body.language_preference } : {}),
