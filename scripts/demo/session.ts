@@ -1,8 +1,9 @@
 // One command, run as a user would in Obsidian: load the vault folder into the headless runtime, load the
 // built plugin, open the note, select text, run the command, confirm its dialog if asked to, wait for it,
-// and write every changed note back to the folder. Used by the single-command demo and by each tour step.
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+// and write every changed note back to the folder, and the plugin's data.json as Obsidian would (the spending
+// record lives there). Used by the single-command demo and by each tour step.
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parseBlocks } from "../../src/core/block";
 import { ObsidianRuntime } from "../../tests/obsidian-runtime/runtime";
 import { readVaultFolder, writeChangedFiles } from "../vault-folder";
@@ -51,14 +52,43 @@ function dialogText(modal: ModalLike): string[] {
   return [...modal.contentEl.querySelectorAll("p, li")].map((el) => (el.tagName === "LI" ? `  - ${el.textContent ?? ""}` : (el.textContent ?? "")));
 }
 
-function readPluginData(vault: string): unknown {
-  const dataPath = join(vault, ".obsidian", "plugins", "perplexity-query", "data.json");
+const pluginDataPath = (vault: string) => join(vault, ".obsidian", "plugins", "perplexity-query", "data.json");
+
+/** Settings this runner changes for one run only (where to send, fetching pages); never saved. */
+const RUN_ONLY_SETTINGS = ["baseUrl", "checkSourcesFetch", "checkSourcesAllowPrivateHosts"] as const;
+
+export function readPluginData(vault: string): unknown {
+  const dataPath = pluginDataPath(vault);
   if (!existsSync(dataPath)) return null;
   try {
     return JSON.parse(readFileSync(dataPath, "utf8"));
   } catch (error) {
     throw new DemoError(`${dataPath} is not valid JSON (${error instanceof Error ? error.message : String(error)}); fix or delete it`);
   }
+}
+
+/** Writes data.json as the settings tab saves it: `update` gets the settings read from the file (or {}). */
+export function updatePluginData(vault: string, update: (data: Record<string, unknown>) => void): void {
+  const read = readPluginData(vault);
+  const data = typeof read === "object" && read !== null && !Array.isArray(read) ? (read as Record<string, unknown>) : {};
+  update(data);
+  const dataPath = pluginDataPath(vault);
+  mkdirSync(dirname(dataPath), { recursive: true });
+  writeFileSync(dataPath, `${JSON.stringify(data, null, 2)}\n`);
+}
+
+/** Keeps what the plugin saved during the run (its spending record, say), less this run's own overrides. */
+function savePluginData(vault: string, loaded: unknown, saved: unknown): void {
+  if (typeof saved !== "object" || saved === null || JSON.stringify(saved) === JSON.stringify(loaded)) return;
+  const original = (typeof loaded === "object" && loaded !== null ? loaded : {}) as Record<string, unknown>;
+  updatePluginData(vault, (data) => {
+    for (const key of Object.keys(data)) delete data[key];
+    Object.assign(data, saved);
+    for (const key of RUN_ONLY_SETTINGS) {
+      if (key in original) data[key] = original[key];
+      else delete data[key];
+    }
+  });
 }
 
 export function checkVaultFolder(vault: string): void {
@@ -139,6 +169,7 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
     return { notices, dialog, changedBlocks, changedFiles, before, after, failure: failureOf(run.command, notices, dialog, changedBlocks, unconfirmed) };
   } finally {
     await runtime.unloadPlugin();
+    savePluginData(run.vault, pluginData, runtime.data);
   }
 }
 
