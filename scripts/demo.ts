@@ -26,16 +26,16 @@ async function startWeb(): Promise<{ scenario: unknown; close(): Promise<void> }
 }
 
 /** Where the questions go, and with which key: the real API only with --real. */
-async function chooseApi(args: DemoArgs): Promise<{ baseUrl: string; apiKey: string; close(): Promise<void> }> {
+async function chooseApi(args: DemoArgs): Promise<{ baseUrl: string; apiKey: string; sent(): unknown[]; close(): Promise<void> }> {
   const envKey = process.env.PERPLEXITY_API_KEY?.trim();
   if (args.real) {
     const baseUrl = args.baseUrl ?? DEFAULT_BASE_URL;
     console.log(`Calling ${baseUrl} with PERPLEXITY_API_KEY (--real): each request is billed to that key.`);
-    return { baseUrl, apiKey: envKey ?? "", close: () => Promise.resolve() };
+    return { baseUrl, apiKey: envKey ?? "", sent: () => [], close: () => Promise.resolve() };
   }
   if (args.baseUrl !== undefined) {
     console.log(`Using the server at ${args.baseUrl} with a dummy key (--real would send PERPLEXITY_API_KEY).`);
-    return { baseUrl: args.baseUrl, apiKey: "emulator-demo-key", close: () => Promise.resolve() };
+    return { baseUrl: args.baseUrl, apiKey: "emulator-demo-key", sent: () => [], close: () => Promise.resolve() };
   }
   const { startEmulator } = await import("../tests/emulator/server");
   const { parseScenario } = await import("../tests/emulator/scenario");
@@ -51,6 +51,7 @@ async function chooseApi(args: DemoArgs): Promise<{ baseUrl: string; apiKey: str
   return {
     baseUrl: emulator.baseUrl,
     apiKey: "emulator-demo-key",
+    sent: () => emulator.requests.filter((r) => r.method === "POST" && /\/(responses|agent)$/.test(r.path)).map((r) => r.json),
     close: async () => {
       await emulator.close();
       await web?.close();
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   try {
     const run = { vault, note: args.note, yes: args.yes, platform: args.platform, baseUrl: api.baseUrl, apiKey: api.apiKey, pluginDir: repoRoot, allowPrivateHosts: args.allowPrivateHosts };
     if (args.tour) {
-      await runTour({ run: { ...run, yes: true }, now: args.now ?? new Date(), print: (line = "") => console.log(line) });
+      await runTour({ run: { ...run, yes: true }, now: args.now ?? new Date(), print: (line = "") => console.log(line), sent: api.sent });
     } else {
       const select = args.select ?? (args.command === "ask-selection" ? DEMO_QUESTION : undefined);
       const result = await runCommand({ ...run, command: args.command, select, question: args.question, now: args.now });

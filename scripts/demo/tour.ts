@@ -3,9 +3,10 @@
 // show something new, add a step (and, if it asks Perplexity, an answer to the scenario).
 import { addDays, formatISO } from "date-fns";
 import { parseBlocks } from "../../src/core/block";
+import { estimateCostOf, formatUsd, monthSpend, normalizeLedger, requestKind } from "../../src/core/spend";
 import { DemoError, DEMO_QUESTION, type DemoCommand } from "./args";
 import { lineDiff } from "./diff";
-import { runCommand, type CommandResult, type CommandRun } from "./session";
+import { readPluginData, runCommand, updatePluginData, type CommandResult, type CommandRun } from "./session";
 
 export const TOUR_SCENARIO = "tests/emulator/scenarios/tour.json";
 
@@ -14,6 +15,8 @@ export interface TourContext {
   run: Omit<CommandRun, "command" | "select" | "now" | "question">;
   now: Date;
   print(line?: string): void;
+  /** The bodies of the answer requests the emulator received so far, oldest first. */
+  sent(): unknown[];
 }
 
 export interface TourStep {
@@ -21,12 +24,23 @@ export interface TourStep {
   run(ctx: TourContext): Promise<void>;
 }
 
+interface CommandOptions {
+  select?: string;
+  question?: string;
+  /** Another note than the tour's own. */
+  note?: string;
+  /** The command is expected to be refused: its message is returned, not a failure of the tour. */
+  refused?: boolean;
+}
+
 /** Runs a command at the tour's clock; a failure ends the tour with the plugin's message. */
-async function command(ctx: TourContext, id: DemoCommand, select?: string, question?: string): Promise<CommandResult> {
-  const result = await runCommand({ ...ctx.run, command: id, select, now: ctx.now, ...(question === undefined ? {} : { question }) });
-  for (const notice of result.notices) if (notice !== result.failure) ctx.print(`Notice: ${notice}`);
+async function command(ctx: TourContext, id: DemoCommand, options: CommandOptions = {}): Promise<CommandResult> {
+  const { select, question, note, refused } = options;
+  const result = await runCommand({ ...ctx.run, command: id, select, now: ctx.now, ...(note === undefined ? {} : { note }), ...(question === undefined ? {} : { question }) });
+  for (const notice of result.notices) if (notice !== result.failure || refused) ctx.print(`Notice: ${notice}`);
   for (const line of result.dialog) ctx.print(`Dialog: ${line}`);
-  if (result.failure) throw new DemoError(result.failure);
+  if (refused && !result.failure) throw new DemoError(`${id} was expected to be refused, but it ran`);
+  if (result.failure && !refused) throw new DemoError(result.failure);
   return result;
 }
 
@@ -69,7 +83,7 @@ export const TOUR: TourStep[] = [
     title: "Ask",
     async run(ctx) {
       ctx.print(`Selects the question in "${ctx.run.note}" and runs "Ask Perplexity about selection" (ask-selection).`);
-      const result = await command(ctx, "ask-selection", DEMO_QUESTION);
+      const result = await command(ctx, "ask-selection", { select: DEMO_QUESTION });
       ctx.print(`\nThe answer block written below the question:\n\n${result.changedBlocks.join("\n\n")}\n`);
       ctx.print("Each cited source got a short ID, hashed from its URL, and a source note:");
       for (const path of result.changedFiles) if (result.before[path] === undefined) ctx.print(`  New file ${path}`);
@@ -127,7 +141,7 @@ export const TOUR: TourStep[] = [
     async run(ctx) {
       ctx.print(`With the cursor in the answer, "Ask a follow-up" (ask-follow-up) opens a prompt; the tour types "${FOLLOW_UP}".`);
       ctx.print("Perplexity gets the earlier question and answer with it, and the new block goes right after the thread:");
-      const result = await command(ctx, "ask-follow-up", undefined, FOLLOW_UP);
+      const result = await command(ctx, "ask-follow-up", { question: FOLLOW_UP });
       ctx.print(`\n${result.changedBlocks.join("\n\n")}\n`);
     },
   },
@@ -140,7 +154,105 @@ export const TOUR: TourStep[] = [
       printChanges(ctx, result);
     },
   },
+  {
+    title: "A profile for a folder",
+    async run(ctx) {
+      ctx.print("In Settings → Perplexity Query → Profiles, the tour adds a profile and attaches it to the folder");
+      ctx.print(`${MARKETS_FOLDER}/ (it writes data.json, as the settings tab does):`);
+      updatePluginData(ctx.run.vault, (data) => {
+        const profiles = Array.isArray(data.profiles) ? (data.profiles as { name?: unknown }[]) : [];
+        data.profiles = [...profiles.filter((p) => p.name !== MARKET_PROFILE.name), MARKET_PROFILE];
+      });
+      for (const [label, value] of PROFILE_SHOWN) ctx.print(`  ${label}: ${value}`);
+      ctx.print(`\nEvery note in ${MARKETS_FOLDER}/ now asks with these options (a note's perplexity-* properties and the ask prompt`);
+      ctx.print(`still override them). "Ask about selection" on a question in "${MARKETS_NOTE}":`);
+      const result = await command(ctx, "ask-selection", { note: MARKETS_NOTE, select: PRICE_QUESTION });
+      ctx.print(`\n${result.changedBlocks.join("\n\n")}\n`);
+      ctx.print("The block records the options used, so a refresh asks the same way even if the profile changes.");
+      ctx.print("What Perplexity received:");
+      for (const line of describeRequest(ctx.sent().at(-1))) ctx.print(`  ${line}`);
+    },
+  },
+  {
+    title: "Many questions at once",
+    async run(ctx) {
+      ctx.print(`With the list in "${MARKETS_NOTE}" selected, "Ask every question in the selection"`);
+      ctx.print("(ask-questions-in-selection) asks each line that ends with \"?\" and puts its answer below it. Before");
+      ctx.print("anything is sent it says how many questions and what they will cost, estimated from recorded costs;");
+      ctx.print("the tour confirms, as --yes does.");
+      const result = await command(ctx, "ask-questions-in-selection", { note: MARKETS_NOTE, select: BATCH_LINES });
+      printChanges(ctx, result);
+    },
+  },
+  {
+    title: "A spending cap",
+    async run(ctx) {
+      const { ledger } = normalizeLedger((readPluginData(ctx.run.vault) as { spend?: unknown } | null)?.spend);
+      const spent = monthSpend(ledger, ctx.now).usd;
+      const estimate = estimateCostOf(ledger, requestKind({ preset: MARKET_PROFILE.preset })).usd ?? 0;
+      // A cap just above this month's spend, with room for half an answer: the next one does not fit.
+      const cap = Math.round((spent + estimate / 2) * 10_000) / 10_000;
+      ctx.print(`Perplexity reports what each answer cost; the plugin keeps the sum per month in data.json (this month so`);
+      ctx.print(`far: ${formatUsd(spent)}). In Settings → Perplexity Query → Spending the tour sets a monthly cap of ${formatUsd(cap)},`);
+      ctx.print(`then asks one more question in "${MARKETS_NOTE}". Its estimate would pass the cap, so it is not sent:`);
+      updatePluginData(ctx.run.vault, (data) => {
+        data.monthlyCapUsd = cap;
+      });
+      const sentBefore = ctx.sent().length;
+      const result = await command(ctx, "ask-selection", { note: MARKETS_NOTE, select: CAPPED_QUESTION, refused: true });
+      const sent = ctx.sent().length - sentBefore;
+      ctx.print(`\nRequests sent to Perplexity: ${sent}. ${result.changedFiles.length ? `Changed: ${result.changedFiles.join(", ")}` : "No files changed"}.`);
+      if (sent !== 0 || result.changedFiles.length) throw new DemoError("the spending cap let a request through");
+    },
+  },
 ];
+
+const MARKETS_FOLDER = "Markets";
+const MARKETS_NOTE = `${MARKETS_FOLDER}/Pricing questions.md`;
+const PRICE_QUESTION = "What does each major vendor charge per million output tokens?";
+const BATCH_LINES = "- Which vendors offer a free tier for their API?\n- Which vendors discount requests sent in bulk?\n- Ask finance for last quarter's invoices.";
+const CAPPED_QUESTION = "What does it cost to host an open-weight model?";
+
+/** The profile as the settings tab stores it. */
+const MARKET_PROFILE = {
+  name: "Market research",
+  preset: "medium",
+  domains: "reuters.com, britannica.com",
+  recency: "month",
+  after: "",
+  before: "",
+  contextSize: "",
+  language: "en",
+  guidance: "Give prices in US dollars per million tokens, with the date each price was published.",
+  folders: [MARKETS_FOLDER],
+};
+
+const PROFILE_SHOWN: [string, string][] = [
+  ["Name", MARKET_PROFILE.name],
+  ["Preset or model", MARKET_PROFILE.preset],
+  ["Domains", MARKET_PROFILE.domains],
+  ["Recency", MARKET_PROFILE.recency],
+  ["Answer language", MARKET_PROFILE.language],
+  ["Guidance", MARKET_PROFILE.guidance],
+  ["Folders", MARKET_PROFILE.folders.join(", ")],
+];
+
+/** The options of one answer request, as sent. */
+function describeRequest(body: unknown): string[] {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const tool = ((b.tools as Record<string, unknown>[] | undefined) ?? []).find((t) => t.type === "web_search");
+  const filters = (tool?.filters ?? {}) as Record<string, unknown>;
+  const input = b.input;
+  const lastInput = typeof input === "string" ? input : JSON.stringify(input);
+  return [
+    `preset: ${JSON.stringify(b.preset ?? b.effort)}`,
+    `search_domain_filter: ${JSON.stringify(filters.search_domain_filter)}`,
+    `search_recency_filter: ${JSON.stringify(filters.search_recency_filter)}`,
+    `language_preference: ${JSON.stringify(b.language_preference)}`,
+    `instructions: ${b.instructions === undefined ? "not sent (the preset keeps its own prompt)" : JSON.stringify(b.instructions)}`,
+    `input: ${JSON.stringify(lastInput)}`,
+  ];
+}
 
 /** The follow-up the tour asks (the emulator's answer names the question it follows: the history arrived). */
 const FOLLOW_UP = "Which of them sell an API that developers pay for?";

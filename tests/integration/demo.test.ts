@@ -9,6 +9,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseBlocks } from "../../src/core/block";
 
 const NOTE = "The AI Model Wars.md";
+const MARKETS_NOTE = "Markets/Pricing questions.md";
+
+/** data.json, as much of it as these tests read. */
+interface Settings {
+  baseUrl?: string;
+  profiles?: { name: string; folders: string[] }[];
+  monthlyCapUsd?: number | null;
+  spend: { months: Record<string, { usd: number; answers: number; unknown: number } | undefined> };
+}
 const made: string[] = [];
 afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
@@ -88,6 +97,23 @@ describe("npm run demo", { timeout: 300_000 }, () => {
     for (const name of sources) expect(run.stdout).toContain(`Sources/${name}`);
     // The plugin is installed in the copy, so opening it in Obsidian shows the same plugin.
     expect(existsSync(join(scratch!, ".obsidian", "plugins", "perplexity-query", "main.js"))).toBe(true);
+  });
+
+  it("keeps what the plugin saved in data.json, as Obsidian does (the spending record), but not the demo's server", async () => {
+    const vault = await askedVault();
+    const dataPath = join(vault, ".obsidian", "plugins", "perplexity-query", "data.json");
+    const afterAsk = JSON.parse(readFileSync(dataPath, "utf8")) as Settings;
+    const month = afterAsk.spend.months["2026-11"]!;
+    expect(month).toMatchObject({ answers: 1, unknown: 0 });
+    expect(month.usd).toBeGreaterThan(0);
+    expect(afterAsk.baseUrl).toBeUndefined();
+    // A cap just above that (set in settings) now refuses the next question before it is sent.
+    writeFileSync(dataPath, JSON.stringify({ ...afterAsk, monthlyCapUsd: 0.002 }));
+    const noteBefore = readFileSync(join(vault, NOTE), "utf8");
+    const run = await demo(["--vault", vault, "--command", "ask-selection", "--select", "The AI Model Wars", "--now", "2026-11-25T09:00:00.000Z"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^demo: Not sent: this request would pass your monthly Perplexity spending cap of \$0\.0020\. Spent this month: \$0\.0014\./);
+    expect(readFileSync(join(vault, NOTE), "utf8")).toBe(noteBefore);
   });
 
   it("uses the emulator, not the real API, when PERPLEXITY_API_KEY is set but --real is not given", async () => {
@@ -204,7 +230,8 @@ describe("npm run demo -- --tour", { timeout: 300_000 }, () => {
     const run = await demo(["--tour", "--vault", vault, "--now", "2026-11-24T16:43:12.385Z"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    for (const title of ["Ask", "Cite", "Time passes", "Refresh", "Refresh the vault", "Follow up", "Refresh the thread"]) expect(run.stdout).toMatch(new RegExp(`Step \\d of \\d: ${title} `));
+    const titles = ["Ask", "Cite", "Time passes", "Refresh", "Refresh the vault", "Follow up", "Refresh the thread", "A profile for a folder", "Many questions at once", "A spending cap"];
+    titles.forEach((title, i) => expect(run.stdout).toContain(`Step ${i + 1} of ${titles.length}: ${title} `));
     // Refresh: the Changes line, the folded previous answer, and a source note with its new update date.
     expect(run.stdout).toContain("+ > **Changes:** 1 new source");
     expect(run.stdout).toContain("+ > > [!perplexity-previous]- Previous answer (2026-11-24T16:43:12.385Z");
@@ -220,6 +247,31 @@ describe("npm run demo -- --tour", { timeout: 300_000 }, () => {
     expect(followUp).toMatchObject({ parent: first!.blockId, thread: first!.blockId });
     expect(followUp!.answer).toMatch(/^Following up on /);
     expect([first!.askedAt, followUp!.askedAt]).toEqual(["2027-02-23T16:43:12.385Z", "2027-02-23T16:43:12.385Z"]);
+
+    // A profile: attached to Markets/ in data.json, its options sent and recorded in the block, its domains
+    // the only ones the search found.
+    const markets = parseBlocks(readFileSync(join(vault, MARKETS_NOTE), "utf8")).map((b) => b.block);
+    const data = JSON.parse(readFileSync(join(vault, ".obsidian", "plugins", "perplexity-query", "data.json"), "utf8")) as Settings;
+    expect(data.profiles).toEqual([expect.objectContaining({ name: "Market research", folders: ["Markets"] })]);
+    expect(run.stdout).toContain('search_domain_filter: ["reuters.com","britannica.com"]');
+    expect(markets.map((b) => b.question)).toEqual([
+      "What does each major vendor charge per million output tokens?",
+      "Which vendors offer a free tier for their API?",
+      "Which vendors discount requests sent in bulk?",
+    ]);
+    for (const block of markets) {
+      expect(block.request).toMatchObject({ preset: "medium", profile: "Market research", allowDomains: ["reuters.com", "britannica.com"], recency: "month", language: "en" });
+      for (const source of block.sources) expect(new URL(source.url).hostname).toMatch(/(^|\.)(reuters|britannica)\.com$/);
+    }
+    // The batch: its count and estimate before anything was sent, from the profile's recorded cost.
+    expect(run.stdout).toContain('Dialog: 2 questions will be asked in "Pricing questions"');
+    expect(run.stdout).toMatch(/Dialog: Estimated cost: about \$0\.\d{4} \(\$0\.\d{4} each\), the average of the last answer with preset medium\./);
+    expect(run.stdout).toContain('Options: Preset or model from profile "Market research" (folder Markets)');
+    // The cap: refused with month-to-date spend, the estimate and where to raise it; nothing sent or written.
+    expect(run.stdout).toMatch(/Notice: Not sent: this request would pass your monthly Perplexity spending cap of \$0\.\d{4}\. Spent this month: \$0\.\d{4}\. This request: about \$0\.\d{4}, the average of the last 3 answers with preset medium\. To send it, raise or clear the monthly cap in Settings → Perplexity Query → Spending\./);
+    expect(run.stdout).toContain("Requests sent to Perplexity: 0. No files changed.");
+    expect(data.monthlyCapUsd).toBeGreaterThan(data.spend.months["2027-02"]!.usd);
+    expect(data.spend.months["2027-02"]!.answers).toBe(5); // the thread's two refreshes, the profile's ask, the batch's two
   });
 
   it("refuses --real: its second answer is the emulator's", async () => {
