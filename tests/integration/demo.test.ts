@@ -271,7 +271,8 @@ describe("npm run demo -- --tour", { timeout: 300_000 }, () => {
     expect(run.stdout).toMatch(/Notice: Not sent: this request would pass your monthly Perplexity spending cap of \$0\.\d{4}\. Spent this month: \$0\.\d{4}\. This request: about \$0\.\d{4}, the average of the last 3 answers with preset medium\. To send it, raise or clear the monthly cap in Settings → Perplexity Query → Spending\./);
     expect(run.stdout).toContain("Requests sent to Perplexity: 0. No files changed.");
     expect(data.monthlyCapUsd).toBeGreaterThan(data.spend.months["2027-02"]!.usd);
-    expect(data.spend.months["2027-02"]!.answers).toBe(5); // the thread's two refreshes, the profile's ask, the batch's two
+    // February: the vault refresh, the follow-up, the thread refresh (two answers), the profile ask, the batch (two).
+    expect(data.spend.months["2027-02"]!.answers).toBe(7);
   });
 
   it("refuses --real: its second answer is the emulator's", async () => {
