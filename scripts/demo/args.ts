@@ -7,7 +7,8 @@ export const USAGE = `Usage: npm run demo -- [options]
 Runs the plugin's real commands in a headless Obsidian on a scratch copy of demo-vault/ (kept; its path is
 printed), against the bundled Perplexity emulator: no key, no network, no cost.
 
-  --tour              guided run of all three jobs: ask, cite, move the clock, refresh (emulator only)
+  --tour              guided run: ask, cite, move the clock, refresh, follow up, then a folder profile, a
+                      batch of questions and the spending cap (emulator only)
   --vault DIR         use this vault folder in place instead of a scratch copy of demo-vault/
   --note PATH         note to open (default "The AI Model Wars.md")
   --select TEXT       text to select before the command (default: the demo question, for ask-selection)

@@ -1,4 +1,5 @@
-// `npm run demo -- --tour`: the plugin's three jobs in a row, against the emulator's scripted tour scenario
+// `npm run demo -- --tour`: the plugin's three jobs in a row, then research at scale (a folder profile, a batch of
+// questions, the spending cap), against the emulator's scripted tour scenario
 // (tests/emulator/scenarios/tour.json), printing what each step changed. The tour is a list of steps: to
 // show something new, add a step (and, if it asks Perplexity, an answer to the scenario).
 import { addDays, formatISO } from "date-fns";
