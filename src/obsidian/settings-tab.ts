@@ -13,10 +13,10 @@ import { DEFAULT_BASE_URL, DEFAULT_SETTINGS } from "../settings";
 import type { PerplexityQuerySettings } from "../settings";
 import type { PerplexityService } from "./perplexity-service";
 import { ModelSuggest } from "./model-suggest";
-import { displaySpendingSettings } from "./settings-spending";
-import type { SpendingSettingsHost } from "./settings-spending";
+import { renderCapSetting } from "./settings-spending";
+import type { CapKey, SpendingSettingsHost } from "./settings-spending";
 import { displayProfileSettings } from "./settings-profiles";
-import { SpendCapError } from "../core/spend";
+import { SpendCapError, describeMonth } from "../core/spend";
 
 export interface SettingsHost extends SpendingSettingsHost {
   plugin: Plugin;
@@ -191,6 +191,11 @@ export class PerplexitySettingTab extends PluginSettingTab {
     };
   }
 
+  /** A spending cap: an amount in USD or empty (no cap), which a plain number control cannot hold. */
+  private capRow(key: CapKey, name: string, desc: string): Definition {
+    return { name, desc, aliases: ["budget", "cost", "spending", "limit"], render: (setting) => renderCapSetting(setting, this.host, key, desc) };
+  }
+
   private testConnectionRow(): Definition {
     return {
       name: "Test connection",
@@ -346,7 +351,7 @@ export class PerplexitySettingTab extends PluginSettingTab {
         ],
       },
       {
-        heading: "Profiles, batches and spending",
+        heading: "Profiles and batches",
         items: [
           this.sectionRow(
             "Profiles",
@@ -354,12 +359,23 @@ export class PerplexitySettingTab extends PluginSettingTab {
             ["profile", "folder", "space"],
             (el, redraw) => displayProfileSettings(this.app, el, this.host, redraw),
           ),
-          this.sectionRow(
-            "Spending caps and batches",
-            "Monthly and per-batch caps in USD, month-to-date spending in the status bar, and which lines of a selection are asked.",
-            ["cap", "budget", "cost", "spending", "batch"],
-            (el) => displaySpendingSettings(el, this.host),
+          this.choice("batchQuestionLines", "Questions in a selection", "Which lines of a selection are asked by the command that asks every question in it. Each answer goes below its question.", [
+            ["question-mark", "Lines ending with a question mark"],
+            ["list-items", "Every list item"],
+          ]),
+        ],
+      },
+      {
+        // The cap messages send people here by this name (RAISE_CAP).
+        heading: "Spending",
+        items: [
+          this.capRow(
+            "monthlyCapUsd",
+            "Monthly spending cap",
+            `In USD, counted from the cost Perplexity reports for each answer. A request that would pass it is not sent. Empty: no cap; 0: nothing paid is sent. ${describeMonth(this.host.spend.ledger, this.host.clock.now(), { monthlyUsd: settings.monthlyCapUsd, batchUsd: settings.batchCapUsd })}.`,
           ),
+          this.capRow("batchCapUsd", "Spending cap per batch", "In USD, for refreshing many answers or asking the questions of a selection: the batch stops before passing it. Empty: no cap."),
+          this.toggle("showSpendInStatusBar", "Show spending in the status bar", "Month-to-date spend, with the monthly cap if you set one."),
         ],
       },
       {

@@ -98,10 +98,9 @@ describe("profiles", () => {
     expect(body()).toMatchObject({ preset: "fast" });
     const tab = (h.plugin as unknown as { settingTabs__: { display(): void; containerEl: HTMLElement }[] }).settingTabs__[0]!;
     tab.display();
-    // Profiles open in their own window from the settings tab's "Edit…" row.
-    // The first "Edit…" button is the Profiles row's (the spending row's comes after it).
+    // Profiles open in their own window from the settings tab's "Edit…" row, the only one.
     const edit = [...tab.containerEl.querySelectorAll("button")].filter((b) => b.textContent === "Edit…");
-    expect(edit).toHaveLength(2);
+    expect(edit).toHaveLength(1);
     edit[0]!.click();
     const window = h.runtime.openModals.at(-1) as unknown as { contentEl: HTMLElement };
     expect(window.contentEl.textContent).toContain("Not found in the vault (renamed or deleted while the plugin was off?): Gone.");
