@@ -1,5 +1,5 @@
 // Benchmarks of the pure core: source IDs, block formatting and parsing, building a block from an answer.
-import { buildAnswerBlock, formatBlock, hashText, parseBlocks, type AnswerBlock, type FormatOptions, type SourceEntry } from "../../src/core/block";
+import { buildAnswerBlock, findBlock, formatBlock, hashText, parseBlocks, type AnswerBlock, type FormatOptions, type SourceEntry } from "../../src/core/block";
 import { sourceId } from "../../src/core/source-id";
 import type { Answer, SearchResult } from "../../src/core/answer";
 import { medianMs, type BenchRow } from "./types";
@@ -63,6 +63,17 @@ export async function benchCore(): Promise<BenchRow[]> {
   const note = format();
   rows.push({ name: "core: format 200 blocks (1 MB note)", value: await medianMs(format), unit: "ms", target: 50, stat: "median of 15", note: `${(note.length / 1e6).toFixed(2)} MB` });
   rows.push({ name: "core: parse 200 blocks (1 MB note)", value: await medianMs(() => parseBlocks(note)), unit: "ms", target: 50, stat: "median of 15" });
+  // Every answer of a batch is settled by finding its block in the note, which may hold hundreds of answers.
+  const last = blocks[blocks.length - 1]!.blockId;
+  const whole = await medianMs(() => parseBlocks(note).find((p) => p.block.blockId === last));
+  rows.push({
+    name: "core: find one block among 200 (1 MB note)",
+    value: await medianMs(() => findBlock(note, last)),
+    unit: "ms",
+    target: 10,
+    stat: "median of 15",
+    note: `parsing the whole note to find it: ${whole.toFixed(1)} ms`,
+  });
   rows.push({
     name: "core: format + parse 200 blocks (1 MB note)",
     value: await medianMs(() => parseBlocks(format())),

@@ -346,6 +346,20 @@ describe("parseBlocks in a note", () => {
     expect(note.slice(found.from, found.to)).toBe(b);
     expect(findBlock(note, "nope")).toBeUndefined();
   });
+  it("findBlock, reading only the callouts that contain the id, finds what parsing the whole note finds", () => {
+    const pick = fc.stringMatching(/^[0-9a-z]{6}$/);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(block, filler, fc.boolean()), { minLength: 1, maxLength: 5 }), pick, (parts, other) => {
+        // Some blocks share an id (a pasted copy): the first one is found, as before.
+        const blocks = parts.map(([b, , sameAsFirst], k) => (sameAsFirst && k > 0 ? { ...b, blockId: parts[0]![0].blockId } : b));
+        const note = blocks.map((b, k) => `${parts[k]![1]}\n\n${formatBlock(b, options)}`).join("\n\n");
+        for (const id of [...blocks.map((b) => b.blockId), other]) {
+          expect(findBlock(note, id)).toEqual(parseBlocks(note).find((p) => p.block.blockId === id));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe("newBlockId", () => {

@@ -202,6 +202,11 @@ export function parseBlocks(noteText: string): ParsedBlock[] {
  * or a `^pplx-` line after a perplexity callout without metadata. Callouts with neither are the user's own.
  */
 export function scanBlocks(noteText: string): BlockScan {
+  return scan(noteText);
+}
+
+/** Reads the callouts of a note; with `containing`, only those whose text contains it (the others are skipped unread). */
+function scan(noteText: string, containing?: string): BlockScan {
   const lines = splitLines(noteText);
   const out: ParsedBlock[] = [];
   const unreadable: UnreadableBlock[] = [];
@@ -213,6 +218,10 @@ export function scanBlocks(noteText: string): BlockScan {
     }
     let j = i + 1;
     while (j < lines.length && QUOTE_RE.test(lines[j]!.text)) j++;
+    if (containing !== undefined && !noteText.slice(lines[i]!.start, lines[j - 1]!.end).includes(containing)) {
+      i = j;
+      continue;
+    }
     // The metadata is the last metadata-looking line of the callout: answer text comes before it.
     let metaAt = -1;
     let meta: Meta | null = null;
@@ -286,5 +295,8 @@ export function scanBlocks(noteText: string): BlockScan {
 
 /** The block whose metadata has this id (the first, if a block was duplicated). */
 export function findBlock(noteText: string, blockId: string): ParsedBlock | undefined {
-  return parseBlocks(noteText).find((p) => p.block.blockId === blockId);
+  // A block's metadata line holds its id, so only callouts containing the id need reading: in a long note of
+  // answers (a batch of questions) that is one block, not all of them.
+  if (!noteText.includes(blockId)) return undefined;
+  return scan(noteText, blockId).blocks.find((p) => p.block.blockId === blockId);
 }
