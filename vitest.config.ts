@@ -20,6 +20,9 @@ export default defineConfig({
         test: {
           name: "obsidian",
           environment: "happy-dom",
+          // Glue code imported directly (tests/obsidian) gets the mocks as its `obsidian` module, as main.js does
+          // through the runtime.
+          alias: { obsidian: "obsidian-test-mocks/obsidian" },
           include: ["tests/obsidian/**/*.test.ts", "tests/integration/**/*.test.ts"],
           setupFiles: ["obsidian-test-mocks/vitest-setup"],
           globalSetup: ["tests/integration/build-plugin.ts"],

@@ -1,11 +1,11 @@
 // The "Ask every question in the selection" command.
-import { Notice } from "obsidian";
 import type { Plugin } from "obsidian";
 import type { RateLimiter } from "../core/rate-limiter";
 import type { SpendTracker } from "../core/spend";
 import type { AskContext } from "./ask-flow";
-import { describeBatch, planBatch, runBatch } from "./batch-ask";
-import { BatchAskModal } from "./batch-modal";
+import { planBatch, runBatch } from "./batch-ask";
+import { batchAskWindow } from "./batch-modal";
+import { BatchWindow } from "./batch-window";
 import { resolveForFile } from "./profile-options";
 
 export const BATCH_COMMAND_ID = "ask-questions-in-selection";
@@ -29,22 +29,8 @@ export function registerBatchCommands(host: BatchHost): void {
       if (checking) return true;
       const resolved = resolveForFile(host.context.app, host.context.settings(), file);
       const plan = planBatch(host.context, host.spend(), editor, file, resolved);
-      const controller = new AbortController();
-      new BatchAskModal(
-        host.context.app,
-        plan,
-        async (progress) => {
-          host.batches.add(controller);
-          try {
-            const report = await runBatch(host.context, host.limiter(), plan, progress, controller.signal);
-            new Notice(describeBatch(report), 15_000);
-            return report;
-          } finally {
-            host.batches.delete(controller);
-          }
-        },
-        () => controller.abort(),
-      ).open();
+      const spec = batchAskWindow(plan, (progress, signal) => runBatch(host.context, host.limiter(), plan, progress, signal));
+      new BatchWindow(host.context.app, spec, host.batches).open();
       return true;
     },
   });

@@ -6,7 +6,8 @@ import { parseBlocks } from "../core/block";
 import type { AnswerBlock } from "../core/block";
 import { describeCheckReport, SourceChecker } from "./check-flow";
 import type { CheckContext, CheckPlan, CheckReport } from "./check-flow";
-import { CheckDetailModal, CheckVaultModal } from "./check-modal";
+import { CheckDetailModal, checkVaultWindow } from "./check-modal";
+import { BatchWindow } from "./batch-window";
 import { currentText } from "./note-writer";
 
 export const CHECK_COMMAND_IDS = {
@@ -125,23 +126,7 @@ export function registerCheckCommands(host: CheckHost): void {
       host.track(
         (async () => {
           const plan = await checker.planVault();
-          const controller = new AbortController();
-          const modal = new CheckVaultModal(
-            plugin.app,
-            plan,
-            async (progress) => {
-              host.batches.add(controller);
-              try {
-                const report = await checker.run(plan, progress, controller.signal);
-                new Notice(describeCheckReport(report), 15_000);
-                return report;
-              } finally {
-                host.batches.delete(controller);
-              }
-            },
-            () => controller.abort(),
-          );
-          modal.open();
+          new BatchWindow(plugin.app, checkVaultWindow(plan, (progress, signal) => checker.run(plan, progress, signal)), host.batches).open();
         })(),
       );
     },

@@ -4,7 +4,8 @@ import type { Plugin } from "obsidian";
 import { BLOCK_ID_PREFIX, parseBlocks } from "../core/block";
 import { Refresher, describeReport } from "./refresh-flow";
 import type { RefreshContext, RefreshReport, RefreshTarget } from "./refresh-flow";
-import { RefreshVaultModal } from "./refresh-modal";
+import { refreshVaultWindow } from "./refresh-modal";
+import { BatchWindow } from "./batch-window";
 import { currentText } from "./note-writer";
 import { batchCapNote } from "../core/spend";
 import type { SpendTracker } from "../core/spend";
@@ -121,30 +122,14 @@ export function registerRefreshCommands(host: RefreshHost): Refresher {
       host.track(
         (async () => {
           const plan = await refresher.planVault();
-          const controller = new AbortController();
           const settings = host.context.settings();
           const spend = host.spend?.();
           const perAnswer = plan.cost.known ? plan.cost.total / plan.cost.known : undefined;
           const capNote = spend
             ? batchCapNote(spend.ledger, host.context.now(), { monthlyUsd: settings.monthlyCapUsd, batchUsd: settings.batchCapUsd }, spend.inFlightUsd, perAnswer, plan.targets.length, "answers")
             : "";
-          const modal = new RefreshVaultModal(
-            plugin.app,
-            plan,
-            async (progress) => {
-              host.batches.add(controller);
-              try {
-                const report = await refresher.run(plan.targets, progress, controller.signal, plan.skipped);
-                new Notice(describeReport(report), 15_000);
-                return report;
-              } finally {
-                host.batches.delete(controller);
-              }
-            },
-            () => controller.abort(),
-            capNote,
-          );
-          modal.open();
+          const spec = refreshVaultWindow(plan, (progress, signal) => refresher.run(plan.targets, progress, signal, plan.skipped), capNote);
+          new BatchWindow(plugin.app, spec, host.batches).open();
         })(),
       );
     },
