@@ -300,6 +300,12 @@ export function fromPrompt(resolved: ResolvedOptions, chosen: QuestionOptions): 
   return { ...resolved, options: chosen, from };
 }
 
+/** Folder paths as saved: "" (how the vault root is saved) or "/" is the root; blank text is nothing. */
+function readFolders(raw: unknown[]): string[] {
+  const folders = raw.filter((f): f is string => typeof f === "string" && (f === "" || f.trim() !== "")).map(normalizeFolder);
+  return [...new Set(folders)];
+}
+
 /** Reads the profiles in data.json (hand edits included): bad entries are dropped, names made unique. */
 export function normalizeProfiles(raw: unknown): Profile[] {
   if (!Array.isArray(raw)) return [];
@@ -322,7 +328,7 @@ export function normalizeProfiles(raw: unknown): Profile[] {
       contextSize: text(r.contextSize),
       language: text(r.language),
       guidance: text(r.guidance),
-      folders: Array.isArray(r.folders) ? r.folders.filter((f): f is string => typeof f === "string" && f.trim() !== "").map(normalizeFolder) : [],
+      folders: Array.isArray(r.folders) ? readFolders(r.folders) : [],
     });
   }
   return out;

@@ -113,7 +113,8 @@ export function displayProfileSettings(app: App, container: HTMLElement, host: P
       .setName("Folders")
       .setDesc(folderDesc)
       .addTextArea((t) =>
-        t.setValue(profile.folders.join("\n")).onChange(async (value) => {
+        // The vault root is kept as "" and shown as "/", so that a blank line never stands for it.
+        t.setValue(profile.folders.map((f) => (f === "" ? "/" : f)).join("\n")).onChange(async (value) => {
           profile.folders = value
             .split("\n")
             .map((f) => f.trim())

@@ -115,9 +115,16 @@ describe("folders", () => {
 
 describe("profiles in data.json", () => {
   it("survive hand edits: garbage dropped, names unique, folders cleaned", () => {
-    const p = normalizeProfiles([null, 3, { name: "A", preset: 5, folders: ["/News/", 7, ""] }, { name: "A" }, { folders: "x" }]);
+    const p = normalizeProfiles([null, 3, { name: "A", preset: 5, folders: ["/News/", 7, "  ", "News"] }, { name: "A" }, { folders: "x" }]);
     expect(p.map((x) => x.name)).toEqual(["A", "A (2)", "Profile 3"]);
     expect(p[0]).toMatchObject({ preset: "", folders: ["News"] });
     expect(normalizeProfiles("nope")).toEqual([]);
+  });
+  it("keep a profile on the vault root through a save and a load (the root is saved as \"\")", () => {
+    const loaded = normalizeProfiles([{ name: "Everywhere", folders: ["/"] }]);
+    expect(loaded[0]!.folders).toEqual([""]);
+    const reloaded = normalizeProfiles(JSON.parse(JSON.stringify(loaded)));
+    expect(reloaded[0]!.folders).toEqual([""]);
+    expect(folderProfile(indexProfiles(reloaded), "Deep/Down/Note.md")?.profile.name).toBe("Everywhere");
   });
 });

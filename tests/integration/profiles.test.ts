@@ -107,6 +107,26 @@ describe("profiles", () => {
   });
 });
 
+describe("a profile on the vault root", () => {
+  it("covers every note after the settings were saved and read again, and shows as / in settings", async () => {
+    const root = { ...NEWS, name: "Everywhere", folders: ["/"] };
+    h = await startHarness({ files: { "Deep/Down/Solar.md": `${Q}\n` }, settings: { profiles: [root] } });
+    await ask("Deep/Down/Solar.md");
+    // The ask saved data.json (its cost); a restart reads that file: the root must still be there.
+    const { baseUrl: _oldServer, ...saved } = structuredClone(h.runtime.data) as Record<string, unknown>;
+    await h.close();
+    h = await startHarness({ files: { "Deep/Down/Solar.md": `${Q}\n` }, settings: saved });
+    await ask("Deep/Down/Solar.md");
+    expect(body()).toMatchObject({ preset: "low" });
+    expect(parseBlocks(h.runtime.editor("Deep/Down/Solar.md").getValue())[0]!.block.request).toMatchObject({ profile: "Everywhere" });
+    const tab = (h.plugin as unknown as { settingTabs__: { display(): void; containerEl: HTMLElement }[] }).settingTabs__[0]!;
+    tab.display();
+    [...tab.containerEl.querySelectorAll("button")].find((b) => b.textContent === "Edit…")!.click();
+    const window = h.runtime.openModals.at(-1) as unknown as { contentEl: HTMLElement };
+    expect([...window.contentEl.querySelectorAll("textarea")].map((t) => t.value)).toContain("/");
+  });
+});
+
 describe("refresh and profiles", () => {
   it("asks as recorded after the profile changed, or with the current profile when the setting says so", async () => {
     h = await startHarness({ files: { "News/Solar.md": `${Q}\n` }, settings: { profiles: [NEWS] } });
