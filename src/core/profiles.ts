@@ -7,6 +7,7 @@
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./ask-request";
 import type { ModelChoice, Preset, RecencyFilter, SearchContextSize } from "./ask-request";
 import { defaultQuestionOptions, parseDomainList } from "./ask-options";
+import { MAX_DOMAIN_FILTERS, normalizeDomain } from "./domains";
 import type { AskDefaults, QuestionOptions } from "./ask-options";
 
 export const PROFILE_PROPERTY = "perplexity-profile";
@@ -104,10 +105,13 @@ function parseDomains(raw: unknown): string | null {
   const text = (list as string[]).join("\n");
   if (!text.trim()) return null;
   const { allowDomains = [], denyDomains = [] } = parseDomainList(text);
-  for (const d of [...allowDomains, ...denyDomains]) {
-    if (!/^[a-z0-9.-]+$/i.test(d.replace(/^https?:\/\//i, "").replace(/\/.*$/, "")) || d.includes("..")) throw new Error(`"${d}" is not a domain name`);
+  // The request's own rules (a DomainError's message names the entry), said here so the property is named.
+  for (const d of [...allowDomains, ...denyDomains]) normalizeDomain(d);
+  if (allowDomains.length && denyDomains.length) {
+    throw new Error(`it mixes domains to search (${allowDomains[0]}) and to exclude (-${denyDomains[0]}); Perplexity filters one way at a time`);
   }
-  if (allowDomains.length + denyDomains.length > 20) throw new Error(`at most 20 domains are allowed, got ${allowDomains.length + denyDomains.length}`);
+  const count = allowDomains.length + denyDomains.length;
+  if (count > MAX_DOMAIN_FILTERS) throw new Error(`at most ${MAX_DOMAIN_FILTERS} domains are allowed, got ${count}`);
   return text;
 }
 

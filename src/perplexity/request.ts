@@ -5,10 +5,9 @@
 import { PerplexityError, messages } from "./errors";
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../core/ask-request";
 import type { AskRequest, ConversationTurn, SearchOptions } from "../core/ask-request";
+import { DomainError, MAX_DOMAIN_FILTERS, normalizeDomain as normalizeEntry } from "../core/domains";
 
-/** Perplexity's limits on `search_domain_filter`: entries, and characters per entry. */
-export const MAX_DOMAIN_FILTERS = 20;
-export const MAX_DOMAIN_ENTRY_LENGTH = 253;
+export { MAX_DOMAIN_FILTERS } from "../core/domains";
 /** Longest question framing or system prompt sent: long text dilutes the search and costs on every question. */
 export const MAX_FRAMING_LENGTH = 4000;
 /** Sent to `anthropic/*` models when no limit is set: they require one (HTTP 400 without it). */
@@ -22,49 +21,14 @@ function badOption(param: string, problem: string): PerplexityError {
   return new PerplexityError("invalid-request", messages.badOption(problem), { param });
 }
 
-/**
- * One `search_domain_filter` entry as Perplexity accepts it: a host (`iea.org`), a top-level suffix
- * (`.gov`, `.ac.uk`) or a full http(s) URL (`https://en.wikipedia.org/wiki/Chess`), lowercased where case
- * does not matter. A URL that names only a site becomes its host. Returns null for a blank entry; throws
- * for anything else.
- */
+/** One filter entry (core/domains.ts), with a bad one reported as an invalid request naming `param`. */
 export function normalizeDomain(entry: string, param = "search_domain_filter"): string | null {
-  const raw = entry.trim();
-  if (!raw) return null;
-  const notDomain = (): PerplexityError => invalid(param, `"${raw.slice(0, 80)}" is not a domain, a suffix like .gov or a URL`);
-  let out: string;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw notDomain();
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw notDomain();
-    const host = url.hostname.replace(/\.+$/, "");
-    if (!isHostName(host)) throw notDomain();
-    const rest = url.pathname + url.search;
-    out = rest === "/" || rest === "" ? host : `${url.protocol}//${host}${rest}`;
-  } else if (raw.startsWith(".")) {
-    out = raw.toLowerCase().replace(/\.+$/, "");
-    if (!isHostName(out.slice(1))) throw notDomain();
-  } else {
-    // A host typed with a port, path or user part: Perplexity filters by site, so keep the host.
-    let host = raw.toLowerCase().split(/[/?#:]/)[0] ?? "";
-    if (host.includes("@")) host = host.slice(host.lastIndexOf("@") + 1);
-    host = host.replace(/\.+$/, "");
-    if (!host) return null;
-    if (!isHostName(host)) throw notDomain();
-    out = host;
+  try {
+    return normalizeEntry(entry);
+  } catch (error) {
+    if (error instanceof DomainError) throw invalid(param, error.message);
+    throw error;
   }
-  if (out.length > MAX_DOMAIN_ENTRY_LENGTH) {
-    throw invalid(param, `"${raw.slice(0, 40)}…" is longer than ${MAX_DOMAIN_ENTRY_LENGTH} characters`);
-  }
-  return out;
-}
-
-function isHostName(host: string): boolean {
-  return host !== "" && /^[a-z0-9.-]+$/.test(host) && !host.startsWith(".") && !host.includes("..") && !host.startsWith("-");
 }
 
 /**

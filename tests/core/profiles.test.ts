@@ -41,8 +41,12 @@ describe("resolving a question's options", () => {
     expect(r.options.afterDate).toBeUndefined(); // recency from the note replaces the profile's date range
     expect(r.from).toMatchObject({ choice: 'profile "Deep" (note property perplexity-profile)', time: "note property perplexity-recency", language: "note property perplexity-language" });
     expect(r.profile).toBe("Deep");
-    const model = resolveOptions(settings, index, "x.md", { "perplexity-preset": "openai/gpt-6-luna", "perplexity-domains": ["-reddit.com", "iea.org"] });
-    expect(model.options).toMatchObject({ choice: { model: "openai/gpt-6-luna" }, domains: "-reddit.com\niea.org" });
+    const model = resolveOptions(settings, index, "x.md", { "perplexity-preset": "openai/gpt-6-luna", "perplexity-domains": ["-reddit.com", "-pinterest.com"] });
+    expect(model.options).toMatchObject({ choice: { model: "openai/gpt-6-luna" }, domains: "-reddit.com\n-pinterest.com" });
+    // Perplexity filters one way at a time (reference, correction 4): a mixed list is refused here, naming the property.
+    const mixed = resolveOptions(settings, index, "x.md", { "perplexity-domains": ["-reddit.com", "iea.org"] });
+    expect(mixed.from.domains).toBe("settings");
+    expect(mixed.problems).toEqual(["The note property perplexity-domains was not used: it mixes domains to search (iea.org) and to exclude (-reddit.com); Perplexity filters one way at a time."]);
   });
 
   it("never uses a bad property value: names the property, keeps the lower level's value", () => {
@@ -57,7 +61,7 @@ describe("resolving a question's options", () => {
     expect(r.problems).toEqual([
       'The note property perplexity-profile was not used: there is no profile named "Nope" (profiles: "News", "Deep").',
       'The note property perplexity-preset was not used: "sonar-pro" is neither a preset (fast, low, medium, high, xhigh) nor a model name like openai/gpt-6-luna.',
-      'The note property perplexity-domains was not used: "domain!" is not a domain name.',
+      'The note property perplexity-domains was not used: "not" is not a domain, a suffix like .gov or a URL.',
       'The note property perplexity-recency was not used: "fortnight" is not one of hour, day, week, month, year.',
       'The note property perplexity-language was not used: "42" is not a two-letter language code (like de or en).',
     ]);

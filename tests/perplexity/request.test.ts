@@ -201,6 +201,8 @@ describe("toWireRequest", () => {
     expect(normalizeDomain("User@Example.COM:8443/path?q#f")).toBe("example.com");
     expect(normalizeDomain("example.org.")).toBe("example.org");
     expect(normalizeDomain("  ")).toBeNull();
+    // A single word is no site on the web: "not a domain" typed as a list is three bad entries, not three hosts.
+    for (const word of ["not", "localhost", "http://intranet/page"]) expect(() => normalizeDomain(word)).toThrow(/is not a domain, a suffix like \.gov or a URL/);
     fc.assert(
       fc.property(fc.domain(), fc.constantFrom("", "http://", "https://"), fc.constantFrom("", "/"), (host, scheme, path) => {
         const normalized = normalizeDomain(`${scheme}${host.toUpperCase()}${path}`);

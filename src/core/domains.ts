@@ -1,0 +1,55 @@
+// What Perplexity's `search_domain_filter` takes, in one place for the settings, profiles, note properties and
+// the request: a host (`iea.org`), a top-level suffix (`.gov`, `.ac.uk`) or a full http(s) URL
+// (`https://en.wikipedia.org/wiki/Chess`); at most 20 entries of 253 characters; allowed or excluded, not both.
+
+export const MAX_DOMAIN_FILTERS = 20;
+export const MAX_DOMAIN_ENTRY_LENGTH = 253;
+
+/** An entry that is not a domain, a suffix or a URL; the message says which entry. */
+export class DomainError extends Error {}
+
+/**
+ * One entry as Perplexity accepts it, lowercased where case does not matter; a URL that names only a site
+ * becomes its host. Null for a blank entry; a DomainError for anything else. A host needs a dot: a single
+ * word ("localhost", or "not" from "not a domain") is no site on the web.
+ */
+export function normalizeDomain(entry: string): string | null {
+  const raw = entry.trim();
+  if (!raw) return null;
+  const notDomain = (): DomainError => new DomainError(`"${raw.slice(0, 80)}" is not a domain, a suffix like .gov or a URL`);
+  let out: string;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw notDomain();
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw notDomain();
+    const host = url.hostname.replace(/\.+$/, "");
+    if (!isWebHost(host)) throw notDomain();
+    const rest = url.pathname + url.search;
+    out = rest === "/" || rest === "" ? host : `${url.protocol}//${host}${rest}`;
+  } else if (raw.startsWith(".")) {
+    out = raw.toLowerCase().replace(/\.+$/, "");
+    if (!isHostName(out.slice(1))) throw notDomain();
+  } else {
+    // A host typed with a port, path or user part: Perplexity filters by site, so keep the host.
+    let host = raw.toLowerCase().split(/[/?#:]/)[0] ?? "";
+    if (host.includes("@")) host = host.slice(host.lastIndexOf("@") + 1);
+    host = host.replace(/\.+$/, "");
+    if (!host) return null;
+    if (!isWebHost(host)) throw notDomain();
+    out = host;
+  }
+  if (out.length > MAX_DOMAIN_ENTRY_LENGTH) throw new DomainError(`"${raw.slice(0, 40)}…" is longer than ${MAX_DOMAIN_ENTRY_LENGTH} characters`);
+  return out;
+}
+
+function isHostName(host: string): boolean {
+  return host !== "" && /^[a-z0-9.-]+$/.test(host) && !host.startsWith(".") && !host.includes("..") && !host.startsWith("-");
+}
+
+function isWebHost(host: string): boolean {
+  return isHostName(host) && host.includes(".");
+}
