@@ -149,7 +149,8 @@ export function describeEstimate(e: Estimate, count = 1): string {
   if (e.usd === undefined) return "no estimate yet (no answer with a reported cost has been recorded)";
   const what = e.basis === "same" ? `with ${e.kind}` : `of any kind (none with ${e.kind} yet)`;
   const each = count === 1 ? "" : ` (${formatUsd(e.usd)} each)`;
-  return `about ${formatUsd(e.usd * count)}${each}, the average of the last ${e.samples === 1 ? "answer" : `${e.samples} answers`} ${what}`;
+  const basis = e.samples === 1 ? "the cost of the last answer" : `the average of the last ${e.samples} answers`;
+  return `about ${formatUsd(e.usd * count)}${each}, ${basis} ${what}`;
 }
 
 function unknownNote(unknown: number, where: string): string {
@@ -208,26 +209,31 @@ export function checkCaps(
   return { ok: true, estimate };
 }
 
-/**
- * What the caps mean for a batch of `count` requests of about `perItemUsd` each, said before anything is sent;
- * "" when they do not stop it.
- */
-export function batchCapNote(ledger: SpendLedger, now: Date, caps: SpendCaps, inFlightUsd: number, perItemUsd: number | undefined, count: number, noun: string): string {
-  if (count === 0) return "";
+/** What the caps mean for a batch, said before anything is sent. */
+export interface CapNote {
+  text: string;
+  /** The monthly cap is already reached: the batch would send nothing, so it is not offered. */
+  reached: boolean;
+}
+
+/** What the caps mean for a batch of `count` requests of about `perItemUsd` each; null when they do not stop it. */
+export function batchCapNote(ledger: SpendLedger, now: Date, caps: SpendCaps, inFlightUsd: number, perItemUsd: number | undefined, count: number, noun: string): CapNote | null {
+  if (count === 0) return null;
   if (caps.monthlyUsd !== null) {
     const month = monthSpend(ledger, now);
     const left = Math.max(0, caps.monthlyUsd - month.usd - inFlightUsd);
-    if (caps.monthlyUsd === 0 || left <= 0) {
-      return `Your monthly spending cap of ${formatUsd(caps.monthlyUsd)} is reached (spent this month: ${formatUsd(month.usd)}), so nothing will be sent. Raise or clear it in ${RAISE_CAP}.`;
+    if (caps.monthlyUsd === 0) return { text: `Your monthly spending cap is $0, so nothing is sent. Raise or clear it in ${RAISE_CAP}.`, reached: true };
+    if (left <= 0) {
+      return { text: `Your monthly spending cap of ${formatUsd(caps.monthlyUsd)} is reached (spent this month: ${formatUsd(month.usd)}), so nothing is sent. Raise or clear it in ${RAISE_CAP}.`, reached: true };
     }
     if (perItemUsd && perItemUsd * count > left) {
-      return `Your monthly cap of ${formatUsd(caps.monthlyUsd)} leaves ${formatUsd(left)}: about ${Math.floor(left / perItemUsd)} of these ${noun} fit, and the batch stops before the one that would pass the cap.`;
+      return { text: `Your monthly cap of ${formatUsd(caps.monthlyUsd)} leaves ${formatUsd(left)}: about ${Math.floor(left / perItemUsd)} of these ${noun} fit, and the batch stops before the one that would pass the cap.`, reached: false };
     }
   }
   if (caps.batchUsd !== null && perItemUsd && perItemUsd * count > caps.batchUsd) {
-    return `The per-batch cap of ${formatUsd(caps.batchUsd)} allows about ${Math.floor(caps.batchUsd / perItemUsd)} of these ${noun}; the batch stops before the one that would pass it.`;
+    return { text: `The per-batch cap of ${formatUsd(caps.batchUsd)} allows about ${Math.floor(caps.batchUsd / perItemUsd)} of these ${noun}; the batch stops before the one that would pass it.`, reached: false };
   }
-  return "";
+  return null;
 }
 
 /** The status bar text: month-to-date spend, with the cap when there is one. */

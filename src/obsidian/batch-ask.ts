@@ -7,7 +7,7 @@ import type { Editor, TFile } from "obsidian";
 import { findQuestions, locateQuestion } from "../core/batch-questions";
 import type { BatchQuestion, SkippedQuestion } from "../core/batch-questions";
 import { SpendCapError, batchCapNote, describeEstimate, estimateCostOf, newBatchSpend, requestKind } from "../core/spend";
-import type { Estimate, SpendTracker } from "../core/spend";
+import type { CapNote, Estimate, SpendTracker } from "../core/spend";
 import type { ResolvedOptions } from "../core/profiles";
 import type { RateLimiter } from "../core/rate-limiter";
 import { PerplexityError } from "../perplexity/errors";
@@ -24,7 +24,7 @@ export interface BatchPlan {
   /** Estimate of one question (from recorded costs of the same preset or model). */
   estimate: Estimate;
   /** What the caps say about the whole batch, before anything is sent; empty when nothing to say. */
-  capNote: string;
+  capNote: CapNote | null;
 }
 
 export interface BatchItem {

@@ -17,9 +17,10 @@ export function batchAskWindow(plan: BatchPlan, run: (progress: (done: number, t
         drawList(el, "Skipped", lines(plan.skipped.map((s) => ({ question: s.question, detail: s.reason === "answered" ? "already answered below" : "asked earlier in the selection" }))));
         return null;
       }
-      el.createEl("p", { text: `${plural(plan.questions.length, "question", "questions")} will be asked in "${plan.file.basename}", each answer inserted below its question.` });
+      const where = plan.questions.length === 1 ? "its answer inserted below it" : "each answer inserted below its question";
+      el.createEl("p", { text: `${plural(plan.questions.length, "question", "questions")} will be asked in "${plan.file.basename}", ${where}.` });
       el.createEl("p", { text: describePlanCost(plan) });
-      if (plan.capNote) el.createEl("p", { text: plan.capNote, cls: "mod-warning" });
+      if (plan.capNote) el.createEl("p", { text: plan.capNote.text, cls: "mod-warning" });
       const options = OPTION_KEYS.filter((k) => plan.resolved.from[k] !== "not set").map((k) => `${OPTION_LABELS[k]} from ${plan.resolved.from[k]}`);
       el.createEl("p", { text: `Options: ${options.join("; ")}.`, cls: "setting-item-description" });
       for (const problem of plan.resolved.problems) el.createEl("p", { text: problem, cls: "mod-warning" });
@@ -27,7 +28,8 @@ export function batchAskWindow(plan: BatchPlan, run: (progress: (done: number, t
       const list = el.createEl("ol");
       for (const q of plan.questions.slice(0, 20)) list.createEl("li", { text: q.question });
       if (plan.questions.length > 20) el.createEl("p", { text: `…and ${plan.questions.length - 20} more.` });
-      return `Ask ${plural(plan.questions.length, "question", "questions")}`;
+      // Every request would be refused: there is nothing to confirm.
+      return plan.capNote?.reached ? null : `Ask ${plural(plan.questions.length, "question", "questions")}`;
     },
     startLine: `Asking 0 of ${plan.questions.length}…`,
     cancelButton: "Cancel the rest",

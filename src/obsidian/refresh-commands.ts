@@ -127,7 +127,7 @@ export function registerRefreshCommands(host: RefreshHost): Refresher {
           const perAnswer = plan.cost.known ? plan.cost.total / plan.cost.known : undefined;
           const capNote = spend
             ? batchCapNote(spend.ledger, host.context.now(), { monthlyUsd: settings.monthlyCapUsd, batchUsd: settings.batchCapUsd }, spend.inFlightUsd, perAnswer, plan.targets.length, "answers")
-            : "";
+            : null;
           const spec = refreshVaultWindow(plan, (progress, signal) => refresher.run(plan.targets, progress, signal, plan.skipped), capNote);
           new BatchWindow(plugin.app, spec, host.batches).open();
         })(),

@@ -1,6 +1,7 @@
 // "Refresh stale answers in vault" in the batch window: how many answers in how many notes are stale and what
 // refreshing them will cost, then progress and a summary.
 import type { BatchWindowSpec } from "./batch-window";
+import type { CapNote } from "../core/spend";
 import { drawList, plural } from "./batch-window";
 import { describeReport } from "./refresh-flow";
 import type { RefreshItem, RefreshPlan, RefreshReport } from "./refresh-flow";
@@ -18,8 +19,8 @@ const lines = (items: RefreshItem[]) => items.map((item) => `${item.note}: "${it
 export function refreshVaultWindow(
   plan: RefreshPlan,
   run: (progress: (done: number, total: number, note: string) => void, signal: AbortSignal) => Promise<RefreshReport>,
-  /** What a spending cap means for this batch ("" when nothing). */
-  capNote: string,
+  /** What a spending cap means for this batch (null when nothing). */
+  capNote: CapNote | null,
 ): BatchWindowSpec<RefreshReport> {
   return {
     title: "Refresh stale answers",
@@ -31,10 +32,11 @@ export function refreshVaultWindow(
       }
       el.createEl("p", { text: `${plural(plan.targets.length, "answer", "answers")} in ${plural(plan.notes, "note is", "notes are")} stale.` });
       el.createEl("p", { text: describeCost(plan) });
-      if (capNote) el.createEl("p", { text: capNote, cls: "mod-warning" });
+      if (capNote) el.createEl("p", { text: capNote.text, cls: "mod-warning" });
       if (plan.skipped.length) el.createEl("p", { text: `${plural(plan.skipped.length, "answer", "answers")} will be skipped (listed below).` });
       drawList(el, "Will be skipped", lines(plan.skipped));
-      return `Refresh ${plural(plan.targets.length, "answer", "answers")}`;
+      // Every request would be refused: there is nothing to confirm.
+      return capNote?.reached ? null : `Refresh ${plural(plan.targets.length, "answer", "answers")}`;
     },
     startLine: `Refreshing 0 of ${plan.targets.length}…`,
     cancelButton: "Cancel refresh",

@@ -265,7 +265,7 @@ describe("npm run demo -- --tour", { timeout: 300_000 }, () => {
     }
     // The batch: its count and estimate before anything was sent, from the profile's recorded cost.
     expect(run.stdout).toContain('Dialog: 2 questions will be asked in "Pricing questions"');
-    expect(run.stdout).toMatch(/Dialog: Estimated cost: about \$0\.\d{4} \(\$0\.\d{4} each\), the average of the last answer with preset medium\./);
+    expect(run.stdout).toMatch(/Dialog: Estimated cost: about \$0\.\d{4} \(\$0\.\d{4} each\), the cost of the last answer with preset medium\./);
     expect(run.stdout).toContain('Options: Preset or model from profile "Market research" (folder Markets)');
     // The cap: refused with month-to-date spend, the estimate and where to raise it; nothing sent or written.
     expect(run.stdout).toMatch(/Notice: Not sent: this request would pass your monthly Perplexity spending cap of \$0\.\d{4}\. Spent this month: \$0\.\d{4}\. This request: about \$0\.\d{4}, the average of the last 3 answers with preset medium\. To send it, raise or clear the monthly cap in Settings → Perplexity Query → Spending\./);

@@ -194,4 +194,25 @@ describe("spending cap before a vault refresh", () => {
     expect(report.refreshed).toHaveLength(2);
     expect(report.stopped).toMatch(/^Not sent: this request would pass your monthly Perplexity spending cap of \$0\.50/);
   });
+  it("with the monthly cap already reached, offers nothing to confirm: the window says so and only closes", async () => {
+    const text = ["# Solar", block("aaaaaa", "One?"), block("bbbbbb", "Two?")].join("\n\n") + "\n";
+    h = await startHarness({ files: { "Solar.md": text }, settings: { monthlyCapUsd: 0.25, spend: { v: 1, months: { "2026-11": { usd: 0.25, answers: 2, unknown: 0 } }, recent: {} } } });
+    h.runtime.runCommand("refresh-stale-in-vault");
+    await h.plugin.idle();
+    const modal = h.runtime.openModals[0] as unknown as { contentEl: HTMLElement };
+    expect(modal.contentEl.textContent).toContain("Your monthly spending cap of $0.25 is reached (spent this month: $0.25), so nothing is sent. Raise or clear it in Settings → Perplexity Query → Spending.");
+    expect([...modal.contentEl.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["Close"]);
+    expect(askRequests(h.emulator)).toHaveLength(0);
+  });
+
+  it("a cap of 0 offers no batch of questions either, and says it plainly", async () => {
+    h = await startHarness({ files: { "Q.md": "- One?\n- Two?\n" }, settings: { monthlyCapUsd: 0 } });
+    const view = await h.runtime.openNote("Q.md");
+    view.editor.setSelection({ line: 0, ch: 0 }, { line: 1, ch: 6 });
+    expect(h.runtime.runCommand("ask-questions-in-selection")).toBe(true);
+    const modal = h.runtime.openModals.at(-1) as unknown as { contentEl: HTMLElement };
+    expect(modal.contentEl.textContent).toContain("Your monthly spending cap is $0, so nothing is sent.");
+    expect([...modal.contentEl.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["Close"]);
+    expect(askRequests(h.emulator)).toHaveLength(0);
+  });
 });
