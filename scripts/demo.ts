@@ -9,7 +9,7 @@ import { parseBlocks } from "../src/core/block";
 import { DEFAULT_BASE_URL } from "../src/settings";
 import { DemoError, DEMO_QUESTION, USAGE, parseDemoArgs, type DemoArgs } from "./demo/args";
 import { scratchDemoVault } from "./demo/scratch";
-import { checkVaultFolder, isNothingStale, runCommand } from "./demo/session";
+import { checkVaultFolder, isNothingStale, printOutcome, runCommand } from "./demo/session";
 import { TOUR_SCENARIO, runTour } from "./demo/tour";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -77,8 +77,7 @@ async function main(): Promise<void> {
     } else {
       const select = args.select ?? (args.command === "ask-selection" ? DEMO_QUESTION : undefined);
       const result = await runCommand({ ...run, command: args.command, select, question: args.question, now: args.now });
-      for (const notice of result.notices) if (notice !== result.failure) console.log(`Notice: ${notice}`);
-      for (const line of result.dialog) console.log(`Dialog: ${line}`);
+      printOutcome(result, (line) => console.log(line));
       if (result.failure) throw new DemoError(result.failure);
       if (isNothingStale([...result.notices, ...result.dialog])) console.log(staleHint(result.after[args.note] ?? "", vault, scratch));
       if (result.changedBlocks.length) console.log(`\n${result.changedBlocks.join("\n\n")}\n`);

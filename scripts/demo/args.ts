@@ -83,10 +83,31 @@ const NOT_HEADLESS: Record<string, string> = {
   cancel: '"cancel" stops requests in flight, but the headless runner waits for each command to finish, so there is never one to cancel',
 };
 
+/** Flags whose value is text the user copies from a note, where a list line starts with "-". */
+const TEXT_FLAGS = new Set(["--select", "--question", "--note"]);
+
+/**
+ * `--select "- A list item?"` as the user means it: Node's parser takes a value that starts with "-" for a
+ * mistyped option, so such a value is joined to its flag (`--select=- A list item?`) unless it is an option.
+ */
+function joinDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const isOption = (text: string) => /^--?[a-z]/i.test(text) && !/\s/.test(text);
+    if (TEXT_FLAGS.has(arg) && next !== undefined && next.startsWith("-") && !isOption(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 export function parseDemoArgs(argv: string[]): DemoArgs {
   let values;
   try {
-    values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: joinDashValues(argv), options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new DemoError(`${error instanceof Error ? error.message : String(error)} (see --help)`);
   }

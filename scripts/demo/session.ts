@@ -31,8 +31,10 @@ export interface CommandRun {
 export interface CommandResult {
   /** Every notice the plugin showed, in order. */
   notices: string[];
-  /** What the open dialog said (vault refresh), one paragraph a line. */
+  /** What the open dialog said before anything ran (vault refresh, batches), one paragraph a line. */
   dialog: string[];
+  /** What the dialog said once the confirmed batch ended. */
+  summary: string[];
   /** Answer blocks that are new or whose text changed. */
   changedBlocks: string[];
   /** Vault paths of the files written back. */
@@ -142,7 +144,10 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
     }
 
     let dialog: string[] = [];
+    let summary: string[] = [];
     let unconfirmed = false;
+    // A dialog that offers nothing to confirm, with a warning: why nothing can run (a spending cap reached).
+    let refusal: string | undefined;
     const modal = run.command === "ask-follow-up" ? undefined : (runtime.openModals.at(-1) as ModalLike | undefined);
     if (modal) {
       dialog = dialogText(modal);
@@ -151,9 +156,11 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
         confirm.click(); // what the user's click does: the batch runs in the dialog
         while (modal.isRunning) await new Promise((resolve) => setTimeout(resolve, 10));
         await idle();
-        dialog = [...dialog, ...dialogText(modal)];
+        summary = dialogText(modal);
       } else if (confirm) {
         unconfirmed = true;
+      } else {
+        refusal = modal.contentEl.querySelector(".mod-warning")?.textContent ?? undefined;
       }
     }
 
@@ -166,11 +173,22 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
       .map((p) => noteAfter.slice(p.from, p.to))
       .filter((blockText) => !oldBlocks.has(blockText));
     const notices = [...runtime.notices];
-    return { notices, dialog, changedBlocks, changedFiles, before, after, failure: failureOf(run.command, notices, dialog, changedBlocks, unconfirmed) };
+    const failure = refusal ?? failureOf(run.command, notices, dialog, changedBlocks, unconfirmed);
+    return { notices, dialog, summary, changedBlocks, changedFiles, before, after, failure };
   } finally {
     await runtime.unloadPlugin();
     savePluginData(run.vault, pluginData, runtime.data);
   }
+}
+
+/**
+ * What the command showed, in the order the user saw it: the dialog before anything ran, the notices, then the
+ * dialog's summary (less what a notice already said). The failure is left out unless asked for: it is said once.
+ */
+export function printOutcome(result: CommandResult, print: (line: string) => void, withFailure = false): void {
+  for (const line of result.dialog) print(`Dialog: ${line}`);
+  for (const notice of result.notices) if (withFailure || notice !== result.failure) print(`Notice: ${notice}`);
+  for (const line of result.summary) if (!result.notices.includes(line)) print(`Dialog: ${line}`);
 }
 
 /** Nothing was stale (said in a notice, or in the vault refresh's dialog): not a failure, nothing to do. */

@@ -5,9 +5,10 @@
 import { addDays, formatISO } from "date-fns";
 import { parseBlocks } from "../../src/core/block";
 import { estimateCostOf, formatUsd, monthSpend, normalizeLedger, requestKind } from "../../src/core/spend";
+import { plural } from "../../src/core/plural";
 import { DemoError, DEMO_QUESTION, type DemoCommand } from "./args";
 import { lineDiff } from "./diff";
-import { readPluginData, runCommand, updatePluginData, type CommandResult, type CommandRun } from "./session";
+import { printOutcome, readPluginData, runCommand, updatePluginData, type CommandResult, type CommandRun } from "./session";
 
 export const TOUR_SCENARIO = "tests/emulator/scenarios/tour.json";
 
@@ -38,8 +39,7 @@ interface CommandOptions {
 async function command(ctx: TourContext, id: DemoCommand, options: CommandOptions = {}): Promise<CommandResult> {
   const { select, question, note, refused } = options;
   const result = await runCommand({ ...ctx.run, command: id, select, now: ctx.now, ...(note === undefined ? {} : { note }), ...(question === undefined ? {} : { question }) });
-  for (const notice of result.notices) if (notice !== result.failure || refused) ctx.print(`Notice: ${notice}`);
-  for (const line of result.dialog) ctx.print(`Dialog: ${line}`);
+  printOutcome(result, ctx.print, refused);
   if (refused && !result.failure) throw new DemoError(`${id} was expected to be refused, but it ran`);
   if (result.failure && !refused) throw new DemoError(result.failure);
   return result;
@@ -124,7 +124,7 @@ export const TOUR: TourStep[] = [
       const result = await command(ctx, "refresh-stale-in-note");
       printChanges(ctx, result);
       const block = firstBlock(result, ctx.run.note);
-      ctx.print(`\nThe block keeps its ID (^pplx-${block.blockId}), so links to it still work; it now holds ${block.previous?.length ?? 0} previous answer(s).`);
+      ctx.print(`\nThe block keeps its ID (^pplx-${block.blockId}), so links to it still work; it now holds ${plural(block.previous?.length ?? 0, "previous answer", "previous answers")}.`);
     },
   },
   {
@@ -150,7 +150,9 @@ export const TOUR: TourStep[] = [
     title: "Refresh the thread",
     async run(ctx) {
       ctx.now = addDays(ctx.now, 1);
-      ctx.print('"Refresh thread" (refresh-thread) re-asks every turn in order: the follow-up only after its parent has its new answer.');
+      ctx.print(`A day later (${formatISO(ctx.now, { representation: "date" })}), "Refresh thread" (refresh-thread) re-asks every turn in order: the follow-up only`);
+      ctx.print("after its parent has its new answer. The emulator's scripted answers are used up, so from here on it answers");
+      ctx.print('with its generic text about each question ("You asked: …"), citing other sources.');
       const result = await command(ctx, "refresh-thread");
       printChanges(ctx, result);
     },
@@ -195,8 +197,10 @@ export const TOUR: TourStep[] = [
       const cap = Math.round((spent + estimate / 2) * 10_000) / 10_000;
       ctx.print(`Perplexity reports what each answer cost; the plugin keeps the sum per month in data.json (this month so`);
       ctx.print(`far: ${formatUsd(spent)}). In Settings → Perplexity Query → Spending the tour sets a monthly cap of ${formatUsd(cap)},`);
-      ctx.print(`then asks one more question in "${MARKETS_NOTE}". Its estimate would pass the cap, so it is not sent:`);
+      ctx.print(`then asks "${CAPPED_QUESTION}" in "${MARKETS_NOTE}". Its estimate would pass the cap, so it is not sent:`);
+      let capBefore: unknown = null;
       updatePluginData(ctx.run.vault, (data) => {
+        capBefore = data.monthlyCapUsd ?? null;
         data.monthlyCapUsd = cap;
       });
       const sentBefore = ctx.sent().length;
@@ -204,6 +208,11 @@ export const TOUR: TourStep[] = [
       const sent = ctx.sent().length - sentBefore;
       ctx.print(`\nRequests sent to Perplexity: ${sent}. ${result.changedFiles.length ? `Changed: ${result.changedFiles.join(", ")}` : "No files changed"}.`);
       if (sent !== 0 || result.changedFiles.length) throw new DemoError("the spending cap let a request through");
+      // The scratch vault is for trying the plugin in Obsidian: the cap would refuse every question there.
+      updatePluginData(ctx.run.vault, (data) => {
+        data.monthlyCapUsd = capBefore;
+      });
+      ctx.print("The tour then clears the cap again, so that this vault asks normally when you open it in Obsidian.");
     },
   },
 ];

@@ -3,7 +3,8 @@
 import { OPTION_LABELS, OPTION_KEYS } from "../core/profiles";
 import { describeBatch, describePlanCost } from "./batch-ask";
 import type { BatchItem, BatchPlan, BatchReport } from "./batch-ask";
-import { drawList, plural } from "./batch-window";
+import { drawList } from "./batch-window";
+import { plural } from "../core/plural";
 import type { BatchWindowSpec } from "./batch-window";
 
 const lines = (items: BatchItem[]) => items.map((item) => `"${item.question}" (${item.detail ?? "no reason given"})`);

@@ -5,10 +5,6 @@
 import { Modal, Notice, Setting } from "obsidian";
 import type { App } from "obsidian";
 
-export function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** Items listed under a heading, at most this many (the rest are counted). */
 const LISTED = 50;
 

@@ -6,7 +6,8 @@ import type { AnswerBlock } from "../core/block";
 import { claimsFor, VERDICT_MARKS } from "../core/source-check";
 import { describeCheckReport } from "./check-flow";
 import type { CheckItem, CheckPlan, CheckReport } from "./check-flow";
-import { drawList, plural } from "./batch-window";
+import { drawList } from "./batch-window";
+import { plural } from "../core/plural";
 import type { BatchWindowSpec } from "./batch-window";
 
 const lines = (items: CheckItem[]) => items.map((item) => `${item.note ? item.note + ": " : ""}${item.what} (${item.detail})`);

@@ -2,7 +2,8 @@
 // refreshing them will cost, then progress and a summary.
 import type { BatchWindowSpec } from "./batch-window";
 import type { CapNote } from "../core/spend";
-import { drawList, plural } from "./batch-window";
+import { drawList } from "./batch-window";
+import { plural } from "../core/plural";
 import { describeReport } from "./refresh-flow";
 import type { RefreshItem, RefreshPlan, RefreshReport } from "./refresh-flow";
 

@@ -95,6 +95,11 @@ describe("npm run demo", { timeout: 300_000 }, () => {
     const sources = readdirSync(join(scratch!, "Sources")).sort();
     expect(sources).toEqual(cited.map((s) => `${s.id}.md`).sort());
     for (const name of sources) expect(run.stdout).toContain(`Sources/${name}`);
+    // The README's example block is this run's block (its random IDs aside), so the README cannot drift.
+    const readmeBlock = /## What an answer looks like[\s\S]*?```markdown\n([\s\S]*?)\n```/.exec(readFileSync("README.md", "utf8"))?.[1];
+    const note = readFileSync(join(scratch!, NOTE), "utf8");
+    const sameIds = (text: string) => text.replace(/pplx-[a-z0-9]{6}/g, "pplx-ID").replace(/"id":"[a-z0-9]{6}"/, '"id":"ID"').replace(/"rid":"[^"]*"/, '"rid":"…"');
+    expect(sameIds(note.slice(blocks[0]!.from, blocks[0]!.to))).toBe(sameIds(readmeBlock ?? ""));
     // The plugin is installed in the copy, so opening it in Obsidian shows the same plugin.
     expect(existsSync(join(scratch!, ".obsidian", "plugins", "perplexity-query", "main.js"))).toBe(true);
   });
@@ -114,6 +119,20 @@ describe("npm run demo", { timeout: 300_000 }, () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^demo: Not sent: this request would pass your monthly Perplexity spending cap of \$0\.0020\. Spent this month: \$0\.0014\./);
     expect(readFileSync(join(vault, NOTE), "utf8")).toBe(noteBefore);
+  });
+
+  it("with a cap of 0 a batch is not even offered: the demo says why once, and does not suggest --yes", async () => {
+    const vault = committedDemoVault();
+    const dataPath = join(vault, ".obsidian", "plugins", "perplexity-query", "data.json");
+    mkdirSync(dirname(dataPath), { recursive: true });
+    writeFileSync(dataPath, JSON.stringify({ monthlyCapUsd: 0 }));
+    const question = 'Who are the major "Layer 1" AI model creators, vendors, and API s. As of today, how much "traction" does each player have?';
+    const batch = await demo(["--vault", vault, "--command", "ask-questions-in-selection", "--select", question]);
+    expect(batch.code).toBe(1);
+    expect(batch.stderr).toBe("demo: Your monthly spending cap is $0, so nothing is sent. Raise or clear it in Settings → Perplexity Query → Spending.\n");
+    expect(batch.stdout).toContain("Dialog: 1 question will be asked");
+    expect(batch.stdout).not.toContain("--yes");
+    expect(blocksIn(vault)).toHaveLength(0);
   });
 
   it("uses the emulator, not the real API, when PERPLEXITY_API_KEY is set but --real is not given", async () => {
@@ -270,7 +289,11 @@ describe("npm run demo -- --tour", { timeout: 300_000 }, () => {
     // The cap: refused with month-to-date spend, the estimate and where to raise it; nothing sent or written.
     expect(run.stdout).toMatch(/Notice: Not sent: this request would pass your monthly Perplexity spending cap of \$0\.\d{4}\. Spent this month: \$0\.\d{4}\. This request: about \$0\.\d{4}, the average of the last 3 answers with preset medium\. To send it, raise or clear the monthly cap in Settings → Perplexity Query → Spending\./);
     expect(run.stdout).toContain("Requests sent to Perplexity: 0. No files changed.");
-    expect(data.monthlyCapUsd).toBeGreaterThan(data.spend.months["2027-02"]!.usd);
+    // The cap was set just above the month's spend, then cleared, so the vault asks normally in Obsidian.
+    const cap = Number(/sets a monthly cap of \$(\d+\.\d+)/.exec(run.stdout)?.[1]);
+    expect(cap).toBeGreaterThan(data.spend.months["2027-02"]!.usd);
+    expect(run.stdout).toContain("The tour then clears the cap again");
+    expect(data.monthlyCapUsd).toBeNull();
     // February: the vault refresh, the follow-up, the thread refresh (two answers), the profile ask, the batch (two).
     expect(data.spend.months["2027-02"]!.answers).toBe(7);
   });

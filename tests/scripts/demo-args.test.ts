@@ -57,6 +57,14 @@ describe("parseDemoArgs", () => {
     expect(args.now).toBeUndefined();
   });
 
+  it("takes a list line as --select text, though it starts with \"-\"", () => {
+    const lines = "- Which vendors offer a free tier?\n- Which discount bulk requests?";
+    expect(parseDemoArgs(["--command", "ask-questions-in-selection", "--select", lines, "--yes"])).toMatchObject({ select: lines, yes: true });
+    expect(parseDemoArgs(["--select", "- One?"]).select).toBe("- One?");
+    // An option after a text flag is still an option (the flag then lacks its value, and says so).
+    expect(() => parseDemoArgs(["--select", "--yes"])).toThrow(DemoError);
+  });
+
   it("an exported key alone does not mean the real API", () => {
     process.env.PERPLEXITY_API_KEY = "pplx-exported";
     expect(parseDemoArgs([]).real).toBe(false);

@@ -1,4 +1,5 @@
 // Writing a block as Markdown (the format is described in model.ts).
+import { plural } from "../plural";
 import { format as formatDate } from "date-fns";
 import { escapeDisplayText, escapeLinkText, escapeLinkUrl, RESERVED_LINES } from "../sanitize";
 import { describeChecks, VERDICT_MARKS } from "../source-check/verdict";
@@ -48,7 +49,6 @@ function idList(ids: string[]): string {
 
 /** "2 new sources (a, b); 1 dropped (c)", "1 source dropped (c)": sentence-like and short. */
 export function describeChanges(c: SourceChanges): string {
-  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
   const parts: string[] = [];
   if (c.added.length > 0) parts.push(`${plural(c.added.length, "new source")} (${idList(c.added)})`);
   if (c.dropped.length > 0) {
