@@ -32,6 +32,13 @@ export function parseStaleAfter(value: unknown): number | undefined {
   return Number.isFinite(days) ? days : undefined;
 }
 
+/** Why a note's `perplexity-stale-after` value is not used (the setting's days are), or undefined when it is usable or unset. */
+export function staleAfterProblem(value: unknown, defaultDays: number): string | undefined {
+  if (value === undefined || value === null || value === "" || parseStaleAfter(value) !== undefined) return undefined;
+  const shown = typeof value === "string" ? `"${value.trim().slice(0, 40)}"` : JSON.stringify(value);
+  return `The note property ${STALE_AFTER_PROPERTY} was not used: ${shown} is not a number of days, a duration like 7d, 2w, 1m or 1y, or never; answers there go stale after ${defaultDays} days (the setting).`;
+}
+
 /** Block metadata wins over the note property, which wins over the setting. 0 means never stale. */
 export function effectiveStaleDays(block: Pick<AnswerBlock, "staleAfterDays">, noteProperty: unknown, defaultDays: number): number {
   return parseStaleAfter(block.staleAfterDays) ?? parseStaleAfter(noteProperty) ?? parseStaleAfter(defaultDays) ?? DEFAULT_STALE_AFTER_DAYS;

@@ -103,6 +103,7 @@ export function registerRefreshCommands(host: RefreshHost): Refresher {
         (async () => {
           const text = await currentText(plugin.app, file);
           const plan = refresher.planNote(file, text);
+          for (const problem of plan.problems) new Notice(problem, 15_000);
           if (!plan.targets.length) {
             const why = plan.skipped.length ? ` (${plan.skipped.length} skipped: ${plan.skipped.map((s) => s.detail).join("; ")})` : "";
             new Notice(`No stale answers to refresh in "${file.basename}"${why}.`, 10_000);

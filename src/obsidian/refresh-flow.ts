@@ -13,7 +13,7 @@ import { createRateLimiter } from "../core/rate-limiter";
 import type { LimiterClock } from "../core/rate-limiter";
 import { applyRefresh, checkRefreshable, estimateCost, findDuplicateIds, planRefresh, requestFromBlock } from "../core/refresh";
 import type { RefreshSkipReason } from "../core/refresh";
-import { STALE_AFTER_PROPERTY, isStale } from "../core/staleness";
+import { STALE_AFTER_PROPERTY, isStale, staleAfterProblem } from "../core/staleness";
 import { PerplexityError } from "../perplexity/errors";
 import type { AskRequest, ConversationTurn } from "../core/ask-request";
 import { conversationOf, refreshDependencies } from "../core/thread";
@@ -69,6 +69,8 @@ export interface RefreshReport {
 export interface RefreshPlan {
   targets: RefreshTarget[];
   skipped: RefreshItem[];
+  /** Note properties that could not be used, each naming the note and the property. */
+  problems: string[];
   notes: number;
   cost: ReturnType<typeof estimateCost>;
 }
@@ -146,6 +148,7 @@ export class Refresher {
     const settings = this.ctx.settings();
     const now = this.ctx.now().getTime();
     const property: unknown = this.ctx.app.metadataCache.getFileCache(file)?.frontmatter?.[STALE_AFTER_PROPERTY];
+    const problem = staleAfterProblem(property, settings.staleAfterDays);
     const chosen = options.blockIds ?? (options.blockId !== undefined ? [options.blockId] : undefined);
     const include = (b: AnswerBlock) => (chosen !== undefined ? chosen.includes(b.blockId) : isStale(b, now, property, settings.staleAfterDays));
     const scan = scanBlocks(text);
@@ -170,6 +173,7 @@ export class Refresher {
           .map((s) => ({ note: file.path, question: question(s.from), detail: skipText(s.reason, s.detail) })),
         ...busy.map((p) => ({ note: file.path, question: p.block.question, detail: SKIP_WORDS["in-flight"] })),
       ],
+      problems: problem === undefined ? [] : [`${file.path}: ${problem}`],
     };
   }
 
@@ -181,6 +185,7 @@ export class Refresher {
     const { app } = this.ctx;
     const targets: RefreshTarget[] = [];
     const skipped: RefreshItem[] = [];
+    const problems: string[] = [];
     const blocks: AnswerBlock[] = [];
     const notes = new Set<string>();
     for (const file of app.vault.getMarkdownFiles()) {
@@ -189,10 +194,11 @@ export class Refresher {
       const plan = this.planNote(file, await currentText(app, file));
       targets.push(...plan.targets);
       skipped.push(...plan.skipped);
+      problems.push(...plan.problems);
       blocks.push(...plan.blocks);
       if (plan.targets.length) notes.add(file.path);
     }
-    return { targets, skipped, notes: notes.size, cost: estimateCost(blocks) };
+    return { targets, skipped, problems, notes: notes.size, cost: estimateCost(blocks) };
   }
 
   /**

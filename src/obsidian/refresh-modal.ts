@@ -26,6 +26,7 @@ export function refreshVaultWindow(
   return {
     title: "Refresh stale answers",
     drawPlan(el) {
+      for (const problem of plan.problems) el.createEl("p", { text: problem, cls: "mod-warning" });
       if (plan.targets.length === 0) {
         el.createEl("p", { text: "No stale answers in this vault." });
         drawList(el, "Skipped", lines(plan.skipped));

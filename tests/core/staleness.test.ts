@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  blockAgeDays, DEFAULT_STALE_AFTER_DAYS, effectiveStaleDays, isStale, parseStaleAfter, STALE_AFTER_PROPERTY,
+  blockAgeDays, DEFAULT_STALE_AFTER_DAYS, effectiveStaleDays, isStale, parseStaleAfter, STALE_AFTER_PROPERTY, staleAfterProblem,
 } from "../../src/core/staleness";
 
 const DAY = 86_400_000;
@@ -55,5 +55,15 @@ describe("blockAgeDays and isStale", () => {
     expect(isStale(askedDaysAgo(5000, { staleAfterDays: 0 }), NOW, undefined, 30)).toBe(false);
     expect(isStale({ askedAt: "yesterday" }, NOW, undefined, 30)).toBe(false);
     expect(isStale(askedDaysAgo(-3), NOW, undefined, 1)).toBe(false);
+  });
+});
+
+describe("staleAfterProblem", () => {
+  it("names the property and the setting's days for a value it cannot read, and nothing for usable or missing ones", () => {
+    expect(staleAfterProblem("fortnightly", 30)).toBe(
+      'The note property perplexity-stale-after was not used: "fortnightly" is not a number of days, a duration like 7d, 2w, 1m or 1y, or never; answers there go stale after 30 days (the setting).',
+    );
+    expect(staleAfterProblem(-3, 14)).toContain("-3 is not a number of days");
+    for (const fine of [undefined, null, "", "2w", "never", 0, 7]) expect(staleAfterProblem(fine, 30)).toBeUndefined();
   });
 });

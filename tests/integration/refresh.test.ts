@@ -83,6 +83,21 @@ describe("refresh-stale-in-note", () => {
     expect(parseBlocks(h.runtime.editor("Prices.md").getValue())[0]?.block.askedAt).toBe(NOW);
   });
 
+  it("says when a note's staleness property cannot be read, naming it, and uses the setting", async () => {
+    const text = `---\nperplexity-stale-after: sometimes\n---\n${note(block("aaaaaa", RECENT, "Q?"))}`;
+    h = await startHarness({ files: { "Prices.md": text }, scenario: { default: { answer: NEW_ANSWER } } });
+    await runNoteRefresh("Prices.md");
+    expect(h.runtime.notices).toContain(
+      'Prices.md: The note property perplexity-stale-after was not used: "sometimes" is not a number of days, a duration like 7d, 2w, 1m or 1y, or never; answers there go stale after 30 days (the setting).',
+    );
+    expect(askRequests(h.emulator)).toHaveLength(0); // recent by the setting's 30 days
+    expect(h.runtime.editor("Prices.md").getValue()).toBe(text);
+    h.runtime.runCommand("refresh-stale-in-vault");
+    await h.plugin.idle();
+    const modal = h.runtime.openModals.at(-1) as unknown as { contentEl: HTMLElement };
+    expect(modal.contentEl.querySelector(".mod-warning")?.textContent).toContain("perplexity-stale-after was not used");
+  });
+
   it("skips and reports an answer the user edited, or keeps the edit folded when set to", async () => {
     const edited = block("aaaaaa", OLD, "Q?").replace("Old answer to Q?", "My corrected answer to Q?");
     h = await startHarness({ files: { "Solar.md": note(edited) }, scenario: { default: { answer: NEW_ANSWER } } });
