@@ -142,7 +142,8 @@ export function withinDomainFilter(answer: CannedAnswer, filter: string[] | unde
       }
       if (allowed.length && !allowed.some((e) => matches(host, e))) {
         const to = hostOf(allowed[next++ % allowed.length] as string);
-        return [{ ...r, url: (r.url ?? "").replace(host, to) }];
+        // A page moved to another site no longer names the old one in its title.
+        return [{ ...r, url: (r.url ?? "").replace(host, to), ...(r.title ? { title: r.title.replace(/ - Wikipedia$/, ` - ${to}`) } : {}) }];
       }
       return [r];
     }),
