@@ -48,7 +48,8 @@ export interface CommandResult {
 /** Commands that act on the thread of the answer block under the cursor. */
 const THREAD_COMMANDS = new Set<DemoCommand>(["ask-follow-up", "refresh-thread"]);
 
-type ModalLike = { contentEl: HTMLElement; isRunning?: boolean };
+/** The plugin's windows as the runner reads them (the batch window has isRunning and refusal). */
+type ModalLike = { contentEl: HTMLElement; isRunning?: boolean; refusal?: string };
 
 function dialogText(modal: ModalLike): string[] {
   return [...modal.contentEl.querySelectorAll("p, li")].map((el) => (el.tagName === "LI" ? `  - ${el.textContent ?? ""}` : (el.textContent ?? "")));
@@ -109,7 +110,7 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
     const settings = plugin.settings as { apiKeySecret: string; baseUrl: string };
     // The key goes into the runtime's secret storage, never into data.json.
     runtime.app.secretStorage.setSecret(settings.apiKeySecret, run.apiKey);
-    settings.baseUrl = run.baseUrl; // for this run only: data.json is not written back
+    settings.baseUrl = run.baseUrl; // for this run only: not saved to data.json (RUN_ONLY_SETTINGS)
     if (run.allowPrivateHosts) Object.assign(plugin.settings, { checkSourcesFetch: true, checkSourcesAllowPrivateHosts: true });
     if (run.now) {
       const fixed = run.now.getTime();
@@ -160,7 +161,7 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
       } else if (confirm) {
         unconfirmed = true;
       } else {
-        refusal = modal.contentEl.querySelector(".mod-warning")?.textContent ?? undefined;
+        refusal = modal.refusal;
       }
     }
 

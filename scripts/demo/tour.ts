@@ -203,15 +203,19 @@ export const TOUR: TourStep[] = [
         capBefore = data.monthlyCapUsd ?? null;
         data.monthlyCapUsd = cap;
       });
-      const sentBefore = ctx.sent().length;
-      const result = await command(ctx, "ask-selection", { note: MARKETS_NOTE, select: CAPPED_QUESTION, refused: true });
-      const sent = ctx.sent().length - sentBefore;
-      ctx.print(`\nRequests sent to Perplexity: ${sent}. ${result.changedFiles.length ? `Changed: ${result.changedFiles.join(", ")}` : "No files changed"}.`);
-      if (sent !== 0 || result.changedFiles.length) throw new DemoError("the spending cap let a request through");
-      // The scratch vault is for trying the plugin in Obsidian: the cap would refuse every question there.
-      updatePluginData(ctx.run.vault, (data) => {
-        data.monthlyCapUsd = capBefore;
-      });
+      // The scratch vault is for trying the plugin in Obsidian, where the cap would refuse every question:
+      // it is cleared again whatever happens here.
+      try {
+        const sentBefore = ctx.sent().length;
+        const result = await command(ctx, "ask-selection", { note: MARKETS_NOTE, select: CAPPED_QUESTION, refused: true });
+        const sent = ctx.sent().length - sentBefore;
+        ctx.print(`\nRequests sent to Perplexity: ${sent}. ${result.changedFiles.length ? `Changed: ${result.changedFiles.join(", ")}` : "No files changed"}.`);
+        if (sent !== 0 || result.changedFiles.length) throw new DemoError("the spending cap let a request through");
+      } finally {
+        updatePluginData(ctx.run.vault, (data) => {
+          data.monthlyCapUsd = capBefore;
+        });
+      }
       ctx.print("The tour then clears the cap again, so that this vault asks normally when you open it in Obsidian.");
     },
   },

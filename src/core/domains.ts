@@ -5,8 +5,16 @@
 export const MAX_DOMAIN_FILTERS = 20;
 export const MAX_DOMAIN_ENTRY_LENGTH = 253;
 
-/** An entry that is not a domain, a suffix or a URL; the message says which entry. */
-export class DomainError extends Error {}
+/** A filter Perplexity would refuse; the message (lower case, a clause) says which entry or why. */
+export class DomainError extends Error {
+  constructor(
+    message: string,
+    /** "mixed": allowed and excluded domains in one list, which is a choice to change rather than a typo. */
+    readonly kind: "entry" | "mixed" | "count" = "entry",
+  ) {
+    super(message);
+  }
+}
 
 /**
  * One entry as Perplexity accepts it, lowercased where case does not matter; a URL that names only a site
@@ -52,4 +60,39 @@ function isHostName(host: string): boolean {
 
 function isWebHost(host: string): boolean {
   return isHostName(host) && host.includes(".");
+}
+
+/**
+ * The `search_domain_filter` list from allowed and excluded entries: allowed as they are, or excluded with a
+ * leading "-" (a "-" typed in either list excludes). Duplicates are dropped; a DomainError for a bad entry, a
+ * list that mixes the two modes, or more than 20 entries.
+ */
+export function domainFilterOf(allow: readonly unknown[], deny: readonly unknown[]): string[] {
+  const allowed: string[] = [];
+  const denied: string[] = [];
+  const add = (entry: unknown, deny: boolean): void => {
+    if (typeof entry !== "string") throw new DomainError("domains must be text");
+    let text = entry.trim();
+    let isDeny = deny;
+    if (text.startsWith("-")) {
+      isDeny = true;
+      text = text.slice(1);
+    }
+    const host = normalizeDomain(text);
+    if (host === null) return;
+    const list = isDeny ? denied : allowed;
+    if (!list.includes(host)) list.push(host);
+  };
+  for (const entry of allow) add(entry, false);
+  for (const entry of deny) add(entry, true);
+  if (allowed.length > 0 && denied.length > 0) {
+    throw new DomainError(
+      `the domain list mixes domains to search (${allowed[0]}) and domains to exclude (-${denied[0]}); Perplexity filters one way at a time: ` +
+        "list only domains to search, or only domains to exclude (each with a leading -)",
+      "mixed",
+    );
+  }
+  const filter = allowed.length > 0 ? allowed : denied.map((host) => `-${host}`);
+  if (filter.length > MAX_DOMAIN_FILTERS) throw new DomainError(`at most ${MAX_DOMAIN_FILTERS} domains are allowed, got ${filter.length}`, "count");
+  return filter;
 }

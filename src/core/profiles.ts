@@ -7,7 +7,7 @@
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "./ask-request";
 import type { ModelChoice, Preset, RecencyFilter, SearchContextSize } from "./ask-request";
 import { defaultQuestionOptions, parseDomainList } from "./ask-options";
-import { MAX_DOMAIN_FILTERS, normalizeDomain } from "./domains";
+import { domainFilterOf } from "./domains";
 import type { AskDefaults, QuestionOptions } from "./ask-options";
 
 export const PROFILE_PROPERTY = "perplexity-profile";
@@ -105,13 +105,8 @@ function parseDomains(raw: unknown): string | null {
   const text = (list as string[]).join("\n");
   if (!text.trim()) return null;
   const { allowDomains = [], denyDomains = [] } = parseDomainList(text);
-  // The request's own rules (a DomainError's message names the entry), said here so the property is named.
-  for (const d of [...allowDomains, ...denyDomains]) normalizeDomain(d);
-  if (allowDomains.length && denyDomains.length) {
-    throw new Error(`it mixes domains to search (${allowDomains[0]}) and to exclude (-${denyDomains[0]}); Perplexity filters one way at a time`);
-  }
-  const count = allowDomains.length + denyDomains.length;
-  if (count > MAX_DOMAIN_FILTERS) throw new Error(`at most ${MAX_DOMAIN_FILTERS} domains are allowed, got ${count}`);
+  // The request's own rules, said here so that the property or profile is named (the error says what is wrong).
+  domainFilterOf(allowDomains, denyDomains);
   return text;
 }
 

@@ -212,28 +212,40 @@ export function checkCaps(
 /** What the caps mean for a batch, said before anything is sent. */
 export interface CapNote {
   text: string;
-  /** The monthly cap is already reached: the batch would send nothing, so it is not offered. */
+  /** Not even the first request fits under a cap (reached, $0, or less than one costs): the batch is not offered. */
   reached: boolean;
 }
 
-/** What the caps mean for a batch of `count` requests of about `perItemUsd` each; null when they do not stop it. */
+/**
+ * What the caps mean for a batch of `count` requests of about `perItemUsd` each; null when they do not stop it.
+ * `reached` is exactly when checkCaps would refuse the batch's first request, so a batch that is offered can start.
+ */
 export function batchCapNote(ledger: SpendLedger, now: Date, caps: SpendCaps, inFlightUsd: number, perItemUsd: number | undefined, count: number, noun: string): CapNote | null {
   if (count === 0) return null;
+  const cost = perItemUsd ?? 0;
+  const notes: CapNote[] = [];
   if (caps.monthlyUsd !== null) {
     const month = monthSpend(ledger, now);
-    const left = Math.max(0, caps.monthlyUsd - month.usd - inFlightUsd);
-    if (caps.monthlyUsd === 0) return { text: `Your monthly spending cap is $0, so nothing is sent. Raise or clear it in ${RAISE_CAP}.`, reached: true };
-    if (left <= 0) {
-      return { text: `Your monthly spending cap of ${formatUsd(caps.monthlyUsd)} is reached (spent this month: ${formatUsd(month.usd)}), so nothing is sent. Raise or clear it in ${RAISE_CAP}.`, reached: true };
-    }
-    if (perItemUsd && perItemUsd * count > left) {
-      return { text: `Your monthly cap of ${formatUsd(caps.monthlyUsd)} leaves ${formatUsd(left)}: about ${Math.floor(left / perItemUsd)} of these ${noun} fit, and the batch stops before the one that would pass the cap.`, reached: false };
+    const committed = month.usd + inFlightUsd;
+    const left = Math.max(0, caps.monthlyUsd - committed);
+    if (caps.monthlyUsd === 0) notes.push({ text: `Your monthly spending cap is $0, so nothing is sent. Raise or clear it in ${RAISE_CAP}.`, reached: true });
+    else if (committed >= caps.monthlyUsd) {
+      notes.push({ text: `Your monthly spending cap of ${formatUsd(caps.monthlyUsd)} is reached (spent this month: ${formatUsd(month.usd)}), so nothing is sent. Raise or clear it in ${RAISE_CAP}.`, reached: true });
+    } else if (committed + cost > caps.monthlyUsd) {
+      notes.push({ text: `Your monthly cap of ${formatUsd(caps.monthlyUsd)} leaves ${formatUsd(left)}, less than one of these ${noun} costs (about ${formatUsd(cost)}), so nothing is sent. Raise or clear it in ${RAISE_CAP}.`, reached: true });
+    } else if (perItemUsd && perItemUsd * count > left) {
+      notes.push({ text: `Your monthly cap of ${formatUsd(caps.monthlyUsd)} leaves ${formatUsd(left)}: about ${Math.max(1, Math.floor(left / perItemUsd))} of these ${noun} fit, and the batch stops before the one that would pass the cap.`, reached: false });
     }
   }
-  if (caps.batchUsd !== null && perItemUsd && perItemUsd * count > caps.batchUsd) {
-    return { text: `The per-batch cap of ${formatUsd(caps.batchUsd)} allows about ${Math.floor(caps.batchUsd / perItemUsd)} of these ${noun}; the batch stops before the one that would pass it.`, reached: false };
+  if (caps.batchUsd !== null) {
+    if (caps.batchUsd === 0) notes.push({ text: `The per-batch spending cap is $0, so nothing is sent. Raise or clear it in ${RAISE_CAP}.`, reached: true });
+    else if (cost > caps.batchUsd) {
+      notes.push({ text: `The per-batch cap of ${formatUsd(caps.batchUsd)} is less than one of these ${noun} costs (about ${formatUsd(cost)}), so nothing is sent. Raise or clear it in ${RAISE_CAP}.`, reached: true });
+    } else if (perItemUsd && perItemUsd * count > caps.batchUsd) {
+      notes.push({ text: `The per-batch cap of ${formatUsd(caps.batchUsd)} allows about ${Math.max(1, Math.floor(caps.batchUsd / perItemUsd))} of these ${noun}; the batch stops before the one that would pass it.`, reached: false });
+    }
   }
-  return null;
+  return notes.find((n) => n.reached) ?? notes[0] ?? null;
 }
 
 /** The status bar text: month-to-date spend, with the cap when there is one. */

@@ -36,7 +36,7 @@ export function parseStaleAfter(value: unknown): number | undefined {
 export function staleAfterProblem(value: unknown, defaultDays: number): string | undefined {
   if (value === undefined || value === null || value === "" || parseStaleAfter(value) !== undefined) return undefined;
   const shown = typeof value === "string" ? `"${value.trim().slice(0, 40)}"` : JSON.stringify(value);
-  return `The note property ${STALE_AFTER_PROPERTY} was not used: ${shown} is not a number of days, a duration like 7d, 2w, 1m or 1y, or never; answers there go stale after ${defaultDays} days (the setting).`;
+  return `The note property ${STALE_AFTER_PROPERTY} was not used: ${shown} is not a number of days, a duration like 7d, 2w, 1m or 1y, or never; the setting's ${defaultDays} days are used instead.`;
 }
 
 /** Block metadata wins over the note property, which wins over the setting. 0 means never stale. */

@@ -23,7 +23,7 @@ export interface BatchPlan {
   resolved: ResolvedOptions;
   /** Estimate of one question (from recorded costs of the same preset or model). */
   estimate: Estimate;
-  /** What the caps say about the whole batch, before anything is sent; empty when nothing to say. */
+  /** What the caps say about the whole batch, before anything is sent; null when nothing to say. */
   capNote: CapNote | null;
 }
 

@@ -3,7 +3,7 @@
 import { OPTION_LABELS, OPTION_KEYS } from "../core/profiles";
 import { describeBatch, describePlanCost } from "./batch-ask";
 import type { BatchItem, BatchPlan, BatchReport } from "./batch-ask";
-import { drawList } from "./batch-window";
+import { drawList, drawWarning } from "./batch-window";
 import { plural } from "../core/plural";
 import type { BatchWindowSpec } from "./batch-window";
 
@@ -21,10 +21,10 @@ export function batchAskWindow(plan: BatchPlan, run: (progress: (done: number, t
       const where = plan.questions.length === 1 ? "its answer inserted below it" : "each answer inserted below its question";
       el.createEl("p", { text: `${plural(plan.questions.length, "question", "questions")} will be asked in "${plan.file.basename}", ${where}.` });
       el.createEl("p", { text: describePlanCost(plan) });
-      if (plan.capNote) el.createEl("p", { text: plan.capNote.text, cls: "mod-warning" });
+      if (plan.capNote) drawWarning(el, plan.capNote.text, plan.capNote.reached);
       const options = OPTION_KEYS.filter((k) => plan.resolved.from[k] !== "not set").map((k) => `${OPTION_LABELS[k]} from ${plan.resolved.from[k]}`);
       el.createEl("p", { text: `Options: ${options.join("; ")}.`, cls: "setting-item-description" });
-      for (const problem of plan.resolved.problems) el.createEl("p", { text: problem, cls: "mod-warning" });
+      for (const problem of plan.resolved.problems) drawWarning(el, problem);
       if (plan.skipped.length) el.createEl("p", { text: `${plural(plan.skipped.length, "question is", "questions are")} skipped: already answered below or repeated.` });
       const list = el.createEl("ol");
       for (const q of plan.questions.slice(0, 20)) list.createEl("li", { text: q.question });

@@ -5,6 +5,14 @@
 import { Modal, Notice, Setting } from "obsidian";
 import type { App } from "obsidian";
 
+/** Marks the paragraph saying why a window offers nothing to confirm (a cap already reached). */
+const REFUSAL_CLASS = "perplexity-query-refusal";
+
+/** A warning paragraph: the reason nothing can start when `refuses`, else a caution. */
+export function drawWarning(el: HTMLElement, text: string, refuses = false): void {
+  el.createEl("p", { text, cls: refuses ? ["mod-warning", REFUSAL_CLASS] : "mod-warning" });
+}
+
 /** Items listed under a heading, at most this many (the rest are counted). */
 const LISTED = 50;
 
@@ -73,7 +81,10 @@ export class BatchWindow<Report> extends Modal {
     try {
       report = await this.spec.run((line) => progressEl.setText(line), controller.signal);
     } catch (error) {
-      this.showEnd(`${this.spec.title}: stopped`, (el) => el.createEl("p", { text: error instanceof Error ? error.message : String(error) }));
+      // Said in a notice too: the window may have been closed while the batch ran.
+      const message = error instanceof Error ? error.message : String(error);
+      new Notice(`${this.spec.title}: stopped. ${message}`, 15_000);
+      this.showEnd(`${this.spec.title}: stopped`, (el) => el.createEl("p", { text: message }));
       throw error;
     } finally {
       this.running = false;
@@ -90,6 +101,11 @@ export class BatchWindow<Report> extends Modal {
     this.setTitle(title);
     draw(contentEl);
     new Setting(contentEl).addButton((b) => b.setButtonText("Close").onClick(() => this.close()));
+  }
+
+  /** Why the window offers nothing to confirm, when a cap is the reason (the headless demo reports it). */
+  get refusal(): string | undefined {
+    return this.contentEl.querySelector(`.${REFUSAL_CLASS}`)?.textContent ?? undefined;
   }
 
   /** Whether the batch is under way (the demo's --yes waits for it to end). */

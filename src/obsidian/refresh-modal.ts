@@ -2,7 +2,7 @@
 // refreshing them will cost, then progress and a summary.
 import type { BatchWindowSpec } from "./batch-window";
 import type { CapNote } from "../core/spend";
-import { drawList } from "./batch-window";
+import { drawList, drawWarning } from "./batch-window";
 import { plural } from "../core/plural";
 import { describeReport } from "./refresh-flow";
 import type { RefreshItem, RefreshPlan, RefreshReport } from "./refresh-flow";
@@ -26,7 +26,7 @@ export function refreshVaultWindow(
   return {
     title: "Refresh stale answers",
     drawPlan(el) {
-      for (const problem of plan.problems) el.createEl("p", { text: problem, cls: "mod-warning" });
+      for (const problem of plan.problems) drawWarning(el, problem);
       if (plan.targets.length === 0) {
         el.createEl("p", { text: "No stale answers in this vault." });
         drawList(el, "Skipped", lines(plan.skipped));
@@ -34,7 +34,7 @@ export function refreshVaultWindow(
       }
       el.createEl("p", { text: `${plural(plan.targets.length, "answer", "answers")} in ${plural(plan.notes, "note is", "notes are")} stale.` });
       el.createEl("p", { text: describeCost(plan) });
-      if (capNote) el.createEl("p", { text: capNote.text, cls: "mod-warning" });
+      if (capNote) drawWarning(el, capNote.text, capNote.reached);
       if (plan.skipped.length) el.createEl("p", { text: `${plural(plan.skipped.length, "answer", "answers")} will be skipped (listed below).` });
       drawList(el, "Will be skipped", lines(plan.skipped));
       // Every request would be refused: there is nothing to confirm.

@@ -5,7 +5,7 @@
 import { PerplexityError, messages } from "./errors";
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../core/ask-request";
 import type { AskRequest, ConversationTurn, SearchOptions } from "../core/ask-request";
-import { DomainError, MAX_DOMAIN_FILTERS, normalizeDomain as normalizeEntry } from "../core/domains";
+import { DomainError, domainFilterOf, normalizeDomain as normalizeEntry } from "../core/domains";
 
 export { MAX_DOMAIN_FILTERS } from "../core/domains";
 /** Longest question framing or system prompt sent: long text dilutes the search and costs on every question. */
@@ -31,42 +31,16 @@ export function normalizeDomain(entry: string, param = "search_domain_filter"): 
   }
 }
 
-/**
- * The `search_domain_filter` list: allowed entries as-is, or excluded ones with a leading "-". Perplexity
- * filters in one mode at a time (an allowlist or a denylist), so a mix is refused with a message.
- */
+/** The `search_domain_filter` list (core/domains.ts), a refused one reported as an invalid request or option. */
 export function domainFilter(search: SearchOptions | undefined): string[] {
-  const allowed: string[] = [];
-  const denied: string[] = [];
-  // A user may type "-example.com" in either list: the minus sign means "exclude" everywhere.
-  const add = (entry: unknown, deny: boolean): void => {
-    if (typeof entry !== "string") throw invalid("search_domain_filter", "domains must be text");
-    let text = entry.trim();
-    let isDeny = deny;
-    if (text.startsWith("-")) {
-      isDeny = true;
-      text = text.slice(1);
-    }
-    const host = normalizeDomain(text);
-    if (host === null) return;
-    const list = isDeny ? denied : allowed;
-    if (!list.includes(host)) list.push(host);
-  };
-  for (const entry of search?.allowDomains ?? []) add(entry, false);
-  for (const entry of search?.denyDomains ?? []) add(entry, true);
-
-  if (allowed.length > 0 && denied.length > 0) {
-    throw badOption(
-      "search_domain_filter",
-      `The domain list mixes domains to search (${allowed[0]}) and domains to exclude (-${denied[0]}). ` +
-        "Perplexity filters one way at a time: list only domains to search, or only domains to exclude (each with a leading -).",
-    );
+  try {
+    return domainFilterOf(search?.allowDomains ?? [], search?.denyDomains ?? []);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    // Mixing the two modes is a choice the user makes in settings or the prompt: said as such, with where to change it.
+    if (error.kind === "mixed") throw badOption("search_domain_filter", `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`);
+    throw invalid("search_domain_filter", error.message);
   }
-  const filter = allowed.length > 0 ? allowed : denied.map((host) => `-${host}`);
-  if (filter.length > MAX_DOMAIN_FILTERS) {
-    throw invalid("search_domain_filter", `at most ${MAX_DOMAIN_FILTERS} domains are allowed, got ${filter.length}`);
-  }
-  return filter;
 }
 
 function webSearchTool(search: SearchOptions | undefined): Record<string, unknown> {

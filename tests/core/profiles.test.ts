@@ -46,7 +46,9 @@ describe("resolving a question's options", () => {
     // Perplexity filters one way at a time (reference, correction 4): a mixed list is refused here, naming the property.
     const mixed = resolveOptions(settings, index, "x.md", { "perplexity-domains": ["-reddit.com", "iea.org"] });
     expect(mixed.from.domains).toBe("settings");
-    expect(mixed.problems).toEqual(["The note property perplexity-domains was not used: it mixes domains to search (iea.org) and to exclude (-reddit.com); Perplexity filters one way at a time."]);
+    expect(mixed.problems).toEqual([
+      "The note property perplexity-domains was not used: the domain list mixes domains to search (iea.org) and domains to exclude (-reddit.com); Perplexity filters one way at a time: list only domains to search, or only domains to exclude (each with a leading -).",
+    ]);
   });
 
   it("never uses a bad property value: names the property, keeps the lower level's value", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
-  ESTIMATE_SAMPLES, SpendCapError, SpendTracker, checkCaps, describeMonth, emptyLedger, estimateCostOf, monthSpend, newBatchSpend,
+  ESTIMATE_SAMPLES, SpendCapError, SpendTracker, batchCapNote, checkCaps, describeMonth, emptyLedger, estimateCostOf, monthSpend, newBatchSpend,
   normalizeLedger, parseCap, recordSpend, requestKind,
 } from "../../src/core/spend";
 import type { SpendLedger } from "../../src/core/spend";
@@ -99,6 +99,34 @@ describe("the caps", () => {
           expect(monthSpend(l, NOW).usd).toBeLessThanOrEqual(Math.max(cap, 0.05) + 1e-9);
         }
       }),
+    );
+  });
+});
+
+describe("the caps before a batch", () => {
+  it("say a batch is not worth offering exactly when its first request would be refused", () => {
+    const cap = fc.option(fc.integer({ min: 0, max: 200 }).map((n) => n / 1000), { nil: null });
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 300 }).map((n) => n / 10_000), { maxLength: 12 }), cap, cap, fc.integer({ min: 0, max: 50 }).map((n) => n / 10_000), fc.integer({ min: 1, max: 30 }), (costs, monthlyUsd, batchUsd, inFlight, count) => {
+        const ledger = ledgerWith(costs.map((c): [string, number] => [FAST, c]));
+        const caps = { monthlyUsd, batchUsd };
+        const note = batchCapNote(ledger, NOW, caps, inFlight, estimateCostOf(ledger, FAST).usd, count, "questions");
+        const first = checkCaps(ledger, NOW, FAST, caps, { usd: inFlight }, newBatchSpend());
+        expect(note?.reached ?? false).toBe(!first.ok);
+        if (note && !note.reached) expect(note.text).not.toMatch(/about 0 of/);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("name the cap that stops everything, before one that would only cut the batch short", () => {
+    const ledger = ledgerWith([[FAST, 0.01]]);
+    expect(batchCapNote(ledger, NOW, { monthlyUsd: 0.05, batchUsd: 0 }, 0, 0.01, 10, "questions")).toEqual({
+      text: "The per-batch spending cap is $0, so nothing is sent. Raise or clear it in Settings → Perplexity Query → Spending.",
+      reached: true,
+    });
+    expect(batchCapNote(ledger, NOW, { monthlyUsd: 0.015, batchUsd: null }, 0, 0.01, 3, "answers")?.text).toBe(
+      "Your monthly cap of $0.0150 leaves $0.0050, less than one of these answers costs (about $0.0100), so nothing is sent. Raise or clear it in Settings → Perplexity Query → Spending.",
     );
   });
 });

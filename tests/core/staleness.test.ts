@@ -61,7 +61,7 @@ describe("blockAgeDays and isStale", () => {
 describe("staleAfterProblem", () => {
   it("names the property and the setting's days for a value it cannot read, and nothing for usable or missing ones", () => {
     expect(staleAfterProblem("fortnightly", 30)).toBe(
-      'The note property perplexity-stale-after was not used: "fortnightly" is not a number of days, a duration like 7d, 2w, 1m or 1y, or never; answers there go stale after 30 days (the setting).',
+      'The note property perplexity-stale-after was not used: "fortnightly" is not a number of days, a duration like 7d, 2w, 1m or 1y, or never; the setting\'s 30 days are used instead.',
     );
     expect(staleAfterProblem(-3, 14)).toContain("-3 is not a number of days");
     for (const fine of [undefined, null, "", "2w", "never", 0, 7]) expect(staleAfterProblem(fine, 30)).toBeUndefined();

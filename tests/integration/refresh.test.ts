@@ -88,7 +88,7 @@ describe("refresh-stale-in-note", () => {
     h = await startHarness({ files: { "Prices.md": text }, scenario: { default: { answer: NEW_ANSWER } } });
     await runNoteRefresh("Prices.md");
     expect(h.runtime.notices).toContain(
-      'Prices.md: The note property perplexity-stale-after was not used: "sometimes" is not a number of days, a duration like 7d, 2w, 1m or 1y, or never; answers there go stale after 30 days (the setting).',
+      'Prices.md: The note property perplexity-stale-after was not used: "sometimes" is not a number of days, a duration like 7d, 2w, 1m or 1y, or never; the setting\'s 30 days are used instead.',
     );
     expect(askRequests(h.emulator)).toHaveLength(0); // recent by the setting's 30 days
     expect(h.runtime.editor("Prices.md").getValue()).toBe(text);

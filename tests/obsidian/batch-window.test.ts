@@ -6,7 +6,7 @@ import * as mocks from "obsidian-test-mocks/obsidian";
 // The runtime's thin extensions of the mocks: clicking a button runs its onClick, as in the app.
 import "../obsidian-runtime/runtime";
 import { describe, expect, it } from "vitest";
-import { BatchWindow, drawList } from "../../src/obsidian/batch-window";
+import { BatchWindow, drawList, drawWarning } from "../../src/obsidian/batch-window";
 import type { BatchWindowSpec } from "../../src/obsidian/batch-window";
 
 function spec(run: BatchWindowSpec<string>["run"], confirm: string | null = "Do 3 things"): BatchWindowSpec<string> {
@@ -80,6 +80,43 @@ describe("batch window", () => {
     expect(batches.size).toBe(0);
     expect(w.contentEl.textContent).toContain("The vault could not be read.");
     expect(buttons(w)).toEqual(["Close"]);
+  });
+
+  it("knows why it offers nothing to confirm: the refusing warning, not any other", () => {
+    const refusing = spec(() => Promise.resolve("x"), null);
+    refusing.drawPlan = (el) => {
+      drawWarning(el, "A note property was not used.");
+      drawWarning(el, "Your monthly spending cap is $0, so nothing is sent.", true);
+      return null;
+    };
+    const w = new BatchWindow(app(), refusing, new Set());
+    w.onOpen();
+    expect(w.refusal).toBe("Your monthly spending cap is $0, so nothing is sent.");
+    const plain = spec(() => Promise.resolve("x"), null);
+    plain.drawPlan = (el) => {
+      drawWarning(el, "A note property was not used.");
+      return null;
+    };
+    const other = new BatchWindow(app(), plain, new Set());
+    other.onOpen();
+    expect(other.refusal).toBeUndefined();
+  });
+
+  it("says a failed batch in a notice too, for when its window was closed", async () => {
+    // The mocks' Notice calls constructor__ with its message: recorded here for this test only.
+    const notices: string[] = [];
+    const prototype = mocks.Notice.prototype as unknown as { constructor__(message: unknown): void };
+    const original = prototype.constructor__;
+    prototype.constructor__ = (message: unknown) => void notices.push(String(message));
+    try {
+      const w = new BatchWindow(app(), spec(() => Promise.reject(new Error("The vault could not be read."))), new Set());
+      w.onOpen();
+      await expect(w.run()).rejects.toThrow();
+      w.close();
+      expect(notices).toEqual(["Do things: stopped. The vault could not be read."]);
+    } finally {
+      prototype.constructor__ = original;
+    }
   });
 
   it("lists at most 50 items and counts the rest", () => {
