@@ -147,7 +147,7 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
     let dialog: string[] = [];
     let summary: string[] = [];
     let unconfirmed = false;
-    // A dialog that offers nothing to confirm, with a warning: why nothing can run (a spending cap reached).
+    // A dialog that offers nothing to confirm: why nothing can run (a spending cap reached, nothing to ask).
     let refusal: string | undefined;
     const modal = run.command === "ask-follow-up" ? undefined : (runtime.openModals.at(-1) as ModalLike | undefined);
     if (modal) {
@@ -161,7 +161,8 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
       } else if (confirm) {
         unconfirmed = true;
       } else {
-        refusal = modal.refusal;
+        // Nothing to confirm: the window's first line says why ("No questions to ask in the selection.").
+        refusal = modal.refusal ?? (isNothingStale(dialog) ? undefined : dialog[0]);
       }
     }
 
@@ -187,7 +188,7 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
  * dialog's summary (less what a notice already said). The failure is left out unless asked for: it is said once.
  */
 export function printOutcome(result: CommandResult, print: (line: string) => void, withFailure = false): void {
-  for (const line of result.dialog) print(`Dialog: ${line}`);
+  for (const line of result.dialog) if (withFailure || line !== result.failure) print(`Dialog: ${line}`);
   for (const notice of result.notices) if (withFailure || notice !== result.failure) print(`Notice: ${notice}`);
   for (const line of result.summary) if (!result.notices.includes(line)) print(`Dialog: ${line}`);
 }

@@ -196,6 +196,7 @@ describe("npm run demo", { timeout: 300_000 }, () => {
       [["--now", "1"], '--now "1" is not an ISO date-time'],
       [["--command", "cancel"], "there is never one to cancel"],
       [["--command", "refresh-at-cursor"], "refresh-at-cursor is not available here"],
+      [["--command", "ask-questions-in-selection", "--select", "## Vendors and traction"], "No questions to ask in the selection."],
       [["--frobnicate"], "--frobnicate"],
     ];
     // Run side by side: most of each run is starting Node. (Every other check of the flags: tests/scripts.)
