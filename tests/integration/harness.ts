@@ -70,3 +70,19 @@ export async function selectInNote(runtime: ObsidianRuntime, path: string, text:
 export function askRequests(emulator: Emulator) {
   return emulator.requests.filter((r) => r.method === "POST" && /\/v1\/(responses|agent)$/.test(r.path));
 }
+
+/** A settings row by its name (a Setting is settingEl > [controlEl, infoEl > [nameEl, descEl]]): its input and description. */
+export function settingRow(containerEl: HTMLElement, name: string): { input: HTMLInputElement; desc: HTMLElement } {
+  const nameEl = [...containerEl.querySelectorAll<HTMLElement>("div")].find((el) => el.childElementCount === 0 && el.textContent === name);
+  const input = nameEl?.parentElement?.parentElement?.querySelector("input");
+  const desc = nameEl?.nextElementSibling as HTMLElement | null | undefined;
+  if (!input || !desc) throw new Error(`no "${name}" setting`);
+  return { input, desc };
+}
+
+/** Types a value into a settings field as the user does; the tab checks and saves it asynchronously. */
+export async function typeInto(input: HTMLInputElement, value: string): Promise<void> {
+  input.value = value;
+  input.dispatchEvent(new Event("input"));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}

@@ -2,27 +2,10 @@
 // (the saved value stays), and Perplexity's bare origin is saved as its /v1 address.
 import { afterEach, describe, expect, it } from "vitest";
 import { normalizeSettings } from "../../src/settings";
-import { startHarness, type Harness } from "./harness";
+import { settingRow, startHarness, typeInto, type Harness } from "./harness";
 
 let h: Harness;
 afterEach(() => h.close());
-
-/** The setting by its name: a Setting is settingEl > [controlEl, infoEl > [nameEl, descEl]]. */
-function baseUrlSetting(containerEl: HTMLElement): { input: HTMLInputElement; desc: HTMLElement } {
-  const nameEl = [...containerEl.querySelectorAll<HTMLElement>("div")].find((el) => el.childElementCount === 0 && el.textContent === "Base URL");
-  const settingEl = nameEl?.parentElement?.parentElement;
-  const input = settingEl?.querySelector("input");
-  const desc = nameEl?.nextElementSibling as HTMLElement | null | undefined;
-  if (!input || !desc) throw new Error("no Base URL setting");
-  return { input, desc };
-}
-
-/** Types a value as the user does; the tab checks and saves it asynchronously. */
-async function type(input: HTMLInputElement, value: string): Promise<void> {
-  input.value = value;
-  input.dispatchEvent(new Event("input"));
-  await new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 describe("Base URL setting", () => {
   it("refuses what is not an http(s) address, saying why, and normalises Perplexity's bare origin", async () => {
@@ -30,18 +13,18 @@ describe("Base URL setting", () => {
     const saved = h.plugin.settings.baseUrl;
     const tab = (h.plugin as unknown as { settingTabs__: { display(): void; containerEl: HTMLElement }[] }).settingTabs__[0]!;
     tab.display();
-    const { input, desc } = baseUrlSetting(tab.containerEl);
+    const { input, desc } = settingRow(tab.containerEl, "Base URL");
 
-    await type(input, "127.0.0.1:8787");
+    await typeInto(input, "127.0.0.1:8787");
     expect(desc.textContent).toContain("The base URL is not a web address");
     expect(desc.classList.contains("mod-warning")).toBe(true);
     expect(h.plugin.settings.baseUrl).toBe(saved);
 
-    await type(input, "ftp://api.perplexity.ai/v1");
+    await typeInto(input, "ftp://api.perplexity.ai/v1");
     expect(desc.textContent).toContain("uses ftp, not http or https");
     expect(h.plugin.settings.baseUrl).toBe(saved);
 
-    await type(input, "https://api.perplexity.ai/");
+    await typeInto(input, "https://api.perplexity.ai/");
     expect(desc.textContent).toContain("Perplexity's Agent API");
     expect(desc.classList.contains("mod-warning")).toBe(false);
     // Accepted and saved; read back (as on the next start) it means the /v1 address.

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { formatBlock, hashText, parseBlocks } from "../../src/core/block";
 import type { AnswerBlock } from "../../src/core/block";
-import { NOTE, NOTE_TEXT, QUESTION, askRequests, selectInNote, startHarness } from "./harness";
+import { NOTE, NOTE_TEXT, QUESTION, askRequests, selectInNote, settingRow, startHarness, typeInto } from "./harness";
 import type { Harness } from "./harness";
 
 let h: Harness | undefined;
@@ -102,19 +102,6 @@ describe("spending cap", () => {
 });
 
 describe("spending settings", () => {
-  /** A row of the tab by its name: a Setting is settingEl > [controlEl, infoEl > [nameEl, descEl]]. */
-  function row(containerEl: HTMLElement, name: string): { input: HTMLInputElement; desc: HTMLElement } {
-    const nameEl = [...containerEl.querySelectorAll<HTMLElement>("div")].find((el) => el.childElementCount === 0 && el.textContent === name);
-    const input = nameEl?.parentElement?.parentElement?.querySelector("input");
-    const desc = nameEl?.nextElementSibling as HTMLElement | null | undefined;
-    if (!input || !desc) throw new Error(`no "${name}" setting`);
-    return { input, desc };
-  }
-  async function type(input: HTMLInputElement, value: string): Promise<void> {
-    input.value = value;
-    input.dispatchEvent(new Event("input"));
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
   const CAP_ROWS = ["Monthly spending cap", "Spending cap per batch", "Show spending in the status bar", "Questions in a selection"];
 
   it("on 1.13 the caps are rows of their own, found by the settings search, not behind a window", async () => {
@@ -125,8 +112,8 @@ describe("spending settings", () => {
     // The heading the cap messages point to (Settings → Perplexity Query → Spending).
     expect(definitions).toMatch(/"heading":"Spending","items":\[\{"name":"Monthly spending cap"/);
     expect(definitions).toContain("Perplexity $0.50 this month");
-    const monthly = row(tab.containerEl, "Monthly spending cap");
-    await type(monthly.input, "12.5");
+    const monthly = settingRow(tab.containerEl, "Monthly spending cap");
+    await typeInto(monthly.input, "12.5");
     expect(h.plugin.settings).toMatchObject({ monthlyCapUsd: 12.5 });
     expect((h.runtime.data as { monthlyCapUsd?: unknown }).monthlyCapUsd).toBe(12.5);
   });
@@ -135,16 +122,16 @@ describe("spending settings", () => {
     h = await startHarness({ runtime: { apiVersion: "1.11.4" }, settings: { batchCapUsd: 2 } });
     const tab = h.runtime.openSettings();
     for (const name of CAP_ROWS) expect(tab.containerEl.textContent).toContain(name);
-    const batch = row(tab.containerEl, "Spending cap per batch");
+    const batch = settingRow(tab.containerEl, "Spending cap per batch");
     expect(batch.input.value).toBe("2");
-    await type(batch.input, "five dollars");
+    await typeInto(batch.input, "five dollars");
     expect(batch.desc.textContent).toBe('"five dollars" is not an amount in USD; the cap stays as it was.');
     expect(batch.desc.classList.contains("mod-warning")).toBe(true);
     expect(h.plugin.settings).toMatchObject({ batchCapUsd: 2 });
-    await type(batch.input, "$0.75");
+    await typeInto(batch.input, "$0.75");
     expect(h.plugin.settings).toMatchObject({ batchCapUsd: 0.75 });
     expect(batch.desc.classList.contains("mod-warning")).toBe(false);
-    await type(batch.input, "");
+    await typeInto(batch.input, "");
     expect(h.plugin.settings).toMatchObject({ batchCapUsd: null });
   });
 });
