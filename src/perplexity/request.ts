@@ -5,9 +5,8 @@
 import { PerplexityError, messages } from "./errors";
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../core/ask-request";
 import type { AskRequest, ConversationTurn, SearchOptions } from "../core/ask-request";
-import { DomainError, domainFilterOf, normalizeDomain as normalizeEntry } from "../core/domains";
+import { DomainError, domainFilterOf } from "../core/domains";
 
-export { MAX_DOMAIN_FILTERS } from "../core/domains";
 /** Longest question framing or system prompt sent: long text dilutes the search and costs on every question. */
 export const MAX_FRAMING_LENGTH = 4000;
 /** Sent to `anthropic/*` models when no limit is set: they require one (HTTP 400 without it). */
@@ -19,16 +18,6 @@ function invalid(param: string, problem: string): PerplexityError {
 
 function badOption(param: string, problem: string): PerplexityError {
   return new PerplexityError("invalid-request", messages.badOption(problem), { param });
-}
-
-/** One filter entry (core/domains.ts), with a bad one reported as an invalid request naming `param`. */
-export function normalizeDomain(entry: string, param = "search_domain_filter"): string | null {
-  try {
-    return normalizeEntry(entry);
-  } catch (error) {
-    if (error instanceof DomainError) throw invalid(param, error.message);
-    throw error;
-  }
 }
 
 /** The `search_domain_filter` list (core/domains.ts), a refused one reported as an invalid request or option. */

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PerplexityError } from "../../src/perplexity/errors";
-import { MAX_DOMAIN_FILTERS, REQUIRED_LIMIT_DEFAULT, modelInstructions, normalizeDomain, toWireRequest } from "../../src/perplexity/request";
+import { MAX_DOMAIN_FILTERS } from "../../src/core/domains";
+import { REQUIRED_LIMIT_DEFAULT, modelInstructions, toWireRequest } from "../../src/perplexity/request";
 import type { AskRequest } from "../../src/core/ask-request";
 
 function invalidParam(fn: () => unknown): string | undefined {
@@ -187,28 +188,6 @@ describe("toWireRequest", () => {
         toWireRequest({ question: "q", choice: { preset: "fast" }, search: { allowDomains: ["not a domain"] } }, { stream: false }),
       ),
     ).toBe("search_domain_filter");
-  });
-
-  it("keeps suffixes like .gov and page URLs, which Perplexity accepts", () => {
-    expect(normalizeDomain(".gov")).toBe(".gov");
-    expect(normalizeDomain(" .AC.uk. ")).toBe(".ac.uk");
-    expect(normalizeDomain("https://en.wikipedia.org/wiki/Chess")).toBe("https://en.wikipedia.org/wiki/Chess");
-    expect(normalizeDomain("HTTPS://User@Example.COM:8443/path?q#f")).toBe("https://example.com/path?q");
-    expect(normalizeDomain("https://Example.COM/")).toBe("example.com");
-  });
-
-  it("normalizes a typed host to a bare lowercase host", () => {
-    expect(normalizeDomain("User@Example.COM:8443/path?q#f")).toBe("example.com");
-    expect(normalizeDomain("example.org.")).toBe("example.org");
-    expect(normalizeDomain("  ")).toBeNull();
-    // A single word is no site on the web: "not a domain" typed as a list is three bad entries, not three hosts.
-    for (const word of ["not", "localhost", "http://intranet/page"]) expect(() => normalizeDomain(word)).toThrow(/is not a domain, a suffix like \.gov or a URL/);
-    fc.assert(
-      fc.property(fc.domain(), fc.constantFrom("", "http://", "https://"), fc.constantFrom("", "/"), (host, scheme, path) => {
-        const normalized = normalizeDomain(`${scheme}${host.toUpperCase()}${path}`);
-        expect(normalized).toBe(host.toLowerCase());
-      }),
-    );
   });
 });
 
