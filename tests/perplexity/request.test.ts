@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PerplexityError } from "../../src/perplexity/errors";
+import { thrown } from "../support/thrown";
 import { MAX_DOMAIN_FILTERS } from "../../src/core/domains";
 import { REQUIRED_LIMIT_DEFAULT, modelInstructions, toWireRequest } from "../../src/perplexity/request";
 import type { AskRequest } from "../../src/core/ask-request";
@@ -16,16 +17,6 @@ function invalidParam(fn: () => unknown): string | undefined {
     return error.param;
   }
   throw new Error("expected an invalid-request error");
-}
-
-function thrown(fn: () => unknown): PerplexityError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(PerplexityError);
-    return err as PerplexityError;
-  }
-  throw new Error("expected a PerplexityError");
 }
 
 describe("toWireRequest", () => {

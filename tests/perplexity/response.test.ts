@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { PerplexityError } from "../../src/perplexity/errors";
+import { thrown } from "../support/thrown";
 import { answerFromResponse, mergeSearchResults, readResultList } from "../../src/perplexity/response";
 import { capturedResponse } from "../emulator/fixtures";
-
-function thrown(fn: () => unknown): PerplexityError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(PerplexityError);
-    return err as PerplexityError;
-  }
-  throw new Error("expected a PerplexityError");
-}
 
 describe("answerFromResponse on the captured live response", () => {
   it("maps text, results, queries, model and usage", () => {
