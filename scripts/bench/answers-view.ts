@@ -8,7 +8,7 @@ import { AnswerIndex } from "../../src/core/answer-index";
 import { DEFAULT_SETTINGS } from "../../src/settings";
 import { ObsidianRuntime } from "../../tests/obsidian-runtime/runtime";
 import type { BenchRow } from "./types";
-import { medianMs } from "./types";
+import { measureHeap, medianMs } from "./types";
 import { answerBlock } from "./find-stale";
 
 /** 100,000 notes in folders of 1,000; one in ten holds two answers (20,000 answers). */
@@ -40,18 +40,7 @@ export async function benchAnswersView(): Promise<BenchRow[]> {
   const plugin = await runtime.loadPlugin();
   const creators = (plugin as unknown as { views__: Map<string, (leaf: unknown) => View> }).views__;
   const view = creators.get("perplexity-answers")!(runtime.app.workspace.getRightLeaf(false));
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const baseline = process.memoryUsage().heapUsed;
-  let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 5);
-  const start = performance.now();
-  await view.onOpen();
-  const buildMs = performance.now() - start;
-  clearInterval(sampler);
-  gc?.();
-  const retained = process.memoryUsage().heapUsed - baseline;
-  peak = Math.max(peak, process.memoryUsage().heapUsed);
+  const { ms: buildMs, peakGrowth, retained } = await measureHeap(() => view.onOpen(), 5);
   const answers = view.indexer.index.size;
 
   const vault = runtime.app.vault;
@@ -82,7 +71,7 @@ export async function benchAnswersView(): Promise<BenchRow[]> {
   return [
     { name: "answers view: first build, 100,000 notes / 20,000 answers", value: buildMs, unit: "ms", stat: "one run", target: 1000, note: `${answers} answers indexed; includes the runtime's getMarkdownFiles and getFileCache over 100,000 notes (~0.7 s in obsidian-test-mocks)` },
     { name: "answers view: index 20,000 answers from their 10,000 notes (plugin's share)", value: coreMs, unit: "ms", stat: "one run", note: "the rest of the first build is listing files, reading the cache and reading notes" },
-    { name: "answers view: heap added at peak during the first build", value: (peak - baseline) / 2 ** 20, unit: "MB", stat: "one run", target: 200, note: `${(retained / 2 ** 20).toFixed(1)} MB retained after gc` },
+    { name: "answers view: heap added at peak during the first build", value: peakGrowth / 2 ** 20, unit: "MB", stat: "one run", target: 200, note: `${(retained / 2 ** 20).toFixed(1)} MB retained after gc` },
     { name: "answers view: update after one note changes", value: updateMs, unit: "ms", stat: "median of 15", target: 5, note: "vault.modify, then the view's update (read and parse that note)" },
     { name: "resolve a question's options, 200 profiles", value: resolveMs / 100, unit: "ms", stat: "median of 15 batches of 100, per call", target: 1, note: "index built per call, as the commands do" },
   ];

@@ -4,7 +4,7 @@
 import { formatBlock, hashText } from "../../src/core/block";
 import type { AnswerBlock } from "../../src/core/block";
 import { ObsidianRuntime } from "../../tests/obsidian-runtime/runtime";
-import type { BenchRow } from "./types";
+import { measureHeap, type BenchRow } from "./types";
 
 /** One answered block with one cited source, as the vault benchmarks fill notes with. */
 export function answerBlock(id: string, askedAt: string): string {
@@ -44,21 +44,14 @@ async function measure(notes: number): Promise<{ ms: number; heapMb: number; sta
   const runtime = new ObsidianRuntime({ files: makeVault(notes) });
   const plugin = (await runtime.loadPlugin()) as unknown as { clock: { now(): Date }; idle(): Promise<void> };
   plugin.clock = { now: () => new Date("2026-11-24T12:00:00.000Z") };
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const baseline = process.memoryUsage().heapUsed;
-  let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 5);
-  const start = performance.now();
-  runtime.runCommand("refresh-stale-in-vault");
-  await plugin.idle();
-  const ms = performance.now() - start;
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().heapUsed);
+  const { ms, peakGrowth } = await measureHeap(async () => {
+    runtime.runCommand("refresh-stale-in-vault");
+    await plugin.idle();
+  }, 5);
   const modal = runtime.openModals[0] as unknown as { contentEl: HTMLElement } | undefined;
   const stale = Number(/(\d+) answers? in/.exec(modal?.contentEl.textContent ?? "")?.[1] ?? Number.NaN);
   await runtime.unloadPlugin();
-  return { ms, heapMb: (peak - baseline) / 2 ** 20, stale };
+  return { ms, heapMb: peakGrowth / 2 ** 20, stale };
 }
 
 export async function benchFindStale(): Promise<BenchRow[]> {

@@ -28,3 +28,34 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
+
+/** What `fn` cost in heap: its result, time, and heapUsed (bytes) before it, at its sampled peak and kept after it. */
+export interface HeapRun<T> {
+  result: T;
+  ms: number;
+  baseline: number;
+  /** Peak heapUsed over the baseline, garbage not yet collected included. */
+  peakGrowth: number;
+  /** heapUsed over the baseline after a full collection (needs node --expose-gc). */
+  retained: number;
+}
+
+/** Runs `fn` once after a full collection, sampling heapUsed every `sampleMs`. */
+export async function measureHeap<T>(fn: () => Promise<T>, sampleMs: number): Promise<HeapRun<T>> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const baseline = process.memoryUsage().heapUsed;
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), sampleMs);
+  const start = performance.now();
+  let result: T;
+  try {
+    result = await fn();
+  } finally {
+    clearInterval(sampler);
+  }
+  const ms = performance.now() - start;
+  peak = Math.max(peak, process.memoryUsage().heapUsed);
+  gc?.();
+  return { result, ms, baseline, peakGrowth: peak - baseline, retained: process.memoryUsage().heapUsed - baseline };
+}
