@@ -3,21 +3,21 @@
 import { Notice, Plugin } from "obsidian";
 import { capProblems, normalizeSettings } from "./settings";
 import type { PerplexityQuerySettings } from "./settings";
-import { registerCommands } from "./obsidian/commands";
-import { registerRefreshCommands } from "./obsidian/refresh-commands";
-import { registerThreadCommands } from "./obsidian/thread-commands";
-import { checkNewAnswer, registerCheckCommands } from "./obsidian/check-commands";
-import { PerplexityService } from "./obsidian/perplexity-service";
-import { PerplexitySettingTab } from "./obsidian/settings-tab";
-import { SourceLinker } from "./obsidian/source-linker";
-import type { AskContext } from "./obsidian/ask-flow";
+import { registerCommands } from "./obsidian/ask/commands";
+import { registerRefreshCommands } from "./obsidian/refresh/commands";
+import { registerThreadCommands } from "./obsidian/thread/commands";
+import { checkNewAnswer, registerCheckCommands } from "./obsidian/check/commands";
+import { PerplexityService } from "./obsidian/service/perplexity-service";
+import { PerplexitySettingTab } from "./obsidian/settings/settings-tab";
+import { SourceLinker } from "./obsidian/sources/source-linker";
+import type { AskContext } from "./obsidian/ask/ask-flow";
 import { Lifetime } from "./obsidian/lifetime";
 import { SpendTracker, normalizeLedger } from "./core/spend";
-import { SpendStatus } from "./obsidian/spend-status";
-import { trackProfileFolders } from "./obsidian/profile-options";
-import { registerBatchCommands } from "./obsidian/batch-commands";
-import { registerAnswersView } from "./obsidian/answers-commands";
-import { refreshBlock } from "./obsidian/refresh-commands";
+import { SpendStatus } from "./obsidian/service/spend-status";
+import { trackProfileFolders } from "./obsidian/settings/profile-options";
+import { registerBatchCommands } from "./obsidian/batch/commands";
+import { registerAnswersView } from "./obsidian/answers/commands";
+import { refreshBlock } from "./obsidian/refresh/commands";
 
 export default class PerplexityQueryPlugin extends Plugin {
   override settings: PerplexityQuerySettings = normalizeSettings({});

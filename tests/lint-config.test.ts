@@ -28,7 +28,7 @@ describe("lint reads what Obsidian's scanner reads", () => {
   });
 
   it("uses recommended's rules with their default options, nothing switched off", async () => {
-    for (const file of ["src/obsidian/settings-tab.ts", "vitest.config.ts"]) {
+    for (const file of ["src/obsidian/settings/settings-tab.ts", "vitest.config.ts"]) {
       const config = (await eslint.calculateConfigForFile(file)) as { rules: Record<string, unknown> };
       for (const rule of ["obsidianmd/ui/sentence-case", "obsidianmd/no-nodejs-modules", "obsidianmd/settings-tab/prefer-setting-definitions", "obsidianmd/prefer-window-timers"]) {
         const severity = (value: unknown) => (Array.isArray(value) ? value[0] : value);

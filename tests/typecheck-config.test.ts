@@ -28,7 +28,7 @@ describe("src/ typechecks without Node's types", () => {
 
   it("covers every file in src/", () => {
     expect(config.fileNames.some((f) => f.endsWith("src/main.ts"))).toBe(true);
-    expect(config.fileNames.some((f) => f.endsWith("src/obsidian/perplexity-service.ts"))).toBe(true);
+    expect(config.fileNames.some((f) => f.endsWith("src/obsidian/service/perplexity-service.ts"))).toBe(true);
   });
 
   it("refuses process, Buffer and Node module imports", () => {

@@ -9,7 +9,7 @@ import type { TransactionSpec } from "@codemirror/state";
 import { formatBlock } from "../../src/core/block";
 import { planInsertion } from "../../src/core/insertion";
 import { PartialAnswer } from "../../src/core/partial-answer";
-import { codeMirrorPort, locateBlock, minimalChange } from "../../src/obsidian/editor-port";
+import { codeMirrorPort, locateBlock, minimalChange } from "../../src/obsidian/editing/editor-port";
 import { makeAnswer } from "../../tests/emulator/fixtures";
 import { startEmulator } from "../../tests/emulator/server";
 import { ObsidianRuntime } from "../../tests/obsidian-runtime/runtime";

@@ -1,0 +1,217 @@
+// The answers view: every answer block of the vault in the right sidebar, with filters, and actions to open
+// or refresh one. Built once when opened (only notes whose metadata lists a ^pplx- block id are read), then
+// kept current from vault events: a changed note is parsed again, nothing else.
+import { ItemView, Setting, TFile } from "obsidian";
+import type { App, WorkspaceLeaf } from "obsidian";
+import { AnswerIndex, formatAge } from "../../core/answer-index";
+import type { AnswerFilter, AnswerRow, Staleness } from "../../core/answer-index";
+import { formatUsd } from "../../core/spend";
+import { STALE_AFTER_PROPERTY } from "../../core/staleness";
+import type { PerplexityQuerySettings } from "../../settings";
+
+export const ANSWERS_VIEW_TYPE = "perplexity-answers";
+/** Rows drawn at once; the filters narrow the rest down. */
+const SHOWN = 200;
+
+export interface AnswersViewHost {
+  settings: () => PerplexityQuerySettings;
+  now: () => Date;
+  /** Refreshes one block (the refresh-at-cursor path, with its notice). */
+  refresh(file: TFile, blockId: string): void;
+}
+
+function hasAnswers(app: App, file: TFile): boolean {
+  const ids = app.metadataCache.getFileCache(file)?.blocks;
+  return !!ids && Object.keys(ids).some((id) => id.startsWith("pplx-"));
+}
+
+/** Reads the vault's answers into an index and keeps it current; shared by the view and the benchmark. */
+export class AnswerIndexer {
+  readonly index = new AnswerIndex();
+  private built: Promise<void> | null = null;
+
+  constructor(private readonly app: App) {}
+
+  private staleProperty(file: TFile): unknown {
+    return this.app.metadataCache.getFileCache(file)?.frontmatter?.[STALE_AFTER_PROPERTY];
+  }
+
+  /** The first build: notes with answer block ids only. */
+  build(): Promise<void> {
+    this.built ??= (async () => {
+      for (const file of this.app.vault.getMarkdownFiles()) {
+        if (!hasAnswers(this.app, file)) continue;
+        this.index.setNote(file.path, await this.app.vault.cachedRead(file), this.staleProperty(file));
+      }
+    })();
+    return this.built;
+  }
+
+  /** One note changed: parse it again (its text may no longer hold answers). */
+  async update(file: TFile): Promise<void> {
+    if (file.extension !== "md") return;
+    const text = await this.app.vault.cachedRead(file);
+    this.index.setNote(file.path, text, this.staleProperty(file));
+  }
+
+  /** Subscribes to the vault's events through `register` (a view's or plugin's registerEvent). */
+  listen(register: (ref: ReturnType<App["vault"]["on"]>) => void, changed: () => void): void {
+    const vault = this.app.vault;
+    register(vault.on("modify", (file) => file instanceof TFile && void this.update(file).then(changed)));
+    register(vault.on("create", (file) => file instanceof TFile && void this.update(file).then(changed)));
+    register(
+      vault.on("delete", (file) => {
+        this.index.removeNote(file.path);
+        changed();
+      }),
+    );
+    register(
+      vault.on("rename", (file, oldPath) => {
+        this.index.renameNote(oldPath, file.path);
+        changed();
+      }),
+    );
+  }
+}
+
+export class AnswersView extends ItemView {
+  readonly indexer: AnswerIndexer;
+  filter: AnswerFilter = { staleness: "all" };
+  private listEl: HTMLElement | null = null;
+  private redrawTimer: number | null = null;
+  private stopped = false;
+
+  constructor(
+    leaf: WorkspaceLeaf,
+    private readonly host: AnswersViewHost,
+  ) {
+    super(leaf);
+    this.indexer = new AnswerIndexer(this.app);
+  }
+
+  override getViewType(): string {
+    return ANSWERS_VIEW_TYPE;
+  }
+
+  override getDisplayText(): string {
+    return "Perplexity answers";
+  }
+
+  override getIcon(): string {
+    return "list";
+  }
+
+  override async onOpen(): Promise<void> {
+    const root = this.contentEl;
+    root.empty();
+    root.addClass("perplexity-answers-view");
+    this.drawFilters(root);
+    this.listEl = root.createDiv();
+    this.listEl.setText("Reading the vault's answers…");
+    this.indexer.listen((ref) => this.registerEvent(ref), () => this.scheduleRedraw());
+    await this.indexer.build();
+    this.redraw();
+  }
+
+  override async onClose(): Promise<void> {
+    this.stopUpdates();
+    this.contentEl.empty();
+    return Promise.resolve();
+  }
+
+  private drawFilters(root: HTMLElement): void {
+    new Setting(root).setName("Search").addText((t) =>
+      t.setPlaceholder("Question or note").onChange((value) => {
+        this.filter.text = value;
+        this.redraw();
+      }),
+    );
+    new Setting(root).setName("Folder").addText((t) =>
+      t.setPlaceholder("All folders").onChange((value) => {
+        this.filter.folder = value;
+        this.redraw();
+      }),
+    );
+    new Setting(root).setName("Age").addDropdown((d) =>
+      d
+        .addOption("all", "All answers")
+        .addOption("stale", "Stale only")
+        .addOption("fresh", "Fresh only")
+        .setValue("all")
+        .onChange((value) => {
+          this.filter.staleness = value as Staleness;
+          this.redraw();
+        }),
+    );
+    new Setting(root).setName("Profile").addText((t) =>
+      t.setPlaceholder("Any profile").onChange((value) => {
+        if (value.trim()) this.filter.profile = value.trim();
+        else delete this.filter.profile;
+        this.redraw();
+      }),
+    );
+  }
+
+  /** Closed, or the plugin unloaded: no redraw is pending and none is scheduled. */
+  stopUpdates(): void {
+    this.stopped = true;
+    if (this.redrawTimer !== null) window.clearTimeout(this.redrawTimer);
+    this.redrawTimer = null;
+  }
+
+  /** Vault events come in bursts (a batch writes many answers): draw once per burst. */
+  private scheduleRedraw(): void {
+    if (this.stopped || this.redrawTimer !== null) return;
+    this.redrawTimer = window.setTimeout(() => {
+      this.redrawTimer = null;
+      this.redraw();
+    }, 250);
+  }
+
+  /** The rows as the filters show them now (also what tests read). */
+  rows(): AnswerRow[] {
+    const settings = this.host.settings();
+    return this.indexer.index.query(this.filter, this.host.now().getTime(), settings.staleAfterDays);
+  }
+
+  /** Opens the note at the answer's block. */
+  open(row: AnswerRow): Promise<void> {
+    return this.app.workspace.openLinkText(`${row.path}#^pplx-${row.blockId}`, "", false);
+  }
+
+  /** Re-asks the answer's question (the refresh-at-cursor path, whatever its age). */
+  refresh(row: AnswerRow): void {
+    const file = this.app.vault.getFileByPath(row.path);
+    if (file) this.host.refresh(file, row.blockId);
+  }
+
+  redraw(): void {
+    const list = this.listEl;
+    if (!list) return;
+    list.empty();
+    const now = this.host.now().getTime();
+    const days = this.host.settings().staleAfterDays;
+    const rows = this.rows();
+    list.createEl("p", { text: `${rows.length} of ${this.indexer.index.size} answers`, cls: "setting-item-description" });
+    for (const row of rows.slice(0, SHOWN)) {
+      const item = list.createDiv({ cls: "perplexity-answers-row" });
+      const stale = this.indexer.index.isStale(row, now, days);
+      item.createDiv({ text: row.question, cls: "perplexity-answers-question" });
+      const bits = [
+        row.path.replace(/\.md$/, ""),
+        `${formatAge(row.askedAt, now)}${stale ? " (stale)" : ""}`,
+        row.model,
+        row.cost === undefined ? "cost unknown" : formatUsd(row.cost),
+        `${row.cited} cited of ${row.sources} sources`,
+        row.checks ?? "",
+        row.state === "answered" ? "" : row.state,
+        row.profile ? `profile ${row.profile}` : "",
+      ].filter(Boolean);
+      item.createDiv({ text: bits.join(" · "), cls: "setting-item-description" });
+      const actions = new Setting(item);
+      actions.addButton((b) => b.setButtonText("Open").onClick(() => void this.open(row)));
+      actions.addButton((b) => b.setButtonText("Refresh").onClick(() => this.refresh(row)));
+    }
+    if (rows.length > SHOWN) list.createEl("p", { text: `…and ${rows.length - SHOWN} more: narrow the filters to see them.` });
+  }
+}

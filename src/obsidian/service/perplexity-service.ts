@@ -1,0 +1,193 @@
+// Builds the Perplexity client from the current settings and tracks every request in flight,
+// so "Cancel" and unloading the plugin can stop them all. On the desktop app (and with the
+// streaming setting on) answers stream over Node's http/https; everywhere else, and whenever
+// those modules cannot be loaded, they come buffered through requestUrl. Node ignores the system
+// proxy and certificate store that requestUrl uses: when the streaming transport cannot even connect
+// (nothing was sent), the same request goes through requestUrl, and so do later ones this session.
+import { Platform, requestUrl } from "obsidian";
+import type { App } from "obsidian";
+import { createPerplexityClient } from "../../perplexity/client";
+import { listModels } from "../../perplexity/models";
+import { PerplexityError, messages } from "../../perplexity/errors";
+import { createNodeHttpsFetch, fetchWithFallback } from "../../perplexity/transport-node-https";
+import type { NodeHttpLike } from "../../perplexity/transport-node-https";
+import { createRequestUrlFetch } from "../../perplexity/transport-request-url";
+import { CONNECTION_TEST_REQUEST } from "../../perplexity/client";
+import { requestKind } from "../../core/spend";
+import type { BatchSpend, SpendTracker } from "../../core/spend";
+import { mayHaveBeenBilled } from "./spend-status";
+import type { AskRequest } from "../../core/ask-request";
+import type { Answer, StreamProgress } from "../../core/answer";
+import { timeoutMsFor } from "../../core/stream-timeouts";
+import type { PerplexityQuerySettings } from "../../settings";
+
+/** Why requests were stopped: the user's cancel command, or the plugin unloading. */
+export type CancelReason = "user" | "unload";
+
+interface NodeHttpModules {
+  http: NodeHttpLike;
+  https: NodeHttpLike;
+}
+
+/** Obsidian evaluates plugins as CommonJS: its `require` is the only way to Node's modules (an ES import cannot be guarded). */
+declare const require: (id: string) => unknown;
+
+/** Node's http and https, on the desktop app only; null on mobile or when they cannot be loaded. */
+function loadNodeHttp(): NodeHttpModules | null {
+  if (!Platform.isDesktop) return null;
+  // isDesktop is the desktop UI (what the release linter checks); Node exists only in the desktop app.
+  if (!Platform.isDesktopApp) return null;
+  try {
+    // esbuild leaves Node built-ins external: Obsidian's desktop loader supplies them.
+    const http = require("http") as NodeHttpLike;
+    const https = require("https") as NodeHttpLike;
+    const usable = (m: NodeHttpLike | null | undefined) => typeof m?.request === "function";
+    return usable(http) && usable(https) ? { http, https } : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface ServiceAskOptions {
+  /** Progress of a streamed answer (never called for a buffered one). */
+  onProgress?: (p: StreamProgress) => void;
+  /** Stops just this request (a refresh batch cancelled, a placeholder deleted), nothing else. */
+  signal?: AbortSignal;
+  /** The batch this request belongs to, for the per-batch spending cap. */
+  batch?: BatchSpend;
+}
+
+export class PerplexityService {
+  private readonly inFlight = new Map<AbortController, { reason?: CancelReason }>();
+  private node: NodeHttpModules | null | undefined;
+  /** Why the streaming transport could not connect, once it could not: requests go through requestUrl. */
+  private streamingUnreachable: string | null = null;
+  private modelList: { baseUrl: string; ids: Promise<string[]> } | undefined;
+
+  constructor(
+    private readonly app: App,
+    private readonly settings: () => PerplexityQuerySettings,
+    /** The spending caps: every paid request passes `reserve` first (never sent past a cap). */
+    private readonly spend?: SpendTracker,
+  ) {}
+
+  /** Node's http modules when answers should stream (desktop app, streaming on), loaded once. */
+  private streamingTransport(): NodeHttpModules | null {
+    if (!this.settings().streaming || this.streamingUnreachable !== null) return null;
+    if (this.node === undefined) this.node = loadNodeHttp();
+    return this.node;
+  }
+
+  private client(timeoutMs: number, node: NodeHttpModules | null) {
+    const settings = this.settings();
+    return createPerplexityClient({
+      baseUrl: settings.baseUrl,
+      // Read at request time: the key never sits in plugin state or data.json.
+      getApiKey: () => this.app.secretStorage.getSecret(settings.apiKeySecret),
+      fetch: node ? fetchWithFallback(createNodeHttpsFetch(node), createRequestUrlFetch(requestUrl), (error) => this.streamingFailed(error)) : createRequestUrlFetch(requestUrl),
+      timeoutMs,
+    });
+  }
+
+  /**
+   * Asks; rejects with a PerplexityError. An aborted request's error has `detail` "user" or "unload"
+   * (why it was stopped) and the partial answer that had arrived, if any.
+   */
+  async ask(request: AskRequest, options: ServiceAskOptions = {}): Promise<Answer> {
+    // Throws a SpendCapError (nothing sent) when the request would pass a spending cap.
+    const reservation = this.spend?.reserve(requestKind(request.choice), options.batch);
+    try {
+      const answer = await this.send(request, options);
+      reservation?.settle(true, answer.usage.totalCost);
+      return answer;
+    } catch (error) {
+      reservation?.settle(mayHaveBeenBilled(error), error instanceof PerplexityError ? error.partial?.usage.totalCost : undefined);
+      throw error;
+    }
+  }
+
+  private async send(request: AskRequest, options: ServiceAskOptions): Promise<Answer> {
+    const controller = new AbortController();
+    const entry: { reason?: CancelReason } = {};
+    this.inFlight.set(controller, entry);
+    const stop = () => {
+      entry.reason ??= "user";
+      controller.abort();
+    };
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener("abort", stop, { once: true });
+    try {
+      const node = this.streamingTransport();
+      const stream = node !== null;
+      if (controller.signal.aborted) throw new PerplexityError("aborted", messages.aborted());
+      return await this.client(timeoutMsFor(request, this.settings().requestTimeoutSeconds, stream), node).ask(request, {
+        signal: controller.signal,
+        stream,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+    } catch (error) {
+      if (error instanceof PerplexityError && error.kind === "aborted" && entry.reason) {
+        throw new PerplexityError("aborted", error.message, { detail: entry.reason, ...(error.partial ? { partial: error.partial } : {}) });
+      }
+      throw error;
+    } finally {
+      options.signal?.removeEventListener("abort", stop);
+      this.inFlight.delete(controller);
+    }
+  }
+
+  /** The streaming transport could not connect where requestUrl could: later requests go through requestUrl. */
+  private streamingFailed(error: unknown): void {
+    this.streamingUnreachable = error instanceof Error ? error.message : String(error);
+    console.warn(`Perplexity Query: streaming could not connect, answers come through Obsidian's requestUrl instead (${this.streamingUnreachable}).`);
+  }
+
+  /** Why answers are not streamed although streaming is on (null: they are, where the platform allows). */
+  get streamingFallbackReason(): string | null {
+    return this.streamingUnreachable;
+  }
+
+  /** Tracked like an ask, so "Cancel" and unloading the plugin stop it too. */
+  async testConnection(): Promise<void> {
+    const controller = new AbortController();
+    this.inFlight.set(controller, {});
+    const reservation = this.spend?.reserve(requestKind(CONNECTION_TEST_REQUEST.choice));
+    try {
+      const report = await this.client(this.settings().requestTimeoutSeconds * 1000, null).testConnection({ signal: controller.signal });
+      reservation?.settle(true, report.totalCost);
+    } catch (error) {
+      reservation?.settle(mayHaveBeenBilled(error), undefined);
+      throw error;
+    } finally {
+      this.inFlight.delete(controller);
+    }
+  }
+
+  /** The models Perplexity lists (no key needed), fetched once per base URL when a model field is used. */
+  models(): Promise<string[]> {
+    const baseUrl = this.settings().baseUrl;
+    if (this.modelList?.baseUrl !== baseUrl) {
+      const ids = listModels(createRequestUrlFetch(requestUrl), baseUrl).catch(() => {
+        this.modelList = undefined; // try again next time
+        return [];
+      });
+      this.modelList = { baseUrl, ids };
+    }
+    return this.modelList.ids;
+  }
+
+  get pendingCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Aborts every request in flight (a streamed run is also cancelled at Perplexity by the client). */
+  cancelAll(reason: CancelReason = "user"): number {
+    const count = this.inFlight.size;
+    for (const [controller, entry] of this.inFlight) {
+      entry.reason = reason;
+      controller.abort();
+    }
+    this.inFlight.clear();
+    return count;
+  }
+}
