@@ -1,8 +1,10 @@
-// Rewriting Perplexity's citation markers ([7], [web:7] and [type:n] in general, runs like [1][3]) into links
-// to sources. The number is the id of a search result, whatever the type says.
-import { splitLiterals } from "./markdown-scan";
+// Perplexity's citation markers ([7], [web:7] and [type:n] in general, runs like [1][3]) become links to sources
+// as the answer is written (sanitize.ts calls back for each marker in text, never in code); and existing citation
+// links in an answer are repointed (relinkCitations), leaving code, math and HTML alone (markdown/literals.ts).
+import { inLiteral, textLayout } from "./markdown/literals";
+import { sanitizeAnswer } from "./sanitize";
+import type { CitationLinker } from "./sanitize";
 import { isHttpUrl } from "./source-id";
-import { tableSafeWikilinks } from "./table-links";
 
 export interface CitationRewrite<S> {
   text: string;
@@ -10,57 +12,31 @@ export interface CitationRewrite<S> {
   cited: S[];
 }
 
-const MARKER = /\[(?:[a-z][a-z_]{0,19}:)?(\d{1,9})\]/g;
-
 /**
- * Replaces each marker whose id is in `sources` with `linkFor(source)`. Left as text: markers with no
- * source or whose source has no http(s) URL; markers in code spans, fenced code and math; escaped (`\[1]`)
- * or nested (`[[1]]`) brackets; link texts (`[1](url)`) and reference definitions (`[1]: url`).
+ * Links markers to sources: a marker whose number is a source with an http(s) URL gets `linkFor(source)`, when its
+ * type is none or `web` (the types Perplexity's prompts use for search results; `conversation_history`, `page`
+ * and `file` markers name other things). `cited` collects the sources linked, in order of first citation.
  */
-export function rewriteCitations<S extends { url: string }>(
-  text: string,
-  sources: ReadonlyMap<number, S>,
-  linkFor: (source: S) => string,
-): CitationRewrite<S> {
+export function citationLinker<S extends { url: string }>(sources: ReadonlyMap<number, S>, linkFor: (source: S) => string): { cite: CitationLinker; cited: S[] } {
   const cited: S[] = [];
   const seen = new Set<S>();
-  const linkable = new Map<S, boolean>();
-  let out = "";
-  let prevChar = "";
-  for (const seg of splitLiterals(text)) {
-    if (seg.literal) {
-      out += seg.text;
-      prevChar = seg.text[seg.text.length - 1] ?? prevChar;
-      continue;
+  const cite: CitationLinker = (id, type) => {
+    if (type !== undefined && type !== "web") return null;
+    const source = sources.get(id);
+    if (source === undefined || !isHttpUrl(source.url)) return null;
+    if (!seen.has(source)) {
+      seen.add(source);
+      cited.push(source);
     }
-    const s = seg.text;
-    let lastLinkEnd = -1;
-    out += s.replace(MARKER, (marker: string, num: string, at: number) => {
-      const before = at > 0 ? s[at - 1] : prevChar;
-      const after = s[at + marker.length];
-      if (before === "\\" || before === "[" || after === "(") return marker;
-      if (after === ":" && (at === 0 ? prevChar === "\n" || prevChar === "" : s[at - 1] === "\n")) return marker;
-      const source = sources.get(Number(num));
-      if (source === undefined) return marker;
-      let ok = linkable.get(source);
-      if (ok === undefined) {
-        ok = isHttpUrl(source.url);
-        linkable.set(source, ok);
-      }
-      if (!ok) return marker;
-      if (!seen.has(source)) {
-        seen.add(source);
-        cited.push(source);
-      }
-      // A space before each link keeps "text.[1][3]" readable: "text. [[a]] [[b]]", not "text.[[a]][[b]]".
-      const glued = at === lastLinkEnd || (before !== undefined && before !== "" && !/[\s([{]/.test(before));
-      lastLinkEnd = at + marker.length;
-      return (glued ? " " : "") + linkFor(source);
-    });
-    prevChar = s[s.length - 1] ?? prevChar;
-  }
-  // A link with an alias or a path has a "|", which would split a table cell.
-  return { text: tableSafeWikilinks(out), cited };
+    return linkFor(source);
+  };
+  return { cite, cited };
+}
+
+/** Answer text from Perplexity, sanitised (see sanitize.ts), with its markers linked by `citationLinker`. */
+export function rewriteCitations<S extends { url: string }>(text: string, sources: ReadonlyMap<number, S>, linkFor: (source: S) => string): CitationRewrite<S> {
+  const { cite, cited } = citationLinker(sources, linkFor);
+  return { text: sanitizeAnswer(text, { cite }), cited };
 }
 
 function escapeRegExp(s: string): string {
@@ -68,25 +44,27 @@ function escapeRegExp(s: string): string {
 }
 
 /**
- * Points an answer's existing citation links at new targets: every link that reads as a source's
- * ID — `[id](…)`, `[[id]]`, `[[folder/id]]` or `[[note|id]]` — becomes `linkFor(source)`. Used to
- * repair blocks written while source notes were off, or pasted from another vault. Links inside
- * code and math are left alone, like markers are.
+ * Points an answer's existing citation links at new targets: every link that reads as a source's ID — `[id](…)`,
+ * `[[id]]`, `[[folder/id]]` or `[[note|id]]` — becomes `linkFor(source)`. Used to repair blocks written while
+ * source notes were off, or pasted from another vault. Links inside code, math and raw HTML are left alone, and in
+ * a table the new link's "|" is escaped (Obsidian's help: escape the pipe in tables).
  */
 export function relinkCitations<S extends { id: string }>(text: string, sources: readonly { oldId: string; source: S }[], linkFor: (source: S) => string): string {
   if (!sources.length) return text;
   const byOldId = new Map(sources.map((s) => [s.oldId.toLowerCase(), s.source]));
   const ids = sources.map((s) => escapeRegExp(s.oldId)).join("|");
   const link = new RegExp(`\\[\\[(?:[^\\]|\\n]*\\|(${ids})|(?:[^\\]|\\n]*/)?(${ids}))\\]\\]|\\[(${ids})\\]\\([^)\\s]*\\)`, "gi");
-  const relinked = splitLiterals(text)
-    .map((seg) =>
-      seg.literal
-        ? seg.text
-        : seg.text.replace(link, (whole: string, alias?: string, target?: string, label?: string) => {
-            const source = byOldId.get((alias ?? target ?? label ?? "").toLowerCase());
-            return source ? linkFor(source) : whole;
-          }),
-    )
-    .join("");
-  return tableSafeWikilinks(relinked);
+  const layout = textLayout(text);
+  const tableRows = (at: number): boolean => {
+    let line = 0;
+    while (line + 1 < layout.lineStarts.length && layout.lineStarts[line + 1]! <= at) line++;
+    return layout.tables.some(([from, to]) => line >= from && line < to);
+  };
+  return text.replace(link, (whole: string, alias: string | undefined, target: string | undefined, label: string | undefined, at: number) => {
+    if (inLiteral(layout.literals, at, at + whole.length)) return whole;
+    const source = byOldId.get((alias ?? target ?? label ?? "").toLowerCase());
+    if (!source) return whole;
+    const next = linkFor(source);
+    return tableRows(at) ? next.replace(/(^|[^\\])\|/g, "$1\\|") : next;
+  });
 }

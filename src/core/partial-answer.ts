@@ -5,6 +5,7 @@
 import type { Answer, SearchResult, StreamProgress } from "./answer";
 import { buildAnswerBlock } from "./block";
 import type { AnswerBlock, BuildContext } from "./block";
+import { GrowingAnswer } from "./sanitize";
 
 /** The start of a citation marker that may still be completed by the next delta. */
 const MARKER_START = /^\[(?:[a-z][a-z_]{0,19}(?::\d{0,9})?|\d{0,9})$/;
@@ -30,6 +31,8 @@ export class PartialAnswer {
   results: SearchResult[] = [];
   /** Raw text with Perplexity's markers, as accumulated by the client. */
   text = "";
+  /** The answer so far as written, kept block by block so that a flush writes only the block still growing. */
+  private readonly growing = new GrowingAnswer();
 
   /** Folds one event in; true when it changes what the block shows. */
   apply(p: StreamProgress): boolean {
@@ -42,6 +45,8 @@ export class PartialAnswer {
         return true;
       case "sources":
         this.results = p.results;
+        // New sources can change how markers read: what was written is written again.
+        this.growing.reset();
         return true;
       case "text":
         this.text = p.text;
@@ -80,7 +85,7 @@ export class PartialAnswer {
    * block will have them, but no source list yet (the final write adds it with the source notes).
    */
   block(ctx: BuildContext): AnswerBlock {
-    const built = buildAnswerBlock(this.asAnswer(), ctx);
+    const built = buildAnswerBlock(this.asAnswer(), ctx, (text, options) => this.growing.sanitize(text, options));
     const block: AnswerBlock = {
       blockId: ctx.blockId,
       state: "pending",

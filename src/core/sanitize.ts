@@ -1,376 +1,496 @@
-// Making answer text from the web safe to write into the user's vault, and escaping search-result text.
-//
-// Two layers. `containAnswer` is structural and minimal: whatever the text, it cannot hide or swallow the
-// block's metadata (`%%`), forge a block id (`^id`), end the answer section early or fake a block header.
-// The block formatter applies it to every answer, and it is idempotent. `sanitizeAnswer` is the content
-// policy for text that came from Perplexity: no raw HTML, no executable code blocks, no dangerous links, no
-// remote images; it ends with `containAnswer`.
-//
-// Code must stay readable, so escaping depends on where text is (see markdown-scan.ts). Inside code that is
-// certainly code nothing is escaped except Templater tags. Where fence pairing is ambiguous (indented or
-// nested fences) text might be code or not, so it is defanged with an invisible U+200B that breaks the
-// syntax in Markdown and shows the same in code.
-import { codeSpanEnd, matchFence, mathEnd, scanFences, type FenceLine } from "./markdown-scan";
-import { containAnswer, RESERVED_LINES } from "./block/contain";
-export { containAnswer, RESERVED_LINES } from "./block/contain";
+// Web text (answers, and search-result titles and snippets) is untrusted: a page Perplexity read can steer what the
+// model writes. So it is parsed with the one Markdown parser (src/core/markdown) and written back through an
+// allowlist: paragraphs, emphasis and strikethrough, lists, tables, blockquotes, inline and fenced code (an inert
+// language, or `text`), http(s) links, and Perplexity's citation markers. Everything else (raw HTML, images and
+// embeds, wikilinks, tags, comments, math, footnotes, task boxes, Dataview fields, callouts, headings' outline
+// entries...) is written as escaped text that reads as the characters the model wrote (escape.ts). Headings become
+// bold paragraphs: inside an answer they would join the note's outline, its heading links and Dataview's sections,
+// which belong to the user. Each token is written once, so the time is linear in the answer's length.
+import type { Token } from "markdown-it";
+import { lineAt, lineStartsOf, markdownParser, topLevelRuns } from "./markdown";
+import { escapeDisplayText, escapeLineStarts, escapeText, unescapeText } from "./markdown/escape";
+import { containAnswer } from "./block/contain";
 
-/** Zero-width space: breaks a syntax without changing what the reader sees. */
-export const ZWSP = "\u200b";
+export { escapeDisplayText, unescapeText } from "./markdown/escape";
 
-/** Fence languages that some plugin executes or renders as a live query: the fence becomes `text`. */
-export const EXECUTABLE_FENCE_LANGUAGES: readonly string[] = [
-  "dataview", "dataviewjs", "dv", "dvjs", "datacore", "datacorejs", "datacorejsx", "datacorets", "datacoretsx",
-  "js-engine", "js-engine-debug", "javascript", "js", "mjs", "cjs", "jsx", "templater", "tasks", "query",
-  "base", "bases", "button", "buttons", "meta-bind", "meta-bind-js-view", "meta-bind-button", "meta-bind-embed",
-  "customjs", "chart", "tracker", "sqlseal", "kanban", "excalidraw", "dataviewx",
-];
-/** Fence language prefixes of the same kind (`run-python` runs on render, `ad-*` renders nested Markdown). */
-export const EXECUTABLE_FENCE_PREFIXES: readonly string[] = ["run-", "ad-", "jsx:", "meta-bind", "datacore", "dataview", "js-engine"];
-/** Inline code that a plugin evaluates: Dataview (`= expr`, `$= js`), Meta Bind (`INPUT[...]`, `VIEW[...]`, `BUTTON[...]`). */
-export const INLINE_EXEC_PREFIXES: readonly string[] = ["=", "$=", "INPUT[", "VIEW[", "BUTTON[", "INPUT ", "VIEW "];
-/** The only link schemes kept; relative links (no scheme) are kept too. */
-export const SAFE_LINK_SCHEMES: readonly string[] = ["http", "https", "mailto"];
-/** Schemes defanged even in plain text, in case a link form was not recognised. */
-export const DANGEROUS_SCHEMES: readonly string[] = ["javascript", "vbscript", "data", "file", "obsidian", "livescript"];
+/** Answers longer than this (characters) are cut at a paragraph. */
+export const MAX_ANSWER_LENGTH = 1_000_000;
 
-const EXECUTABLE = new Set(EXECUTABLE_FENCE_LANGUAGES);
+/**
+ * Fence languages that only get syntax highlighting, in Obsidian and in the plugins we know of: anything else
+ * (`dataviewjs`, `mermaid`, `query`, `base`, `tasks`, `meta-bind`, `js-engine`, `ad-*`, `chart`, `plantuml`...)
+ * renders, queries or runs something, so its fence becomes `text`. (Execute Code adds a Run button to ordinary
+ * language fences; running one is the reader's own click.)
+ */
+export const INERT_FENCE_LANGUAGES: ReadonlySet<string> = new Set([
+  "text", "txt", "plain", "plaintext", "markdown", "md", "json", "jsonc", "json5", "yaml", "yml", "toml", "ini", "xml",
+  "html", "css", "scss", "sass", "less", "sql", "graphql", "python", "py", "ruby", "rb", "go", "rust", "rs", "java",
+  "kotlin", "kt", "scala", "c", "h", "cpp", "c++", "hpp", "cs", "csharp", "fsharp", "swift", "objectivec", "php",
+  "perl", "lua", "r", "julia", "matlab", "octave", "haskell", "hs", "elixir", "erlang", "clojure", "lisp", "scheme",
+  "ocaml", "dart", "zig", "nim", "bash", "sh", "shell", "zsh", "fish", "powershell", "ps1", "bat", "cmd",
+  "dockerfile", "makefile", "cmake", "nginx", "diff", "patch", "csv", "tsv", "latex", "tex", "bibtex", "typescript",
+  "ts", "tsx", "javascript", "js", "jsx", "mjs", "cjs", "vue", "svelte", "solidity", "protobuf", "proto", "regex",
+  "log", "console", "http", "apacheconf", "vim", "prolog", "fortran", "cobol", "asm", "nasm", "wasm", "verilog", "vhdl",
+]);
 
-export function isExecutableLanguage(info: string): boolean {
-  const lang = (info.trim().split(/[\s{},]+/).find((w) => w !== "") ?? "").replace(/^\./, "").toLowerCase();
-  if (lang === "") return false;
-  return EXECUTABLE.has(lang) || EXECUTABLE_FENCE_PREFIXES.some((p) => lang.startsWith(p));
+/** How a citation marker (`[7]`, `[web:7]`, `[page:2]`) is written: a link, or null to keep it as text. */
+export type CitationLinker = (id: number, type: string | undefined) => string | null;
+
+export interface SanitizeOptions {
+  /** Citation markers in text become what this gives. Without it they stay text. */
+  cite?: CitationLinker;
 }
 
-function normalizeNewlines(s: string): string {
-  return s.includes("\r") ? s.replace(/\r\n?/g, "\n") : s;
+/** The line an answer cut at `MAX_ANSWER_LENGTH` ends with. */
+export function answerCutLine(droppedChars: number): string {
+  return `*Answer cut at 1 MB: the rest of Perplexity's answer (${Math.ceil(droppedChars / 1000).toLocaleString("en-US")} KB more) was left out.*`;
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Containment
+const MARKER = /\[(?:([a-z][a-z_]{0,19}):)?(\d{1,9})\]/g;
 
-const BLOCK_ID_AT_END = /(^|\s)\^([A-Za-z0-9-]+\s*)$/;
-const HEADER_LOOKALIKE = /^(\s*)\[!perplexity/i;
+/**
+ * A line Dataview reads as an inline field, wherever it stands (it reads code too, its issue #2561): `key:: value`
+ * as the whole line, or `[key:: value]` / `(key:: value)` anywhere in it.
+ */
+const DATAVIEW_FIELD = /^[^\p{L}\p{N}\n]*[\p{L}\p{N}][\p{L}\p{N}_ /-]*::|[[(][^[\]()\n]+::/mu;
 
-/** Breaks `%%` comments and a block id at the end of a line, invisibly. */
-export function defangStructure(line: string): string {
-  let out = line.includes("%%") ? line.replace(/%(?=%)/g, "%" + ZWSP) : line;
-  if (out.includes("^")) out = out.replace(BLOCK_ID_AT_END, (_m, pre: string, rest: string) => `${pre}${ZWSP}^${rest}`);
+/** JavaScript's `trim()`, which Dataview applies before looking for `=` and `$=` (it removes U+00A0 and U+FEFF). */
+function startsLikeQuery(code: string): boolean {
+  const t = code.trim();
+  return t.startsWith("=") || t.startsWith("$=") || /^(?:INPUT|VIEW|BUTTON)\[/.test(code) || /^(?:INPUT|VIEW|BUTTON)\[/.test(t);
+}
+
+/**
+ * Code that plugins leave as code: not a Dataview inline query (`=`, `$=`, evaluated in any `<code>` after
+ * trimming), not a Meta Bind field (`INPUT[`, `VIEW[`, `BUTTON[`), no Templater tag (`<%`, run even inside code),
+ * no line Dataview would index as a field. Other code is written as text (a C++ line `std::cout` included: Dataview
+ * would read it as the field `std`).
+ */
+export function isInertCode(code: string): boolean {
+  return !startsLikeQuery(code) && !code.includes("<%") && !DATAVIEW_FIELD.test(code);
+}
+
+/** Inline code is read by Dataview with the line around it, so any "::" in it could end a field the text begins. */
+function isInertSpan(code: string): boolean {
+  return isInertCode(code) && !code.includes("::");
+}
+
+/** Text as Markdown, with a Templater tag broken visibly ("<%" reads the same in any rendered text, so escaping is not enough). */
+function textOf(s: string): string {
+  return escapeText(s.includes("<%") ? s.replace(/<%/g, "< %") : s);
+}
+
+/** An http(s) URL, percent-encoded and with Markdown's link characters escaped, or null. */
+export function safeLinkDestination(href: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+  // "::" after the host is percent-encoded (the same URL): in a line, "(…:: …)" is a Dataview field.
+  const afterHost = url.href.indexOf("/", url.protocol.length + 2);
+  const encoded = afterHost === -1 ? url.href : url.href.slice(0, afterHost) + url.href.slice(afterHost).replace(/::+/g, (colons) => "%3A".repeat(colons.length));
+  return escapeLinkUrl(encoded);
+}
+
+interface Context {
+  cite: CitationLinker | undefined;
+  /** Inside a table cell: "|" in our own links is escaped too. */
+  inTable: boolean;
+  /** The first paragraph of a list item. */
+  itemStart?: boolean;
+  /** How many lists hold this block. */
+  depth?: number;
+}
+
+/** A run of backticks longer than any in `code`. */
+function fenceFor(code: string, char: string, min: number): string {
+  let longest = 0;
+  for (const m of code.matchAll(char === "`" ? /`+/g : /~+/g)) longest = Math.max(longest, m[0].length);
+  return char.repeat(Math.max(min, longest + 1));
+}
+
+function codeSpan(code: string): string {
+  const ticks = fenceFor(code, "`", 1);
+  // The parser strips one space at each end when both are there (markdown-it also for code of spaces only).
+  const pad = code.startsWith("`") || code.endsWith("`") || (code.startsWith(" ") && code.endsWith(" ")) ? " " : "";
+  return `${ticks}${pad}${code}${pad}${ticks}`;
+}
+
+/** Citation markers of a text, as links where `cite` gives one; the rest escaped. */
+function citedText(s: string, ctx: Context, before: { char: string }, escapedBrackets: ReadonlySet<number>, atLineStart: boolean): string {
+  if (ctx.cite === undefined || !s.includes("[")) {
+    const out = textOf(s);
+    if (s !== "") before.char = s[s.length - 1]!;
+    return out;
+  }
+  let out = "";
+  let at = 0;
+  let lastLinkEnd = -1;
+  for (const m of s.matchAll(MARKER)) {
+    // "[[1]]" is no marker: those are a wikilink's words (and "\\[1]" one the model escaped).
+    if (s[m.index - 1] === "[" || s[m.index + m[0].length] === "]" || escapedBrackets.has(m.index)) continue;
+    // "[3]: …" starting a line reads as a list of references, not a citation.
+    if (atLineStart && m.index === 0 && s[m[0].length] === ":") continue;
+    const link = ctx.cite(Number(m[2]), m[1]);
+    if (link === null) continue;
+    const prev = m.index > 0 ? s[m.index - 1]! : before.char;
+    out += textOf(s.slice(at, m.index));
+    // A space before each link keeps "text.[1][3]" readable: "text. [[a]] [[b]]", not "text.[[a]][[b]]".
+    const glued = m.index === lastLinkEnd || (prev !== "" && !/[\s([{]/.test(prev));
+    out += (glued ? " " : "") + (ctx.inTable ? link.replace(/\|/g, "\\|") : link);
+    at = m.index + m[0].length;
+    lastLinkEnd = at;
+  }
+  out += textOf(s.slice(at));
+  if (s !== "") before.char = s[s.length - 1]!;
   return out;
 }
 
-/** Web text's lines: `%%` and block ids broken outside code, no line reads as a sources heading or a block header. */
-function defangLines(text: string): string {
-  const scan = scanFences(text);
-  return scan.lines
-    .map((line) => {
-      let t = line.text;
-      if (line.kind !== "code" || scan.ambiguous) t = defangStructure(t);
-      if (RESERVED_LINES.includes(t)) t += ZWSP;
-      if (HEADER_LOOKALIKE.test(t)) t = t.replace(HEADER_LOOKALIKE, (_m, sp: string) => `${sp}${ZWSP}[!perplexity`);
-      return t;
-    })
-    .join("\n");
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Content policy
-
-function neutralizeFenceLine(line: string, f: FenceLine): string {
-  return isExecutableLanguage(f.info) ? `${f.prefix}${f.fence}text` : line;
-}
-
-function defangTemplater(s: string): string {
-  return s.includes("<%") ? s.replace(/<%/g, "<" + ZWSP + "%") : s;
-}
-
-const INLINE_EXEC_RE = /(`+)([ \t]*)(=|\$=|INPUT\[|VIEW\[|BUTTON\[|INPUT |VIEW )/g;
-
-/** Text that may or may not be code: break every dangerous syntax invisibly. */
-function defangProbableCode(line: string): string {
-  let t = line.replace(/<(?=[A-Za-z/!?%])/g, "<" + ZWSP);
-  t = t.replace(/\]\(/g, "]" + ZWSP + "(").replace(/!\[/g, "!" + ZWSP + "[");
-  t = t.replace(/^(\s*(?:>\s*)*)\[([^\]]*)\]:/, (_m, pre: string, label: string) => `${pre}[${label}]${ZWSP}:`);
-  t = t.replace(INLINE_EXEC_RE, (_m, ticks: string, sp: string, p: string) => `${ticks}${ZWSP}${sp}${p}`);
-  return defangSchemes(t);
-}
-
-const NAMED_ENTITIES: Record<string, string> = { colon: ":", tab: "\t", newline: "\n", sol: "/", period: ".", lpar: "(", rpar: ")" };
-
-function decodeEntities(s: string): string {
-  if (!s.includes("&")) return s;
-  return s.replace(/&(#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z]+);?/g, (m, body: string) => {
-    if (body[0] === "#") {
-      const code = body[1] === "x" || body[1] === "X" ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
-    }
-    return NAMED_ENTITIES[body.toLowerCase()] ?? m;
-  });
-}
-
-// A scheme-like token (letters or entities) followed by a colon, possibly entity-encoded.
-const SCHEME_TOKEN = /((?:[A-Za-z0-9+.-]|&#?[A-Za-z0-9]+;?)+)(\s*(?::|&colon;?|&#0*58;?|&#[xX]0*3[aA];?))/g;
-
-/** Breaks `javascript:` and friends wherever they appear in text (the backup for unrecognised link forms). */
-function defangSchemes(s: string): string {
-  if (!s.includes(":") && !s.includes("&")) return s;
-  return s.replace(SCHEME_TOKEN, (m, token: string, colon: string) => {
-    const scheme = decodeEntities(token).replace(/[^A-Za-z0-9+.-]/g, "").toLowerCase();
-    return DANGEROUS_SCHEMES.includes(scheme) ? `${token}${ZWSP}${colon}` : m;
-  });
-}
-
-/** Whether a link destination (as written in Markdown) is http(s), mailto or relative. */
-export function isSafeDestination(raw: string): boolean {
-  let d = raw.replace(/\\([!-/:-@[-`{-~])/g, "$1");
-  d = decodeEntities(d);
-  // Browsers drop leading C0 controls and spaces and every tab and newline before reading a scheme.
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is matched
-  d = d.replace(/[\u0000-\u0020\u007f]+/g, "");
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(d);
-  if (m) return SAFE_LINK_SCHEMES.includes(m[1]!.toLowerCase());
-  const head = d.split(/[/?#]/, 1)[0] ?? "";
-  // An undecoded entity or a colon before the first "/" could still turn into a scheme somewhere.
-  return !head.includes("&") && !head.includes(":");
-}
-
-interface ParsedLink {
-  textStart: number;
-  textEnd: number;
-  /** Destination as written (without angle brackets). */
-  dest: string;
-  /** Offset just past the closing ")". */
-  end: number;
-}
-
-/** Matching "]" for a "[" at `at` (nested brackets, escapes and code spans skipped), or -1. */
-function closingBracket(s: string, at: number): number {
-  let depth = 0;
-  for (let i = at; i < s.length; i++) {
-    const c = s[i];
-    if (c === "\\") i++;
-    else if (c === "`") {
-      const end = codeSpanEnd(s, i);
-      if (end !== -1) i = end - 1;
-      else while (s[i + 1] === "`") i++;
-    } else if (c === "[") depth++;
-    else if (c === "]") {
-      depth--;
-      if (depth === 0) return i;
-    } else if (c === "\n" && s[i + 1] === "\n") return -1;
-  }
-  return -1;
-}
-
-/** An inline link or image body `[text](dest "title")` starting at `at`, CommonMark-like, or null. */
-function parseInlineLink(s: string, at: number): ParsedLink | null {
-  const close = closingBracket(s, at);
-  if (close === -1 || s[close + 1] !== "(") return null;
-  let i = close + 2;
-  while (s[i] === " " || s[i] === "\t") i++;
-  if (s[i] === "\n") i++;
-  while (s[i] === " " || s[i] === "\t") i++;
-  let dest: string;
-  if (s[i] === "<") {
-    const start = i + 1;
-    for (i = start; i < s.length && s[i] !== ">"; i++) {
-      if (s[i] === "\n" || s[i] === "<") return null;
-      if (s[i] === "\\") i++;
-    }
-    if (i >= s.length) return null;
-    dest = s.slice(start, i);
-    i++;
-  } else {
-    const start = i;
-    let depth = 0;
-    for (; i < s.length; i++) {
-      const c = s[i]!;
-      if (c === "\\") {
-        i++;
-        continue;
-      }
-      if (c <= " ") break;
-      if (c === "(") depth++;
-      else if (c === ")") {
-        if (depth === 0) break;
-        depth--;
-      }
-    }
-    dest = s.slice(start, i);
-  }
-  while (s[i] === " " || s[i] === "\t" || s[i] === "\n") i++;
-  const q = s[i];
-  if (q === '"' || q === "'" || q === "(") {
-    const endQ = q === "(" ? ")" : q;
-    for (i++; i < s.length && s[i] !== endQ; i++) if (s[i] === "\\") i++;
-    if (i >= s.length) return null;
-    i++;
-    while (s[i] === " " || s[i] === "\t" || s[i] === "\n") i++;
-  }
-  if (s[i] !== ")") return null;
-  return { textStart: at + 1, textEnd: close, dest, end: i + 1 };
-}
-
-const AUTOLINK = /<(?:https?|mailto):[^\s<>]*>/iy;
-
-function sanitizeCodeSpan(span: string): string {
-  let t = defangTemplater(span);
-  INLINE_EXEC_RE.lastIndex = 0;
-  const m = /^(`+)([ \t]*)(=|\$=|INPUT\[|VIEW\[|BUTTON\[|INPUT |VIEW )/.exec(t);
-  if (m) t = m[1] + ZWSP + t.slice(m[1]!.length);
-  return t;
-}
-
-function sanitizeMath(math: string): string {
-  // TeX ignores the space, and "< x" is no HTML tag.
-  return defangTemplater(math.replace(/<(?=[A-Za-z/!?%])/g, "< "));
-}
-
-/** Content policy for free Markdown text (no fenced code inside). */
-function sanitizeInline(s: string): string {
-  let out = "";
-  let plain = "";
-  const flush = (): void => {
-    out += defangSchemes(plain);
-    plain = "";
+/**
+ * Inline tokens as Markdown. Text that is written as text (text itself, raw HTML, math, code a plugin would run,
+ * the words of a link or image that is dropped) is gathered until the next piece of markup and escaped in one go,
+ * so that characters which only mean something side by side ("==", "::") are escaped wherever they meet.
+ */
+function inline(tokens: readonly Token[], ctx: Context): string {
+  // Pieces of Markdown (joined once at the end: emphasis that held nothing is taken back by dropping its piece).
+  const out: string[] = [];
+  let last = "";
+  let pending = "";
+  const before = { char: "" };
+  const opened: number[] = [];
+  const escapedBrackets = new Set<number>();
+  const flush = () => {
+    if (pending === "") return;
+    last = citedText(pending, ctx, before, escapedBrackets, out.length === 0 || last.endsWith("\n"));
+    out.push(last);
+    pending = "";
+    escapedBrackets.clear();
   };
-  let i = 0;
-  while (i < s.length) {
-    const c = s[i]!;
-    if (c === "\\" && i + 1 < s.length) {
-      plain += s.slice(i, i + 2);
-      i += 2;
-    } else if (c === "`") {
-      const end = codeSpanEnd(s, i);
-      if (end === -1) {
-        let j = i;
-        while (s[j] === "`") j++;
-        plain += s.slice(i, j);
-        i = j;
-      } else {
+  const emit = (markdown: string, lastChar: string) => {
+    flush();
+    out.push(markdown);
+    last = markdown;
+    before.char = lastChar;
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    switch (t.type) {
+      case "text":
+        pending += t.content;
+        break;
+      case "text_special":
+        // A character the model escaped is text like any other, but an escaped "\[1]" is no marker.
+        if (t.info === "escape" && t.content === "[") escapedBrackets.add(pending.length);
+        pending += t.content;
+        break;
+      case "softbreak":
+        emit("\n", " ");
+        break;
+      case "hardbreak":
+        emit("\\\n", " ");
+        break;
+      case "code_inline":
+        if (isInertSpan(t.content)) emit(codeSpan(t.content), "`");
+        else pending += "`" + t.content + "`";
+        break;
+      case "em_open":
+      case "strong_open":
+      case "s_open":
+        // The delimiters as written ("*" or "_"): whether they open and close depends on them and their neighbours.
+        emit(t.markup, before.char);
+        opened.push(out.length);
+        break;
+      case "em_close":
+      case "strong_close":
+      case "s_close": {
         flush();
-        out += sanitizeCodeSpan(s.slice(i, end));
-        i = end;
+        const at = opened.pop();
+        // Emphasis around nothing (what it held was dropped) is not written: "**" alone would read as text.
+        if (at === out.length) {
+          out.pop();
+          last = out[out.length - 1] ?? "";
+        } else emit(t.markup, before.char);
+        break;
       }
-    } else if (c === "$") {
-      const end = mathEnd(s, i);
-      if (end !== -1) {
-        flush();
-        out += sanitizeMath(s.slice(i, end));
-        i = end;
-      } else {
-        const n = s[i + 1] === "$" ? 2 : 1;
-        plain += s.slice(i, i + n);
-        i += n;
-      }
-    } else if (c === "<") {
-      AUTOLINK.lastIndex = i;
-      const auto = AUTOLINK.exec(s);
-      if (auto) {
-        plain += auto[0];
-        i += auto[0].length;
-      } else {
-        plain += /[A-Za-z/!?%]/.test(s[i + 1] ?? "") ? "&lt;" : "<";
-        i++;
-      }
-    } else if (c === "%" && s[i + 1] === "%") {
-      plain += "&#37;";
-      i++;
-    } else if (c === "!" && s[i + 1] === "[") {
-      if (s[i + 2] === "[") {
-        // An embed (![[note]], ![[image.png]]) becomes its text: nothing is loaded or transcluded.
-        const close = s.indexOf("]]", i + 3);
-        const inner = close === -1 ? "" : s.slice(i + 3, close);
-        if (close !== -1 && !inner.includes("\n")) {
-          const bar = inner.indexOf("|");
-          plain += escapeLinkText(bar === -1 ? inner : inner.slice(bar + 1));
-          i = close + 2;
-          continue;
+      case "link_open": {
+        const dest = safeLinkDestination(t.attrGet("href") ?? "");
+        // A link that is not kept is only its words (the loop goes on through them).
+        if (dest === null) break;
+        let depth = 1;
+        let j = i + 1;
+        while (j < tokens.length && depth > 0) {
+          if (tokens[j]!.type === "link_open") depth++;
+          if (tokens[j]!.type === "link_close") depth--;
+          j++;
         }
+        // A link's text has no citations of its own (a marker there would nest links).
+        const text = inline(tokens.slice(i + 1, j - 1), { ...ctx, cite: undefined, itemStart: false });
+        // At the start of a list item, "[x](…)" would read to the Tasks plugin as a task box "[x]".
+        if (ctx.itemStart && out.length === 0 && pending === "" && /^.$/u.test(unescapeText(text))) pending += unescapeText(text);
+        else emit(`[${text === "" ? escapeText(t.attrGet("href") ?? "") : text}](${dest})`, ")");
+        i = j - 1;
+        break;
       }
-      // An image (inline or by reference) loses its "!" and becomes a link; anything else keeps it.
-      const close = closingBracket(s, i + 1);
-      const next = close === -1 ? undefined : s[close + 1];
-      if (next !== "(" && next !== "[") plain += "!";
-      i++;
-    } else if (c === "[") {
-      const link = parseInlineLink(s, i);
-      if (link === null) {
-        plain += c;
-        i++;
-        continue;
+      case "link_close":
+        break;
+      case "image": {
+        // No image is loaded: an http(s) image becomes a link to it, any other is its description.
+        const dest = safeLinkDestination(t.attrGet("src") ?? "");
+        if (dest === null) {
+          pending += (t.children ?? []).map((c) => c.content).join("");
+          break;
+        }
+        const alt = inline(t.children ?? [], { ...ctx, cite: undefined, itemStart: false });
+        emit(`[${alt === "" ? "image" : alt}](${dest})`, ")");
+        break;
       }
-      flush();
-      const text = sanitizeInline(s.slice(link.textStart, link.textEnd));
-      if (isSafeDestination(link.dest)) {
-        const rest = s.slice(link.textEnd, link.end).replace(/%(?=%)/g, "%25").replace(/<(?=[A-Za-z/!?%])/g, "%3C");
-        out += `[${text}${rest}`;
-      } else out += text;
-      i = link.end;
-    } else {
-      plain += c;
-      i++;
+      default:
+        // Raw HTML, math, and anything else a parser extension might produce: the characters it holds.
+        pending += t.content;
     }
   }
   flush();
+  // A line break that ends the text breaks nothing (and a lone "\\" would read as a backslash).
+  return out.join("").replace(/(?:\\?\n)+$/, "");
+}
+
+/** The index just past the closing token of the block opened at `i`. */
+function closeOf(tokens: readonly Token[], i: number): number {
+  let depth = 0;
+  for (let j = i; j < tokens.length; j++) {
+    depth += tokens[j]!.nesting;
+    if (depth === 0) return j + 1;
+  }
+  return tokens.length;
+}
+
+/** Escaped inline Markdown as the lines of a paragraph: no line can start a block, no space around a line (indentation
+ *  could make code, trailing spaces a line break; a hard break is written "\\"). */
+function paragraphLines(markdown: string): string[] {
+  return escapeLineStarts(markdown.replace(/^[ \t]+|[ \t]+$/gm, "")).split("\n");
+}
+
+/** Lines of escaped text: what a construct outside the allowlist is written as. */
+function textLines(text: string): string[] {
+  // Spaces around a line are not text (four in front make code, two behind a line break).
+  const lines = text.replace(/\n+$/, "").split("\n").map((l) => l.trim());
+  return paragraphLines(textOf(lines.join("\n").replace(/\n{3,}/g, "\n\n")));
+}
+
+/** Prefixes every line: `first` on the first, `rest` on the others (blank lines get the prefix trimmed). */
+function indent(lines: string[], first: string, rest: string): string[] {
+  return lines.map((l, k) => ((k === 0 ? first : rest) + l).trimEnd());
+}
+
+const ALIGN: Record<string, string> = { "text-align:left": ":--", "text-align:right": "--:", "text-align:center": ":-:" };
+
+function table(tokens: readonly Token[], ctx: Context): string[] {
+  const rows: string[][] = [];
+  const aligns: string[] = [];
+  let header = true;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.type === "tr_open") rows.push([]);
+    else if (t.type === "th_open" || t.type === "td_open") {
+      if (header) aligns.push(ALIGN[t.attrGet("style") ?? ""] ?? "---");
+      const cell = tokens[i + 1]?.type === "inline" ? inline(tokens[i + 1]!.children ?? [], { ...ctx, inTable: true }) : "";
+      rows[rows.length - 1]!.push(cell.replace(/\n/g, " "));
+    } else if (t.type === "thead_close") header = false;
+  }
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  const [head, ...body] = rows;
+  return [line(head ?? []), line(aligns), ...body.map(line)];
+}
+
+/** Block tokens `[from, to)` as lines of Markdown, blocks separated by a blank line. */
+function blocks(tokens: readonly Token[], from: number, to: number, ctx: Context, tight = false): string[] {
+  const out: string[] = [];
+  const push = (lines: string[]) => {
+    if (out.length > 0 && !tight) out.push("");
+    out.push(...lines);
+  };
+  let i = from;
+  let alternate = false;
+  while (i < to) {
+    const t = tokens[i]!;
+    const end = t.nesting === 1 ? closeOf(tokens, i) : i + 1;
+    if (t.type !== "bullet_list_open" && t.type !== "ordered_list_open") alternate = false;
+    switch (t.type) {
+      case "paragraph_open": {
+        const text = inline(tokens[i + 1]?.children ?? [], { ...ctx, itemStart: ctx.itemStart === true && out.length === 0 });
+        if (text.trim() !== "") push(paragraphLines(text));
+        break;
+      }
+      case "heading_open": {
+        const children = tokens[i + 1]?.children ?? [];
+        const text = inline(children, ctx).replace(/\n/g, " ");
+        if (text.trim() === "") break;
+        const bold = !children.some((c) => c.type === "strong_open");
+        push(bold ? [`**${text.trim()}**`] : paragraphLines(text));
+        break;
+      }
+      case "bullet_list_open":
+      case "ordered_list_open": {
+        const ordered = t.type === "ordered_list_open";
+        // Two lists in a row are two lists only if their markers differ ("-" then "+", "." then ")").
+        const other: boolean = i > from && tokens[i - 1]!.type === (ordered ? "ordered_list_close" : "bullet_list_close") && !alternate;
+        alternate = other;
+        let n = Number(t.attrGet("start") ?? 1);
+        const items: string[] = [];
+        const loose = tokens.slice(i, end).some((x) => x.type === "paragraph_open" && !x.hidden);
+        for (let k = i + 1; k < end - 1; ) {
+          const close = closeOf(tokens, k);
+          // A nested list's bullet differs from its parent's, so that "- - -" (a thematic break) cannot be written.
+          const bullet = other ? "* " : (ctx.depth ?? 0) % 2 === 0 ? "- " : "+ ";
+          const marker = ordered ? `${n++}${other ? ")" : "."} ` : bullet;
+          const content = blocks(tokens, k + 1, close - 1, { ...ctx, itemStart: true, depth: (ctx.depth ?? 0) + 1 }, !loose);
+          if (loose && items.length > 0) items.push("");
+          items.push(...(content.length === 0 ? [marker.trimEnd()] : indent(content, marker, " ".repeat(marker.length))));
+          k = close;
+        }
+        push(items);
+        break;
+      }
+      case "blockquote_open": {
+        const content = blocks(tokens, i + 1, end - 1, ctx);
+        push(content.length === 0 ? [">"] : content.map((l) => (l === "" ? ">" : `> ${l}`)));
+        break;
+      }
+      case "table_open":
+        push(table(tokens.slice(i, end), ctx));
+        break;
+      case "fence":
+      case "code_block": {
+        const code = t.content.replace(/\n$/, "");
+        if (!isInertCode(t.content)) {
+          push(textLines(t.type === "fence" ? `${t.markup}${t.info}\n${t.content}${t.markup}` : t.content));
+          break;
+        }
+        const lang = (t.info.trim().split(/\s+/)[0] ?? "").toLowerCase();
+        const info = lang === "" ? "" : INERT_FENCE_LANGUAGES.has(lang) ? lang : "text";
+        const fence = fenceFor(code, "`", 3);
+        push([fence + info, ...(code === "" ? [] : code.split("\n")), fence]);
+        break;
+      }
+      case "hr":
+        push(textLines(t.markup));
+        break;
+      case "footnote_reference_open": {
+        const meta = t.meta as { label?: unknown } | null;
+        const label = typeof meta?.label === "string" ? meta.label : "";
+        const content = blocks(tokens, i + 1, end - 1, ctx);
+        // Text now: its first line starts with the label as written, the rest follows as ordinary blocks.
+        // Text now: the label as written, then what it held as blocks of their own.
+        push([escapeText(`[^${label}]:`)]);
+        if (content.length > 0) push(content);
+        break;
+      }
+      default:
+        // Raw HTML, math, comments, properties and whatever else: the characters as text.
+        if (t.nesting === 0 && t.block) push(textLines(t.content));
+        else if (t.nesting === 1) push(blocks(tokens, i + 1, end - 1, ctx));
+    }
+    i = end;
+  }
   return out;
 }
 
-const REF_DEFINITION = /^((?:[ \t]*(?:>|[-*+][ \t]|\d{1,9}[.)][ \t]))*[ \t]*)\[(?!\^)([^\]\n]*)\]:/;
+/** Where an answer longer than `MAX_ANSWER_LENGTH` is cut: the start of the top-level block that passes it. */
+function cutAt(text: string): number {
+  const lineStarts = lineStartsOf(text);
+  const lineOfLimit = lineAt(lineStarts, MAX_ANSWER_LENGTH);
+  const runs = topLevelRuns(text, lineOfLimit);
+  const at = lineStarts[runs[runs.length - 1]?.startLine ?? 0]!;
+  if (at > 0) return at;
+  // A single block over the limit (one huge paragraph) is cut at a line break, or at the limit.
+  const nl = text.lastIndexOf("\n", MAX_ANSWER_LENGTH);
+  return nl > 0 ? nl : MAX_ANSWER_LENGTH;
+}
+
+function normalizeNewlines(text: string): string {
+  return text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
+}
+
+/** Markdown through the allowlist, blocks separated by a blank line (no containment, no cut). */
+function serialize(src: string, options: SanitizeOptions): string {
+  const tokens = markdownParser().parse(src, {});
+  return blocks(tokens, 0, tokens.length, { cite: options.cite, inTable: false }).join("\n");
+}
 
 /**
- * The content policy for answer text from Perplexity (see the module comment): executable fences become
- * `text`; raw HTML shows as text (`<` escaped); links other than http(s), mailto and relative keep only their
- * text; images become links and embeds become text; reference definitions are disabled (so no reference
- * image can load); plugin-evaluated inline code and Templater tags are broken; then `containAnswer`.
+ * Answer text from Perplexity as it may be written into a note (see the module comment): parsed, written back
+ * through the allowlist, citation markers linked by `options.cite`, cut at 1 MB with a visible line, and contained
+ * (block/contain.ts). Line ends become "\n".
  */
-export function sanitizeAnswer(text: string): string {
-  const src = normalizeNewlines(text);
-  const scan = scanFences(src);
-  const out: string[] = [];
-  let chunk: string[] = [];
-  const flushChunk = (): void => {
-    if (chunk.length === 0) return;
-    out.push(...sanitizeInline(chunk.join("\n")).split("\n"));
-    chunk = [];
-  };
-  for (const line of scan.lines) {
-    const f = matchFence(line.text);
-    if (line.kind === "text") {
-      chunk.push(line.text.replace(REF_DEFINITION, (_m, pre: string, label: string) => `${pre}\\[${label}]:`));
-      continue;
-    }
-    flushChunk();
-    let t = f ? neutralizeFenceLine(line.text, f) : line.text;
-    t = line.kind === "code" && !scan.ambiguous ? defangTemplater(t) : defangTemplater(defangProbableCode(t));
-    out.push(t);
+export function sanitizeAnswer(text: string, options: SanitizeOptions = {}): string {
+  let src = normalizeNewlines(text);
+  let cut = "";
+  if (src.length > MAX_ANSWER_LENGTH) {
+    const at = cutAt(src);
+    cut = answerCutLine(src.length - at);
+    src = src.slice(0, at);
   }
-  flushChunk();
-  return containAnswer(defangLines(out.join("\n")));
+  const out = serialize(src, options).trim();
+  return containAnswer(cut === "" ? out : `${out}\n\n${cut}`);
+}
+
+/**
+ * `sanitizeAnswer` for an answer that grows (the streaming display): the top-level blocks that are complete (the
+ * parser has moved past them) are written once and kept; each call writes only the block still growing. What is
+ * kept is what `sanitizeAnswer` writes for those blocks, as a block is read the same whatever follows it (a link
+ * to a reference defined further on aside: it becomes a link in the finished answer).
+ */
+export class GrowingAnswer {
+  private settledRaw = "";
+  private settledOut = "";
+
+  /** The blocks written for good so far (the growing one aside). */
+  get settled(): string {
+    return this.settledOut;
+  }
+
+  /** Forget what was written (the sources changed, so links may read differently). */
+  reset(): void {
+    this.settledRaw = "";
+    this.settledOut = "";
+  }
+
+  sanitize(text: string, options: SanitizeOptions = {}): string {
+    const src = normalizeNewlines(text);
+    if (src.length > MAX_ANSWER_LENGTH) return sanitizeAnswer(src, options);
+    if (!src.startsWith(this.settledRaw)) this.reset();
+    const tail = src.slice(this.settledRaw.length);
+    const runs = topLevelRuns(tail);
+    const starts = lineStartsOf(tail);
+    // The last line may still grow (and change what the line before it ends): blocks are final once a block after
+    // them starts on a line that is complete.
+    let next = runs.length - 1;
+    while (next > 0 && runs[next]!.startLine >= starts.length - 1) next--;
+    if (next > 0) {
+      const chunk = tail.slice(0, starts[runs[next]!.startLine]);
+      const out = containAnswer(serialize(chunk, options).trim());
+      if (out !== "") this.settledOut = this.settledOut === "" ? out : `${this.settledOut}\n\n${out}`;
+      this.settledRaw += chunk;
+    }
+    const open = containAnswer(serialize(src.slice(this.settledRaw.length), options).trim());
+    return this.settledOut === "" ? open : open === "" ? this.settledOut : `${this.settledOut}\n\n${open}`;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Escaping search-result text (titles, URLs) and other one-line display text
 
-// Inside link text "[" and "]" are escaped, so "](" and "![" cannot form; "%" is escaped so "%%" cannot either.
-const TEXT_SPECIALS = /[\\`*_[\]<#$%]/g;
-
-function oneLine(s: string): string {
-  return s.replace(/[\r\n]+/g, " ");
-}
-
-/** Text shown literally inside Markdown link text or a line: newlines become spaces, syntax is backslash-escaped. */
+/** Text shown literally inside Markdown link text or a line: newlines become spaces, syntax is escaped. */
 export function escapeLinkText(s: string): string {
-  return oneLine(s).replace(TEXT_SPECIALS, "\\$&");
+  return escapeDisplayText(s);
 }
 
 /** Inverse of `escapeLinkText` for text without newlines. */
 export function unescapeLinkText(s: string): string {
-  return s.replace(/\\([\\`*_[\]<#$%])/g, "$1");
-}
-
-/** One-line text shown literally (questions, model names, failures); not meant to be parsed back. */
-export function escapeDisplayText(s: string): string {
-  return defangStructure(oneLine(s).replace(/[\\`*_[\]<#$]/g, "\\$&"));
+  return unescapeText(s);
 }
 
 /** A URL made safe to write: whitespace (any Unicode space) and controls percent-encoded, a "%" that starts no escape becomes "%25". */
@@ -393,5 +513,5 @@ export function unescapeLinkUrl(s: string): string {
 
 /** Text for a wikilink alias (`[[target|alias]]`), where backslash escapes do not work. */
 export function escapeWikilinkAlias(s: string): string {
-  return oneLine(s).replace(/\[/g, "(").replace(/\]/g, ")").replace(/\|/g, "¦").replace(/%%/g, "%").replace(/#/g, "＃");
+  return s.replace(/[\r\n]+/g, " ").replace(/\[/g, "(").replace(/\]/g, ")").replace(/\|/g, "¦").replace(/%%/g, "%").replace(/#/g, "＃");
 }

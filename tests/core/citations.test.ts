@@ -12,9 +12,10 @@ const link = (s: Src): string => `[[${s.id}]]`;
 const rw = (t: string) => rewriteCitations(t, sources, link);
 
 describe("rewriteCitations", () => {
-  it("rewrites [type:n] markers of any type, as Perplexity writes them ([file:2], [fetch_url:1])", () => {
+  it("links only untyped and [web:n] markers (search results); [file:n], [page:n] and other types stay text", () => {
     const r = rw("Typed [file:7], fetched [fetch_url:1] and [web:3], unknown [file:4], not a marker [Web:1] or [7:1].");
-    expect(r.text).toBe("Typed [[gggggg]], fetched [[aaaaaa]] and [[cccccc]], unknown [file:4], not a marker [Web:1] or [7:1].");
+    expect(r.text).toBe("Typed \\[file:7\\], fetched \\[fetch\\_url:1\\] and [[cccccc]], unknown \\[file:4\\], not a marker \\[Web:1\\] or \\[7:1\\].");
+    expect(r.cited.map((s) => s.id)).toEqual(["cccccc"]);
   });
 
   it("rewrites [n] and [web:n] markers and reports sources in order of first citation", () => {
@@ -24,10 +25,10 @@ describe("rewriteCitations", () => {
   });
   it("leaves markers without a source, and sources without an http(s) URL, as text", () => {
     const r = rw("Unknown [2], [web:4], ftp [9].");
-    expect(r.text).toBe("Unknown [2], [web:4], ftp [9].");
+    expect(r.text).toBe("Unknown \\[2\\], \\[web:4\\], ftp \\[9\\].");
     expect(r.cited).toEqual([]);
   });
-  it("does not rewrite inside code spans, fenced code (``` and ~~~, any length) or math", () => {
+  it("does not rewrite inside code spans or fenced code (``` and ~~~, any length)", () => {
     const text = [
       "Use `arr[1]` or ``x[1]`` here [1].",
       "```ts",
@@ -38,15 +39,35 @@ describe("rewriteCitations", () => {
       "```",
       "still code [3]",
       "~~~~",
-      "Math $a[1]$ and $$\nM[3]\n$$ but prices $5 and $10 [3].",
+      "",
+      "Prices $5 and $10 [3].",
     ].join("\n");
     const r = rw(text);
-    expect(r.text).toBe(text.replace("here [1].", "here [[aaaaaa]].").replace("$10 [3].", "$10 [[cccccc]]."));
+    expect(r.text).toBe(
+      [
+        "Use `arr[1]` or `x[1]` here [[aaaaaa]].",
+        "",
+        "```ts",
+        "const a = b[1];",
+        "```",
+        "",
+        "````",
+        "x[3]",
+        "```",
+        "still code [3]",
+        "````",
+        "",
+        "Prices \\$5 and \\$10 [[cccccc]].",
+      ].join("\n"),
+    );
     expect(r.cited.map((s) => s.id)).toEqual(["aaaaaa", "cccccc"]);
   });
-  it("leaves escaped markers, link texts, wikilinks and reference definitions alone", () => {
-    const text = "\\[1] and [1](https://x.example) and [[1]] and\n[3]: https://y.example";
-    expect(rw(text).text).toBe(text);
+  it("leaves escaped markers, link texts, wikilinks and a line of references alone", () => {
+    expect(rw("\\[1] and [1](https://x.example) and [[1]] and\n[3]: https://y.example").text).toBe(
+      "\\[1\\] and [1](https://x.example/) and \\[\\[1\\]\\] and\n\\[3\\]: https://y.example",
+    );
+    // A reference definition of its own is invisible Markdown: it is not written.
+    expect(rw("Text.\n\n[3]: https://y.example").text).toBe("Text.");
   });
   it("uses whatever link the callback makes (Markdown links too)", () => {
     const r = rewriteCitations("A[1].", sources, (s) => `[${s.id}](${s.url})`);
@@ -62,6 +83,22 @@ describe("readability of adjacent citations", () => {
     const sources = new Map([[1, { url: "https://a.example/" }], [2, { url: "https://b.example/" }]]);
     const link = (s: { url: string }) => `[[${s.url.slice(8, 9)}]]`;
     expect(rewriteCitations("x.[1][2] y [1] ([2])", sources, link).text).toBe("x. [[a]] [[b]] y [[a]] ([[b]])");
+  });
+});
+
+describe("links in tables", () => {
+  const source = { url: "https://a.example/x", id: "abc123" };
+  const link = () => "[[Sources/abc123|abc123]]";
+  it("escapes a new link's separator in a table row only, where links enter answers (rewriting and relinking)", () => {
+    const rewritten = rewriteCitations("| k | v |\n|---|---|\n| a | b[1] |\n\nAfter[1].", new Map([[1, source]]), link).text;
+    expect(rewritten).toBe("| k | v |\n| --- | --- |\n| a | b [[Sources/abc123\\|abc123]] |\n\nAfter [[Sources/abc123|abc123]].");
+    const relinked = relinkCitations("| k | v |\n|---|---|\n| a | [abc123](https://a.example/x) |\n\n[[abc123]]", [{ oldId: "abc123", source }], link);
+    expect(relinked).toBe("| k | v |\n|---|---|\n| a | [[Sources/abc123\\|abc123]] |\n\n[[Sources/abc123|abc123]]");
+  });
+  it("treats a table without outer pipes as a table, and a lone pipe line as text", () => {
+    const relink = (t: string) => relinkCitations(t, [{ oldId: "abc123", source }], link);
+    expect(relink("a | b\n--- | ---\n[[abc123]] | z")).toBe("a | b\n--- | ---\n[[Sources/abc123\\|abc123]] | z");
+    expect(relink("a | [[abc123]]\nno delimiter")).toBe("a | [[Sources/abc123|abc123]]\nno delimiter");
   });
 });
 

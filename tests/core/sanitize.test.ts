@@ -1,191 +1,214 @@
+// Web text through the allowlist (src/core/sanitize.ts), judged by rendering what is written (tests/support/
+// obsidian-judge.ts: a CommonMark renderer plus the Obsidian and plugin syntax we model), never by matching our
+// own output's strings: nothing that does something in Obsidian survives, and the text reads as the model wrote it.
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
+import MarkdownIt from "markdown-it";
 import { describe, expect, it } from "vitest";
+import { parseBlocks, formatBlock, type AnswerBlock } from "../../src/core/block";
 import {
-  containAnswer, escapeDisplayText, escapeLinkText, escapeLinkUrl, escapeWikilinkAlias, isSafeDestination,
-  sanitizeAnswer, unescapeLinkText, unescapeLinkUrl, ZWSP,
+  escapeDisplayText, escapeLinkText, escapeLinkUrl, escapeWikilinkAlias, GrowingAnswer, MAX_ANSWER_LENGTH,
+  safeLinkDestination, sanitizeAnswer, unescapeLinkText, unescapeLinkUrl,
 } from "../../src/core/sanitize";
+import { findings, renderedText } from "../support/obsidian-judge";
 
-const s = sanitizeAnswer;
+const s = (text: string) => sanitizeAnswer(text);
+const dir = "tests/fixtures/hostile/answers/";
+const corpus = JSON.parse(readFileSync(`${dir}MANIFEST.json`, "utf8")) as { file: string; item: number; what: string }[];
 
-describe("sanitizeAnswer: hostile answers", () => {
-  it("escapes raw HTML outside code", () => {
-    expect(s("<script>alert(1)</script>")).toBe("&lt;script>alert(1)&lt;/script>");
-    expect(s('<iframe src="https://evil"></iframe>')).toBe('&lt;iframe src="https://evil">&lt;/iframe>');
-    expect(s("<object data=x></object><embed src=x>")).toBe("&lt;object data=x>&lt;/object>&lt;embed src=x>");
-    expect(s("<style>body{display:none}</style>")).toBe("&lt;style>body{display:none}&lt;/style>");
-    expect(s("<img src=x onerror=alert(1)>")).toBe("&lt;img src=x onerror=alert(1)>");
-    expect(s('<a href="javascript:alert(1)">x</a>')).toContain("&lt;a href=");
-    expect(s("<!-- hide everything")).toBe("&lt;!-- hide everything");
+/** The answer written in a block, read back: what a note would hold. */
+function inBlock(answer: string): AnswerBlock {
+  const block: AnswerBlock = { blockId: "abc123", state: "answered", askedAt: "2026-12-06T10:00:00.000Z", question: "Q?", request: { noteContext: false }, answer, sources: [] };
+  const text = `Note.\n\n${formatBlock(block, { fold: "+", citationDateFormat: "yyyy", linkFor: (x) => x.id })}\n\nMore of the note.`;
+  const parsed = parseBlocks(text);
+  expect(parsed).toHaveLength(1);
+  expect(parsed[0]!.problems).toEqual([]);
+  return parsed[0]!.block;
+}
+
+describe("the hostile answer corpus (tests/fixtures/hostile/answers)", () => {
+  it("judges the raw payloads dangerous (the judge can find what it looks for)", () => {
+    for (const e of corpus) expect(findings(readFileSync(dir + e.file, "utf8")).length, e.file).toBeGreaterThan(0);
   });
-  it("keeps comparisons and safe autolinks", () => {
-    expect(s("a < b and 3<4, <https://example.com/x>")).toBe("a < b and 3<4, <https://example.com/x>");
+  for (const e of corpus) {
+    it(`item ${e.item}: ${e.file} leaves nothing that does something, inside one intact block`, () => {
+      const raw = readFileSync(dir + e.file, "utf8");
+      const out = s(raw);
+      expect(findings(out)).toEqual([]);
+      expect(inBlock(out).answer).toBe(out);
+    });
+  }
+  it("shows embeds, HTML and the link texts as the characters the model wrote", () => {
+    const text = renderedText(s(readFileSync(`${dir}1-code-span-across-heading.md`, "utf8")));
+    expect(text).toContain("![[Private note]]");
+    expect(text).toContain('<img src="https://evil.example/t.png">');
+    expect(text).toContain('<iframe src="https://evil.example/frame"></iframe>');
   });
-  it("keeps HTML inside code visible and untouched", () => {
-    const code = "Use `<div>` or:\n\n```html\n<script>ok()</script>\n```";
-    expect(s(code)).toBe(code);
+  it("keeps a forged metadata line in code as code, and the real block reads only its own metadata", () => {
+    const out = s(readFileSync(`${dir}3-forged-metadata-in-fence.md`, "utf8"));
+    const block = inBlock(out);
+    expect(block.blockId).toBe("abc123");
+    expect(block.question).toBe("Q?");
+    expect(out).toContain('%% pplx {"v":1,"id":"forged"');
   });
-  it("drops javascript:, data:, vbscript:, file: and obsidian:// links but keeps their text", () => {
-    expect(s("[click](javascript:alert(1))")).toBe("click");
-    expect(s("[x](JavaScript:alert(1))")).toBe("x");
-    expect(s("[x](data:text/html;base64,AAAA)")).toBe("x");
-    expect(s("[x](vbscript:msgbox)")).toBe("x");
-    expect(s("[x](file:///etc/passwd)")).toBe("x");
-    expect(s("[x](obsidian://open?vault=v&file=f)")).toBe("x");
-    expect(s("[x](<javascript:alert(1)>)")).toBe("x");
-    expect(s("[x](jav&#x61;script:alert(1))")).toBe("x");
-    expect(s("[x](javascript&colon;alert(1))")).toBe("x");
-    expect(s("[x](ms-msdt:/id)")).toBe("x");
-    expect(s("[**bold** text](javascript:x)")).toBe("**bold** text");
-  });
-  it("drops dangerous autolinks", () => {
-    expect(s("<javascript:alert(1)>")).toBe("&lt;javascript:alert(1)>");
-    expect(s("<obsidian://open?x>")).toBe("&lt;obsidian://open?x>");
-  });
-  it("keeps http(s), mailto and relative links", () => {
-    const ok = "[a](https://a.example/x_(y)) [b](mailto:a@b.c) [c](#h) [d](notes/x.md \"t\")";
-    expect(s(ok)).toBe(ok);
-  });
-  it("turns remote images into links and embeds into text", () => {
-    expect(s("![alt](https://evil.example/pixel.png)")).toBe("[alt](https://evil.example/pixel.png)");
-    expect(s("![alt](data:image/png;base64,xx)")).toBe("alt");
-    expect(s("![[Secret note]] and ![[img.png|caption]]")).toBe("Secret note and caption");
-    expect(s("![ref][r]")).toBe("[ref][r]");
-    expect(s("[![img](https://evil/x.png)](javascript:x)")).toBe("[img](https://evil/x.png)");
-    expect(s("Great![1]")).toBe("Great![1]");
-  });
-  it("disables reference definitions (no reference image or link can be defined)", () => {
-    expect(s("[r]: javascript:alert(1)\n[x][r]")).toBe("\\[r]: javascript" + ZWSP + ":alert(1)\n[x][r]");
-    expect(s("[^1]: a footnote")).toBe("[^1]: a footnote");
-  });
-  it("defangs dangerous schemes left in plain text", () => {
-    expect(s("javascript:alert(1)")).toBe("javascript" + ZWSP + ":alert(1)");
-    expect(s("see https://ok.example")).toBe("see https://ok.example");
-  });
-  it("neutralises executable fences but keeps the code visible", () => {
-    for (const lang of ["dataviewjs", "dataview", "js-engine", "javascript", "js", "tasks", "query", "run-python", "ad-note", "meta-bind-button", "datacorejsx", "base"]) {
-      expect(s("```" + lang + "\ncode()\n```")).toBe("```text\ncode()\n```");
-    }
-    expect(s("~~~~ DataviewJS title\ncode\n~~~~")).toBe("~~~~text\ncode\n~~~~");
-    expect(s("```{dataviewjs}\nx\n```")).toBe("```text\nx\n```");
-    expect(s("- item\n  ```dataviewjs\n  x\n  ```")).toContain("  ```text");
-    expect(s("> ```dataviewjs\n> x\n> ```")).toContain("> ```text");
-    expect(s("```python\nprint(1)\n```")).toBe("```python\nprint(1)\n```");
-  });
-  it("breaks Templater tags everywhere, even in code", () => {
-    expect(s("<% tp.system.clipboard() %> <%* await x %>")).toBe("&lt;% tp.system.clipboard() %> &lt;%* await x %>");
-    expect(s("```\n<% tp.file.title %>\n```")).toBe("```\n<" + ZWSP + "% tp.file.title %>\n```");
-    expect(s("`<%* x %>`")).toBe("`<" + ZWSP + "%* x %>`");
-  });
-  it("breaks Dataview and Meta Bind inline code", () => {
-    expect(s("`= this.file.name` and `$= dv.el('b','x')` and `INPUT[toggle:x]`")).toBe(
-      "`" + ZWSP + "= this.file.name` and `" + ZWSP + "$= dv.el('b','x')` and `" + ZWSP + "INPUT[toggle:x]`",
-    );
-    expect(s("`a = b`")).toBe("`a = b`");
-  });
-  it("cannot open %% comments", () => {
-    expect(s("50%% done %% hidden")).toBe("50&#37;% done &#37;% hidden");
-    expect(s("%%%")).not.toContain("%%");
-  });
-  it("cannot forge a block id or metadata", () => {
-    const out = s('%% pplx {"v":1,"id":"evil"} %%\n\n^pplx-evil');
-    expect(out).not.toContain("%%");
-    expect(out.split("\n")[2]).toBe(ZWSP + "^pplx-evil");
-    expect(s("text ^abc123")).toBe("text " + ZWSP + "^abc123");
-  });
-  it("cannot end the answer section or fake a block header", () => {
-    expect(s("**Citations**\n**Other sources**")).toBe("**Citations**" + ZWSP + "\n**Other sources**" + ZWSP);
-    expect(s("[!perplexity]+ Perplexity Query (x)")).toBe(ZWSP + "[!perplexity]+ Perplexity Query (x)");
-  });
-  it("closes a fence left open", () => {
-    expect(s("```python\nprint(1)")).toBe("```python\nprint(1)\n```");
-    expect(s("  ~~~~\nx")).toBe("  ~~~~\nx\n  ~~~~");
-  });
-  it("defangs text whose fence pairing is ambiguous", () => {
-    // Is the second line code (top-level fence) or HTML (the fence belongs to a list item)? Both are safe.
-    const out = s("- a\n  ```\n<img src=x onerror=alert(1)>\n```");
-    expect(out).not.toMatch(/<img/);
-  });
-  it("keeps normal Markdown intact", () => {
+});
+
+describe("sanitizeAnswer keeps what an answer needs", () => {
+  const render = (md: string) => new MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(md);
+  it("renders ordinary answers exactly as before", () => {
     const md = [
-      "## Heading",
-      "",
-      "**Bold**, *italic*, ~~strike~~, `code`, $x^2$.",
+      "Solar got **cheaper**, *fast*, ~~slowly~~ and `code` helps; see [the report](https://example.org/r?a=1&b=2).",
       "",
       "- one",
       "  1. nested",
+      "- two",
       "",
-      "| a | b |",
-      "|---|---|",
-      "| 1 | 2 |",
+      "| Vendor | Share |",
+      "| :-- | --: |",
+      "| A | 12 |",
       "",
-      "> quote",
+      "> a quote",
       "",
-      "```ts",
-      "const x: Array<string> = [];",
+      "```python",
+      "print(x < 1 and y[1])",
       "```",
+      "",
+      "1. first",
+      "2. second",
     ].join("\n");
-    expect(s(md)).toBe(md);
+    expect(render(s(md))).toBe(render(md));
   });
-  it("normalises line endings", () => {
-    expect(s("a\r\nb\rc")).toBe("a\nb\nc");
+  it("writes headings as bold paragraphs: they stay out of the note's outline", () => {
+    expect(s("## Market share")).toBe("**Market share**");
+    expect(findings(s("# A\n\nSetext\n===\n"))).toEqual([]);
   });
-  it("is idempotent, and its output is contained", () => {
+  it("keeps http(s) links, makes images links to them, and keeps only the text of any other link", () => {
+    expect(s("[a](https://a.example/x_(y)) and <https://b.example/>")).toBe("[a](https://a.example/x_\\(y\\)) and [https://b.example/](https://b.example/)");
+    expect(s("![chart](https://evil.example/pixel.png)")).toBe("[chart](https://evil.example/pixel.png)");
+    for (const bad of ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "vbscript:x", "file:///etc/passwd", "obsidian://open?vault=v", "notes/x.md", "#h", "mailto:a@b.c"]) {
+      expect(findings(s(`[text](${bad})`)), bad).toEqual([]);
+      expect(renderedText(s(`[text](${bad})`)).trim()).toBe("text");
+    }
+  });
+  it("writes fences of inert languages as they are, and any other as text, keeping the code", () => {
+    expect(s("```ts\nconst x = 1;\n```")).toBe("```ts\nconst x = 1;\n```");
+    for (const lang of ["dataviewjs", "mermaid", "query", "base", "tasks", "meta-bind-button", "js-engine", "ad-note", "chart", "plantuml", "excalidraw"]) {
+      expect(s(`\`\`\`${lang}\nbody\n\`\`\``), lang).toBe("```text\nbody\n```");
+    }
+    // Fences longer than what they hold, whatever it holds.
+    expect(findings(s("````\n```\nnot the end\n````"))).toEqual([]);
+  });
+  it("keeps an answer's code that a plugin would evaluate only as text", () => {
+    for (const code of ["`= this.file.name`", "`\u00a0= x`", "`\ufeff$= dv.el()`", "`INPUT[toggle:x]`", "`<% tp.file.title %>`"]) {
+      const out = s(code);
+      expect(findings(out), code).toEqual([]);
+      expect(renderedText(out)).not.toContain("<%");
+    }
+  });
+  it("links citation markers in text only (math is text now), with a space before a link glued to a word", () => {
+    const cite = (id: number, type: string | undefined) => (type === undefined || type === "web" ? `[[s${id}]]` : null);
+    expect(sanitizeAnswer("Typed.[1] Web [web:2] page [page:3] `code[1]` and $x[1]$.", { cite })).toBe(
+      "Typed. [[s1]] Web [[s2]] page \\[page:3\\] `code[1]` and \\$x [[s1]]\\$.",
+    );
+    // In a table the link's "|" is escaped, so the row keeps its cells.
+    expect(sanitizeAnswer("| a |\n|---|\n| b[1] |", { cite: () => "[[Sources/s1|s1]]" })).toBe("| a |\n| --- |\n| b [[Sources/s1\\|s1]] |");
+  });
+});
+
+describe("sanitizeAnswer on anything", () => {
+  const unit = fc.constantFrom(
+    "a", " ", "\n", "\n\n", "`", "``", "```", "~~~", "$", "$$", "%%", "[", "]", "(", ")", "![", "[[", "]]", "<", ">", "*", "_", "#", "- ", "1. ",
+    "> ", "    ", "|", "---", "===", "^", "=", "==", "::", "&amp;", "&#106;", "\\", "<%", "%>", "[!note]", "[^1]", ":", "javascript:", "http://x.y/",
+    "<img src=x>", "<div>", "[x](", "](javascript:1)", "[1]", "[web:2]", "\t", "x",
+  );
+  const soup = fc.array(unit, { maxLength: 60 }).map((a) => a.join(""));
+  it("leaves nothing that does something", () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom("<", ">", "`", "$", "%", "[", "]", "(", ")", "!", "^", "\n", " ", "a", "j", "~", ":", "*", "-", "p") , maxLength: 80 }), (t) => {
-        const once = s(t);
-        expect(containAnswer(once)).toBe(once);
+      fc.property(soup, (text) => {
+        expect(findings(s(text))).toEqual([]);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+  it("is stable: writing its output again gives the same", () => {
+    // Without what only changes emphasis next to it (known corners, where emphasis then shows as its asterisks):
+    // a character reference for a letter ("_x_&#106;" is emphasis, "_x_j" is not) and a link or image that is
+    // dropped (its neighbour then changes from ")" to the link's words).
+    const plain = fc.array(unit.filter((u) => u !== "&#106;" && u !== "](javascript:1)" && u !== "[x]("), { maxLength: 60 }).map((a) => a.join(""));
+    fc.assert(
+      fc.property(plain, (text) => {
+        const once = s(text);
+        expect(s(once)).toBe(once);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  it("always fits in a block: the block reads back with its answer as written", () => {
+    fc.assert(
+      fc.property(soup, (text) => {
+        const once = s(text);
+        expect(inBlock(once).answer).toBe(once);
       }),
       { numRuns: 1000 },
     );
   });
 });
 
-describe("containAnswer", () => {
-  it("is idempotent on arbitrary text", () => {
-    fc.assert(
-      fc.property(fc.string({ unit: "grapheme-ascii", maxLength: 120 }), fc.string({ unit: fc.constantFrom("%", "^", "`", "~", "\n", " ", "x", "**Citations**", "[!perplexity]"), maxLength: 30 }), (a, b) => {
-        const once = containAnswer(a + b);
-        expect(containAnswer(once)).toBe(once);
-        expect(once.includes("\r")).toBe(false);
-      }),
-      { numRuns: 1000 },
-    );
-  });
-  it("leaves %% alone inside certain code", () => {
-    expect(containAnswer("```\n%%\n```")).toBe("```\n%%\n```");
+describe("bounds", () => {
+  it("cuts an answer over 1 MB at a paragraph and says so", () => {
+    const para = "A paragraph of the answer that goes on for a while. ".repeat(20);
+    const text = Array.from({ length: Math.ceil((MAX_ANSWER_LENGTH * 1.5) / para.length) }, () => para).join("\n\n");
+    const out = s(text);
+    expect(out.length).toBeLessThanOrEqual(MAX_ANSWER_LENGTH + 200);
+    expect(out).toMatch(/\n\n\*Answer cut at 1 MB: the rest of Perplexity's answer \([\d,]+ KB more\) was left out\.\*$/);
+    // Whole paragraphs only.
+    expect(out.split("\n\n").slice(0, -1).every((p) => p === para.trim())).toBe(true);
   });
 });
 
-describe("escaping search-result text", () => {
-  it("escapes titles for link text, reversibly", () => {
-    expect(escapeLinkText("A [b](c) <d> `e` #f 50%%\nnext")).toBe("A \\[b\\](c) \\<d> \\`e\\` \\#f 50\\%\\% next");
+describe("the growing answer of a stream", () => {
+  it("gives what sanitizeAnswer gives for every prefix, writing each finished block once", () => {
+    const pieces = fc.array(fc.constantFrom("Solar", " grew", ".", "\n", "\n\n", "- item", "| a |\n|---|\n| b |", "```js\nx\n```", "*em*", "[1]", "`c`", "> q"), { maxLength: 25 });
+    fc.assert(
+      fc.property(pieces, (parts) => {
+        const growing = new GrowingAnswer();
+        let text = "";
+        for (const p of parts) {
+          text += p;
+          expect(growing.sanitize(text)).toBe(s(text));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("escaping display text and titles (one way everywhere)", () => {
+  it("escapes Markdown and Obsidian syntax in one-line text, reversibly, with nothing invisible", () => {
+    const title = "A [b](c) <d> `e` #f 50%% ![[x]] ^id ==h== a::b $x$ ~s~ *i* |t| &amp;";
+    const e = escapeLinkText(`${title}\nnext`);
+    expect(unescapeLinkText(e)).toBe(`${title} next`);
+    expect(findings(e)).toEqual([]);
+    expect(e).not.toMatch(/[\u200b-\u200d\u2060\ufeff]/);
+    expect(escapeDisplayText("50%% done")).toBe(escapeLinkText("50%% done"));
     fc.assert(
       fc.property(fc.string({ maxLength: 60 }).filter((t) => !/[\r\n]/.test(t)), (t) => {
-        const e = escapeLinkText(t);
-        expect(unescapeLinkText(e)).toBe(t);
-        expect(e).not.toContain("%%");
+        expect(unescapeLinkText(escapeLinkText(t))).toBe(t);
       }),
       { numRuns: 1000 },
     );
   });
-  it("escapes URLs for link destinations, reversibly", () => {
+  it("escapes URLs for link destinations, reversibly, and keeps only http(s)", () => {
     expect(escapeLinkUrl("https://a.example/x_(y)?q=<a>&b=`c` d")).toBe("https://a.example/x_\\(y\\)?q=\\<a\\>\\&b=\\`c\\`%20d");
     fc.assert(
       fc.property(fc.webUrl({ withQueryParameters: true }), (u) => {
         expect(unescapeLinkUrl(escapeLinkUrl(u))).toBe(u);
       }),
     );
+    expect(safeLinkDestination("javascript:alert(1)")).toBeNull();
+    expect(safeLinkDestination(" https://ok.example")).not.toBeNull();
   });
   it("makes wikilink aliases safe", () => {
     expect(escapeWikilinkAlias("a|b]]c[[d\ne")).toBe("a¦b))c((d e");
-  });
-  it("escapes one-line display text", () => {
-    expect(escapeDisplayText("a\nb [[x]] %% `c` <d> ^id")).toBe("a b \\[\\[x\\]\\] %" + ZWSP + "% \\`c\\` \\<d> " + ZWSP + "^id");
-  });
-  it("classifies link destinations", () => {
-    for (const ok of ["https://x", "http://x", "mailto:a@b", "#h", "note.md", "a/b:c", ""]) expect(isSafeDestination(ok), ok).toBe(true);
-    for (const bad of ["javascript:x", " javascript:x", "java\tscript:x", "&#106;avascript:x", "data:x", "file:x", "obsidian://x", "app:x", "a&b;:x"]) {
-      expect(isSafeDestination(bad), bad).toBe(false);
-    }
   });
 });

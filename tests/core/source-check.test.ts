@@ -29,6 +29,11 @@ describe("claims: the sentences citing a source", () => {
     expect(claimsFor(ANSWER, "rival2").map((c) => c.sentence)).toEqual(["Its rival lagged."]);
     expect(claimsFor(ANSWER, "nobody")).toEqual([]);
   });
+  it("reads an answer as written into the note, escaped (issue 19), with its figures", () => {
+    const [claim] = claimsFor("Revenue reached \\$4.5 billion in 2025, up 12\\%. [[acme01]]", "acme01");
+    expect(claim?.sentence).toBe("Revenue reached $4.5 billion in 2025, up 12%.");
+    expect(claim?.figures.length).toBe(claimsFor(ANSWER, "acme01")[0]!.figures.length);
+  });
   it("reads every link form the plugin writes, and groups of links", () => {
     const text = "A is 5%. [[Sources/abc123|abc123]] [xyz789](https://x.example/) B is 7%. [[abc123]]";
     expect(claimsFor(text, "abc123").map((c) => c.sentence)).toEqual(["A is 5%.", "B is 7%."]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { findings, renderedText } from "../support/obsidian-judge";
 import { applyCitation, parseTags, safeFolderPath, sourceNoteBody, sourceTitle } from "../../src/core/source-note";
 
 const source = { id: "u4vyfy", url: "https://www.example.com/a", title: "In-depth Analysis", published: "2025-03-17", updated: "2025-09-14" };
@@ -58,9 +59,9 @@ describe("source note body", () => {
     expect(heading).toContain("next");
     expect(link).toMatch(/^\[.*\]\(https:\/\/a\.org\/p\\\(1\\\)\)$/);
     expect(link).not.toMatch(/(^|[^\\])\]\(javascript:/);
-    expect(quote1).not.toContain("%%");
-    expect(quote1).not.toContain("<script");
-    expect(quote2).not.toMatch(/^> !\[/);
+    // Judged by rendering (issue 19): no comment, HTML or image in the snippet, and it reads as the page's text.
+    expect(findings(`${quote1}\n${quote2}`)).toEqual([]);
+    expect(renderedText(`${quote1}\n${quote2}`)).toContain("snip %% hidden <script>x</script>");
     // Nothing in the body can open a comment that would hide the user's notes below.
     expect(body.match(/%%/g)).toBeNull();
     expect(body.endsWith("## Notes\n\n")).toBe(true);

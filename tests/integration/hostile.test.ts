@@ -2,6 +2,7 @@
 // inert text inside its own block.
 import { afterEach, describe, expect, it } from "vitest";
 import { parseBlocks } from "../../src/core/block";
+import { findings } from "../support/obsidian-judge";
 import { NOTE, NOTE_TEXT, QUESTION, selectInNote, startHarness } from "./harness";
 import type { Harness } from "./harness";
 
@@ -67,16 +68,11 @@ describe("hostile answers", () => {
     expect(text.match(/^\^pplx-/gm)).toHaveLength(1);
     expect(text.match(/%% pplx /g)).toHaveLength(1);
 
-    const block = text.slice(parsed.from, parsed.to);
-    expect(block).not.toMatch(/^>\s*```dataviewjs/m);
-    expect(block).not.toMatch(/<%/);
-    expect(block).not.toMatch(/<(script|iframe|img)\b/i);
-    // An unescaped "](" starting a dangerous link (the hostile title's "\](javascript:" is escaped text).
-    expect(block).not.toMatch(/(^|[^\\])\]\((javascript|data|obsidian):/im);
-    expect(block).not.toMatch(/!\[tracker\]\(/);
-    expect(block).not.toMatch(/!\[\[secret-embed/);
+    // Judged by rendering the written answer (issue 19): no code that runs, no HTML, no unsafe link, no image.
+    expect(findings(parsed.block.answer, parsed.block.sources.map((s) => s.id))).toEqual([]);
     // The one comment in the block is our metadata: the answer's "%%" cannot hide what follows.
-    expect(block.match(/%%/g)).toHaveLength(2);
+    const block = text.slice(parsed.from, parsed.to);
+    expect(block.match(/(^|[^\\])%%/gm)).toHaveLength(2);
     // The hostile title is escaped inside its link; the non-http source has no ID and no link.
     expect(parsed.block.sources.map((s) => s.url)).toEqual(["https://evil.example/a?b=(c)"]);
     expect(parsed.block.sources[0]?.title).toBe("Evil](javascript:alert(1)) [x");

@@ -117,7 +117,7 @@ describe("streaming on the desktop app", () => {
     expect(final.block.state).toBe("answered");
     expect(writes.at(-1)!.text).not.toMatch(/> \*(Reading|Writing|Searching|Waiting)/);
     expect(final.block.answer).not.toMatch(/\[web:(1|2|12)\]/);
-    expect(final.block.answer).toContain("[web:99]");
+    expect(final.block.answer).toContain("\\[web:99\\]");
     expect(final.block.sources.filter((s) => s.cited)).toHaveLength(3);
     expect(h.runtime.notices).toEqual([]);
   });
@@ -140,7 +140,7 @@ describe("streaming on the desktop app", () => {
     expect(text.startsWith("Typed above 2.\nTyped above 1.\nTyped above 0.\n# The AI Model Wars")).toBe(true);
     expect(text.endsWith("Closing paragraph the user wrote.\nTyped below 0.\nTyped below 1.\nTyped below 2.\n")).toBe(true);
     expect(blockOf(text).block.state).toBe("answered");
-    expect(blockOf(text).block.answer).toContain("[web:99]");
+    expect(blockOf(text).block.answer).toContain("\\[web:99\\]");
   });
 
   it("writes the rest with vault.process when the note is closed mid-stream", async () => {
@@ -153,7 +153,7 @@ describe("streaming on the desktop app", () => {
     await h.plugin.idle();
     const text = await h.runtime.read(NOTE);
     expect(blockOf(text).block.state).toBe("answered");
-    expect(blockOf(text).block.answer).toContain("[web:99]");
+    expect(blockOf(text).block.answer).toContain("\\[web:99\\]");
     expect(text).toContain("Closing paragraph the user wrote.");
   });
 
@@ -258,7 +258,7 @@ describe("bad streams", () => {
     const { block } = blockOf(h.runtime.editor(NOTE).getValue());
     expect(block.state).toBe("answered");
     expect(block.answer).not.toContain(INCOMPLETE_PREFIX);
-    expect(block.answer).toContain("[web:99]");
+    expect(block.answer).toContain("\\[web:99\\]");
     expect(h.runtime.notices).toEqual([]);
   });
 
@@ -300,7 +300,7 @@ describe("mobile", () => {
     // note, then the answer as one undo step); nothing in between.
     expect(writes.length).toBeLessThanOrEqual(3);
     expect(writes.slice(0, -1).every((w) => !w.text.includes("Solar capacity"))).toBe(true);
-    expect(blockOf(writes.at(-1)!.text).block.answer).toContain("[web:99]");
+    expect(blockOf(writes.at(-1)!.text).block.answer).toContain("\\[web:99\\]");
   });
 });
 

@@ -1,8 +1,9 @@
 // From our client's Answer to a block.
 import type { Answer } from "../answer";
-import { rewriteCitations } from "../citations";
+import { citationLinker } from "../citations";
 import { hashText } from "../hash";
-import { containAnswer, sanitizeAnswer } from "../sanitize";
+import { sanitizeAnswer } from "../sanitize";
+import type { SanitizeOptions } from "../sanitize";
 import { canonicalUrl, MAX_SOURCE_ID_LENGTH, sourceIdOfCanonical } from "../source-id";
 import { normalizeDay, siteOf } from "./model";
 import type { AnswerBlock, BlockRequestMeta, SourceEntry } from "./model";
@@ -19,11 +20,12 @@ export interface BuildContext {
 
 /**
  * Maps an answer to a block: one source per canonical URL (results without an http(s) URL or ID are dropped),
- * the answer sanitised and its markers rewritten to `linkFor` links, cited sources first in order of first
+ * the answer sanitised with its markers linked by `linkFor` (`sanitize`: the streaming display passes one that
+ * reuses what it wrote before), cited sources first in order of first
  * citation, then the others in search order. Two URLs given the same ID by `idFor` keep apart: the later
  * one gets the next longer ID of its own.
  */
-export function buildAnswerBlock(answer: Answer, ctx: BuildContext): AnswerBlock {
+export function buildAnswerBlock(answer: Answer, ctx: BuildContext, sanitize: (text: string, options: SanitizeOptions) => string = sanitizeAnswer): AnswerBlock {
   const byCanonical = new Map<string, SourceEntry>();
   const usedIds = new Map<string, string>(); // id → canonical URL
   const byMarker = new Map<number, SourceEntry>();
@@ -60,12 +62,11 @@ export function buildAnswerBlock(answer: Answer, ctx: BuildContext): AnswerBlock
     }
     if (!byMarker.has(r.id)) byMarker.set(r.id, entry);
   }
-  const rewritten = rewriteCitations(sanitizeAnswer(answer.text), byMarker, (s) => ctx.linkFor(s));
-  for (const s of rewritten.cited) s.cited = true;
+  const { cite, cited } = citationLinker(byMarker, (s) => ctx.linkFor(s));
+  const text = sanitize(answer.text, { cite });
+  for (const s of cited) s.cited = true;
   const all = [...byCanonical.values()];
-  const sources = [...rewritten.cited, ...all.filter((s) => !s.cited)];
-  // Links come from the glue: contain them too, so that the block is already in normal form.
-  const text = containAnswer(rewritten.text.trim());
+  const sources = [...cited, ...all.filter((s) => !s.cited)];
   const block: AnswerBlock = {
     blockId: ctx.blockId,
     state: "answered",

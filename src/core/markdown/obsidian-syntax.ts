@@ -1,7 +1,7 @@
 // Block rules for what Obsidian reads differently from CommonMark and no markdown-it extension covers its way:
 // properties (YAML front matter), `$$` math blocks and `%%` comments. Each rule only finds where the construct
 // starts and ends; what is inside is kept as the token's content, never parsed as Markdown.
-import type { StateBlock } from "markdown-it";
+import type { StateBlock, StateInline } from "markdown-it";
 
 type BlockRule = (state: StateBlock, startLine: number, endLine: number, silent: boolean) => boolean;
 
@@ -103,3 +103,72 @@ export const commentBlock: BlockRule = (state, startLine, endLine, silent) => {
   state.line = close + 1;
   return true;
 };
+
+type InlineRule = (state: StateInline, silent: boolean) => boolean;
+
+/**
+ * For each position of an inline text, the nearest `$` after it that can close inline math: not escaped, not after
+ * whitespace, not before a digit, on the same line (-1: none). Built once per text, so every `$` is looked at once.
+ */
+function mathClosers(src: string): Int32Array {
+  const next = new Int32Array(src.length + 1).fill(-1);
+  const escaped = new Uint8Array(src.length);
+  for (let i = 1; i < src.length; i++) if (src.charCodeAt(i - 1) === 0x5c && !escaped[i - 1]) escaped[i] = 1;
+  let closer = -1;
+  for (let i = src.length - 1; i >= 0; i--) {
+    next[i] = closer;
+    const c = src.charCodeAt(i);
+    if (c === 0x0a) closer = -1;
+    else if (c === 0x24 && !escaped[i] && i > 0 && !/\s/.test(src[i - 1]!) && !/[0-9]/.test(src[i + 1] ?? "")) closer = i;
+  }
+  return next;
+}
+
+const closersOf = new WeakMap<StateInline, Int32Array>();
+
+/**
+ * Inline math as Obsidian reads it: `$$…$$` (display math, which may run over the paragraph's lines), or `$…$`
+ * with no space just inside either `$`, on one line, and no digit right after the closing `$` (so "$5 and $10" is
+ * not math). A backslash escapes the next character. Linear in the text: closers are found once per text.
+ */
+export const mathInline: InlineRule = (state, silent) => {
+  const src = state.src;
+  const start = state.pos;
+  if (src.charCodeAt(start) !== 0x24) return false;
+  const display = src.charCodeAt(start + 1) === 0x24;
+  let end = -1;
+  if (display) {
+    const close = src.indexOf("$$", start + 2);
+    if (close > start + 2 && close + 2 <= state.posMax) end = close + 2;
+  } else {
+    const first = src[start + 1];
+    if (first === undefined || /\s/.test(first)) return false;
+    let closers = closersOf.get(state);
+    if (closers === undefined) {
+      closers = mathClosers(src);
+      closersOf.set(state, closers);
+    }
+    const close = closers[start + 1]!;
+    if (close !== -1 && close < state.posMax) end = close + 1;
+  }
+  if (end === -1) return false;
+  if (!silent) {
+    const token = state.push("math_inline", "math", 0);
+    token.markup = display ? "$$" : "$";
+    token.content = src.slice(start, end);
+  }
+  state.pos = end;
+  return true;
+};
+
+/** Where an inline rule produced literal text (code, raw HTML, math): recorded in `env.literals` when given. */
+export function recordingLiterals(rule: InlineRule, types: readonly string[]): InlineRule {
+  return (state, silent) => {
+    const start = state.pos;
+    const count = state.tokens.length;
+    const matched = rule(state, silent);
+    const sink = (state.env as { literals?: [number, number][] }).literals;
+    if (matched && !silent && sink && state.tokens.length > count && types.includes(state.tokens[state.tokens.length - 1]!.type)) sink.push([start, state.pos]);
+    return matched;
+  };
+}

@@ -6,7 +6,9 @@ import MarkdownIt from "markdown-it";
 import type { MarkdownIt as MarkdownItInstance, MarkdownItOptions } from "markdown-it";
 import type { StateBlock, Token } from "markdown-it";
 import footnote from "markdown-it-footnote";
-import { commentBlock, frontMatterBlock, mathBlock } from "./obsidian-syntax";
+import backticks from "markdown-it/lib/rules_inline/backticks.mjs";
+import htmlInline from "markdown-it/lib/rules_inline/html_inline.mjs";
+import { commentBlock, frontMatterBlock, mathBlock, mathInline, recordingLiterals } from "./obsidian-syntax";
 
 let parser: MarkdownItInstance | undefined;
 
@@ -18,10 +20,23 @@ export function markdownParser(): MarkdownItInstance {
     // (`maxNesting` is markdown-it's own option, missing from its typings.)
     const md = new MarkdownIt("commonmark", { html: true, maxNesting: 50 } as MarkdownItOptions);
     md.enable(["table", "strikethrough"]);
+    // Every link is a link to the parser; which ones are written as links is the sanitiser's allowlist to say.
+    md.validateLink = () => true;
     md.use(footnote);
     md.block.ruler.before("table", "front_matter", frontMatterBlock, { alt: [] });
     md.block.ruler.before("fence", "math_block", mathBlock, { alt: ["paragraph", "reference", "blockquote", "list"] });
     md.block.ruler.before("fence", "comment_block", commentBlock, { alt: ["paragraph", "reference", "blockquote", "list"] });
+    md.inline.ruler.after("escape", "math_inline", mathInline);
+    // Where code, raw HTML and math are, for readers that must leave them alone (literals.ts).
+    md.inline.ruler.at("backticks", recordingLiterals(backticks, ["code_inline"]));
+    md.inline.ruler.at("html_inline", recordingLiterals(htmlInline, ["html_inline"]));
+    md.inline.ruler.at("math_inline", recordingLiterals(mathInline, ["math_inline"]));
+    // Footnotes are read as blocks where they stand (never moved to the end), and `[^1]` or `^[…]` in text stays
+    // text: an answer's footnote must not become (or replace) the user's.
+    md.core.ruler.disable("footnote_tail");
+    // Escaped characters stay tokens of their own (text_special), so that the sanitiser knows what the model escaped.
+    md.core.ruler.disable("text_join");
+    md.inline.ruler.disable(["footnote_inline", "footnote_ref"]);
     parser = md;
   }
   return parser;

@@ -1,6 +1,7 @@
 // Which words of an answer a source is cited for. Citation links sit after the sentence they support
 // ("… grew 12% in 2025. [[abc123]] [[def456]] Next sentence …"), so a source's claim is the last sentence
 // before each group of links that includes it. Links, URLs and code are left out of the claim text.
+import { unescapeText } from "../markdown/escape";
 import { findFigures, type Figure } from "./match";
 
 export interface Claim {
@@ -22,9 +23,8 @@ function linkShowsId(link: string, id: string): boolean {
 
 /** The claim text between the previous link group and this one: its last sentence. */
 function lastSentence(text: string): string {
-  const plain = text
-    .replace(/`[^`]*`/g, " ")
-    .replace(/https?:\/\/\S+/g, " ")
+  // Answers are written escaped (sanitize.ts): the sentence is read as the characters it shows ("\\$4.5" is "$4.5").
+  const plain = unescapeText(text.replace(/`[^`]*`/g, " ").replace(/https?:\/\/\S+/g, " "))
     .replace(/[*_>#]+/g, " ")
     .replace(/\s+/g, " ")
     .trim();

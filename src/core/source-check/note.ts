@@ -2,6 +2,8 @@
 // page moved), `archive` (the Web Archive copy nearest the first citation), and `check_missing` /
 // `check_reason` (so the next answer citing the page, within the recheck interval, gets the same detail
 // without another fetch). Only these keys are ever written; the user's body and other properties stay.
+import { lineEnd, noteStructure } from "../markdown";
+import { unescapeText } from "../markdown/escape";
 import { archiveUrl } from "./archive";
 import { VERDICTS, type SourceCheck, type Verdict } from "./verdict";
 
@@ -40,15 +42,18 @@ export function sourceCheckOf(frontmatter: Record<string, unknown> | undefined):
  * (after the title and the link). Undefined when the note has none (the user removed it, or there was none).
  */
 export function snippetOfNote(text: string): string | undefined {
-  const body = text.replace(/^---\r?\n[\s\S]*?\r?\n---\r?\n?/, "");
-  const lines = body.split(/\r?\n/);
-  const start = lines.findIndex((l) => l.startsWith(">"));
-  if (start === -1) return undefined;
-  // Only before the user's Notes section.
-  const notes = lines.findIndex((l) => /^##\s+Notes\s*$/.test(l));
-  if (notes !== -1 && notes < start) return undefined;
-  const quote: string[] = [];
-  for (let i = start; i < lines.length && lines[i]!.startsWith(">"); i++) quote.push(lines[i]!.replace(/^> ?/, ""));
-  const snippet = quote.join("\n").trim();
-  return snippet === "" ? undefined : snippet;
+  const structure = noteStructure(text);
+  for (const block of structure.blocks) {
+    // Only before the user's Notes section.
+    if (block.heading?.text.trim() === "Notes") return undefined;
+    if (block.kind !== "quote") continue;
+    const quote: string[] = [];
+    for (let line = block.startLine; line < block.endLine; line++) {
+      quote.push(text.slice(structure.lineStarts[line], lineEnd(text, structure.lineStarts, line)).replace(/^ {0,3}> ?/, ""));
+    }
+    // The snippet was written as Markdown text (escaped): read back as the characters it shows.
+    const snippet = unescapeText(quote.join("\n").trim());
+    return snippet === "" ? undefined : snippet;
+  }
+  return undefined;
 }
