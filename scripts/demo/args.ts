@@ -1,4 +1,4 @@
-// The demo's command line: flags, their help text (the README quotes it) and strict checks, so a
+// The demo's command line: flags, their help text (docs/demo.md quotes it) and strict checks, so a
 // mistyped flag fails at once with a message instead of doing something else.
 import { parseArgs } from "node:util";
 

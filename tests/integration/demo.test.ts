@@ -95,8 +95,10 @@ describe("npm run demo", { timeout: 300_000 }, () => {
     const sources = readdirSync(join(scratch!, "Sources")).sort();
     expect(sources).toEqual(cited.map((s) => `${s.id}.md`).sort());
     for (const name of sources) expect(run.stdout).toContain(`Sources/${name}`);
-    // The README's example block is this run's block (its random IDs aside), so the README cannot drift.
-    const readmeBlock = /## What an answer looks like[\s\S]*?```markdown\n([\s\S]*?)\n```/.exec(readFileSync("README.md", "utf8"))?.[1];
+    // The documented example block (docs/asking.md, linked from the README's picture) is this run's block (its
+    // random IDs aside), so the documentation cannot drift.
+    const readmeBlock = /## What an answer looks like[\s\S]*?```markdown\n([\s\S]*?)\n```/.exec(readFileSync("docs/asking.md", "utf8"))?.[1];
+    expect(readmeBlock).toBeDefined();
     const note = readFileSync(join(scratch!, NOTE), "utf8");
     const sameIds = (text: string) => text.replace(/pplx-[a-z0-9]{6}/g, "pplx-ID").replace(/"id":"[a-z0-9]{6}"/, '"id":"ID"').replace(/"rid":"[^"]*"/, '"rid":"…"');
     expect(sameIds(note.slice(blocks[0]!.from, blocks[0]!.to))).toBe(sameIds(readmeBlock ?? ""));

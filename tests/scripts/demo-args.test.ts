@@ -88,9 +88,9 @@ describe("parseDemoArgs", () => {
   });
 });
 
-describe("the README documents the demo", () => {
-  it("names every flag of --help in its flag table", () => {
-    const readme = readFileSync("README.md", "utf8");
+describe("the documentation documents the demo", () => {
+  it("names every flag of --help in the flag table of docs/demo.md", () => {
+    const readme = readFileSync("docs/demo.md", "utf8");
     const flags = [...USAGE.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]!);
     expect(flags.length).toBeGreaterThan(8);
     for (const flag of flags) expect(readme, flag).toMatch(new RegExp(`^\\| \`${flag}[ \`]`, "m"));
