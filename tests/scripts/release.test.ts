@@ -119,7 +119,7 @@ describe("workflows", () => {
     const uses = [...text.matchAll(/uses: (actions\/[a-z-]+)@v(\d+)/g)].map((m) => [m[1], Number(m[2])] as const);
     expect(uses.length).toBeGreaterThanOrEqual(2);
     const current: Record<string, number> = { "actions/checkout": 7, "actions/setup-node": 7, "actions/attest": 4 };
-    for (const [action, major] of uses) expect(`${action}@v${major}`).toBe(`${action}@v${current[action]}`);
+    for (const [action, major] of uses) expect(`${action}@v${major}`).toBe(`${action}@v${current[action!]}`);
   });
 
   it("engines admits the Node the workflows use", () => {
