@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultAnswer } from "./fixtures";
 
-const urls = (question: string) => defaultAnswer(question, "n").searchResults.flatMap((g) => g.results.map((r) => r.url));
+const urls = (question: string): string[] => (defaultAnswer(question, "n").searchResults ?? []).flatMap((g) => g.results.map((r) => String(r.url)));
 
 describe("defaultAnswer", () => {
   it("gives different non-Latin questions different pages, and the same question the same ones", () => {

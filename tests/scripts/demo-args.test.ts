@@ -80,6 +80,7 @@ describe("parseDemoArgs", () => {
     [["--tour", "--base-url", "http://127.0.0.1:8787/v1"], "--tour runs against the bundled emulator only"],
     [["--tour", "--command", "link-citations"], "--tour runs its own commands"],
     [["--vault", " "], "--vault needs a folder"],
+    [["--in-place"], "--in-place goes with --vault DIR"],
     [["--now", "1"], '--now "1" is not an ISO date-time'],
     [["extra"], "(see --help)"],
   ])("refuses %j", (argv, message) => {
