@@ -164,7 +164,8 @@ describe("a vault check after a note check (issue 22, item 8)", () => {
     const before = block.sources.map((s) => s.check);
     expect(before.filter((c) => c?.found?.length)).toHaveLength(2);
     const fetched = web.requests.length;
-    await h!.runtime.saveAll(); // as Obsidian saves the editor shortly after each edit
+    await h!.runtime.saveAll(); // as Obsidian saves the editor shortly after each edit, then parses the note
+    await h!.runtime.metadataSettled();
     // A later session (as each demo command is): the recent verdicts come from the source notes.
     await h!.runtime.unloadPlugin();
     const plugin = (await h!.runtime.loadPlugin()) as Harness["plugin"];
