@@ -2,7 +2,9 @@
 // vault given with --vault), against the bundled Perplexity emulator unless --real or --base-url says
 // otherwise. `--tour` shows ask, cite and refresh in a row. See --help (scripts/demo/args.ts).
 import "../tests/obsidian-runtime/node-globals";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { addDays, formatISO } from "date-fns";
 import { parseBlocks } from "../src/core/block";
@@ -14,13 +16,19 @@ import { TOUR_SCENARIO, runTour } from "./demo/tour";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
-/** Fixed, so that the answer written by one run cites pages the next run's check finds. */
-const LOCAL_WEB_PORT = 8790;
+/**
+ * Fixed, so that the answer written by one run cites pages the next run's check finds. Tests that run beside
+ * each other set another one (PQ_DEMO_WEB_PORT) so they do not take each other's.
+ */
+const LOCAL_WEB_PORT = Number(process.env.PQ_DEMO_WEB_PORT) || 8790;
 
 /** --web: the local test web (tests/web), and an emulator scenario whose answer cites its pages. */
 async function startWeb(): Promise<{ scenario: unknown; close(): Promise<void> }> {
   const { citingScenario, PAGES, startLocalWeb } = await import("../tests/web/server");
-  const web = await startLocalWeb({ port: LOCAL_WEB_PORT, slowMs: 20_000 });
+  const web = await startLocalWeb({ port: LOCAL_WEB_PORT, slowMs: 20_000 }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "EADDRINUSE") throw error;
+    throw new DemoError(`--web serves its test pages on 127.0.0.1:${LOCAL_WEB_PORT} (a fixed port, so answers from earlier runs still cite them), but another program is listening there; an earlier npm run demo -- --web may still be running: stop it and run this again`);
+  });
   console.log(`Local web with test pages at ${web.origin}`);
   return { scenario: citingScenario((p) => web.url(p), Object.keys(PAGES)), close: () => web.close() };
 }
@@ -46,7 +54,9 @@ async function chooseApi(args: DemoArgs): Promise<{ baseUrl: string; apiKey: str
       ? parseScenario(web.scenario)
       : {};
   const emulator = await startEmulator({ scenario });
-  console.log(`Using the bundled Perplexity emulator at ${emulator.baseUrl}: no key, no network, no cost.`);
+  // Questions stay on this machine; pages do not when this run may fetch them.
+  const network = args.allowPrivateHosts ? "this run may fetch the pages answers cite (--allow-private-hosts), which contacts their sites unless they are --web's local pages" : "no network";
+  console.log(`Using the bundled Perplexity emulator at ${emulator.baseUrl}: no key, no cost, ${network}.`);
   if (envKey) console.log("PERPLEXITY_API_KEY is set but not used: add --real to ask the real API (billed to that key).");
   return {
     baseUrl: emulator.baseUrl,
@@ -65,7 +75,10 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (args.vault !== undefined) checkVaultFolder(args.vault);
+  if (args.vault !== undefined) {
+    checkVaultFolder(args.vault);
+    if (!args.inPlace) refuseRepositoryFolder(args.vault);
+  }
   const scratch = args.vault === undefined;
   const vault = args.vault ?? scratchDemoVault(repoRoot);
   console.log(scratch ? `Vault: ${vault} (a scratch copy of demo-vault/, kept so you can open it in Obsidian)` : `Vault: ${vault}`);
@@ -76,9 +89,9 @@ async function main(): Promise<void> {
       await runTour({ run: { ...run, yes: true }, now: args.now ?? new Date(), print: (line = "") => console.log(line), sent: api.sent });
     } else {
       const select = args.select ?? (args.command === "ask-selection" ? DEMO_QUESTION : undefined);
-      const result = await runCommand({ ...run, command: args.command, select, question: args.question, now: args.now });
+      const result = await runCommand({ ...run, command: args.command, select, selectIsDefault: args.select === undefined, question: args.question, now: args.now });
       printOutcome(result, (line) => console.log(line));
-      if (result.failure) throw new DemoError(result.failure);
+      if (result.failure) throw new DemoError(inDemoTerms(result.failure));
       if (isNothingStale([...result.notices, ...result.dialog])) console.log(staleHint(result.after[args.note] ?? "", vault, scratch));
       if (result.changedBlocks.length) console.log(`\n${result.changedBlocks.join("\n\n")}\n`);
       console.log(result.changedFiles.length ? `Changed files in ${vault}:` : `No files changed in ${vault}.`);
@@ -90,6 +103,28 @@ async function main(): Promise<void> {
   if (scratch) {
     console.log(`\nOpen ${vault} in Obsidian (Open folder as vault) to see the result; the plugin is installed there.`);
     console.log(`Run another command on it with: npm run demo -- --vault "${vault}" --command refresh-stale-in-note --now <date>`);
+  }
+}
+
+/** A plugin message that names a setting, with the demo's flag for it. */
+function inDemoTerms(message: string): string {
+  return message.includes("turn on Allow fetching pages") ? `${message} In the demo, add --allow-private-hosts (with --web for the local test pages).` : message;
+}
+
+/**
+ * A vault folder whose files this repository tracks (demo-vault/ itself, say) is refused unless --in-place is
+ * given: the run writes answers and source notes into it, which `git status` would then show.
+ */
+function refuseRepositoryFolder(vault: string): void {
+  let tracked: string;
+  try {
+    tracked = execFileSync("git", ["ls-files", "--", resolve(vault)], { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  } catch {
+    return; // not a git checkout (or no git): nothing tracked to protect
+  }
+  if (tracked.trim()) {
+    const shown = relative(process.cwd(), resolve(vault)) || ".";
+    throw new DemoError(`${shown} holds files this repository tracks, so the run would write into the repository; leave out --vault to use a scratch copy of demo-vault/, or add --in-place to use ${shown} anyway`);
   }
 }
 

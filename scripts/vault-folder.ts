@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 
-/** Every Markdown note of the vault (the config folder is left out), by vault path. */
+/** Every Markdown note and base of the vault (the config folder is left out), by vault path. */
 export function readVaultFolder(root: string): Record<string, string> {
   const files: Record<string, string> = {};
   const walk = (dir: string) => {
@@ -10,7 +10,7 @@ export function readVaultFolder(root: string): Record<string, string> {
       if (entry.name.startsWith(".")) continue;
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith(".md")) files[relative(root, full).split(sep).join("/")] = readFileSync(full, "utf8");
+      else if (entry.name.endsWith(".md") || entry.name.endsWith(".base")) files[relative(root, full).split(sep).join("/")] = readFileSync(full, "utf8");
     }
   };
   walk(root);

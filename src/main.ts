@@ -1,6 +1,6 @@
 // Lifecycle only: load settings, wire commands, settings tab and source index. No network
 // and no vault scan happen here; both wait until the user asks something.
-import { Notice, Plugin } from "obsidian";
+import { Notice, Plugin, requireApiVersion } from "obsidian";
 import { capProblems, normalizeSettings } from "./settings";
 import type { PerplexityQuerySettings } from "./settings";
 import { registerCommands } from "./obsidian/ask/commands";
@@ -30,6 +30,7 @@ export default class PerplexityQueryPlugin extends Plugin {
   private readonly jobs = new Set<Promise<unknown>>();
   private readonly batches = new Set<AbortController>();
   private readonly lifetime = new Lifetime();
+  private settingTab: PerplexitySettingTab | null = null;
 
   override async onload(): Promise<void> {
     const data = (await this.loadData()) as Record<string, unknown> | null;
@@ -55,8 +56,9 @@ export default class PerplexityQueryPlugin extends Plugin {
     registerCheckCommands(host);
     context.answered = (file, blockId) => checkNewAnswer(host, file, blockId);
     registerBatchCommands({ ...host, limiter: () => refresher.sharedLimiter() });
-    registerAnswersView(this, { settings, now: () => this.clock.now(), refresh: (file, id) => this.track(refreshBlock(host, refresher, file, id)) });
-    this.addSettingTab(new PerplexitySettingTab(this.app, this));
+    registerAnswersView(this, { settings, now: () => this.clock.now(), refresh: (file, id) => this.track(refreshBlock(host, refresher, file, id)) }, () => this.sources.folder());
+    this.settingTab = new PerplexitySettingTab(this.app, this);
+    this.addSettingTab(this.settingTab);
     trackProfileFolders(this, settings, () => this.saveSettings());
   }
 
@@ -79,7 +81,11 @@ export default class PerplexityQueryPlugin extends Plugin {
   private loadSpend(data: Record<string, unknown> | null): void {
     const { ledger, problems } = normalizeLedger(data?.spend);
     const caps = () => ({ monthlyUsd: this.settings.monthlyCapUsd, batchUsd: this.settings.batchCapUsd });
-    this.spend = new SpendTracker(ledger, caps, () => this.clock.now(), () => void this.saveSettings());
+    this.spend = new SpendTracker(ledger, caps, () => this.clock.now(), () => {
+      void this.saveSettings();
+      // 1.13 draws the tab from the definitions it stored: store them again so the month's spend is current.
+      if (requireApiVersion("1.13.0")) this.settingTab?.update();
+    });
     this.spendStatus = new SpendStatus(this, () => this.spend, () => this.settings.showSpendInStatusBar, caps, () => this.clock.now());
     this.spendStatus.update();
     const all = [...problems.map((p) => `${p} and was left out`), ...capProblems(data)];

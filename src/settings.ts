@@ -115,6 +115,24 @@ export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
   batchQuestionLines: "question-mark",
 };
 
+type NumberKey = { [K in keyof PerplexityQuerySettings]: PerplexityQuerySettings[K] extends number ? K : never }[keyof PerplexityQuerySettings];
+
+/**
+ * The range of every whole-number setting: the settings tab refuses a value outside it, and loading clamps
+ * one into it (a hand edit of data.json). The largest values keep timers within what a browser timer holds.
+ */
+export const NUMBER_BOUNDS: Record<NumberKey, { min: number; max: number }> = {
+  maxOutputTokens: { min: 0, max: 128_000 },
+  requestTimeoutSeconds: { min: 1, max: 3600 },
+  staleAfterDays: { min: 1, max: 36_500 },
+  requestsPerMinute: { min: 1, max: 10_000 },
+  concurrency: { min: 1, max: 16 },
+  followUpTurns: { min: 0, max: 100 },
+  checkSourcesIntervalDays: { min: 0, max: 3650 },
+  checkSourcesTimeoutSeconds: { min: 1, max: 15 },
+  checkSourcesPerSecond: { min: 1, max: 50 },
+};
+
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
   return typeof value === "string" && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
 }
@@ -127,8 +145,10 @@ function bool(value: unknown, fallback: boolean): boolean {
   return typeof value === "boolean" ? value : fallback;
 }
 
-function int(value: unknown, fallback: number, min: number, max: number): number {
-  return typeof value === "number" && Number.isFinite(value) ? Math.min(max, Math.max(min, Math.round(value))) : fallback;
+/** A whole number within the setting's bounds (clamped), or its default. */
+function int(value: unknown, key: NumberKey): number {
+  const { min, max } = NUMBER_BOUNDS[key];
+  return typeof value === "number" && Number.isFinite(value) ? Math.min(max, Math.max(min, Math.round(value))) : DEFAULT_SETTINGS[key];
 }
 
 /** An ISO 639-1 code ("en", "de"), lowercased; anything else falls back. */
@@ -174,7 +194,7 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     searchContextSize: oneOf(raw.searchContextSize, ["", ...SEARCH_CONTEXT_SIZES] as const, d.searchContextSize),
     recency: oneOf(raw.recency, ["", ...RECENCY_FILTERS] as const, d.recency),
     domains: str(raw.domains, d.domains),
-    maxOutputTokens: int(oldDefaultLimit(raw) ? 0 : raw.maxOutputTokens, d.maxOutputTokens, 0, 128_000),
+    maxOutputTokens: int(oldDefaultLimit(raw) ? 0 : raw.maxOutputTokens, "maxOutputTokens"),
     customInstructions: str(raw.customInstructions, d.customInstructions),
     replaceSystemPrompt: bool(raw.replaceSystemPrompt, d.replaceSystemPrompt),
     language: languageCode(raw.language, d.language),
@@ -183,25 +203,25 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     calloutFold: oneOf(raw.calloutFold, ["expanded", "collapsed", "none"] as const, d.calloutFold),
     citationDateFormat: str(raw.citationDateFormat, d.citationDateFormat).trim() || d.citationDateFormat,
     baseUrl: normalizeBaseUrl(str(raw.baseUrl, d.baseUrl), d.baseUrl),
-    requestTimeoutSeconds: int(raw.requestTimeoutSeconds, d.requestTimeoutSeconds, 1, 3600),
+    requestTimeoutSeconds: int(raw.requestTimeoutSeconds, "requestTimeoutSeconds"),
     createSourceNotes: bool(raw.createSourceNotes, d.createSourceNotes),
     sourceFolder: str(raw.sourceFolder, d.sourceFolder),
     sourceTags: str(raw.sourceTags, d.sourceTags),
-    staleAfterDays: int(raw.staleAfterDays, d.staleAfterDays, 1, 36_500),
+    staleAfterDays: int(raw.staleAfterDays, "staleAfterDays"),
     whenEdited: oneOf(raw.whenEdited, ["skip", "keep"] as const, d.whenEdited),
     keepPrevious: oneOf(raw.keepPrevious, ["none", "last", "all"] as const, d.keepPrevious),
-    requestsPerMinute: int(raw.requestsPerMinute, d.requestsPerMinute, 1, 10_000),
-    concurrency: int(raw.concurrency, d.concurrency, 1, 16),
+    requestsPerMinute: int(raw.requestsPerMinute, "requestsPerMinute"),
+    concurrency: int(raw.concurrency, "concurrency"),
     streaming: bool(raw.streaming, d.streaming),
     keepPartialOnCancel: bool(raw.keepPartialOnCancel, d.keepPartialOnCancel),
-    followUpTurns: int(raw.followUpTurns, d.followUpTurns, 0, 100),
+    followUpTurns: int(raw.followUpTurns, "followUpTurns"),
     checkSourcesFetch: bool(raw.checkSourcesFetch, d.checkSourcesFetch),
     checkSourcesAuto: bool(raw.checkSourcesAuto, d.checkSourcesAuto),
     checkSourcesSkipDomains: str(raw.checkSourcesSkipDomains, d.checkSourcesSkipDomains),
-    checkSourcesIntervalDays: int(raw.checkSourcesIntervalDays, d.checkSourcesIntervalDays, 0, 3650),
+    checkSourcesIntervalDays: int(raw.checkSourcesIntervalDays, "checkSourcesIntervalDays"),
     checkSourcesAllowPrivateHosts: bool(raw.checkSourcesAllowPrivateHosts, d.checkSourcesAllowPrivateHosts),
-    checkSourcesTimeoutSeconds: int(raw.checkSourcesTimeoutSeconds, d.checkSourcesTimeoutSeconds, 1, 15),
-    checkSourcesPerSecond: int(raw.checkSourcesPerSecond, d.checkSourcesPerSecond, 1, 50),
+    checkSourcesTimeoutSeconds: int(raw.checkSourcesTimeoutSeconds, "checkSourcesTimeoutSeconds"),
+    checkSourcesPerSecond: int(raw.checkSourcesPerSecond, "checkSourcesPerSecond"),
     monthlyCapUsd: cap(raw.monthlyCapUsd),
     batchCapUsd: cap(raw.batchCapUsd),
     showSpendInStatusBar: bool(raw.showSpendInStatusBar, d.showSpendInStatusBar),

@@ -49,7 +49,7 @@ async function measure(notes: number): Promise<{ ms: number; heapMb: number; sta
     await plugin.idle();
   }, 5);
   const modal = runtime.openModals[0] as unknown as { contentEl: HTMLElement } | undefined;
-  const stale = Number(/(\d+) answers? in/.exec(modal?.contentEl.textContent ?? "")?.[1] ?? Number.NaN);
+  const stale = Number(/(\d+) stale answers? in/.exec(modal?.contentEl.textContent ?? "")?.[1] ?? Number.NaN);
   await runtime.unloadPlugin();
   return { ms, heapMb: peakGrowth / 2 ** 20, stale };
 }

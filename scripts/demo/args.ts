@@ -1,4 +1,4 @@
-// The demo's command line: flags, their help text (the README quotes it) and strict checks, so a
+// The demo's command line: flags, their help text (docs/demo.md quotes it) and strict checks, so a
 // mistyped flag fails at once with a message instead of doing something else.
 import { parseArgs } from "node:util";
 
@@ -9,16 +9,20 @@ printed), against the bundled Perplexity emulator: no key, no network, no cost.
 
   --tour              guided run: ask, cite, move the clock, refresh, follow up, then a folder profile, a
                       batch of questions and the spending cap (emulator only)
-  --vault DIR         use this vault folder in place instead of a scratch copy of demo-vault/
+  --vault DIR         use this vault folder in place instead of a scratch copy of demo-vault/ (a folder of
+                      this repository, such as demo-vault/ itself, only with --in-place)
+  --in-place          let --vault write into a folder whose files this repository tracks
   --note PATH         note to open (default "The AI Model Wars.md")
   --select TEXT       text to select before the command (default: the demo question, for ask-selection)
   --command ID        ask-selection (default), refresh-at-cursor, refresh-stale-in-note,
                       refresh-stale-in-vault, link-citations, ask-follow-up, refresh-thread, check-sources-at-cursor,
-                      check-sources-in-note, check-sources-in-vault or ask-questions-in-selection
-                      (with --select: every question in the selected lines, after a confirmation)
+                      check-sources-in-note, check-sources-in-vault, show-source-check-at-cursor,
+                      ask-questions-in-selection (with --select: every question in the selected lines, after a
+                      confirmation), open-answers-view (prints its rows) or create-sources-dashboard
   --web               serve test pages on 127.0.0.1 and make the emulator's answer cite them (for the
                       check-sources-* commands)
-  --allow-private-hosts  let this run fetch pages (and private hosts such as --web's); settings unchanged
+  --allow-private-hosts  let this run fetch the pages answers cite, private hosts such as --web's included
+                      (Allow fetching pages and Allow private hosts, for this run only); settings unchanged
   --question TEXT     the follow-up's text, for ask-follow-up (the cursor goes into the note's last answer
                       block unless --select places it)
   --now ISO-TIME      the clock the plugin sees, e.g. 2027-01-15 or 2027-01-15T09:00:00Z
@@ -33,7 +37,7 @@ printed), against the bundled Perplexity emulator: no key, no network, no cost.
 export const DEMO_QUESTION =
   'Who are the major "Layer 1" AI model creators, vendors, and API s. As of today, how much "traction" does each player have?';
 
-export const DEMO_COMMANDS = ["ask-selection", "refresh-at-cursor", "refresh-stale-in-note", "refresh-stale-in-vault", "link-citations", "ask-follow-up", "refresh-thread", "check-sources-at-cursor", "check-sources-in-note", "check-sources-in-vault", "ask-questions-in-selection"] as const;
+export const DEMO_COMMANDS = ["ask-selection", "refresh-at-cursor", "refresh-stale-in-note", "refresh-stale-in-vault", "link-citations", "ask-follow-up", "refresh-thread", "check-sources-at-cursor", "check-sources-in-note", "check-sources-in-vault", "show-source-check-at-cursor", "ask-questions-in-selection", "open-answers-view", "create-sources-dashboard"] as const;
 export type DemoCommand = (typeof DEMO_COMMANDS)[number];
 
 export interface DemoArgs {
@@ -41,6 +45,8 @@ export interface DemoArgs {
   tour: boolean;
   /** A vault used in place; undefined: a scratch copy of demo-vault/. */
   vault?: string;
+  /** --vault may be a folder this repository tracks. */
+  inPlace: boolean;
   note: string;
   select?: string;
   /** The follow-up's text (ask-follow-up). */
@@ -63,6 +69,7 @@ export class DemoError extends Error {}
 const OPTIONS = {
   tour: { type: "boolean", default: false },
   vault: { type: "string" },
+  "in-place": { type: "boolean", default: false },
   note: { type: "string", default: "The AI Model Wars.md" },
   select: { type: "string" },
   question: { type: "string" },
@@ -121,10 +128,12 @@ export function parseDemoArgs(argv: string[]): DemoArgs {
   if (values.question !== undefined && command !== "ask-follow-up") throw new DemoError("--question goes with --command ask-follow-up");
   if (values.real && !process.env.PERPLEXITY_API_KEY?.trim()) throw new DemoError("--real needs your key in the PERPLEXITY_API_KEY environment variable");
   if (values.vault !== undefined && !values.vault.trim()) throw new DemoError("--vault needs a folder");
+  if (values["in-place"] && values.vault === undefined) throw new DemoError("--in-place goes with --vault DIR");
   return {
     help: values.help,
     tour: values.tour,
     vault: values.vault,
+    inPlace: values["in-place"],
     note: values.note,
     select: values.select,
     question: values.question,

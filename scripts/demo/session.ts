@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseBlocks } from "../../src/core/block";
-import { ObsidianRuntime } from "../../tests/obsidian-runtime/runtime";
+import { ObsidianRuntime, waitFor } from "../../tests/obsidian-runtime/runtime";
 import { readVaultFolder, writeChangedFiles } from "../vault-folder";
 import { DemoError, type DemoCommand } from "./args";
 
@@ -14,6 +14,8 @@ export interface CommandRun {
   note: string;
   command: DemoCommand;
   select?: string;
+  /** `select` is the demo's own question, not text given with --select. */
+  selectIsDefault?: boolean;
   /** The follow-up's text, typed into the prompt that ask-follow-up opens. */
   question?: string;
   now?: Date;
@@ -35,6 +37,8 @@ export interface CommandResult {
   dialog: string[];
   /** What the dialog said once the confirmed batch ended. */
   summary: string[];
+  /** What a view the command opened shows (the answers view's rows), one line each. */
+  view: string[];
   /** Answer blocks that are new or whose text changed. */
   changedBlocks: string[];
   /** Vault paths of the files written back. */
@@ -45,8 +49,12 @@ export interface CommandResult {
   failure?: string;
 }
 
-/** Commands that act on the thread of the answer block under the cursor. */
-const THREAD_COMMANDS = new Set<DemoCommand>(["ask-follow-up", "refresh-thread"]);
+/** Commands that act on the answer block under the cursor, put into the note's last block unless --select places it. */
+const AT_LAST_BLOCK: Partial<Record<DemoCommand, string>> = {
+  "ask-follow-up": "to follow up",
+  "refresh-thread": "whose thread to refresh",
+  "show-source-check-at-cursor": "whose source check to show",
+};
 
 /** The plugin's windows as the runner reads them (the batch window has isRunning and refusal). */
 type ModalLike = { contentEl: HTMLElement; isRunning?: boolean; refusal?: string };
@@ -120,17 +128,20 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
     if (run.select !== undefined) {
       const text = view.editor.getValue();
       const at = text.indexOf(run.select);
+      if (at < 0 && run.selectIsDefault) {
+        throw new DemoError(`${join(run.vault, run.note)} does not contain the demo's question, which ${run.command} asks when --select is left out; give the text to ask with --select TEXT`);
+      }
       if (at < 0) throw new DemoError(`the text to select (--select) was not found in ${join(run.vault, run.note)}`);
       view.editor.setSelection(view.editor.offsetToPos(at), view.editor.offsetToPos(at + run.select.length));
-    } else if (THREAD_COMMANDS.has(run.command)) {
-      // Threads: the cursor goes into the note's last answer block (its metadata line).
+    } else if (AT_LAST_BLOCK[run.command] !== undefined) {
+      // The cursor goes into the note's last answer block (its metadata line).
       const text = view.editor.getValue();
       const last = parseBlocks(text).at(-1);
-      if (!last) throw new DemoError(`${join(run.vault, run.note)} has no answer block to follow up; ask a question first`);
+      if (!last) throw new DemoError(`${join(run.vault, run.note)} has no answer block ${AT_LAST_BLOCK[run.command]}; ask a question first`);
       view.editor.setCursor(view.editor.offsetToPos(text.lastIndexOf("%% pplx", last.to)));
     }
     if (!runtime.runCommand(run.command)) {
-      const needs = run.command === "refresh-at-cursor" ? "the selection (--select) inside an answer block" : "selected text (--select)";
+      const needs = run.command === "refresh-at-cursor" || run.command === "show-source-check-at-cursor" ? "the selection (--select) inside an answer block" : "selected text (--select)";
       throw new DemoError(`${run.command} is not available here: it needs ${needs}`);
     }
     const idle = () => (plugin as unknown as { idle(): Promise<void> }).idle();
@@ -146,6 +157,7 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
 
     let dialog: string[] = [];
     let summary: string[] = [];
+    const shown = run.command === "open-answers-view" ? await answersViewLines(runtime) : [];
     let unconfirmed = false;
     // A dialog that offers nothing to confirm: why nothing can run (a spending cap reached, nothing to ask).
     let refusal: string | undefined;
@@ -161,8 +173,9 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
       } else if (confirm) {
         unconfirmed = true;
       } else {
-        // Nothing to confirm: the window's first line says why ("No questions to ask in the selection.").
-        refusal = modal.refusal ?? (isNothingStale(dialog) ? undefined : dialog[0]);
+        // Nothing to confirm: the window's first line says why ("No questions to ask in the selection."), unless
+        // the window is the answer itself (the source check details).
+        if (run.command !== "show-source-check-at-cursor") refusal = modal.refusal ?? (isNothingToDo(dialog) ? undefined : dialog[0]);
       }
     }
 
@@ -175,8 +188,8 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
       .map((p) => noteAfter.slice(p.from, p.to))
       .filter((blockText) => !oldBlocks.has(blockText));
     const notices = [...runtime.notices];
-    const failure = refusal ?? failureOf(run.command, notices, dialog, changedBlocks, unconfirmed);
-    return { notices, dialog, summary, changedBlocks, changedFiles, before, after, failure };
+    const failure = refusal ?? failureOf(run.command, notices, dialog, changedBlocks, unconfirmed, changedFiles);
+    return { notices, dialog, summary, view: shown, changedBlocks, changedFiles, before, after, failure };
   } finally {
     await runtime.unloadPlugin();
     savePluginData(run.vault, pluginData, runtime.data);
@@ -191,15 +204,45 @@ export function printOutcome(result: CommandResult, print: (line: string) => voi
   for (const line of result.dialog) if (withFailure || line !== result.failure) print(`Dialog: ${line}`);
   for (const notice of result.notices) if (withFailure || notice !== result.failure) print(`Notice: ${notice}`);
   for (const line of result.summary) if (!result.notices.includes(line)) print(`Dialog: ${line}`);
+  for (const line of result.view) print(`View: ${line}`);
 }
 
 /** Nothing was stale (said in a notice, or in the vault refresh's dialog): not a failure, nothing to do. */
 export const isNothingStale = (lines: string[]): boolean => lines.some((n) => n.startsWith("No stale answers"));
 
-function failureOf(command: DemoCommand, notices: string[], dialog: string[], changedBlocks: string[], unconfirmed: boolean): string | undefined {
+/** Nothing stale, or every question of a batch already answered: nothing to do, which is not a failure. */
+const isNothingToDo = (lines: string[]): boolean => isNothingStale(lines) || lines.some((n) => n.startsWith("Every question in the selection already has its answer"));
+
+/** The answers view the command opened, as its rows read: the count line, then one line per answer. */
+async function answersViewLines(runtime: ObsidianRuntime): Promise<string[]> {
+  const leaf = () => runtime.app.workspace.getLeavesOfType("perplexity-answers")[0] as unknown as { view: { contentEl: HTMLElement } | null } | undefined;
+  const drawn = () => leaf()?.view?.contentEl.querySelector("p.setting-item-description") != null;
+  await waitFor(drawn, 10_000, "the answers view").catch(() => undefined);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the view draws once per burst of vault events
+  const el = leaf()?.view?.contentEl;
+  if (!el) return [];
+  const count = el.querySelector("p.setting-item-description")?.textContent ?? "";
+  const rows = [...el.querySelectorAll(".perplexity-answers-row")].map((row) => {
+    const question = row.querySelector(".perplexity-answers-question")?.textContent ?? "";
+    const details = row.querySelector(".setting-item-description")?.textContent ?? "";
+    return `${question} (${details})`;
+  });
+  return [count, ...rows].filter(Boolean);
+}
+
+/** What the confirmation a command asks for is about, for the message that says it was not given. */
+const CONFIRMS: Partial<Record<DemoCommand, string>> = {
+  "check-sources-in-vault": "asks before it fetches the cited pages",
+};
+
+function failureOf(command: DemoCommand, notices: string[], dialog: string[], changedBlocks: string[], unconfirmed: boolean, changedFiles: string[]): string | undefined {
   const last = notices.at(-1);
-  if (unconfirmed) return `${command} asks before it spends money (its dialog is above); run it again with --yes to confirm`;
+  if (unconfirmed) return `${command} ${CONFIRMS[command] ?? "asks before it spends money"} (its dialog is above); run it again with --yes to confirm`;
+  if (isNothingToDo([...notices, ...dialog])) return undefined;
   if (command === "link-citations") return last?.startsWith("Citations could not be linked") || last?.startsWith("No Perplexity answers") ? last : undefined;
+  if (command === "open-answers-view") return undefined;
+  if (command === "create-sources-dashboard") return changedFiles.some((p) => p.endsWith(".base")) || last?.includes("already exists") ? undefined : (last ?? "no dashboard was written");
+  if (command === "show-source-check-at-cursor") return dialog.length ? undefined : (last ?? "no source check details were shown");
   if (command.startsWith("refresh")) {
     if (isNothingStale([...notices, ...dialog])) return undefined;
     if (last && /\bfailed\b|Stopped early/.test(last)) return last;

@@ -83,7 +83,7 @@ export const TOUR: TourStep[] = [
   {
     title: "Ask",
     async run(ctx) {
-      ctx.print(`Selects the question in "${ctx.run.note}" and runs "Ask Perplexity about selection" (ask-selection).`);
+      ctx.print(`Selects the question in "${ctx.run.note}" and runs "Ask about selection" (ask-selection).`);
       const result = await command(ctx, "ask-selection", { select: DEMO_QUESTION });
       ctx.print(`\nThe answer block written below the question:\n\n${result.changedBlocks.join("\n\n")}\n`);
       ctx.print("Each cited source got a short ID, hashed from its URL, and a source note:");

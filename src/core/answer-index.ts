@@ -97,6 +97,11 @@ export class AnswerIndex {
     } else this.notes.delete(path);
   }
 
+  /** Whether the note holds answers as last read. */
+  hasNote(path: string): boolean {
+    return this.notes.has(path);
+  }
+
   removeNote(path: string): void {
     this.count -= this.notes.get(path)?.rows.length ?? 0;
     this.notes.delete(path);

@@ -19,7 +19,7 @@ export interface AskDefaults {
   /**
    * Send the custom instructions as the system prompt (`instructions`). With a preset this replaces the
    * preset's prompt, which holds the citation rules and today's date: answers may lose their citations.
-   * Off by default; the settings and the README warn about it.
+   * Off by default; the settings and docs/settings.md warn about it.
    */
   replaceSystemPrompt: boolean;
   /** ISO 639-1 code for `language_preference`; "" leaves the language to Perplexity. */

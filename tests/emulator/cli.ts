@@ -1,5 +1,7 @@
 // `npm run emulator -- --port 8787 --scenario scenario.json`
-// Prints one line to stdout when ready, one short line per request to stderr, exits on SIGINT/SIGTERM.
+// Prints one line to stdout when ready, one short line per request to stderr, exits on SIGINT/SIGTERM, and
+// also when the process that started it is gone: `npm run` passes SIGTERM to its shell, which can end without
+// passing it on, and the emulator must not stay behind holding its port.
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -36,6 +38,19 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+  const parent = process.ppid;
+  setInterval(() => {
+    if (!isAlive(parent)) shutdown();
+  }, 500).unref();
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 main().catch((err: unknown) => {

@@ -24,13 +24,16 @@ export function formatMarker(id: number, marker: "n" | "web"): string {
 }
 
 function slugify(text: string, max = 60): string {
-  const slug = text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, max)
-    .replace(/-+$/, "");
-  return slug || "question";
+  const slugOf = (dropped: RegExp) =>
+    text
+      .toLowerCase()
+      .replace(dropped, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, max)
+      .replace(/-+$/, "");
+  // A question with no Latin letter (Japanese, Russian…) keeps its own letters, so that different questions
+  // get different pages, as on the web (percent-encoded, as a browser sends them).
+  return slugOf(/[^a-z0-9]+/g) || encodeURIComponent(slugOf(/[^\p{L}\p{N}]+/gu)) || "question";
 }
 
 /** Short topic taken from the question, for titles. */
@@ -52,7 +55,7 @@ function topicOf(question: string): string {
 export function defaultAnswer(question: string, marker: "n" | "web"): CannedAnswer {
   const topic = topicOf(question);
   const slug = slugify(topic);
-  const wiki = topic.replace(/ /g, "_").replace(/[^\w-]/g, "").slice(0, 60) || "Question";
+  const wiki = topic.replace(/ /g, "_").replace(/[^\w-]/g, "").slice(0, 60) || encodeURIComponent(topic.replace(/ /g, "_").replace(/[^\p{L}\p{N}_-]/gu, "").slice(0, 60)) || "Question";
   const results: SearchResult[] = [
     {
       date: "2019-03-14",

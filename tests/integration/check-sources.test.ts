@@ -158,6 +158,30 @@ describe("check the sources of an answer", () => {
   });
 });
 
+describe("a vault check after a note check (issue 22, item 8)", () => {
+  it("reuses the recent results in a later session and keeps what the earlier check found for each citation", async () => {
+    const { block } = await askAndCheck(checkSettings, ["/supported", "/different-figure"]);
+    const before = block.sources.map((s) => s.check);
+    expect(before.filter((c) => c?.found?.length)).toHaveLength(2);
+    const fetched = web.requests.length;
+    await h!.runtime.saveAll(); // as Obsidian saves the editor shortly after each edit, then parses the note
+    await h!.runtime.metadataSettled();
+    // A later session (as each demo command is): the recent verdicts come from the source notes.
+    await h!.runtime.unloadPlugin();
+    const plugin = (await h!.runtime.loadPlugin()) as Harness["plugin"];
+    plugin.clock = { now: () => new Date("2026-12-02T09:00:00.000Z") };
+    h = { ...h!, plugin };
+    h.runtime.runCommand("check-sources-in-vault");
+    await h!.plugin.idle();
+    const modal = h!.runtime.openModals.at(-1) as unknown as { run(): Promise<{ fetched: number; reused: number }> };
+    const report = await modal.run();
+    expect(report).toMatchObject({ fetched: 0, reused: 2 });
+    expect(web.requests.length).toBe(fetched);
+    const after = parseBlocks(h!.runtime.editor(NOTE).getValue())[0]!.block.sources.map((s) => s.check);
+    expect(after).toEqual(before);
+  });
+});
+
 describe("check the sources in vault", () => {
   const vaultSettings = { ...checkSettings, checkSourcesPerSecond: 20 };
 

@@ -1,14 +1,14 @@
 // Issue 10: what the mocks used to hide, each through the built main.js in a runtime that behaves like the
 // app (CodeMirror-backed editors, Canvas and popover editors, link settings, asynchronous metadata, unload,
 // app versions, a desktop network that Node cannot get through).
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { formatBlock, hashText, parseBlocks } from "../../src/core/block";
 import type { AnswerBlock } from "../../src/core/block";
 import { INCOMPLETE_PREFIX } from "../../src/core/partial";
 import type { Scenario } from "../emulator/scenario";
 import { CodeMirrorEditor } from "../obsidian-runtime/codemirror-editor";
 import { ObsidianRuntime, waitFor } from "../obsidian-runtime/runtime";
-import { NOTE, NOTE_TEXT, QUESTION, askRequests, selectInNote, startHarness } from "./harness";
+import { NOTE, NOTE_TEXT, QUESTION, askRequests, selectInNote, settingRow, startHarness, typeInto } from "./harness";
 import type { Harness } from "./harness";
 
 let h: Harness | undefined;
@@ -285,6 +285,7 @@ describe("the runtime behaves like the app", () => {
 
   it("updates the metadata cache some time after a write, not during it", async () => {
     const runtime = new ObsidianRuntime({ files: { "A.md": "text" } });
+    await runtime.startIndexing();
     const file = runtime.app.vault.getFileByPath("A.md")!;
     await runtime.app.vault.modify(file, "text\n\n^blockid");
     expect(runtime.app.metadataCache.getFileCache(file)?.blocks).toBeUndefined();
@@ -313,4 +314,120 @@ describe("the runtime behaves like the app", () => {
   });
 });
 
+describe("number settings have bounds (issue 22, item 10)", () => {
+  it("on 1.13 a value past a bound is refused below the row and not saved; one within is", async () => {
+    h = await startHarness();
+    const tab = h.runtime.openSettings();
+    const before = structuredClone(h.runtime.data) as Record<string, unknown>;
+    const parallel = settingRow(tab.containerEl, "Parallel requests");
+    expect(parallel.input.max).toBe("16");
+    await typeInto(parallel.input, "500");
+    expect(parallel.error()).toBe("Enter a whole number from 1 to 16.");
+    expect(h.plugin.settings.concurrency).toBe(2);
+    const timeout = settingRow(tab.containerEl, "Request timeout");
+    await typeInto(timeout.input, "3000000");
+    expect(timeout.error()).toBe("Enter a whole number from 1 to 3,600.");
+    expect(h.plugin.settings.requestTimeoutSeconds).toBe(10);
+    expect(h.runtime.data).toEqual(before);
+    await typeInto(parallel.input, "4");
+    expect(parallel.error()).toBeNull();
+    expect(h.plugin.settings.concurrency).toBe(4);
+  });
 
+  it("on 1.11.4 the same bounds refuse the value in the row's description", async () => {
+    h = await startHarness({ runtime: { apiVersion: "1.11.4" } });
+    const tab = h.runtime.openSettings();
+    const parallel = settingRow(tab.containerEl, "Parallel requests");
+    await typeInto(parallel.input, "500");
+    expect(parallel.desc.textContent).toBe("Enter a whole number from 1 to 16.");
+    expect(h.plugin.settings.concurrency).toBe(2);
+  });
+
+  it("data.json past a bound loads clamped: a timeout the browser's timer cannot hold never reaches a request", async () => {
+    h = await startHarness({ settings: { concurrency: 500, requestTimeoutSeconds: 3_000_000, followUpTurns: -4 } });
+    expect(h.plugin.settings).toMatchObject({ concurrency: 16, requestTimeoutSeconds: 3600, followUpTurns: 0 });
+  });
+
+  it("on 1.13 the tab shows this month's spend when it opens after an answer was paid for", async () => {
+    h = await startHarness({ scenario: { default: { answer: { cost: 0.25 } } } });
+    await selectInNote(h.runtime, NOTE, QUESTION);
+    expect(h.runtime.runCommand("ask-selection")).toBe(true);
+    await h.plugin.idle();
+    const tab = h.runtime.openSettings();
+    expect(settingRow(tab.containerEl, "Monthly spending cap").desc.textContent).toContain("Perplexity $0.25 this month");
+  });
+});
+
+describe("the runtime starts, renames, opens views and saves as the app does (issue 22, item 13)", () => {
+  it("the plugin loads before the layout is ready and before the vault is indexed; then the cache is resolved", async () => {
+    const runtime = new ObsidianRuntime({ files: { "A.md": "text\n\n^blockid" } });
+    const seen: string[] = [];
+    const cache = runtime.app.metadataCache;
+    cache.on("resolved", () => seen.push("resolved"));
+    // What onload would see, checked from the runtime's side before it indexes.
+    const file = runtime.app.vault.getFileByPath("A.md")!;
+    expect(cache.getFileCache(file)).toBeNull();
+    runtime.app.workspace.onLayoutReady(() => seen.push("layout ready"));
+    expect(seen).toEqual([]);
+    await runtime.startIndexing();
+    expect(seen).toEqual(["layout ready", "resolved"]);
+    expect(cache.getFileCache(file)?.blocks?.blockid).toBeDefined();
+  });
+
+  it("renaming a folder fires rename for the folder and for each file inside, with its old path", async () => {
+    const runtime = new ObsidianRuntime({ files: { "Old/a.md": "", "Old/Sub/b.md": "" } });
+    const events: [string, string][] = [];
+    runtime.app.vault.on("rename", (...data: unknown[]) => events.push([(data[0] as { path: string }).path, data[1] as string]));
+    await runtime.app.vault.rename(runtime.app.vault.getAbstractFileByPath("Old")!, "New");
+    expect(events).toEqual(expect.arrayContaining([["New", "Old"], ["New/a.md", "Old/a.md"], ["New/Sub", "Old/Sub"], ["New/Sub/b.md", "Old/Sub/b.md"]]));
+    expect(events[0]).toEqual(["New", "Old"]);
+  });
+
+  it("saveData goes through JSON, as data.json does", async () => {
+    h = await startHarness();
+    await h.plugin.saveData({ kept: 1, gone: undefined, when: new Date("2026-01-02T00:00:00Z"), nan: Number.NaN });
+    expect(h.runtime.data).toEqual({ kept: 1, when: "2026-01-02T00:00:00.000Z", nan: null });
+  });
+
+  it("a view type's leaf is built by setViewState and closed by detach", async () => {
+    h = await startHarness();
+    const leaf = h.runtime.app.workspace.getRightLeaf(false)!;
+    await leaf.setViewState({ type: "perplexity-answers" });
+    const view = (leaf as unknown as { view: { getViewType(): string; onClose(): Promise<void> } }).view;
+    expect(view.getViewType()).toBe("perplexity-answers");
+    const onClose = vi.spyOn(view, "onClose");
+    leaf.detach();
+    expect(onClose).toHaveBeenCalled();
+    expect(h.runtime.app.workspace.getLeavesOfType("perplexity-answers")).toHaveLength(0);
+  });
+
+  it("the 1.13 renderer runs validate on mount, falls back to defaultValue, and parses numbers as the app does", async () => {
+    const { renderDefinitions } = await import("../obsidian-runtime/setting-definitions");
+    const runtime = new ObsidianRuntime();
+    const saved: Record<string, unknown> = {};
+    const containerEl = document.createElement("div");
+    const tab = { containerEl, getControlValue: (key: string) => ({ stored: 99 })[key], setControlValue: (key: string, value: unknown) => void (saved[key] = value) };
+    const validate = (v: unknown) => (typeof v === "number" && v <= 10 ? undefined : "At most 10.");
+    renderDefinitions(tab, [{ name: "Stored", control: { type: "number", key: "stored", max: 10, validate } }, { name: "Unset", control: { type: "number", key: "unset", defaultValue: 7, validate } }], runtime.obsidian);
+    await new Promise((r) => setTimeout(r, 0));
+    const stored = settingRow(containerEl, "Stored");
+    expect(stored.error()).toBe("At most 10.");
+    expect(stored.input.value).toBe("99");
+    const unset = settingRow(containerEl, "Unset");
+    expect(unset.input.value).toBe("7");
+    await typeInto(unset.input, "");
+    expect(saved).toEqual({ unset: 7 });
+    expect(saved.stored).toBeUndefined();
+  });
+
+  it("a page parsed by the plugin's DOMParser loads nothing it links and prints nothing", async () => {
+    h = await startHarness();
+    const errors = vi.spyOn(console, "error");
+    const doc = new DOMParser().parseFromString('<html><head><link rel="stylesheet" href="http://127.0.0.1:9/a.css"></head><body><iframe src="http://127.0.0.1:9/f"></iframe><p>Text</p><script>globalThis.ranScript = 1</script></body></html>', "text/html");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(doc.body.querySelector("p")?.textContent).toBe("Text");
+    expect((globalThis as Record<string, unknown>).ranScript).toBeUndefined();
+    expect(errors).not.toHaveBeenCalled();
+    errors.mockRestore();
+  });
+});

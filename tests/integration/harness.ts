@@ -71,13 +71,20 @@ export function askRequests(emulator: Emulator) {
   return emulator.requests.filter((r) => r.method === "POST" && /\/v1\/(responses|agent)$/.test(r.path));
 }
 
-/** A settings row by its name (a Setting is settingEl > [controlEl, infoEl > [nameEl, descEl]]): its input and description. */
-export function settingRow(containerEl: HTMLElement, name: string): { input: HTMLInputElement; desc: HTMLElement } {
+/**
+ * A settings row by its name (a Setting is settingEl > [controlEl, infoEl > [nameEl, descEl]]): its input, its
+ * description, and the validation message 1.13 shows below it (Setting.setErrorMessage), if any.
+ */
+export function settingRow(containerEl: HTMLElement, name: string): { input: HTMLInputElement; desc: HTMLElement; error(): string | null } {
   const nameEl = [...containerEl.querySelectorAll<HTMLElement>("div")].find((el) => el.childElementCount === 0 && el.textContent === name);
-  const input = nameEl?.parentElement?.parentElement?.querySelector("input");
+  const settingEl = nameEl?.parentElement?.parentElement;
+  const input = settingEl?.querySelector("input");
   const desc = nameEl?.nextElementSibling as HTMLElement | null | undefined;
-  if (!input || !desc) throw new Error(`no "${name}" setting`);
-  return { input, desc };
+  if (!settingEl || !input || !desc) throw new Error(`no "${name}" setting`);
+  const controlEl = settingEl.firstElementChild;
+  // setErrorMessage adds its element last to the control element and marks the row is-invalid.
+  const error = () => (settingEl.classList.contains("is-invalid") ? (controlEl?.lastElementChild?.textContent ?? "") : null);
+  return { input, desc, error };
 }
 
 /** Types a value into a settings field as the user does; the tab checks and saves it asynchronously. */

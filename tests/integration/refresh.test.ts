@@ -186,7 +186,7 @@ describe("refresh-stale-in-vault", () => {
     await h.plugin.idle();
     const modal = h.runtime.openModals[0] as unknown as { contentEl: HTMLElement; run(): Promise<{ refreshed: unknown[] }> };
     const text = modal.contentEl.textContent ?? "";
-    expect(text).toContain("3 answers in 2 notes are stale.");
+    expect(text).toContain("3 stale answers in 2 notes.");
     expect(text).toMatch(/Estimated cost: about \$0\.0450/); // 0.01 + 0.02, and the unrecorded one at the average
     expect(askRequests(h.emulator)).toHaveLength(0); // nothing is asked before the user agrees
     const report = await modal.run();

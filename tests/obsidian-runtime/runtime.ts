@@ -27,7 +27,22 @@
 //  - Notice messages are recorded so tests can read what the user was told;
 //  - the metadata cache lists block ids (`cache.blocks`), as Obsidian's does;
 //  - link resolution uses a name index, as Obsidian's does (the mock scans every file for
-//    each unresolved link, which would make large-vault benchmarks measure the mock).
+//    each unresolved link, which would make large-vault benchmarks measure the mock);
+//  - start-up in the app's order: the plugin loads with the metadata cache still empty, then the layout is
+//    ready, then the vault is indexed (one "changed" per note, some milliseconds apart) and the cache says
+//    "resolved" (obsidian.d.ts: MetadataCache "resolved" fires "when all files have been resolved",
+//    Workspace.onLayoutReady runs "once the layout is ready"; plugins load before either);
+//  - renaming a folder fires "rename" for the folder and then for every file and folder inside it, each with
+//    its old path, as the app does (the mock fires one event; see obsidianmd/obsidian-api#77: "you can
+//    trigger a massive rename event by renaming a high level folder");
+//  - views: setViewState builds a registered view in its leaf and opens it (View.onOpen), a leaf restored at
+//    start-up stays deferred until it is revealed (WorkspaceLeaf.isDeferred, loadIfDeferred; 1.7.2), and
+//    detaching a leaf closes its view (onClose) and unloads it, as unloading the plugin does for its views;
+//    getLeavesOfType finds every leaf of a type, not only markdown tabs;
+//  - saveData/loadData go through JSON, as data.json does (a value JSON cannot hold does not come back);
+//  - the 1.13 settings tab: addSettingTab() stores the definitions (update()), opening the tab draws the
+//    stored ones, and the renderer honours validate, min, max and defaultValue (setting-definitions.ts);
+//  - DOMParser documents are inert, as a browser's (inert-dom-parser.ts).
 import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import nodeHttp from "node:http";
@@ -41,6 +56,9 @@ import { inLiteral, textLayout } from "../../src/core/markdown/literals";
 import type { App as AppOriginal, Editor as EditorOriginal, EditorChange, MarkdownView as MarkdownViewOriginal, Plugin as PluginOriginal, PluginManifest } from "obsidian";
 import { nodeRequestUrl } from "../support/node-request-url";
 import { CodeMirrorEditor } from "./codemirror-editor";
+import { InertDOMParser } from "./inert-dom-parser";
+import { renderDefinitions } from "./setting-definitions";
+import type { DefinitionItem } from "./setting-definitions";
 
 export type ObsidianModule = typeof mocks;
 
@@ -55,6 +73,45 @@ const storeChangeHandler = Object.getOwnPropertyDescriptor(textPrototype, "onCha
 textPrototype.onChange = function (this: mocks.AbstractTextComponent<HTMLInputElement>, callback: (value: string) => unknown) {
   this.inputEl.addEventListener("input", () => void callback(this.inputEl.value));
   return storeChangeHandler.call(this, callback);
+};
+
+/** The runtime an App belongs to, for the leaf methods patched below (a property: the mocks hand out proxies of the app). */
+const RUNTIME = Symbol("runtime");
+const runtimes = { get: (app: object) => (app as { [RUNTIME]?: ObsidianRuntime })[RUNTIME] };
+interface ViewLike {
+  getViewType(): string;
+  load(): void;
+  unload(): void;
+  onOpen(): Promise<void>;
+  onClose(): Promise<void>;
+}
+type ViewCreator = (leaf: unknown) => ViewLike;
+interface LeafWithView {
+  view: ViewLike | null;
+  isDeferred: boolean;
+  app__: object;
+  getViewState(): { type: string };
+  setViewState(viewState: { type: string; active?: boolean }, eState?: unknown): Promise<void>;
+  loadIfDeferred(): Promise<void>;
+  detach(): void;
+}
+
+const leafPrototype = mocks.WorkspaceLeaf.prototype as unknown as LeafWithView;
+const storeViewState = leafPrototype.setViewState;
+const removeLeaf = leafPrototype.detach;
+leafPrototype.setViewState = async function (this: LeafWithView, viewState: { type: string; active?: boolean }, eState?: unknown) {
+  await storeViewState.call(this, viewState as never, eState as never);
+  if (!this.isDeferred) await runtimes.get(this.app__)?.buildView(this);
+};
+leafPrototype.loadIfDeferred = async function (this: LeafWithView) {
+  if (!this.isDeferred) return;
+  this.isDeferred = false;
+  await runtimes.get(this.app__)?.buildView(this);
+};
+leafPrototype.detach = function (this: LeafWithView) {
+  const view = this.view;
+  if (view) void runtimes.get(this.app__)?.closeView(this);
+  removeLeaf.call(this);
 };
 
 export interface RuntimeOptions {
@@ -80,6 +137,11 @@ export interface RuntimeOptions {
    * does not trust, as behind a TLS-inspecting proxy: the error Node gives, before anything is sent).
    */
   nodeNetwork?: "ok" | "refused" | "certificate";
+  /**
+   * Leaves of the saved workspace layout, restored after the plugin loads and before the vault is indexed: a
+   * shown one gets its view built at once, one in a background tab stays deferred until revealed.
+   */
+  layout?: { type: string; shown: boolean }[];
 }
 
 export type ApiVersion = "1.11.4" | "1.13.1";
@@ -146,17 +208,25 @@ export class ObsidianRuntime {
   private readonly filesByName = new Map<string, mocks.TFile[]>();
   /** The vault's link settings; tests may change them as the user would in the settings. */
   linkConfig: VaultLinkConfig = {};
+  /** Views the plugin registered, by type. */
+  private readonly viewCreators = new Map<string, ViewCreator>();
+  /** False until the plugin has loaded: the app indexes the vault after loading plugins. */
+  private indexing = false;
+  /** Notes added before indexing started, parsed once it does. */
+  private readonly unindexed: mocks.TFile[] = [];
+  private readonly layout: NonNullable<RuntimeOptions["layout"]>;
 
   constructor(options: RuntimeOptions = {}) {
     // The vault starts empty so the patches below are in place before any file is parsed.
     this.app = mocks.App.createConfigured__({});
-    this.app.workspace.setLayoutReady__();
+    (this.app as unknown as { [RUNTIME]: ObsidianRuntime })[RUNTIME] = this;
     this.patchSecretStorage();
     for (const [id, secret] of Object.entries(options.secrets ?? {})) this.app.secretStorage.setSecret(id, secret);
     this.pluginData = options.pluginData ?? null;
     this.platform = options.platform;
     this.apiVersion = options.apiVersion ?? "1.13.1";
     this.nodeNetwork = options.nodeNetwork ?? "ok";
+    this.layout = options.layout ?? [];
     // OBSIDIAN_RUNTIME_EDITOR=mock runs a suite on the mocks' editor (to compare timings or behaviour).
     this.editorKind = options.editor ?? (process.env.OBSIDIAN_RUNTIME_EDITOR === "mock" ? "mock" : "codemirror");
     this.obsidian = this.buildModule();
@@ -164,9 +234,78 @@ export class ObsidianRuntime {
     this.patchLinkResolution();
     this.patchLinkGeneration(options.vaultConfig ?? {});
     this.patchBlockIds();
+    this.patchFolderRename();
     this.addFiles(options.files ?? {});
-    // The vault as it was on disk is indexed before the plugin loads; from now on parsing lags behind writes.
+    // Parsing lags behind writes; the files on disk are indexed only once the plugin has loaded.
     this.metadataDelayMs = options.metadataDelayMs ?? 5;
+  }
+
+  /**
+   * What the app does after loading plugins: the layout becomes ready, then every note on disk is parsed and
+   * the cache is "resolved". Called by loadPlugin; a runtime used without a plugin can call it itself.
+   */
+  async startIndexing(): Promise<void> {
+    if (this.indexing) return;
+    this.indexing = true;
+    // The saved layout comes back first: a shown view is built with the metadata cache still empty.
+    for (const { type, shown } of this.layout) {
+      const leaf = this.restoreLeaf(type) as unknown as LeafWithView;
+      if (shown) await leaf.loadIfDeferred();
+    }
+    this.app.workspace.setLayoutReady__();
+    const metadataCache = this.app.metadataCache as unknown as { parseFileMetadata(file: mocks.TFile): void } & mocks.Events;
+    for (const file of this.unindexed.splice(0)) metadataCache.parseFileMetadata(file);
+    await this.metadataSettled();
+    metadataCache.trigger("resolved");
+  }
+
+  /** Renaming a folder: after the mock's one event for the folder, one for each thing inside it, as the app fires. */
+  private patchFolderRename(): void {
+    const vault = this.app.vault;
+    const rename = vault.rename.bind(vault);
+    vault.rename = async (file: mocks.TAbstractFile, newPath: string) => {
+      if (!(file instanceof mocks.TFolder)) return rename(file, newPath);
+      const oldPath = file.path;
+      const inside: mocks.TAbstractFile[] = [];
+      mocks.Vault.recurseChildren(file, (child: mocks.TAbstractFile) => {
+        if (child !== file) inside.push(child);
+      });
+      await rename(file, newPath);
+      for (const child of inside) vault.trigger("rename", child, oldPath + child.path.slice(newPath.length));
+    };
+  }
+
+  /** Builds the registered view of a leaf's view state and opens it (setViewState, or a deferred leaf shown). */
+  async buildView(leaf: LeafWithView): Promise<void> {
+    const type = leaf.getViewState().type;
+    const create = this.viewCreators.get(type);
+    if (!create || leaf.view?.getViewType() === type) return;
+    if (leaf.view) await this.closeView(leaf);
+    const view = create(leaf);
+    leaf.view = view;
+    view.load();
+    await view.onOpen();
+  }
+
+  /** Closes a leaf's view: onClose, then the view unloads (its registered events and children with it). */
+  async closeView(leaf: LeafWithView): Promise<void> {
+    const view = leaf.view;
+    if (!view) return;
+    leaf.view = null;
+    await view.onClose();
+    view.unload();
+  }
+
+  /**
+   * A leaf of this type as the app restores it from the saved layout at start-up: deferred, with no view built
+   * until it is shown (revealLeaf or loadIfDeferred).
+   */
+  restoreLeaf(type: string): mocks.WorkspaceLeaf {
+    const leaf = this.app.workspace.getRightLeaf(false)!;
+    const deferred = leaf as unknown as LeafWithView & { viewState: { type: string } };
+    deferred.isDeferred = true;
+    deferred.viewState = { type };
+    return leaf;
   }
 
   /** Resolves once the metadata cache has parsed every write so far. */
@@ -350,6 +489,10 @@ export class ObsidianRuntime {
       if (file instanceof mocks.TFile && file.extension === "md") addBlocks(file);
     });
     metadataCache.parseFileMetadata = (file: mocks.TFile) => {
+      if (!this.indexing) {
+        this.unindexed.push(file);
+        return;
+      }
       if (this.metadataDelayMs <= 0) {
         parseNow(file);
         return;
@@ -365,7 +508,6 @@ export class ObsidianRuntime {
         }, this.metadataDelayMs),
       );
     };
-    for (const file of vault.getMarkdownFiles()) addBlocks(file);
   }
 
   private patchWorkspace(): void {
@@ -375,7 +517,13 @@ export class ObsidianRuntime {
       const view = (workspace.activeLeaf as unknown as { view?: unknown } | null)?.view;
       return view instanceof type ? view : null;
     }) as typeof workspace.getActiveViewOfType;
-    workspace.getLeavesOfType = (type: string) => (type === "markdown" ? [...views.values()].map((v) => v.leaf) : []);
+    const leavesOfType = workspace.getLeavesOfType.bind(workspace);
+    workspace.getLeavesOfType = (type: string) => (type === "markdown" ? [...views.values()].map((v) => v.leaf) : leavesOfType(type));
+    const revealLeaf = workspace.revealLeaf.bind(workspace);
+    workspace.revealLeaf = async (leaf: mocks.WorkspaceLeaf) => {
+      await leaf.loadIfDeferred();
+      await revealLeaf(leaf);
+    };
     Object.defineProperty(workspace, "activeEditor", {
       configurable: true,
       get: () => {
@@ -411,12 +559,27 @@ export class ObsidianRuntime {
     evaluate(requireShim, module, module.exports);
     this.timings.evaluateMs = performance.now() - evaluateStart;
     const exported = (module.exports.default ?? module.exports) as new (app: AppOriginal, manifest: PluginManifest) => LoadedPlugin;
+    // The browser's DOMParser makes inert documents; the environment's would try to load what a page links.
+    (globalThis as Record<string, unknown>).DOMParser = InertDOMParser;
     const plugin = new exported(this.app.asOriginalType__(), manifest);
+    // data.json is JSON: what is saved comes back as JSON.parse(JSON.stringify(…)) would give it.
+    const viaJson = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
     const data = this.pluginData;
-    plugin.loadData = () => Promise.resolve(structuredClone(data));
+    plugin.loadData = () => Promise.resolve(viaJson(data));
     plugin.saveData = (next: unknown) => {
-      this.pluginData = structuredClone(next);
+      this.pluginData = viaJson(next);
       return Promise.resolve();
+    };
+    const registerView = plugin.registerView.bind(plugin);
+    plugin.registerView = ((type: string, creator: ViewCreator) => {
+      this.viewCreators.set(type, creator);
+      registerView(type, creator as never);
+    }) as unknown as typeof plugin.registerView;
+    // 1.13: addSettingTab() stores the tab's definitions (SettingTab.update: "Called by addSettingTab()").
+    const addSettingTab = plugin.addSettingTab.bind(plugin);
+    plugin.addSettingTab = (tab) => {
+      addSettingTab(tab);
+      if (compareVersions(this.apiVersion, "1.13.0") >= 0) (tab as unknown as SettingTabLike).update();
     };
     // Component.load() does not await onload; Obsidian does.
     const onload = plugin.onload.bind(plugin);
@@ -429,6 +592,7 @@ export class ObsidianRuntime {
     await loading;
     this.timings.onloadMs = performance.now() - start;
     this.plugin = plugin;
+    await this.startIndexing();
     return plugin;
   }
 
@@ -458,6 +622,15 @@ export class ObsidianRuntime {
   }
 
   async unloadPlugin(): Promise<void> {
+    // The app closes the views of an unloading plugin; their leaves stay, to be rebuilt when it loads again.
+    for (const type of this.viewCreators.keys()) {
+      for (const leaf of this.app.workspace.getLeavesOfType(type)) {
+        const withView = leaf as unknown as LeafWithView;
+        await this.closeView(withView);
+        withView.isDeferred = true;
+      }
+    }
+    this.viewCreators.clear();
     this.plugin?.unload();
     this.plugin = null;
     await settle();
@@ -600,9 +773,9 @@ export class ObsidianRuntime {
     const tab = (this.plugin as unknown as { settingTabs__: SettingTabLike[] }).settingTabs__[0];
     if (!tab) throw new Error("The plugin added no settings tab");
     if (compareVersions(this.apiVersion, "1.13.0") >= 0) {
-      // 1.13: addSettingTab() and every opening take the definitions; display() only when there are none.
-      tab.update();
-      const items = tab.getSettingDefinitions() as DefinitionItem[];
+      // 1.13: the tab is drawn from the definitions update() stored (SettingTab.settingItems, "Populated by
+      // update()"), not asked for again; display() only when there are none.
+      const items = tab.settingItems as DefinitionItem[];
       if (items.length) renderDefinitions(tab, items, this.obsidian);
       else tab.display();
     } else {
@@ -676,58 +849,9 @@ function untrustedCertificateRequest(): nodeHttp.ClientRequest {
   return req as unknown as nodeHttp.ClientRequest;
 }
 
-interface ControlLike {
-  type: string;
-  key: string;
-  options?: Record<string, string>;
-  placeholder?: string;
-}
-
-interface DefinitionLike {
-  name: string;
-  desc?: string | DocumentFragment;
-  visible?: boolean | (() => boolean);
-  control?: ControlLike;
-  render?: (setting: mocks.Setting, group: unknown) => unknown;
-  action?: (el: HTMLElement, index: number) => void;
-}
-
-type DefinitionItem = DefinitionLike | { type: "group" | "list"; heading?: string; items?: DefinitionLike[] };
-
-/**
- * Obsidian 1.13 drawing a tab from its definitions (obsidian-test-mocks models only `render` rows): a
- * heading per group, a row per definition with its name and description, controls bound through the
- * tab's getControlValue/setControlValue. Hidden rows (`visible`) are left out.
- */
-function renderDefinitions(tab: SettingTabLike, items: DefinitionItem[], obsidian: ObsidianModule): void {
-  const container = tab.containerEl;
-  container.empty();
-  const row = (definition: DefinitionLike) => {
-    const visible = typeof definition.visible === "function" ? definition.visible() : definition.visible !== false;
-    if (!visible) return;
-    const setting = new obsidian.Setting(container).setName(definition.name);
-    if (definition.desc !== undefined) setting.setDesc(definition.desc);
-    if (definition.render) definition.render(setting, undefined);
-    const control = definition.control;
-    if (!control) return;
-    const value = tab.getControlValue(control.key);
-    const save = (next: unknown) => void tab.setControlValue(control.key, next);
-    if (control.type === "toggle") setting.addToggle((t) => t.setValue(value === true).onChange(save));
-    else if (control.type === "dropdown") setting.addDropdown((d) => d.addOptions(control.options ?? {}).setValue(String(value)).onChange(save));
-    else if (control.type === "textarea") setting.addTextArea((t) => t.setValue(String(value)).onChange(save));
-    else if (control.type === "number") setting.addText((t) => t.setValue(String(value)).onChange((raw) => save(Number(raw))));
-    else setting.addText((t) => t.setPlaceholder(control.placeholder ?? "").setValue(String(value)).onChange(save));
-  };
-  for (const item of items) {
-    if ("type" in item && (item.type === "group" || item.type === "list")) {
-      if (item.heading) new obsidian.Setting(container).setName(item.heading).setHeading();
-      for (const child of item.items ?? []) row(child);
-    } else row(item as DefinitionLike);
-  }
-}
-
 export interface SettingTabLike {
   containerEl: HTMLElement;
+  settingItems: unknown[];
   getControlValue(key: string): unknown;
   setControlValue(key: string, value: unknown): void | Promise<void>;
   display(): void;

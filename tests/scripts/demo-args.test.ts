@@ -80,6 +80,7 @@ describe("parseDemoArgs", () => {
     [["--tour", "--base-url", "http://127.0.0.1:8787/v1"], "--tour runs against the bundled emulator only"],
     [["--tour", "--command", "link-citations"], "--tour runs its own commands"],
     [["--vault", " "], "--vault needs a folder"],
+    [["--in-place"], "--in-place goes with --vault DIR"],
     [["--now", "1"], '--now "1" is not an ISO date-time'],
     [["extra"], "(see --help)"],
   ])("refuses %j", (argv, message) => {
@@ -88,9 +89,9 @@ describe("parseDemoArgs", () => {
   });
 });
 
-describe("the README documents the demo", () => {
-  it("names every flag of --help in its flag table", () => {
-    const readme = readFileSync("README.md", "utf8");
+describe("the documentation documents the demo", () => {
+  it("names every flag of --help in the flag table of docs/demo.md", () => {
+    const readme = readFileSync("docs/demo.md", "utf8");
     const flags = [...USAGE.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]!);
     expect(flags.length).toBeGreaterThan(8);
     for (const flag of flags) expect(readme, flag).toMatch(new RegExp(`^\\| \`${flag}[ \`]`, "m"));

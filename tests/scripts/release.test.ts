@@ -99,14 +99,32 @@ describe("workflows", () => {
     expect(release).toMatch(/tags:\n\s+- "\*"/);
     expect(release).toContain('npx tsx scripts/release/check.ts "$GITHUB_REF_NAME"');
     expect(release).toContain("run: npm test");
-    expect(release).toContain("uses: actions/attest-build-provenance@v2");
+    expect(release).toContain("uses: actions/attest@v4");
     expect(release).toMatch(/subject-path: \|\n\s+main\.js\n\s+manifest\.json\n\s+styles\.css/);
     expect(release).toMatch(/id-token: write/);
     expect(release).toMatch(/attestations: write/);
     expect(release).toMatch(/gh release create "\$GITHUB_REF_NAME"[^\n]*\\\n\s+main\.js manifest\.json styles\.css/);
     expect(release).not.toContain("--draft");
     // The steps run in this order: check before build, attest before publish.
-    const order = ["scripts/release/check.ts", "npm test", "attest-build-provenance", "gh release create"].map((s) => release.indexOf(s));
+    const order = ["scripts/release/check.ts", "npm test", "actions/attest@", "gh release create"].map((s) => release.indexOf(s));
     expect(order).toEqual([...order].sort((a, b) => a - b));
+  });
+
+  // Node 20 reached its end of life in April 2026 and GitHub's runners force Node 20 actions onto Node 24. On
+  // 2026-12-06 Node 26 is the Active LTS line (since 2026-10-28; nodejs/Release's schedule) and the current
+  // majors are actions/checkout v7, actions/setup-node v7 (both node24 actions) and actions/attest v4.
+  it.each(["ci.yml", "release.yml"])("%s builds on the current Node LTS with the current action majors", (name) => {
+    const text = workflow(name);
+    expect(text).toMatch(/node-version: "26\.x"/);
+    const uses = [...text.matchAll(/uses: (actions\/[a-z-]+)@v(\d+)/g)].map((m) => [m[1], Number(m[2])] as const);
+    expect(uses.length).toBeGreaterThanOrEqual(2);
+    const current: Record<string, number> = { "actions/checkout": 7, "actions/setup-node": 7, "actions/attest": 4 };
+    for (const [action, major] of uses) expect(`${action}@v${major}`).toBe(`${action}@v${current[action!]}`);
+  });
+
+  it("engines admits the Node the workflows use", () => {
+    const engines = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
+    expect(engines).toMatch(/^>=\d+\.\d+\.\d+$/);
+    expect(Number(/^>=(\d+)/.exec(engines)![1])).toBeLessThanOrEqual(26);
   });
 });

@@ -73,6 +73,8 @@ function callout(type: string, fold: string, title: string, content: string): st
 /**
  * An answer block as Obsidian renders it: the answer has a list under a bold-only paragraph (as Perplexity
  * often writes) ending right before the citations, then both source lists, then a previous answer with a list.
+ * A cited source's ID links to its source note (internal link); an uncited one's links to the page itself, as
+ * formatBlock writes it (`[id](url)`: only cited sources get a note).
  */
 export function answerBlockHtml(): string {
   const previous = callout(
@@ -94,7 +96,7 @@ export function answerBlockHtml(): string {
      <ul class="citation-list"><li><a class="internal-link" data-href="u4vyfy" href="u4vyfy">u4vyfy</a> 2025, Sep 14. <a class="external-link" href="https://example.com/a">In-depth Analysis of Five Major AI Projects</a>. Published: 2025-03-17 | Updated: 2025-09-14</li>
        <li><a class="internal-link" data-href="npq6lz" href="npq6lz">npq6lz</a> 2025, Sep 16. <a class="external-link" href="https://example.com/b">Top 10 AI Vendors</a>. Published: 2025-03-06 | Updated: 2025-09-16</li></ul>
      <p><strong>Other sources</strong></p>
-     <ul class="other-sources-list"><li><a class="internal-link" data-href="46fzl3" href="46fzl3">46fzl3</a> 2025, Jul 17. <a class="external-link" href="https://example.com/c">Top 10: Layer 1 Networks</a>.</li></ul>
+     <ul class="other-sources-list"><li><a class="external-link" href="https://example.com/c">46fzl3</a> 2025, Jul 17. <a class="external-link" href="https://example.com/c">Top 10: Layer 1 Networks</a>.</li></ul>
      ${previous}`,
   );
 }

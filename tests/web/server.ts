@@ -175,8 +175,11 @@ export function startLocalWeb(options: LocalWebOptions = {}): Promise<LocalWeb> 
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    // A port already taken (the demo's fixed one) rejects, instead of an unhandled "error" event.
+    server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
       origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       resolve({
         origin,

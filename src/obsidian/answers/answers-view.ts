@@ -1,8 +1,9 @@
 // The answers view: every answer block of the vault in the right sidebar, with filters, and actions to open
 // or refresh one. Built once when opened (only notes whose metadata lists a ^pplx- block id are read), then
-// kept current from vault events: a changed note is parsed again, nothing else.
+// kept current from the metadata cache's "changed" (a note is read again once Obsidian has parsed it, so its
+// frontmatter is the new one; also how notes indexed after start-up arrive) and the vault's rename and delete.
 import { ItemView, Setting, TFile } from "obsidian";
-import type { App, WorkspaceLeaf } from "obsidian";
+import type { App, CachedMetadata, EventRef, WorkspaceLeaf } from "obsidian";
 import { AnswerIndex, formatAge } from "../../core/answer-index";
 import type { AnswerFilter, AnswerRow, Staleness } from "../../core/answer-index";
 import { formatUsd } from "../../core/spend";
@@ -20,8 +21,8 @@ export interface AnswersViewHost {
   refresh(file: TFile, blockId: string): void;
 }
 
-function hasAnswers(app: App, file: TFile): boolean {
-  const ids = app.metadataCache.getFileCache(file)?.blocks;
+function listsAnswers(cache: CachedMetadata | null): boolean {
+  const ids = cache?.blocks;
   return !!ids && Object.keys(ids).some((id) => id.startsWith("pplx-"));
 }
 
@@ -32,33 +33,32 @@ export class AnswerIndexer {
 
   constructor(private readonly app: App) {}
 
-  private staleProperty(file: TFile): unknown {
-    return this.app.metadataCache.getFileCache(file)?.frontmatter?.[STALE_AFTER_PROPERTY];
-  }
-
   /** The first build: notes with answer block ids only. */
   build(): Promise<void> {
     this.built ??= (async () => {
       for (const file of this.app.vault.getMarkdownFiles()) {
-        if (!hasAnswers(this.app, file)) continue;
-        this.index.setNote(file.path, await this.app.vault.cachedRead(file), this.staleProperty(file));
+        const cache = this.app.metadataCache.getFileCache(file);
+        if (!listsAnswers(cache)) continue;
+        this.index.setNote(file.path, await this.app.vault.cachedRead(file), cache?.frontmatter?.[STALE_AFTER_PROPERTY]);
       }
     })();
     return this.built;
   }
 
-  /** One note changed: parse it again (its text may no longer hold answers). */
-  async update(file: TFile): Promise<void> {
-    if (file.extension !== "md") return;
-    const text = await this.app.vault.cachedRead(file);
-    this.index.setNote(file.path, text, this.staleProperty(file));
+  /**
+   * Obsidian parsed a note (written, or indexed after start-up): read it again with the metadata of that parse.
+   * A note that lists no answer and had none is skipped; one whose answers were removed is emptied.
+   */
+  update(file: TFile, text: string, cache: CachedMetadata | null): boolean {
+    if (file.extension !== "md" || (!listsAnswers(cache) && !this.index.hasNote(file.path))) return false;
+    this.index.setNote(file.path, text, cache?.frontmatter?.[STALE_AFTER_PROPERTY]);
+    return true;
   }
 
-  /** Subscribes to the vault's events through `register` (a view's or plugin's registerEvent). */
-  listen(register: (ref: ReturnType<App["vault"]["on"]>) => void, changed: () => void): void {
+  /** Subscribes to the cache's and the vault's events through `register` (a view's or plugin's registerEvent). */
+  listen(register: (ref: EventRef) => void, changed: () => void): void {
     const vault = this.app.vault;
-    register(vault.on("modify", (file) => file instanceof TFile && void this.update(file).then(changed)));
-    register(vault.on("create", (file) => file instanceof TFile && void this.update(file).then(changed)));
+    register(this.app.metadataCache.on("changed", (file, data, cache) => this.update(file, data, cache) && changed()));
     register(
       vault.on("delete", (file) => {
         this.index.removeNote(file.path);

@@ -8,17 +8,13 @@ import type { AnswersViewHost } from "./answers-view";
 export const ANSWERS_COMMAND_ID = "open-answers-view";
 export const DASHBOARD_COMMAND_ID = "create-sources-dashboard";
 
-export function registerAnswersView(plugin: Plugin, host: AnswersViewHost): void {
-  // Views outlive the plugin until Obsidian replaces them: once it unloads, they stop updating.
-  const views = new Set<AnswersView>();
-  plugin.registerView(ANSWERS_VIEW_TYPE, (leaf) => {
-    const view = new AnswersView(leaf, host);
-    views.add(view);
-    return view;
-  });
+/** `sourceFolder`: where source notes go, as the source linker makes it safe (the dashboard must filter that folder). */
+export function registerAnswersView(plugin: Plugin, host: AnswersViewHost, sourceFolder: () => string): void {
+  // No references to views are kept (plugin guidelines: "Avoid managing references to custom views"): the
+  // workspace has them. Once the plugin unloads, the open ones stop updating.
+  plugin.registerView(ANSWERS_VIEW_TYPE, (leaf) => new AnswersView(leaf, host));
   plugin.register(() => {
-    for (const view of views) view.stopUpdates();
-    views.clear();
+    for (const leaf of plugin.app.workspace.getLeavesOfType(ANSWERS_VIEW_TYPE)) if (leaf.view instanceof AnswersView) leaf.view.stopUpdates();
   });
   plugin.addCommand({
     id: ANSWERS_COMMAND_ID,
@@ -28,21 +24,20 @@ export function registerAnswersView(plugin: Plugin, host: AnswersViewHost): void
   plugin.addCommand({
     id: DASHBOARD_COMMAND_ID,
     name: "Create sources dashboard",
-    callback: () => void createSourcesDashboard(plugin, host.settings().sourceFolder),
+    callback: () => void createSourcesDashboard(plugin, sourceFolder()),
   });
 }
 
-/** Writes the Bases file next to the source notes (never over an existing one) and opens it. */
-export async function createSourcesDashboard(plugin: Plugin, sourceFolder: string): Promise<void> {
+/** Writes the Bases file into the folder of the source notes (never over an existing one) and opens it. */
+export async function createSourcesDashboard(plugin: Plugin, folder: string): Promise<void> {
   const { vault, workspace } = plugin.app;
-  const folder = normalizePath(sourceFolder || "/").replace(/^\/$/, "");
-  const path = normalizePath(folder ? `${folder}/${DASHBOARD_NAME}` : DASHBOARD_NAME);
+  const path = normalizePath(`${folder}/${DASHBOARD_NAME}`);
   let file = vault.getAbstractFileByPath(path);
   if (file) {
     new Notice(`${path} already exists, so it was left as it is and opened. Delete or rename it to create a fresh one.`, 10_000);
   } else {
     try {
-      if (folder && !vault.getAbstractFileByPath(folder)) await vault.createFolder(folder);
+      if (!vault.getAbstractFileByPath(folder)) await vault.createFolder(folder);
       file = await vault.create(path, sourcesDashboardBase(folder));
       new Notice(`Created ${path}: every source note with its site, how many notes cite it, when it was last cited, updated and checked. It needs the core Bases plugin.`, 10_000);
     } catch (error) {

@@ -14,7 +14,9 @@ export function batchAskWindow(plan: BatchPlan, run: (progress: (done: number, t
     title: "Ask every question in the selection",
     drawPlan(el) {
       if (plan.questions.length === 0) {
-        el.createEl("p", { text: "No questions to ask in the selection." });
+        // Questions were found, but each is answered below it or repeats one that is: the batch is done.
+        const done = plan.skipped.length > 0;
+        el.createEl("p", { text: done ? "Every question in the selection already has its answer below it: nothing to ask." : "No questions to ask in the selection." });
         drawList(el, "Skipped", lines(plan.skipped.map((s) => ({ question: s.question, detail: s.reason === "answered" ? "already answered below" : "asked earlier in the selection" }))));
         return null;
       }

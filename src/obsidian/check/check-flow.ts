@@ -40,7 +40,16 @@ interface PagePlan {
   recent?: SourceCheck;
   /** Set when the page is never fetched (skip list). */
   skip?: string;
-  citing: { key: string; claims: Claim[] }[];
+  /** The blocks citing it: their claims, and the check each already records for this page, if any. */
+  citing: { key: string; claims: Claim[]; own?: SourceCheck }[];
+}
+
+/**
+ * What a reused check writes into one citing block: the block's own record when it is this same check (same
+ * verdict, as recent), since only it holds what was found for that block's claims; the shared one otherwise.
+ */
+function reusedCheck(recent: SourceCheck, own: SourceCheck | undefined): SourceCheck {
+  return own !== undefined && own.verdict === recent.verdict && own.on >= recent.on ? own : recent;
 }
 
 export interface CheckPlan {
@@ -137,7 +146,7 @@ export class SourceChecker {
             }
             pages.set(url, page);
           }
-          page.citing.push({ key, claims: claimsFor(block.answer, source.id) });
+          page.citing.push({ key, claims: claimsFor(block.answer, source.id), ...(source.check ? { own: source.check } : {}) });
         }
       }
     }
@@ -198,7 +207,7 @@ export class SourceChecker {
           let checks: Map<string, SourceCheck>;
           if (page.recent !== undefined) {
             report.reused++;
-            checks = new Map(page.citing.map((c) => [c.key, page.recent!]));
+            checks = new Map(page.citing.map((c) => [c.key, reusedCheck(page.recent!, c.own)]));
             report.verdicts[page.recent.verdict]++;
           } else {
             const outcome = await this.hosts.run(page.url, () =>

@@ -32,7 +32,7 @@ export function refreshVaultWindow(
         drawList(el, "Skipped", lines(plan.skipped));
         return null;
       }
-      el.createEl("p", { text: `${plural(plan.targets.length, "answer", "answers")} in ${plural(plan.notes, "note is", "notes are")} stale.` });
+      el.createEl("p", { text: `${plural(plan.targets.length, "stale answer", "stale answers")} in ${plural(plan.notes, "note", "notes")}.` });
       el.createEl("p", { text: describeCost(plan) });
       if (capNote) drawWarning(el, capNote.text, capNote.reached);
       if (plan.skipped.length) el.createEl("p", { text: `${plural(plan.skipped.length, "answer", "answers")} will be skipped (listed below).` });

@@ -9,7 +9,7 @@ import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../../core/ask-r
 import { parseBaseUrl } from "../../perplexity/base-url";
 import { PerplexityError } from "../../perplexity/errors";
 import { STALE_AFTER_PROPERTY } from "../../core/staleness";
-import { DEFAULT_BASE_URL, DEFAULT_SETTINGS } from "../../settings";
+import { DEFAULT_BASE_URL, DEFAULT_SETTINGS, NUMBER_BOUNDS } from "../../settings";
 import type { PerplexityQuerySettings } from "../../settings";
 import type { PerplexityService } from "../service/perplexity-service";
 import { ModelSuggest } from "./model-suggest";
@@ -29,8 +29,6 @@ type Group = { heading?: string; items: Definition[] };
 
 // A model id as Perplexity lists it; a constant, since it is an example value and not a sentence.
 const MODEL_PLACEHOLDER = "perplexity/sonar";
-/** Smallest accepted value of each number setting (the largest are clamped when settings load). */
-const NUMBER_MIN: Partial<Record<Key, number>> = { maxOutputTokens: 0, followUpTurns: 0, checkSourcesIntervalDays: 0 };
 
 function options(entries: [string, string][]): Record<string, string> {
   return Object.fromEntries(entries);
@@ -138,10 +136,11 @@ export class PerplexitySettingTab extends PluginSettingTab {
     return { name, desc, control: { type: "textarea", key } };
   }
 
-  private number(key: Key, name: string, desc: string | DocumentFragment): Definition {
-    const min = NUMBER_MIN[key] ?? 1;
-    const validate = (value: number) => (Number.isInteger(value) && value >= min ? undefined : `Enter a whole number, ${min} or more.`);
-    return { name, desc, control: { type: "number", key, min, step: 1, validate } };
+  /** A whole number within its bounds (NUMBER_BOUNDS, which loading clamps to as well); anything else is refused. */
+  private number(key: keyof typeof NUMBER_BOUNDS, name: string, desc: string | DocumentFragment): Definition {
+    const { min, max } = NUMBER_BOUNDS[key];
+    const validate = (value: number) => (Number.isInteger(value) && value >= min && value <= max ? undefined : `Enter a whole number from ${min} to ${max.toLocaleString("en-US")}.`);
+    return { name, desc, control: { type: "number", key, min, max, step: 1, defaultValue: DEFAULT_SETTINGS[key], validate } };
   }
 
   private choice(key: Key, name: string, desc: string, entries: [string, string][]): Definition {
