@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import type { CannedAnswer, SearchResult, SearchResultsItem } from "./scenario";
 
-const fixturesDir = new URL("./fixtures/", import.meta.url);
+const fixturesDir = new URL("../fixtures/captures/vercel/", import.meta.url);
 
 /** The live non-streaming capture of 2026-09-25 (vercel/ai `agent-web-search.json`), parsed. */
 export function capturedResponse(): Record<string, unknown> {
