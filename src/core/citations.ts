@@ -1,5 +1,6 @@
 // Rewriting Perplexity's citation markers ([7], [web:7] and [type:n] in general, runs like [1][3]) into links
-// to sources. The number is the id of a search result, whatever the type says.
+// to sources. Only untyped and `web` markers name a search result (or a page read in full): the presets' prompts
+// define other source types too, which name material the answer has no record of (reference, correction 4).
 import { splitLiterals } from "./markdown-scan";
 import { isHttpUrl } from "./source-id";
 import { tableSafeWikilinks } from "./table-links";
@@ -10,12 +11,25 @@ export interface CitationRewrite<S> {
   cited: S[];
 }
 
-const MARKER = /\[(?:[a-z][a-z_]{0,19}:)?(\d{1,9})\]/g;
+/** A marker with the spaces before it: spaces, type (absent for `[7]`), number. */
+const MARKER = /([ \t]*)\[(?:([a-z][a-z_]{0,19}):)?(\d{1,9})\]/g;
+
+/** The source type that names search results and fetched pages, like an untyped marker. */
+const WEB_TYPE = "web";
 
 /**
- * Replaces each marker whose id is in `sources` with `linkFor(source)`. Left as text: markers with no
- * source or whose source has no http(s) URL; markers in code spans, fenced code and math; escaped (`\[1]`)
- * or nested (`[[1]]`) brackets; link texts (`[1](url)`) and reference definitions (`[1]: url`).
+ * Types whose markers are removed, with the spaces before them: `[conversation_history:1]` (an earlier turn of the
+ * conversation, which the note already shows above), `[page:2]` and `[file:3]` (a page or a file given to the
+ * model, which this plugin never gives). None of them is a search result, and the number would be read as one.
+ * Any other type is left as text: it is not known what it names.
+ */
+export const DROPPED_MARKER_TYPES: ReadonlySet<string> = new Set(["conversation_history", "page", "file"]);
+
+/**
+ * Replaces each untyped or `web` marker whose id is in `sources` with `linkFor(source)`, and removes the markers of
+ * `DROPPED_MARKER_TYPES`. Left as text: markers with no source or whose source has no http(s) URL; markers of other
+ * types; markers in code spans, fenced code and math; escaped (`\[1]`) or nested (`[[1]]`) brackets; link texts
+ * (`[1](url)`) and reference definitions (`[1]: url`).
  */
 export function rewriteCitations<S extends { url: string }>(
   text: string,
@@ -35,19 +49,27 @@ export function rewriteCitations<S extends { url: string }>(
     }
     const s = seg.text;
     let lastLinkEnd = -1;
-    out += s.replace(MARKER, (marker: string, num: string, at: number) => {
+    out += s.replace(MARKER, (whole: string, spaces: string, type: string | undefined, num: string, start: number) => {
+      const at = start + spaces.length;
+      const marker = whole.slice(spaces.length);
       const before = at > 0 ? s[at - 1] : prevChar;
       const after = s[at + marker.length];
-      if (before === "\\" || before === "[" || after === "(") return marker;
-      if (after === ":" && (at === 0 ? prevChar === "\n" || prevChar === "" : s[at - 1] === "\n")) return marker;
+      if (before === "\\" || before === "[" || after === "(") return whole;
+      if (after === ":" && (at === 0 ? prevChar === "\n" || prevChar === "" : s[at - 1] === "\n")) return whole;
+      if (type !== undefined && type !== WEB_TYPE) {
+        // At the start of a line the spaces may be indentation: only the marker goes.
+        if (!DROPPED_MARKER_TYPES.has(type)) return whole;
+        const lineStart = start === 0 ? prevChar === "\n" || prevChar === "" : s[start - 1] === "\n";
+        return lineStart ? spaces : "";
+      }
       const source = sources.get(Number(num));
-      if (source === undefined) return marker;
+      if (source === undefined) return whole;
       let ok = linkable.get(source);
       if (ok === undefined) {
         ok = isHttpUrl(source.url);
         linkable.set(source, ok);
       }
-      if (!ok) return marker;
+      if (!ok) return whole;
       if (!seen.has(source)) {
         seen.add(source);
         cited.push(source);
@@ -55,7 +77,7 @@ export function rewriteCitations<S extends { url: string }>(
       // A space before each link keeps "text.[1][3]" readable: "text. [[a]] [[b]]", not "text.[[a]][[b]]".
       const glued = at === lastLinkEnd || (before !== undefined && before !== "" && !/[\s([{]/.test(before));
       lastLinkEnd = at + marker.length;
-      return (glued ? " " : "") + linkFor(source);
+      return spaces + (glued ? " " : "") + linkFor(source);
     });
     prevChar = s[s.length - 1] ?? prevChar;
   }

@@ -4,6 +4,7 @@
 // nothing ever shows half-rendered; the final write replaces all of it with the finished block.
 import type { Answer, SearchResult, StreamProgress } from "./answer";
 import { buildAnswerBlock } from "./block";
+import { plural } from "./plural";
 import type { AnswerBlock, BuildContext } from "./block";
 
 /** The start of a citation marker that may still be completed by the next delta. */
@@ -30,9 +31,16 @@ export class PartialAnswer {
   results: SearchResult[] = [];
   /** Raw text with Perplexity's markers, as accumulated by the client. */
   text = "";
+  /** Seconds until the client asks again after Perplexity's rate limit (0: asking again now), until anything else arrives. */
+  waiting: number | undefined;
 
   /** Folds one event in; true when it changes what the block shows. */
   apply(p: StreamProgress): boolean {
+    if (p.type === "waiting") {
+      this.waiting = p.seconds;
+      return true;
+    }
+    this.waiting = undefined;
     switch (p.type) {
       case "created":
         this.responseId = p.responseId;
@@ -51,6 +59,9 @@ export class PartialAnswer {
 
   /** The status line: what Perplexity is doing now. */
   status(): string {
+    if (this.waiting !== undefined) {
+      return this.waiting > 0 ? `Perplexity is limiting how often you can ask: asking again in ${plural(this.waiting, "second")}…` : "Asking Perplexity again…";
+    }
     const n = this.results.length;
     const sources = `${n} ${n === 1 ? "source" : "sources"}`;
     if (this.text !== "") return n > 0 ? `Writing the answer from ${sources}…` : "Writing the answer…";
