@@ -62,7 +62,8 @@ export class PartialAnswer {
     if (this.waiting !== undefined) {
       return this.waiting > 0 ? `Perplexity is limiting how often you can ask: asking again in ${plural(this.waiting, "second")}…` : "Asking Perplexity again…";
     }
-    const n = this.results.length;
+    // A page read in full may also be a search result: one source.
+    const n = new Set(this.results.map((r) => r.url)).size;
     const sources = `${n} ${n === 1 ? "source" : "sources"}`;
     if (this.text !== "") return n > 0 ? `Writing the answer from ${sources}…` : "Writing the answer…";
     if (n > 0) return `Reading ${sources}…`;

@@ -63,17 +63,15 @@ export const FETCHED_SOURCE = "fetch_url";
  * full. A fetched page has no id; live it is cited as `[web:0]` for the first page (cfdude agent_low_fetch_url), so
  * page k (counting from 0 over every `fetch_url_results` item) takes id k, unless a search result already has that
  * id: then the marker means the search result, which has an id of its own, and the page stays a source that no
- * marker names (an id below zero). A page whose URL a search result already has is that source, not another.
+ * marker names (an id below zero). A page that is also a search result (the same URL) is listed under both ids;
+ * the block keeps one source per URL.
  */
 export function answerSources(resultLists: (RawSearchResult | null)[][], fetchedLists: (RawSearchResult | null)[][]): SearchResult[] {
   const sources = mergeSearchResults(resultLists);
   if (fetchedLists.length === 0) return sources;
   const ids = new Set(sources.map((s) => s.id));
-  const urls = new Set(sources.map((s) => s.url));
   fetchedLists.flat().forEach((page, position) => {
-    if (!page || urls.has(page.url)) return;
-    urls.add(page.url);
-    sources.push(toSearchResult(page, ids.has(position) ? -1 - position : position));
+    if (page) sources.push(toSearchResult(page, ids.has(position) ? -1 - position : position));
   });
   return sources;
 }

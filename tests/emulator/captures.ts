@@ -3,9 +3,8 @@
 // stored; nothing here edits a body, it only chooses the status, headers and framing of its route.
 
 import { readFileSync } from "node:fs";
+import { capturesDir } from "./captures-dir";
 import type { ReplayStep, RouteReply, Scenario } from "./scenario";
-
-const capturesDir = new URL("../fixtures/captures/", import.meta.url);
 
 export type CaptureKind = "answer" | "stream" | "error" | "cancel" | "models" | "headers";
 
@@ -33,7 +32,7 @@ let manifest: CaptureEntry[] | undefined;
 
 /** Every capture in the manifest, in its order. */
 export function captures(): CaptureEntry[] {
-  manifest ??= (JSON.parse(readFileSync(new URL("manifest.json", capturesDir), "utf8")) as { captures: CaptureEntry[] }).captures;
+  manifest ??= (JSON.parse(readFileSync(capturesDir("manifest.json"), "utf8")) as { captures: CaptureEntry[] }).captures;
   return manifest;
 }
 
@@ -45,7 +44,7 @@ export function capture(id: string): CaptureEntry {
 
 /** A capture's file exactly as stored. */
 export function captureFile(relative: string): string {
-  return readFileSync(new URL(relative, capturesDir), "utf8");
+  return readFileSync(capturesDir(relative), "utf8");
 }
 
 /** The capturer's notes (`*.meta.json`): capture date, status, content type and, often, the request. */

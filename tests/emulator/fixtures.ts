@@ -2,18 +2,19 @@
 // for answers of a chosen size (benchmarks, streaming). Generated text is ASCII and deterministic.
 
 import { readFileSync } from "node:fs";
+import { capturesDir } from "./captures-dir";
 import type { CannedAnswer, SearchResult, SearchResultsItem } from "./scenario";
 
-const fixturesDir = new URL("../fixtures/captures/vercel/", import.meta.url);
+
 
 /** The live non-streaming capture of 2026-09-25 (vercel/ai `agent-web-search.json`), parsed. */
 export function capturedResponse(): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL("agent-web-search.json", fixturesDir), "utf8")) as Record<string, unknown>;
+  return JSON.parse(readFileSync(capturesDir("vercel/agent-web-search.json"), "utf8")) as Record<string, unknown>;
 }
 
 /** The live streaming capture (vercel/ai `agent-web-search.chunks.txt`): one event object per line. */
 export function capturedStreamEvents(): Record<string, unknown>[] {
-  return readFileSync(new URL("agent-web-search.chunks.txt", fixturesDir), "utf8")
+  return readFileSync(capturesDir("vercel/agent-web-search.chunks.txt"), "utf8")
     .split("\n")
     .filter((line) => line.trim() !== "")
     .map((line) => JSON.parse(line) as Record<string, unknown>);

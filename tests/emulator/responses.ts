@@ -112,17 +112,18 @@ export function tokensOf(text: string): number {
 export function createRun(request: ParsedRequest, step: AnswerStep): Run {
   const status = step.status ?? "completed";
   const given = step.answer ?? {};
-  // Failed and cancelled runs carry no output unless the step gives some.
-  // The search finds pages about what it searched for (framing sent as a string input included, as live).
-  const query = searchQueryOf(request);
+  // Failed and cancelled runs carry no output unless the step gives some. The answer is about the question (the
+  // whole input when it is a string, as live); its search_results item names the query searched for.
   const ended = status === "failed" || status === "cancelled";
-  const generated: CannedAnswer = ended ? { text: "", searchResults: [] } : withinDomainFilter(withFetchedPage(defaultAnswer(query, given.marker ?? markerFor(request), request.question), request), request.domainFilter);
+  const generated: CannedAnswer = ended ? { text: "", searchResults: [] } : withFetchedPage(withinDomainFilter(searchedFor(defaultAnswer(request.question, given.marker ?? markerFor(request)), request), request.domainFilter), request);
   // The generated answer behaves like the real API; a scripted text or result list is sent as given.
   const cited = citesSources(request) ? generated.text : generated.text?.replace(MARKERS, "");
   const generatedText = cited && narrates(request) ? `${NARRATION}\n\n${cited}` : cited;
   let text = given.text ?? (generatedText ? followUpLead(request) + generatedText : "");
   const searchResults = given.searchResults ?? (searchesWeb(request) ? generated.searchResults : undefined) ?? [];
-  const fetchResults = given.fetchUrlResults ?? (searchesWeb(request) ? generated.fetchUrlResults : undefined) ?? [];
+  // A scripted answer is sent as given: no generated page is added to it.
+  const scripted = given.text !== undefined || given.searchResults !== undefined;
+  const fetchResults = given.fetchUrlResults ?? (searchesWeb(request) && !scripted ? generated.fetchUrlResults : undefined) ?? [];
   let finalStatus: RunStatus = status;
   let incompleteReason = status === "incomplete" ? (step.incompleteReason ?? "max_output_tokens") : undefined;
   // An answer longer than max_output_tokens stops there, as an incomplete run.
@@ -156,19 +157,20 @@ export function createRun(request: ParsedRequest, step: AnswerStep): Run {
 /** How an explicit model opened its answer in the argus capture (thorough_comparison_web_search_citations). */
 export const NARRATION = "I have enough to write a strong answer. Let me compile the answer.";
 
+/** The generated search names what was searched for: the query, as `searchQueryOf` models it. */
+function searchedFor(answer: CannedAnswer, request: ParsedRequest): CannedAnswer {
+  const query = searchQueryOf(request);
+  return { ...answer, searchResults: (answer.searchResults ?? []).map((item) => ({ ...item, queries: [query] })) };
+}
+
 /**
- * For the presets that read pages (low, medium, high): one page about the question read in full, a
- * `fetch_url_results` item without ids, cited as `[web:0]` as in the live capture (cfdude agent_low_fetch_url).
+ * For the presets that read pages (low, medium, high): the first page found, read in full, as a `fetch_url_results`
+ * item (no ids), cited as `[web:0]` as in the live capture (cfdude agent_low_fetch_url).
  */
 function withFetchedPage(answer: CannedAnswer, request: ParsedRequest): CannedAnswer {
-  if (!FETCHING_PRESETS.has(request.preset ?? "")) return answer;
-  const query = searchQueryOf(request);
-  const slug = query.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 50) || "page";
-  const page = {
-    snippet: `## ${query.slice(0, 80)}\n\nThe full text of the page, read for this answer: the details behind the summary.`,
-    title: `Read in full: ${query.slice(0, 60)}`,
-    url: `https://www.example.com/read/${slug}`,
-  };
+  const found = answer.searchResults?.[0]?.results[0];
+  if (!FETCHING_PRESETS.has(request.preset ?? "") || !found?.url) return answer;
+  const page = { snippet: `${found.snippet ?? ""}\n\nThe page read in full: the details behind the summary.`, title: found.title ?? found.url, url: found.url };
   return { ...answer, text: `${answer.text ?? ""} A page read in full gives the details.[web:0]`, fetchUrlResults: [{ contents: [page] }] };
 }
 
@@ -220,7 +222,8 @@ export function withinDomainFilter(answer: CannedAnswer, filter: string[] | unde
  * starts by naming the question it follows and how many earlier turns it read, so tests see the history arrived.
  */
 function followUpLead(request: ParsedRequest): string {
-  const questions = request.earlier.filter((m) => m.role === "user");
+  // A turn is a user message answered by an assistant one; a user message followed by another is context.
+  const questions = request.earlier.filter((m, i) => m.role === "user" && request.earlier[i + 1]?.role === "assistant");
   const answers = request.earlier.filter((m) => m.role === "assistant");
   if (questions.length === 0) return "";
   return `Following up on "${questions[questions.length - 1]!.text}" (${questions.length} earlier ${questions.length === 1 ? "question" : "questions"}, ${answers.length} earlier ${answers.length === 1 ? "answer" : "answers"}).\n\n`;

@@ -3,6 +3,7 @@
 // capture shows the answer (tests/fixtures/captures), the message and type are the captured ones.
 
 import { readFileSync } from "node:fs";
+import { capturesDir } from "./captures-dir";
 
 /** An error answer. Live error bodies have message, type and code, never `param` (every captured 4xx). */
 export interface ApiError {
@@ -50,7 +51,7 @@ export interface ServerDialect {
 
 export const PRESETS = ["fast", "low", "medium", "high", "xhigh"];
 /** GET /v1/models as captured live (cfdude models.json, 2026-10-09): the body sent, and the model ids it lists. */
-export const MODELS_BODY = readFileSync(new URL("../fixtures/captures/cfdude/models.json", import.meta.url), "utf8");
+export const MODELS_BODY = readFileSync(capturesDir("cfdude/models.json"), "utf8");
 export const MODELS = (JSON.parse(MODELS_BODY) as { data: { id: string }[] }).data.map((m) => m.id);
 
 // The fields of the official SDK's ResponsesRequestInput (0.38.5), plus `effort` (the preset's new name, in
