@@ -82,6 +82,8 @@ export interface StreamScript {
   inject?: { after: number; raw: string }[];
   /** Fields merged over the terminal event (e.g. `{"error": null}` to drop the top-level error of `response.failed`). */
   terminalOverrides?: Record<string, unknown>;
+  /** Write an SSE comment (`: keep-alive`) this often (ms) for as long as the stream is open, as proxies do. */
+  keepAliveMs?: number;
 }
 
 interface StepBase {

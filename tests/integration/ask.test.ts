@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseBlocks } from "../../src/core/block";
 import { API_KEY, NOTE, NOTE_TEXT, QUESTION, askRequests, askedOf, selectInNote, startHarness } from "./harness";
 import type { Harness } from "./harness";
+import { waitFor } from "../obsidian-runtime/runtime";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -308,6 +309,21 @@ describe("ask prompt and context menu", () => {
     expect(body.preset).toBe("medium");
     expect(body.tools).toEqual([{ type: "web_search", filters: { search_domain_filter: ["iea.org", ".gov"], search_recency_filter: "week" } }]);
     expect(blocks[0]?.block.request).toMatchObject({ preset: "medium", recency: "week", allowDomains: ["iea.org", ".gov"] });
+  });
+
+  it("waits out Perplexity's rate limit as its live headers say, shows the wait in the pending block, then answers", async () => {
+    // Live: x-ratelimit-reset in epoch seconds, read against the response's date (cfdude agent_response_headers).
+    const serverNow = Math.floor(Date.now() / 1000);
+    const headers = { date: new Date(serverNow * 1000).toUTCString(), "x-ratelimit-limit": "50", "x-ratelimit-remaining": "0", "x-ratelimit-used": "50", "x-ratelimit-reset": String(serverNow + 2) };
+    h = await startHarness({ scenario: { steps: [{ kind: "http", status: 429, headers }, { answer: ANSWER }] } });
+    await selectInNote(h.runtime, NOTE, QUESTION);
+    h.runtime.runCommand("ask-selection");
+    const harness = h;
+    await waitFor(() => harness.runtime.editor(NOTE).getValue().includes("Perplexity is limiting how often you can ask: asking again in 2 seconds…"), 3000, "the wait in the pending block");
+    await h.plugin.idle();
+    expect(askRequests(h.emulator)).toHaveLength(2);
+    expect(parseBlocks(h.runtime.editor(NOTE).getValue())[0]?.block.state).toBe("answered");
+    expect(h.runtime.notices).toEqual([]);
   });
 
   it("offers both actions in the editor's context menu when text is selected", async () => {

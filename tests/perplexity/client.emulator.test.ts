@@ -124,6 +124,17 @@ describe.each(transports)("client over $name", ({ name, fetch }) => {
     expect(request?.body).not.toContain(KEY);
   });
 
+  it("a preset that reads pages (low): the fetched page is a source numbered as cited ([web:0]), streamed or not", async () => {
+    const low: AskRequest = { question: "Why is the sky blue?", choice: { preset: "low" } };
+    const buffered = await client().ask(low);
+    const streamed = await client().ask(low, { stream: true });
+    expect(withoutId(streamed)).toEqual(withoutId(buffered));
+    expect(buffered.text).toContain("[web:0]");
+    const page = buffered.searchResults.find((r) => r.id === 0);
+    expect(page).toMatchObject({ source: "fetch_url", url: buffered.searchResults[0]?.url });
+    expect(page?.snippet).toContain("The page read in full");
+  });
+
   it("streamed and buffered asks give the same Answer; streaming reports progress", async () => {
     const buffered = await client().ask(QUESTION);
     const progress: StreamProgress[] = [];
@@ -218,6 +229,33 @@ describe.each(transports)("client over $name", ({ name, fetch }) => {
     expect(error.retryAfterSeconds).toBe(1);
     expect(error.message).toBe("Perplexity is limiting how often you can ask. Wait 1 second and try again.");
     expect(recorded()).toHaveLength(2);
+  });
+
+  it("429 with the live headers: waits until x-ratelimit-reset (epoch seconds against the response's date), shows the wait, asks once more", async () => {
+    // Perplexity's clock an hour ahead of this computer's: only the response's own date counts.
+    const serverNow = Math.floor(Date.now() / 1000) + 3600;
+    const headers = { date: new Date(serverNow * 1000).toUTCString(), "x-ratelimit-limit": "50", "x-ratelimit-remaining": "0", "x-ratelimit-used": "50", "x-ratelimit-reset": String(serverNow + 2) };
+    useScenario({ steps: [{ kind: "http", status: 429, headers }] });
+    const progress: StreamProgress[] = [];
+    const started = Date.now();
+    await expect(client().ask(QUESTION, { onProgress: (p) => progress.push(p) })).resolves.toMatchObject({ status: "completed" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    expect(progress.filter((p) => p.type === "waiting")).toEqual([
+      { type: "waiting", seconds: 2 },
+      { type: "waiting", seconds: 0 },
+    ]);
+    expect(recorded()).toHaveLength(2);
+  });
+
+  it("429 whose reset is minutes away: no waiting, a message saying how long", async () => {
+    const serverNow = Math.floor(Date.now() / 1000);
+    useScenario({ steps: [{ kind: "http", status: 429, repeat: 3, headers: { date: new Date(serverNow * 1000).toUTCString(), "x-ratelimit-reset": String(serverNow + 300) } }] });
+    const started = Date.now();
+    const error = await failure(client().ask(QUESTION), "rate-limited");
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(error.retryAfterSeconds).toBe(300);
+    expect(error.message).toBe("Perplexity is limiting how often you can ask. Wait 5 minutes and try again.");
+    expect(recorded()).toHaveLength(1);
   });
 
   it("400 with a param → invalid-request naming it, not retried", async () => {
@@ -315,6 +353,19 @@ describe.each(transports)("client over $name", ({ name, fetch }) => {
     // at Perplexity so it stops costing money.
     if (name === "fetch") {
       expect(error.partial?.text.length).toBeGreaterThan(0);
+      expect(await requestPaths()).toEqual(["/v1/responses", expect.stringMatching(/^\/v1\/agent\/resp_[^/]+\/cancel$/)]);
+    }
+  });
+
+  it("a stream that sends only keep-alive comments ends at the idle timeout too, with what arrived kept", async () => {
+    useScenario({ steps: [{ stream: { noTerminal: true, keepAliveMs: 40 } }] });
+    const started = Date.now();
+    const error = await failure(client({ timeoutMs: 400, maxRetries: 0 }).ask(QUESTION, { stream: true }), "timeout");
+    expect(Date.now() - started).toBeLessThan(3000);
+    if (name === "fetch") {
+      expect(error.message).toBe("Perplexity stopped sending the answer for 1 second. Try again, or raise the timeout in Settings → Perplexity Query.");
+      expect(error.partial?.text.length).toBeGreaterThan(0);
+      // The stalled run is stopped at Perplexity, as any run the client stops reading.
       expect(await requestPaths()).toEqual(["/v1/responses", expect.stringMatching(/^\/v1\/agent\/resp_[^/]+\/cancel$/)]);
     }
   });
