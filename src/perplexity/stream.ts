@@ -427,17 +427,13 @@ export async function consumeStream(
           report({ type: "searching", queries });
           break;
         }
-        case "response.reasoning.search_results": {
-          const list = readResultList(event["results"]);
-          if (list.length === 0) break;
-          state.previewLists.push(list);
-          if (listening) report({ type: "sources", results: state.sources() });
-          break;
-        }
+        case "response.reasoning.search_results":
         case "response.reasoning.fetch_url_results": {
-          const list = readFetchedList(event["contents"]);
+          // Previews of the search results and of the pages read in full (their output items come later).
+          const fetched = type === "response.reasoning.fetch_url_results";
+          const list = fetched ? readFetchedList(event["contents"]) : readResultList(event["results"]);
           if (list.length === 0) break;
-          state.fetchedPreviewLists.push(list);
+          (fetched ? state.fetchedPreviewLists : state.previewLists).push(list);
           if (listening) report({ type: "sources", results: state.sources() });
           break;
         }
