@@ -140,8 +140,12 @@ function staleHint(note: string, vault: string, scratch: boolean): string {
   return `Answers go stale after 30 days (by default). To see a refresh now, move the clock: --now ${later}`;
 }
 
-main().catch((error: unknown) => {
-  // Printed once, as one line that names what it is about (Node's file errors name their path).
-  console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+main()
+  .catch((error: unknown) => {
+    // Printed once, as one line that names what it is about (Node's file errors name their path).
+    console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  })
+  // Whatever the outcome, the run is over: a request the plugin gave up on (requestUrl cannot be aborted) may still
+  // hold a connection open, which would keep Node waiting for the server.
+  .finally(() => process.exit());

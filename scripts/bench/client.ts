@@ -1,8 +1,12 @@
 // Client benchmarks: (a) turning a buffered 50 KB SSE answer with 50 sources into an Answer;
-// (b) the client's own cost once the last byte has arrived, as a ratio to the bare HTTP round trip.
+// (b) the client's own cost once the last byte has arrived, as a ratio to the bare HTTP round trip;
+// (c) that cost in milliseconds where the targets are set: a JSON answer (requestUrl) and a live stream (Node's http).
+import http from "node:http";
+import https from "node:https";
 
 import { createPerplexityClient } from "../../src/perplexity/client";
 import { consumeStream, parseSseText } from "../../src/perplexity/stream";
+import { createNodeHttpsFetch } from "../../src/perplexity/transport-node-https";
 import { createRequestUrlFetch } from "../../src/perplexity/transport-request-url";
 import type { AskRequest } from "../../src/core/ask-request";
 import { makeAnswer } from "../../tests/emulator/fixtures";
@@ -25,6 +29,25 @@ function timedFetch(base: typeof fetch, onLastByte: (at: number) => void): typeo
     const bytes = await response.arrayBuffer();
     onLastByte(performance.now());
     return new Response(bytes, { status: response.status, headers: response.headers });
+  };
+}
+
+/** A fetch whose body passes through unchanged, noting when its last chunk arrived (a live stream stays live). */
+function lastChunkFetch(base: typeof fetch, onChunk: (at: number) => void): typeof fetch {
+  return async (input, init) => {
+    const response = await base(input, init);
+    if (!response.body) return response;
+    const reader = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { value, done } = await reader.read();
+        if (done) return controller.close();
+        onChunk(performance.now());
+        controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+    return new Response(body, { status: response.status, headers: response.headers });
   };
 }
 
@@ -88,7 +111,23 @@ export async function benchClient(): Promise<BenchRow[]> {
         baseline: "a bare requestUrl round trip of the same answer, measured in this run",
         note: `${overheadMs.toFixed(2)} ms after the last byte vs ${roundTripMs.toFixed(2)} ms bare round trip (requestUrl, 50 KB answer)`,
       });
+      // The JSON target is for the buffered answer: all of it is read after its last byte.
+      if (!stream) rows.push({ name: "client: after the last byte, JSON answer (requestUrl)", value: overheadMs, unit: "ms", target: 1, stat: "median of 15", note: "50 KB answer, 50 sources" });
     }
+    // A live stream is read as it arrives: what is left after its last byte is the terminal event and the Answer.
+    let lastChunk = 0;
+    const streamed = createPerplexityClient({
+      baseUrl: emu.baseUrl,
+      getApiKey: () => KEY,
+      fetch: lastChunkFetch(createNodeHttpsFetch({ http, https }), (at) => (lastChunk = at)),
+      timeoutMs: 30_000,
+      maxRetries: 0,
+    });
+    const streamedMs = await medianOf(async () => {
+      await streamed.ask(QUESTION, { stream: true });
+      return performance.now() - lastChunk;
+    });
+    rows.push({ name: "client: after the last byte, live SSE (node http)", value: streamedMs, unit: "ms", target: 2, stat: "median of 15", note: "50 KB answer, 50 sources, streamed" });
     return rows;
   } finally {
     await emu.close();

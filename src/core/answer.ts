@@ -37,9 +37,11 @@ export interface Answer {
   usage: Usage;
 }
 
-/** Progress reported while a streamed answer arrives. */
+/** Progress reported while an answer is on its way (streamed; a rate-limit wait for any). */
 export type StreamProgress =
   | { type: "created"; responseId: string }
   | { type: "searching"; queries: string[] }
   | { type: "sources"; results: SearchResult[] }
-  | { type: "text"; delta: string; text: string };
+  | { type: "text"; delta: string; text: string }
+  /** Perplexity's rate limit: asking again in `seconds` (0: asking again now). */
+  | { type: "waiting"; seconds: number };

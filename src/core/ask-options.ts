@@ -30,10 +30,10 @@ export interface AskDefaults {
 export type FramingSettings = Pick<AskDefaults, "customInstructions" | "replaceSystemPrompt" | "language">;
 
 /**
- * Where the words around a question go. Note context and custom instructions are question framing:
- * they go in `input` with the question (which also seeds Perplexity's first search), so the preset's own
- * system prompt, with its citation rules and today's date, stays in charge. Only when the user chose to
- * replace the system prompt do the custom instructions become `instructions`.
+ * Where the words around a question go. Note context and custom instructions are question framing: they go in
+ * `input` beside the question (read, not searched: src/perplexity/request.ts), so the preset's own system prompt,
+ * with its citation rules and today's date, stays in charge. Only when the user chose to replace the system prompt
+ * do the custom instructions become `instructions`.
  */
 export function questionFraming(settings: FramingSettings, noteContext: string): Pick<AskRequest, "context" | "systemPrompt" | "language"> {
   const custom = settings.customInstructions.trim();

@@ -34,9 +34,10 @@ export interface ConversationTurn {
 export interface AskRequest {
   question: string;
   /**
-   * Framing for this one question (where it comes from, the user's own instructions). Sent in `input`
-   * after the question, never as a system prompt: with a preset, `instructions` would REPLACE the
-   * preset's prompt and its citation rules, and `input` also seeds the first search.
+   * Framing for this one question (where it comes from, the user's own instructions). Sent in `input` as a user
+   * message before the question, never as a system prompt (with a preset, `instructions` would REPLACE the preset's
+   * prompt and its citation rules) and never in the same string as the question (a string input is searched word
+   * for word): see src/perplexity/request.ts.
    */
   context?: string;
   /**
@@ -52,6 +53,6 @@ export interface AskRequest {
   choice: ModelChoice;
   search?: SearchOptions;
   maxOutputTokens?: number;
-  /** Extra guidance from a profile: sent with the question in `input`, never as `instructions`. */
+  /** Extra guidance from a profile: framing like `context`, never `instructions`. */
   guidance?: string;
 }

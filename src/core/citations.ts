@@ -1,5 +1,6 @@
 // Perplexity's citation markers ([7], [web:7] and [type:n] in general, runs like [1][3]) become links to sources
-// as the answer is written (sanitize.ts calls back for each marker in text, never in code); and existing citation
+// as the answer is written (sanitize.ts calls back for each marker in text, never in code). Only untyped and `web`
+// markers name a search result (or a page read in full); and existing citation
 // links in an answer are repointed (relinkCitations), leaving code, math and HTML alone (markdown/literals.ts).
 import { inLiteral, textLayout } from "./markdown/literals";
 import { sanitizeAnswer } from "./sanitize";
@@ -12,16 +13,29 @@ export interface CitationRewrite<S> {
   cited: S[];
 }
 
+/** The source type that names search results and fetched pages, like an untyped marker. */
+const WEB_TYPE = "web";
+
 /**
- * Links markers to sources: a marker whose number is a source with an http(s) URL gets `linkFor(source)`, when its
- * type is none or `web` (the types Perplexity's prompts use for search results; `conversation_history`, `page`
- * and `file` markers name other things). `cited` collects the sources linked, in order of first citation.
+ * Types whose markers are removed, with the spaces before them: `[conversation_history:1]` (an earlier turn of the
+ * conversation, which the note already shows above), `[page:2]` and `[file:3]` (a page or a file given to the
+ * model, which this plugin never gives). None of them is a search result, and the number would be read as one.
+ * Any other type is left as text: it is not known what it names. (The presets' prompts define these types:
+ * the API reference's correction 4.)
+ */
+export const DROPPED_MARKER_TYPES: ReadonlySet<string> = new Set(["conversation_history", "page", "file"]);
+
+/**
+ * Links markers to sources: an untyped or `web` marker whose number is a source with an http(s) URL gets
+ * `linkFor(source)`; a marker of `DROPPED_MARKER_TYPES` is removed; any other stays text. `cited` collects the
+ * sources linked, in order of first citation.
  */
 export function citationLinker<S extends { url: string }>(sources: ReadonlyMap<number, S>, linkFor: (source: S) => string): { cite: CitationLinker; cited: S[] } {
   const cited: S[] = [];
   const seen = new Set<S>();
   const cite: CitationLinker = (id, type) => {
-    if (type !== undefined && type !== "web") return null;
+    if (type !== undefined && DROPPED_MARKER_TYPES.has(type)) return "";
+    if (type !== undefined && type !== WEB_TYPE) return null;
     const source = sources.get(id);
     if (source === undefined || !isHttpUrl(source.url)) return null;
     if (!seen.has(source)) {

@@ -1,6 +1,7 @@
 // A line telling Perplexity where a question comes from: the note's title and the headings above it.
 // "Layer 1" in a note about AI vendors is not about blockchains; the question alone does not say so.
-// It travels in `input` with the question (see questionFraming in ask-options.ts), never as `instructions`.
+// It travels in `input` beside the question, to be read but not searched (see questionFraming in ask-options.ts and
+// src/perplexity/request.ts), never as `instructions`.
 import { lineAt, noteStructure } from "./markdown";
 
 const MAX_PART = 120;

@@ -4,6 +4,7 @@
 // nothing ever shows half-rendered; the final write replaces all of it with the finished block.
 import type { Answer, SearchResult, StreamProgress } from "./answer";
 import { buildAnswerBlock } from "./block";
+import { plural } from "./plural";
 import type { AnswerBlock, BuildContext } from "./block";
 import { GrowingAnswer } from "./sanitize";
 
@@ -33,9 +34,16 @@ export class PartialAnswer {
   text = "";
   /** The answer so far as written, kept block by block so that a flush writes only the block still growing. */
   private readonly growing = new GrowingAnswer();
+  /** Seconds until the client asks again after Perplexity's rate limit (0: asking again now), until anything else arrives. */
+  waiting: number | undefined;
 
   /** Folds one event in; true when it changes what the block shows. */
   apply(p: StreamProgress): boolean {
+    if (p.type === "waiting") {
+      this.waiting = p.seconds;
+      return true;
+    }
+    this.waiting = undefined;
     switch (p.type) {
       case "created":
         this.responseId = p.responseId;
@@ -56,7 +64,11 @@ export class PartialAnswer {
 
   /** The status line: what Perplexity is doing now. */
   status(): string {
-    const n = this.results.length;
+    if (this.waiting !== undefined) {
+      return this.waiting > 0 ? `Perplexity is limiting how often you can ask: asking again in ${plural(this.waiting, "second")}…` : "Asking Perplexity again…";
+    }
+    // A page read in full may also be a search result: one source.
+    const n = new Set(this.results.map((r) => r.url)).size;
     const sources = `${n} ${n === 1 ? "source" : "sources"}`;
     if (this.text !== "") return n > 0 ? `Writing the answer from ${sources}…` : "Writing the answer…";
     if (n > 0) return `Reading ${sources}…`;

@@ -33,7 +33,7 @@ export const INERT_FENCE_LANGUAGES: ReadonlySet<string> = new Set([
   "log", "console", "http", "apacheconf", "vim", "prolog", "fortran", "cobol", "asm", "nasm", "wasm", "verilog", "vhdl",
 ]);
 
-/** How a citation marker (`[7]`, `[web:7]`, `[page:2]`) is written: a link, or null to keep it as text. */
+/** How a citation marker (`[7]`, `[web:7]`, `[page:2]`) is written: a link, "" to remove it, or null to keep it as text. */
 export type CitationLinker = (id: number, type: string | undefined) => string | null;
 
 export interface SanitizeOptions {
@@ -137,6 +137,14 @@ function citedText(s: string, ctx: Context, before: { char: string }, escapedBra
     const link = ctx.cite(Number(m[2]), m[1]);
     if (link === null) continue;
     const prev = m.index > 0 ? s[m.index - 1]! : before.char;
+    if (link === "") {
+      // A marker that is removed takes the spaces before it along (not a line's indentation).
+      const textBefore = s.slice(at, m.index);
+      const lineStart = (m.index === 0 ? atLineStart : false) || /\n[ \t]*$/.test(textBefore) || (at === 0 && atLineStart && /^[ \t]*$/.test(textBefore));
+      out += textOf(lineStart ? textBefore : textBefore.replace(/[ \t]+$/, ""));
+      at = m.index + m[0].length;
+      continue;
+    }
     out += textOf(s.slice(at, m.index));
     // A space before each link keeps "text.[1][3]" readable: "text. [[a]] [[b]]", not "text.[[a]][[b]]".
     const glued = m.index === lastLinkEnd || (prev !== "" && !/[\s([{]/.test(prev));

@@ -64,6 +64,15 @@ export const CONNECTION_TEST_REQUEST: AskRequest = {
   maxOutputTokens: 16,
 };
 
+/** Reports progress; a failing callback (UI code) must not break the request. */
+function tell(opts: AskOptions, progress: StreamProgress): void {
+  try {
+    opts.onProgress?.(progress);
+  } catch {
+    /* ignored on purpose */
+  }
+}
+
 function isEventStream(response: Response): boolean {
   return (response.headers.get("content-type") ?? "").toLowerCase().includes("text/event-stream");
 }
@@ -84,9 +93,18 @@ async function* untilAborted(events: AsyncIterable<unknown>, signal: AbortSignal
 /** Errors after which a started run may still be going on at Perplexity. */
 const ABANDONED_KINDS = new Set(["aborted", "timeout", "network", "bad-response"]);
 
-/** Waits before retrying a 429: the server's Retry-After (capped at a minute), else 0.5 s, 1 s, 2 s… */
-export function retryDelayMs(retryAfterSeconds: number | undefined, attempt: number): number {
-  return retryAfterSeconds !== undefined ? Math.min(retryAfterSeconds, 60) * 1000 : 500 * 2 ** attempt;
+/** The longest the client waits by itself for a rate limit to reset; past it, the user is told when to try again. */
+export const MAX_RATE_LIMIT_WAIT_SECONDS = 60;
+
+/**
+ * How long to wait before asking again after a 429: until the limit resets (Retry-After or `x-ratelimit-reset`,
+ * at least half a second, since the reset is given in whole seconds), else 0.5 s, 1 s, 2 s… Null when the reset
+ * is further away than `MAX_RATE_LIMIT_WAIT_SECONDS`: nobody waits minutes for a note.
+ */
+export function retryDelayMs(retryAfterSeconds: number | undefined, attempt: number): number | null {
+  if (retryAfterSeconds === undefined) return 500 * 2 ** attempt;
+  if (retryAfterSeconds > MAX_RATE_LIMIT_WAIT_SECONDS) return null;
+  return Math.max(retryAfterSeconds * 1000, 500);
 }
 
 /**
@@ -108,11 +126,10 @@ export function onlyApiHeaders(baseFetch: typeof fetch): typeof fetch {
 
 /**
  * How a server spells the request, learned from its "unknown field" 400s and kept per base URL for the
- * session: `preset` is being renamed `effort`, and `tool_choice` is newer than the official SDK's types.
+ * session: `preset` is being renamed `effort`.
  */
 interface WireDialect {
   presetField: PresetField;
-  toolChoice: boolean;
 }
 
 const dialects = new Map<string, WireDialect>();
@@ -125,7 +142,6 @@ export function forgetServerDialects(): void {
 /** The dialect to try after `field` was rejected as unknown, or null when there is no other. */
 function adapted(dialect: WireDialect, field: string, usesPreset: boolean): WireDialect | null {
   if (usesPreset && field === dialect.presetField) return { ...dialect, presetField: dialect.presetField === "preset" ? "effort" : "preset" };
-  if (field === "tool_choice" && dialect.toolChoice) return { ...dialect, toolChoice: false };
   return null;
 }
 
@@ -184,12 +200,8 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
 
   async function ask(req: AskRequest, opts: AskOptions = {}): Promise<Answer> {
     const stream = opts.stream ?? false;
-    let dialect = dialects.get(baseURL) ?? { presetField: "preset", toolChoice: true };
-    const bodyFor = (d: WireDialect): Record<string, unknown> => {
-      const body = toWireRequest(req, { stream, presetField: d.presetField });
-      if (!d.toolChoice) delete body["tool_choice"];
-      return body;
-    };
+    let dialect = dialects.get(baseURL) ?? { presetField: "preset" };
+    const bodyFor = (d: WireDialect): Record<string, unknown> => toWireRequest(req, { stream, presetField: d.presetField });
     // Input errors first: they need neither a key nor the network.
     let body = bodyFor(dialect);
     if (opts.signal?.aborted) throw abortedError();
@@ -228,9 +240,12 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
           }
         }
         const error = toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs, ...("model" in req.choice ? { model: req.choice.model } : {}) });
-        // A 429 means no run was started: waiting and asking again costs nothing extra.
-        if (error.kind === "rate-limited" && attempt < retries && !opts.signal?.aborted) {
-          await sleep(retryDelayMs(error.retryAfterSeconds, attempt), opts.signal);
+        // A 429 means no run was started: waiting and asking again costs nothing extra. The wait is shown.
+        const wait = error.kind === "rate-limited" && attempt < retries && !opts.signal?.aborted ? retryDelayMs(error.retryAfterSeconds, attempt) : null;
+        if (wait !== null) {
+          tell(opts, { type: "waiting", seconds: Math.ceil(wait / 1000) });
+          await sleep(wait, opts.signal);
+          tell(opts, { type: "waiting", seconds: 0 });
           continue;
         }
         // A run we stopped reading (cancelled, stalled, connection lost) goes on server-side and

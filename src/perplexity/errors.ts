@@ -92,7 +92,7 @@ export const messages = {
     "or update the plugin.",
   rateLimited: (retryAfterSeconds?: number): string =>
     retryAfterSeconds !== undefined
-      ? `Perplexity is limiting how often you can ask. Wait ${formatSeconds(retryAfterSeconds)} and try again.`
+      ? `Perplexity is limiting how often you can ask. Wait ${formatDuration(retryAfterSeconds)} and try again.`
       : "Perplexity is limiting how often you can ask. Wait a moment and try again.",
   invalidRequest: (param?: string, serverMessage?: string): string =>
     `Perplexity rejected the request as invalid${param ? ` (parameter "${param}")` : ""}` +
@@ -130,6 +130,15 @@ export const messages = {
 function formatSeconds(seconds: number): string {
   const rounded = Math.max(1, Math.ceil(seconds));
   return rounded === 1 ? "1 second" : `${rounded} seconds`;
+}
+
+/** Seconds as a person says them: "40 seconds", "3 minutes", "2 hours". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 90) return formatSeconds(seconds);
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 90) return `${minutes} minutes`;
+  const hours = Math.ceil(minutes / 60);
+  return `${hours} hours`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,11 +209,23 @@ export function retryAfterSecondsFrom(headers: Headers | undefined, now = Date.n
   return undefined;
 }
 
+/** Epoch seconds are told from a plain number of seconds to wait by their size (anything after 2001). */
+const EPOCH_SECONDS = 1e9;
+
 /**
- * Seconds until the request limit resets, from `X-RateLimit-Reset-Requests` (the Agent API documents only
- * the `X-RateLimit-*` headers on a 429): "12s", "1m30s", "500ms", or a plain number of seconds.
+ * Seconds until the request limit resets. Live, Perplexity sends `x-ratelimit-reset` in epoch seconds (cfdude
+ * agent_response_headers: 1791572841 with `date` 19:07:20 GMT, one second later); it is read against the
+ * response's own `date`, so a wrong clock on this computer does not matter. Other servers' forms are read too: a
+ * plain number of seconds, or `x-ratelimit-reset-requests` as "12s", "1m30s", "500ms".
  */
-export function rateLimitResetSecondsFrom(headers: Headers | undefined): number | undefined {
+export function rateLimitResetSecondsFrom(headers: Headers | undefined, now = Date.now()): number | undefined {
+  const reset = headers?.get("x-ratelimit-reset")?.trim();
+  if (reset && /^\d+(\.\d+)?$/.test(reset)) {
+    const value = Number.parseFloat(reset);
+    if (value < EPOCH_SECONDS) return Math.ceil(value);
+    const serverNow = Date.parse(headers?.get("date") ?? "");
+    return Math.max(0, Math.ceil(value - (Number.isFinite(serverNow) ? serverNow : now) / 1000));
+  }
   const raw = headers?.get("x-ratelimit-reset-requests")?.trim().toLowerCase();
   if (!raw) return undefined;
   if (/^\d+(\.\d+)?$/.test(raw)) return Math.ceil(Number.parseFloat(raw));

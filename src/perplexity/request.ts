@@ -87,6 +87,8 @@ export function modelInstructions(today: Date): string {
     "Search the web before you answer, and base the answer on the search results.",
     "Cite the results inline: right after each claim, put the id of the result it comes from in square brackets, " +
       "like [1], or [2][5] for several. Use only ids of results you found. Do not add a list of sources at the end.",
+    // Models narrate their work without a preset's prompt ("Let me compile the answer.": argus capture).
+    "Do not narrate your work or announce what you will do next: write only the answer itself.",
   ].join(" ");
 }
 
@@ -109,19 +111,28 @@ function checkFraming(param: string, text: string | undefined): string {
 
 type InputMessage = { type: "message"; role: "user" | "assistant" | "system" | "developer"; content: string };
 
+const userMessage = (content: string): InputMessage => ({ type: "message", role: "user", content });
+
 /**
- * A follow-up's `input`: the earlier turns as message items (each question a `user` message, each answer an
- * `assistant` one), then the input the question alone would have had. The turns themselves are sent, never
+ * The `input`: what is searched is the question, what is read is the framing.
+ *
+ * Live, a string `input` is searched word for word, whole (five captures: cfdude agent_fast, agent_fast_filters,
+ * agent_fast_deny_after, agent_chat_turn_a; vercel agent-web-search), so framing appended to the question became
+ * search terms. A message array has its last user message rewritten into a query, drawing a few distinctive terms
+ * from the earlier messages and none of their sentences (cfdude agent_chat_replay). So: the question alone is a
+ * string; with framing (note context, the user's instructions, a profile's guidance) or earlier turns, the framing
+ * comes first as a user message of its own, then the turns (each question a `user` message, each answer an
+ * `assistant` one), then the question as the last user message. The turns themselves are sent, never
  * `previous_response_id`, whose support the docs disagree on (and which would ignore the user's edits).
  */
-function conversationInput(history: readonly ConversationTurn[], input: unknown): InputMessage[] {
-  const items: InputMessage[] = [];
+function questionInput(question: string, framing: string, history: readonly ConversationTurn[]): string | InputMessage[] {
+  if (!framing && history.length === 0) return question;
+  const items: InputMessage[] = framing ? [userMessage(framing)] : [];
   for (const turn of history) {
-    items.push({ type: "message", role: "user", content: turn.question });
+    items.push(userMessage(turn.question));
     items.push({ type: "message", role: "assistant", content: turn.answer });
   }
-  if (Array.isArray(input)) items.push(...(input as InputMessage[]));
-  else items.push({ type: "message", role: "user", content: String(input) });
+  items.push(userMessage(question));
   return items;
 }
 
@@ -150,13 +161,10 @@ export function toWireRequest(req: AskRequest, opts: WireOptions): Record<string
     if (!model) throw invalid("model", "the model name is empty");
     body["model"] = model;
   }
-  // The question first: `input` seeds the first search. The framing follows it.
-  // Profile guidance (issue 14) and the note context: both framing, never a system prompt.
+  // Profile guidance (issue 14) and the note context: both framing, read but never searched, never a system prompt.
   const guidance = typeof req.guidance === "string" ? req.guidance.trim() : "";
   const framing = [guidance, context].filter(Boolean).join("\n\n");
-  body["input"] = framing ? `${question}\n\n${framing}` : question;
-  // A follow-up: the earlier turns come first, as conversation items.
-  if (req.history !== undefined && req.history.length > 0) body["input"] = conversationInput(req.history, body["input"]);
+  body["input"] = questionInput(question, framing, req.history ?? []);
   // With a preset, `instructions` replaces the preset's prompt: sent only when the user chose that.
   // A model has no prompt of its own: it gets the citation rules and the date, then the user's own.
   const instructions = hasModel ? [modelInstructions(opts.today ?? new Date()), systemPrompt].filter(Boolean).join("\n\n") : systemPrompt;
@@ -168,10 +176,10 @@ export function toWireRequest(req: AskRequest, opts: WireOptions): Record<string
     body["language_preference"] = req.language.trim().toLowerCase();
   }
 
-  // With a model, search runs only when the tool is sent, and only surely when it is forced; a preset
-  // brings its own tools, so the tool is sent only to configure it.
+  // With a model, search runs only when the tool is sent (its instructions ask it to search: `tool_choice` is
+  // an unknown field live, opencode issue #32108); a preset brings its own tools, so the tool is sent only to
+  // configure it.
   if (hasModel || Object.keys(tool).length > 1) body["tools"] = [tool];
-  if (hasModel) body["tool_choice"] = { type: "web_search" };
 
   if (req.maxOutputTokens !== undefined) {
     if (!Number.isInteger(req.maxOutputTokens) || req.maxOutputTokens < 1) {

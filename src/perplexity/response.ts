@@ -49,6 +49,33 @@ export function readResultList(value: unknown): (RawSearchResult | null)[] {
   return Array.isArray(value) ? value.map(readSearchResult) : [];
 }
 
+/** The `contents` of a `fetch_url_results` item: pages read in full, `{snippet, title, url}` without ids. */
+export function readFetchedList(value: unknown): (RawSearchResult | null)[] {
+  // A fetched page's number is its position (see answerSources), never an id it might carry.
+  return readResultList(value).map((page) => (page ? { ...page, rawId: undefined, source: FETCHED_SOURCE } : null));
+}
+
+/** `SearchResult.source` of a page read in full (the fetch_url tool) rather than found by a search. */
+export const FETCHED_SOURCE = "fetch_url";
+
+/**
+ * Every source of an answer: the search results (ids as `mergeSearchResults` settles them), then the pages read in
+ * full. A fetched page has no id; live it is cited as `[web:0]` for the first page (cfdude agent_low_fetch_url), so
+ * page k (counting from 0 over every `fetch_url_results` item) takes id k, unless a search result already has that
+ * id: then the marker means the search result, which has an id of its own, and the page stays a source that no
+ * marker names (an id below zero). A page that is also a search result (the same URL) is listed under both ids;
+ * the block keeps one source per URL.
+ */
+export function answerSources(resultLists: (RawSearchResult | null)[][], fetchedLists: (RawSearchResult | null)[][]): SearchResult[] {
+  const sources = mergeSearchResults(resultLists);
+  if (fetchedLists.length === 0) return sources;
+  const ids = new Set(sources.map((s) => s.id));
+  fetchedLists.flat().forEach((page, position) => {
+    if (page) sources.push(toSearchResult(page, ids.has(position) ? -1 - position : position));
+  });
+  return sources;
+}
+
 /**
  * Merge every `search_results` item into one list with unique ids.
  *
@@ -132,6 +159,8 @@ export interface ParsedResponse {
   /** Whether `output` held a message or search results (a final stream event may omit them). */
   hasOutput: boolean;
   resultLists: (RawSearchResult | null)[][];
+  /** `fetch_url_results` items: pages read in full. */
+  fetchedLists: (RawSearchResult | null)[][];
   queries: string[];
   usage: Usage;
   errorMessage?: string;
@@ -161,6 +190,7 @@ export function parseResponseObject(json: unknown): ParsedResponse {
     text: "",
     hasOutput: false,
     resultLists: [],
+    fetchedLists: [],
     queries: [],
     usage: readUsage(json["usage"]),
   };
@@ -179,6 +209,9 @@ export function parseResponseObject(json: unknown): ParsedResponse {
       parsed.hasOutput = true;
       parsed.resultLists.push(readResultList(item["results"]));
       addUnique(parsed.queries, readQueries(item["queries"]));
+    } else if (item["type"] === "fetch_url_results") {
+      parsed.hasOutput = true;
+      parsed.fetchedLists.push(readFetchedList(item["contents"]));
     }
   }
   parsed.text = texts.join("");
@@ -207,7 +240,7 @@ export function toAnswer(parsed: ParsedResponse, status: Answer["status"]): Answ
     responseId: parsed.id,
     status,
     text: parsed.text,
-    searchResults: mergeSearchResults(parsed.resultLists),
+    searchResults: answerSources(parsed.resultLists, parsed.fetchedLists),
     searchQueries: [...parsed.queries],
     model: parsed.model,
     usage: parsed.usage,

@@ -8,9 +8,10 @@
 import { PerplexityError, messages, quoteServerText, toPerplexityError } from "./errors";
 import {
   addUnique,
+  answerSources,
   isRecord,
-  mergeSearchResults,
   parseResponseObject,
+  readFetchedList,
   readQueries,
   readResultList,
   settleResponse,
@@ -36,9 +37,12 @@ export interface SseStats {
  */
 export class SseParser {
   readonly stats: SseStats = { malformed: 0, events: 0 };
+  /** `data:` lines read so far: what counts as the server still sending (comments and keep-alives do not). */
+  dataLines = 0;
   /** Pieces of the line still open at the end of the last chunk, joined only once the line ends. */
   private pending: string[] = [];
-  private dataLines: string[] = [];
+  /** The `data:` values of the event being read. */
+  private lines: string[] = [];
   private pendingCr = false;
 
   /**
@@ -109,12 +113,13 @@ export class SseParser {
     if (field !== "data") return;
     let value = colon < 0 ? "" : line.slice(colon + 1);
     if (value.startsWith(" ")) value = value.slice(1);
-    this.dataLines.push(value);
+    this.dataLines++;
+    this.lines.push(value);
   }
 
   private dispatch(out: unknown[]): void {
-    const lines = this.dataLines;
-    this.dataLines = [];
+    const lines = this.lines;
+    this.lines = [];
     if (lines.length === 0) return;
     const joined = lines.join("\n");
     if (joined.trim() === "[DONE]") return;
@@ -159,9 +164,10 @@ export function parseSseText(body: string, stats?: SseStats): unknown[] {
 }
 
 /**
- * Reads that fail with a `timeout` error once nothing has arrived for `idleMs`. The SDK's timeout ends when
- * the headers arrive, so without this a stream that stalls midway would wait forever. One timer per quiet
- * period, re-armed for what is left of it, instead of a new timer for every chunk read.
+ * Reads that fail with a `timeout` error once no event data has arrived for `idleMs`. The SDK's timeout ends when
+ * the headers arrive, so without this a stream that stalls midway would wait forever. Only `touch()` (called when
+ * `data:` lines arrive) counts as progress: a server sending nothing but keep-alive comments is stalled too. One
+ * timer per quiet period, re-armed for what is left of it, instead of a new timer for every chunk read.
  */
 class IdleReader<T> {
   private lastData = Date.now();
@@ -196,7 +202,6 @@ class IdleReader<T> {
       this.reader.read().then(
         (result) => {
           this.failRead = null;
-          this.lastData = Date.now();
           resolve(result);
         },
         (err: unknown) => {
@@ -205,6 +210,11 @@ class IdleReader<T> {
         },
       );
     });
+  }
+
+  /** Event data arrived: the quiet period starts again. */
+  touch(): void {
+    this.lastData = Date.now();
   }
 
   stop(): void {
@@ -229,7 +239,10 @@ export async function* sseEventsFromBody(
     for (;;) {
       const { value, done } = await (idle ? idle.read() : reader.read());
       if (done) break;
-      for (const event of parser.push(decoder.decode(value, { stream: true }))) yield event;
+      const seen = parser.dataLines;
+      const events = parser.push(decoder.decode(value, { stream: true }));
+      if (parser.dataLines !== seen) idle?.touch();
+      for (const event of events) yield event;
     }
     finished = true;
     for (const event of parser.push(decoder.decode())) yield event;
@@ -259,6 +272,9 @@ class StreamState {
   outputLists: (RawSearchResult | null)[][] = [];
   /** `response.reasoning.search_results` previews, used only if no output item arrives. */
   previewLists: (RawSearchResult | null)[][] = [];
+  /** `fetch_url_results` output items (pages read in full), and their `response.reasoning.fetch_url_results` previews. */
+  fetchedOutputLists: (RawSearchResult | null)[][] = [];
+  fetchedPreviewLists: (RawSearchResult | null)[][] = [];
   /** Text per `item_id:content_index`, in order of first delta. */
   private segments = new Map<string, string>();
 
@@ -294,6 +310,15 @@ class StreamState {
     return this.outputLists.length > 0 ? this.outputLists : this.previewLists;
   }
 
+  get fetchedLists(): (RawSearchResult | null)[][] {
+    return this.fetchedOutputLists.length > 0 ? this.fetchedOutputLists : this.fetchedPreviewLists;
+  }
+
+  /** Every source so far, as the finished answer will number them. */
+  sources(): ReturnType<typeof answerSources> {
+    return answerSources(this.resultLists, this.fetchedLists);
+  }
+
   noteResponse(response: unknown): void {
     if (!isRecord(response)) return;
     if (!this.responseId && typeof response["id"] === "string") this.responseId = response["id"];
@@ -311,6 +336,7 @@ class StreamState {
       text: fin?.text || this.text,
       hasOutput: true,
       resultLists: fin && fin.resultLists.length > 0 ? fin.resultLists : this.resultLists,
+      fetchedLists: fin && fin.fetchedLists.length > 0 ? fin.fetchedLists : this.fetchedLists,
       queries: [...this.queries],
       usage: fin?.usage ?? {},
     };
@@ -328,7 +354,7 @@ class StreamState {
       responseId: parsed.id,
       status: "incomplete",
       text: parsed.text,
-      searchResults: mergeSearchResults(parsed.resultLists),
+      searchResults: answerSources(parsed.resultLists, parsed.fetchedLists),
       searchQueries: parsed.queries,
       model: parsed.model,
       usage: parsed.usage,
@@ -401,22 +427,32 @@ export async function consumeStream(
           report({ type: "searching", queries });
           break;
         }
-        case "response.reasoning.search_results": {
-          const list = readResultList(event["results"]);
+        case "response.reasoning.search_results":
+        case "response.reasoning.fetch_url_results": {
+          // Previews of the search results and of the pages read in full (their output items come later).
+          const fetched = type === "response.reasoning.fetch_url_results";
+          const list = fetched ? readFetchedList(event["contents"]) : readResultList(event["results"]);
           if (list.length === 0) break;
-          state.previewLists.push(list);
-          if (listening) report({ type: "sources", results: mergeSearchResults(state.resultLists) });
+          (fetched ? state.fetchedPreviewLists : state.previewLists).push(list);
+          if (listening) report({ type: "sources", results: state.sources() });
           break;
         }
         case "response.output_item.done": {
           const item = event["item"];
-          if (!isRecord(item) || item["type"] !== "search_results") break;
+          if (!isRecord(item)) break;
+          if (item["type"] === "fetch_url_results") {
+            const hadFetched = state.fetchedOutputLists.length > 0;
+            state.fetchedOutputLists.push(readFetchedList(item["contents"]));
+            if (listening && (hadFetched || state.fetchedPreviewLists.length === 0)) report({ type: "sources", results: state.sources() });
+            break;
+          }
+          if (item["type"] !== "search_results") break;
           const hadOutputLists = state.outputLists.length > 0;
           state.outputLists.push(readResultList(item["results"]));
           addUnique(state.queries, readQueries(item["queries"]));
           // The item repeats the preview; report only when it brings something the preview did not.
           if (listening && (hadOutputLists || state.previewLists.length === 0)) {
-            report({ type: "sources", results: mergeSearchResults(state.resultLists) });
+            report({ type: "sources", results: state.sources() });
           }
           break;
         }

@@ -12,10 +12,13 @@ const link = (s: Src): string => `[[${s.id}]]`;
 const rw = (t: string) => rewriteCitations(t, sources, link);
 
 describe("rewriteCitations", () => {
-  it("links only untyped and [web:n] markers (search results); [file:n], [page:n] and other types stay text", () => {
-    const r = rw("Typed [file:7], fetched [fetch_url:1] and [web:3], unknown [file:4], not a marker [Web:1] or [7:1].");
-    expect(r.text).toBe("Typed \\[file:7\\], fetched \\[fetch\\_url:1\\] and [[cccccc]], unknown \\[file:4\\], not a marker \\[Web:1\\] or \\[7:1\\].");
-    expect(r.cited.map((s) => s.id)).toEqual(["cccccc"]);
+  it("links only untyped and web markers; conversation_history, page and file markers go, other types stay text", () => {
+    // Perplexity's presets define these source types; [conversation_history:1] is not search result 1.
+    const r = rw("Teal [conversation_history:1] as said before [page:3], from a file [file:7]. Found [web:3] and [1]; other [fetch_url:1], [Web:1], [7:1].");
+    expect(r.text).toBe("Teal as said before, from a file. Found [[cccccc]] and [[aaaaaa]]; other \\[fetch\\_url:1\\], \\[Web:1\\], \\[7:1\\].");
+    expect(r.cited.map((s) => s.id)).toEqual(["cccccc", "aaaaaa"]);
+    // Only the marker goes where it starts a line, and never inside code.
+    expect(rw("a\n[file:1] b `[page:1]`").text).toBe("a\nb `[page:1]`");
   });
 
   it("rewrites [n] and [web:n] markers and reports sources in order of first citation", () => {

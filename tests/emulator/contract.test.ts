@@ -7,8 +7,9 @@ import { createPerplexityClient, forgetServerDialects } from "../../src/perplexi
 import { toWireRequest } from "../../src/perplexity/request";
 import { PRESETS, RECENCY_FILTERS, SEARCH_CONTEXT_SIZES } from "../../src/core/ask-request";
 import type { AskRequest } from "../../src/core/ask-request";
-import { checkRequest, checkResponse, checkStreamEvent, problemsOf } from "./contract";
-import { capturedResponse, capturedStreamEvents, makeAnswer } from "./fixtures";
+import { captureEvents, captureJson, captureRequest, captures } from "./captures";
+import { checkRequest, checkResponse, checkStreamEvent, DEVIATIONS, problemsOf } from "./contract";
+import { capturedResponse, makeAnswer } from "./fixtures";
 import { startEmulator } from "./server";
 import type { Emulator, Scenario } from "./server";
 
@@ -38,9 +39,38 @@ function conforms(value: { json?: unknown; events?: unknown[] }): void {
 }
 
 describe("the checker", () => {
-  it("accepts Perplexity's own live captures", () => {
-    expect(problemsOf(checkResponse, capturedResponse())).toEqual([]);
-    for (const event of capturedStreamEvents()) expect(problemsOf(checkStreamEvent, event)).toEqual([]);
+  const answers = captures().filter((c) => c.kind === "answer");
+  it.each(answers.map((c) => [c.id, c] as const))("accepts the live answer %s", (_id, entry) => {
+    expect(problemsOf(checkResponse, captureJson(entry))).toEqual([]);
+  });
+
+  it("accepts every event of the live stream", () => {
+    const streams = captures().filter((c) => c.kind === "stream");
+    expect(streams.length).toBeGreaterThan(0);
+    for (const entry of streams) for (const event of captureEvents(entry)) expect(problemsOf(checkStreamEvent, JSON.parse(event) as unknown), event.slice(0, 120)).toEqual([]);
+  });
+
+  it("accepts every captured request that Perplexity accepted, and names what it refused", () => {
+    const requests = captures().flatMap((c) => {
+      const request = captureRequest(c);
+      return request && c.route === "POST /v1/agent" ? [{ id: c.id, request, accepted: c.kind !== "error" }] : [];
+    });
+    expect(requests.length).toBeGreaterThan(8);
+    for (const { id, request, accepted } of requests.filter((r) => r.accepted)) expect(problemsOf(checkRequest, request), id).toEqual([]);
+    // Of the refused ones, the SDK's types already rule out the unknown recency; the others fail on values they leave open.
+    const recency = requests.find((r) => r.id === "cfdude/agent_bad_recency_400");
+    expect(problemsOf(checkRequest, recency?.request)).toEqual(['$.tools[0].filters.search_recency_filter: "decade" is not one of hour, day, week, month, year']);
+  });
+
+  it("needs each deviation: without it a capture would be rejected", () => {
+    const turnB = captureJson(captures().find((c) => c.id === "cfdude/agent_chat_turn_b")!) as { output: Record<string, unknown>[] };
+    expect(turnB.output[0]?.queries).toBeNull();
+    const incomplete = captureJson(captures().find((c) => c.id === "cfdude/agent_incomplete_truncated")!) as { status: string };
+    expect(incomplete.status).toBe(DEVIATIONS.incompleteStatus);
+    const argus = captureJson(captures().find((c) => c.id === "argus/equity_steps2")!) as { output: { type: string }[] };
+    expect(argus.output.map((o) => o.type)).toContain(DEVIATIONS.extraOutputItems[0]);
+    const denyAfter = captureRequest(captures().find((c) => c.id === "cfdude/agent_fast_deny_after")!) as { tools: Record<string, unknown>[] };
+    expect(Object.keys(denyAfter.tools[0]!)).toContain(DEVIATIONS.extraWebSearchToolFields[0]);
   });
 
   it("rejects what the SDK's types rule out", () => {
@@ -61,7 +91,9 @@ describe("every emulator response and stream event is valid", () => {
   const bodies: [string, Record<string, unknown>, Scenario?][] = [
     ["a preset", { preset: "fast", input: "Why is the sky blue?" }],
     ["another preset, by its new name", { effort: "high", input: "Why is the sky blue?" }],
-    ["a model with forced search", { model: "openai/gpt-6-luna", input: "Q", tools: [{ type: "web_search" }], tool_choice: { type: "web_search" }, instructions: "Cite with [1]." }],
+    ["a model with the search tool", { model: "openai/gpt-6-luna", input: "Q", tools: [{ type: "web_search" }], instructions: "Cite with [1]." }],
+    ["a preset that reads a page", { preset: "low", input: "Why is the sky blue?" }],
+    ["a conversation", { preset: "fast", input: [{ type: "message", role: "user", content: 'From a note titled "Optics".' }, { type: "message", role: "user", content: "Why is the sky blue?" }] }],
     ["a model that does not search", { model: "perplexity/sonar", input: "Q" }],
     ["a truncated run", { preset: "low", input: "Why is the sky blue?", max_output_tokens: 10 }],
     ["a failed run", { preset: "fast", input: "Q" }, { steps: [{ status: "failed" }] }],

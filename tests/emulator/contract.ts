@@ -8,6 +8,10 @@
 import type {
   ContentPartOutput,
   ErrorInfoOutput,
+  FetchUrlQueriesEventOutput,
+  FetchUrlResultsEventOutput,
+  FetchUrlResultsOutputItemOutput,
+  FetchUrlToolInput,
   FunctionCallOutputItemOutput,
   InputMessageInput,
   MessageOutputItemOutput,
@@ -25,28 +29,43 @@ import type {
   SearchResultOutput,
   SearchResultsEventOutput,
   SearchResultsOutputItemOutput,
+  SkillLoadedOutputItemOutput,
   TextDeltaEventOutput,
   TextDoneEventOutput,
   ToolUserLocationInput,
+  UrlContentOutput,
   WebSearchFiltersInput,
   WebSearchToolInput,
 } from "@perplexity-ai/perplexity_ai/generated/api";
 
 /**
- * Where the live API (captures of 2026-09-25, docs after 2026-10-16) goes beyond SDK 0.38.5's types.
- * Each entry is applied in exactly one place below.
+ * Where the live API goes beyond SDK 0.38.5's types: each point is shown by a capture in tests/fixtures/captures
+ * (or, for `effort`, by the newest docs) and applied in exactly one place below.
  */
 export const DEVIATIONS = {
-  /** The Go server writes absent optional fields as `null` (`"error": null`, `"usage": null` in the capture). */
+  /**
+   * The Go server writes absent optional fields as `null`: `"error": null`, `"usage": null` (vercel agent-web-search),
+   * a search_results item's `"queries": null` (cfdude agent_chat_turn_b).
+   */
   nullForOptional: true,
-  /** `incomplete` is a run status the API sends (`incomplete_details.reason`), with `response.incomplete`. */
+  /**
+   * `incomplete` is a run status the API sends, with `incomplete_details.reason` (cfdude agent_incomplete_truncated:
+   * HTTP 200, status incomplete, empty output), and `response.incomplete` ends such a stream.
+   */
   incompleteStatus: "incomplete",
   /** `response.incomplete` and `response.cancelled` end streams (reference §4); the SDK's union lacks them. */
   extraTerminalEvents: ["response.incomplete", "response.cancelled"],
-  /** A message announced by `output_item.added` has `content: null` until it is done (live capture). */
+  /** A message announced by `output_item.added` has `content: null` until it is done (vercel agent-web-search.chunks). */
   nullContentWhenAdded: true,
-  /** `effort` (the preset's new name) and `tool_choice` are documented request fields newer than the SDK. */
-  extraRequestFields: ["effort", "tool_choice"],
+  /**
+   * Output items the SDK's union does not have: `finance_results` ({categories, results, tickers}), sent with the
+   * finance_search tool (argus probes, 2026-08-07).
+   */
+  extraOutputItems: ["finance_results"],
+  /** `effort`, the preset's new name (newest docs), is a request field newer than the SDK. */
+  extraRequestFields: ["effort"],
+  /** `max_results` in the web_search tool is accepted live and echoed in `tools` (cfdude agent_fast_deny_after). */
+  extraWebSearchToolFields: ["max_results"],
 } as const;
 
 type Check = (value: unknown, path: string, problems: string[]) => void;
@@ -151,9 +170,20 @@ const functionCallItem = fields<FunctionCallOutputItemOutput>({
   thought_signature: optional(str),
   type: required(oneOf("function_call")),
 });
-// The union has more members (fetch_url_results, mcp_call, sandbox_*, unknown, ...) than the emulator sends.
+const urlContent = fields<UrlContentOutput>({ snippet: required(str), title: required(str), url: required(str) });
+const fetchUrlResultsItem = fields<FetchUrlResultsOutputItemOutput>({ contents: required(list(urlContent)), type: required(oneOf("fetch_url_results")) });
+const skillLoadedItem = fields<SkillLoadedOutputItemOutput>({ name: required(str), type: required(oneOf("skill_loaded")) });
+const extraItem: Check = (v, path, problems) => void (!isObj(v) && problems.push(`${path}: expected an object`));
+// The union has more members (mcp_call, sandbox_*, unknown, ...) than the emulator sends or the captures hold.
 const outputItem = (contentMayBeNull: boolean) =>
-  byType({ message: messageItem(contentMayBeNull), search_results: searchResultsItem, function_call: functionCallItem });
+  byType({
+    message: messageItem(contentMayBeNull),
+    search_results: searchResultsItem,
+    fetch_url_results: fetchUrlResultsItem,
+    function_call: functionCallItem,
+    skill_loaded: skillLoadedItem,
+    ...Object.fromEntries(DEVIATIONS.extraOutputItems.map((type) => [type, extraItem])),
+  });
 
 const cost = fields<ResponsesCostOutput>({
   cache_creation_cost: optional(num),
@@ -228,6 +258,18 @@ export const checkStreamEvent: Check = byType({
     thought: optional(str),
     type: required(oneOf("response.reasoning.search_queries")),
   }),
+  "response.reasoning.fetch_url_queries": fields<FetchUrlQueriesEventOutput>({
+    sequence_number: required(int),
+    thought: optional(str),
+    type: required(oneOf("response.reasoning.fetch_url_queries")),
+    urls: required(list(str)),
+  }),
+  "response.reasoning.fetch_url_results": fields<FetchUrlResultsEventOutput>({
+    contents: required(list(urlContent)),
+    sequence_number: required(int),
+    thought: optional(str),
+    type: required(oneOf("response.reasoning.fetch_url_results")),
+  }),
   "response.reasoning.search_results": fields<SearchResultsEventOutput>({
     results: required(list(searchResult)),
     sequence_number: required(int),
@@ -252,7 +294,7 @@ const filters = fields<WebSearchFiltersInput>({
   search_before_date_filter: optional(str),
   search_recency_filter: optional(oneOf("hour", "day", "week", "month", "year")),
 });
-const webSearchTool = fields<WebSearchToolInput>({
+const webSearchToolFields = fields<WebSearchToolInput>({
   filters: optional(filters),
   max_tokens: optional(int),
   max_tokens_per_page: optional(int),
@@ -260,6 +302,16 @@ const webSearchTool = fields<WebSearchToolInput>({
   type: required(oneOf("web_search")),
   user_location: optional(location),
 });
+const WEB_SEARCH_TOOL_KEYS = new Set<string>([
+  ...Object.keys({ filters: 0, max_tokens: 0, max_tokens_per_page: 0, search_context_size: 0, type: 0, user_location: 0 } satisfies Record<keyof WebSearchToolInput, 0>),
+  ...DEVIATIONS.extraWebSearchToolFields,
+]);
+/** Tools are closed like requests: a field the API does not know is a 400. */
+const webSearchTool: Check = (value, path, problems) => {
+  webSearchToolFields(value, path, problems);
+  if (isObj(value)) for (const key of Object.keys(value)) if (!WEB_SEARCH_TOOL_KEYS.has(key)) problems.push(`${path}.${key}: not a WebSearchToolInput field`);
+};
+const fetchUrlTool = fields<FetchUrlToolInput>({ max_urls: optional(int), type: required(oneOf("fetch_url")) });
 const inputMessage = fields<InputMessageInput>({
   content: required(either(str, list(anything))),
   role: required(oneOf("user", "assistant", "system", "developer")),
@@ -284,7 +336,7 @@ const requestFields = fields<ResponsesRequestInput>({
   store: optional(bool),
   stream: optional(bool),
   temperature: optional(num),
-  tools: optional(list(byType({ web_search: webSearchTool }))),
+  tools: optional(list(byType({ web_search: webSearchTool, fetch_url: fetchUrlTool }))),
   top_p: optional(num),
 });
 
@@ -306,10 +358,6 @@ export const checkRequest: Check = (value, path, problems) => {
   for (const key of Object.keys(value)) if (!REQUEST_KEYS.has(key)) problems.push(`${path}.${key}: not a ResponsesRequestInput field`);
   const effort = value.effort;
   if (effort !== undefined) oneOf("fast", "low", "medium", "high", "xhigh")(typeof effort === "string" ? effort.split("@")[0] : effort, `${path}.effort`, problems);
-  const choice = value.tool_choice;
-  if (choice !== undefined && !(["auto", "none", "required"].includes(choice as string) || (isObj(choice) && typeof choice.type === "string"))) {
-    problems.push(`${path}.tool_choice: not a tool choice`);
-  }
 };
 
 /** The problems `check` finds in `value`; empty when it conforms. */

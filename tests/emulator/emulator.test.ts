@@ -146,7 +146,6 @@ describe("default answer (JSON)", () => {
       input: [{ type: "message", role: "user", content: "Hi there" }],
       instructions: "Cite each claim with the result id in square brackets, like [1].",
       tools: [{ type: "web_search" }],
-      tool_choice: { type: "web_search" },
     });
     expect(byModel.status).toBe(200);
     expect(byModel.json.model).toBe("perplexity/sonar");
@@ -154,22 +153,52 @@ describe("default answer (JSON)", () => {
     expect(messageText(byModel.json)).toContain("Hi there");
   });
 
-  it("like the real API: instructions with a preset replace its citation rules; a model cites only when asked and searches only when forced", async () => {
+  it("like the real API: instructions with a preset replace its citation rules; a model searches only with the tool, cites only when asked, narrates unless told not to", async () => {
     const withInstructions = await postJson("/v1/responses", { preset: "fast", input: "Why is the sky blue?", instructions: "Read it in context." });
     expect(messageText(withInstructions.json)).not.toMatch(/\[\d+\]/);
     expect(searchResultsOf(withInstructions.json).length).toBeGreaterThan(0);
     const inInput = await postJson("/v1/responses", { preset: "fast", input: "Why is the sky blue?\n\nRead it in context." });
     expect(messageText(inInput.json)).toMatch(/\[1\]/);
-    const modelUnasked = await postJson("/v1/responses", { model: "perplexity/sonar", input: "Q", tools: [{ type: "web_search" }], tool_choice: { type: "web_search" } });
+    const modelUnasked = await postJson("/v1/responses", { model: "perplexity/sonar", input: "Q", tools: [{ type: "web_search" }] });
+    expect(searchResultsOf(modelUnasked.json).length).toBeGreaterThan(0);
     expect(messageText(modelUnasked.json)).not.toMatch(/\[(web:)?\d+\]/);
-    const modelNotForced = await postJson("/v1/responses", {
-      model: "perplexity/sonar",
-      input: "Q",
-      instructions: "Cite with [1].",
-      tools: [{ type: "web_search" }],
+    // Like the argus capture: an explicit model tells how it works, unless its instructions forbid it.
+    expect(messageText(modelUnasked.json)).toMatch(/^I have enough to write a strong answer\. Let me compile the answer\.\n\n/);
+    const quiet = await postJson("/v1/responses", { model: "perplexity/sonar", input: "Q", tools: [{ type: "web_search" }], instructions: "Do not narrate your work." });
+    expect(messageText(quiet.json)).not.toContain("Let me");
+    const withoutTool = await postJson("/v1/responses", { model: "perplexity/sonar", input: "Q", instructions: "Cite with [1]." });
+    expect(searchResultsOf(withoutTool.json)).toEqual([]);
+    expect(messageText(withoutTool.json)).not.toMatch(/\[(web:)?\d+\]/);
+    // tool_choice is not a field Perplexity knows (opencode issue #32108).
+    const forced = await postJson("/v1/responses", { model: "perplexity/sonar", input: "Q", tools: [{ type: "web_search" }], tool_choice: { type: "web_search" } });
+    expect(forced).toEqual({ status: 400, json: { error: { message: 'invalid request body: json: unknown field "tool_choice"', type: "invalid_request", code: 400 } } });
+  });
+
+  it("like the live captures: a string input is searched word for word, a conversation's last question is rewritten into a query", async () => {
+    const input = "Why is the sky blue?\n\nThe question comes from a note titled \"Optics\". Read it in that context.";
+    const asString = await postJson("/v1/responses", { preset: "fast", input });
+    expect((asString.json.output?.[0] as Obj).queries).toEqual([input]);
+    const asMessages = await postJson("/v1/responses", {
+      preset: "fast",
+      input: [
+        { type: "message", role: "user", content: 'The question comes from a note titled "Optics for Painters", under the heading "Light". Read it in that context.' },
+        { type: "message", role: "user", content: "Why is the sky blue?" },
+      ],
     });
-    expect(searchResultsOf(modelNotForced.json)).toEqual([]);
-    expect(messageText(modelNotForced.json)).not.toMatch(/\[(web:)?\d+\]/);
+    expect((asMessages.json.output?.[0] as Obj).queries).toEqual(["sky blue Optics Painters Light"]);
+    expect(messageText(asMessages.json)).toContain('You asked: "Why is the sky blue?"');
+  });
+
+  it("like the live capture: presets low, medium and high read a page in full and cite it as [web:0]", async () => {
+    for (const preset of ["low", "medium", "high"]) {
+      const { json } = await postJson("/v1/responses", { preset, input: "Why is the sky blue?" });
+      const fetched = (json.output ?? []).filter((item) => item.type === "fetch_url_results");
+      expect(fetched, preset).toHaveLength(1);
+      expect((fetched[0]?.contents as Obj[])[0]).toEqual({ snippet: expect.any(String), title: expect.any(String), url: expect.stringMatching(/^https:\/\//) });
+      expect(messageText(json)).toContain("[web:0]");
+    }
+    const fast = await postJson("/v1/responses", { preset: "fast", input: "Why is the sky blue?" });
+    expect((fast.json.output ?? []).some((item) => item.type === "fetch_url_results")).toBe(false);
   });
 
   it("like the real search: an allowlist finds pages only on those domains, a denylist none on the excluded ones", async () => {
@@ -203,9 +232,8 @@ describe("default answer (JSON)", () => {
     expect(whole.json.status).toBe("completed");
     const anthropic = await postJson("/v1/responses", { model: "anthropic/claude-sonnet-4-6", input: "Q" });
     expect(anthropic.status).toBe(400);
-    expect(anthropic.json).toEqual({
-      error: { message: "max_output_tokens is required when using Anthropic models", type: "invalid_parameter", code: 400, param: "max_output_tokens" },
-    });
+    // Captured live (cfdude agent_anthropic_no_max_output_tokens_400).
+    expect(anthropic.json).toEqual({ error: { message: "validation failed: max_output_tokens is required when using Anthropic models", type: "invalid_request", code: 400 } });
   });
 
   it("knows only the models it lists, and one name for the preset when the scenario says so", async () => {
@@ -216,10 +244,10 @@ describe("default answer (JSON)", () => {
     emu.setScenario({ presetField: "effort" });
     const old = await postJson("/v1/responses", { preset: "fast", input: "Q" });
     expect(old.status).toBe(400);
-    expect(old.json).toEqual({ error: { message: 'invalid request body: json: unknown field "preset"', type: "invalid_request", code: 400, param: "preset" } });
+    expect(old.json).toEqual({ error: { message: 'invalid request body: json: unknown field "preset"', type: "invalid_request", code: 400 } });
     expect((await postJson("/v1/responses", { effort: "fast", input: "Q" })).status).toBe(200);
     emu.setScenario({ presetField: "preset" });
-    expect(((await postJson("/v1/responses", { effort: "fast", input: "Q" })).json.error as Obj).param).toBe("effort");
+    expect(((await postJson("/v1/responses", { effort: "fast", input: "Q" })).json.error as Obj).message).toBe('invalid request body: json: unknown field "effort"');
     expect((await postJson("/v1/responses", { preset: "fast", input: "Q" })).status).toBe(200);
   });
 
@@ -239,7 +267,8 @@ describe("default answer (JSON)", () => {
     expect(messageText(alone.json)).not.toContain("Following up");
     const noContent = await postJson("/v1/responses", { preset: "fast", input: [{ type: "message", role: "user" }] });
     expect(noContent.status).toBe(400);
-    expect(noContent.json).toMatchObject({ error: { type: "invalid_request", param: "input" } });
+    expect(noContent.json).toMatchObject({ error: { type: "invalid_request", code: 400 } });
+    expect(noContent.json.error).not.toHaveProperty("param");
   });
 
   it("is readable again with GET /v1/agent/{id} and /v1/responses/{id}; unknown ids are 404 not_found", async () => {
@@ -253,7 +282,7 @@ describe("default answer (JSON)", () => {
     }
     const missing = await fetch(`${emu.origin}/v1/agent/resp_nope`, { headers: AUTH });
     expect(missing.status).toBe(404);
-    expect(((await missing.json()) as Json).error).toMatchObject({ type: "not_found", code: 404 });
+    expect(await missing.json()).toEqual({ error: { message: "resource not found", type: "not_found", code: 404 } });
   });
 });
 
@@ -311,7 +340,7 @@ describe("openai SDK", () => {
     expect(keysOf(ours.at(-1))).toEqual(keysOf(captured.at(-1)));
   });
 
-  it("throws AuthenticationError on the HTML 401", async () => {
+  it("throws AuthenticationError on the 401", async () => {
     emu.setScenario({ apiKey: "right-key" });
     await expect(client().responses.create(asParams({ preset: "fast", input: "Q" }))).rejects.toMatchObject({ status: 401 });
   });
@@ -341,13 +370,18 @@ describe("SSE wire format", () => {
 });
 
 describe("auth and retired endpoint", () => {
-  it("answers a missing or empty key with a 401 HTML page", async () => {
+  it("answers a missing or empty key with the live 401 invalid_api_key, or the proxy's HTML page when asked", async () => {
     for (const headers of [{ "content-type": "application/json" }, { ...AUTH, authorization: "Bearer " }]) {
       const res = await post("/v1/responses", { preset: "fast", input: "Q" }, headers);
       expect(res.status).toBe(401);
-      expect(res.headers.get("content-type")).toMatch(/text\/html/);
-      expect(await res.text()).toMatch(/^<html>[\s\S]*401 Authorization Required/);
+      // Captured live: cfdude models_unauthenticated.json.
+      expect(await res.json()).toEqual({ error: { message: "Invalid API key provided. Ensure your API key is correct and active.", type: "invalid_api_key", code: 401 } });
     }
+    emu.setScenario({ unauthorized: "html" });
+    const res = await post("/v1/responses", { preset: "fast", input: "Q" }, { "content-type": "application/json" });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    expect(await res.text()).toMatch(/^<html>[\s\S]*401 Authorization Required/);
   });
 
   it("with scenario.apiKey accepts only that key", async () => {
@@ -357,12 +391,16 @@ describe("auth and retired endpoint", () => {
     expect(ok.status).toBe(200);
   });
 
-  it("lists models without auth", async () => {
-    const res = await fetch(`${emu.baseUrl}/models`);
+  it("lists models only with the key, as live: the captured list, and 401 invalid_api_key without", async () => {
+    const res = await fetch(`${emu.baseUrl}/models`, { headers: AUTH });
     expect(res.status).toBe(200);
     const json = (await res.json()) as { data: { id: string }[] };
-    expect(json.data.map((m) => m.id)).toContain("openai/gpt-6-luna");
+    expect(json.data).toHaveLength(52);
+    expect(json.data.map((m) => m.id)).toEqual(expect.arrayContaining(["openai/gpt-6-luna", "perplexity/sonar", "anthropic/claude-sonnet-4-6"]));
     expect(emu.requests.at(-1)).toMatchObject({ method: "GET", path: "/v1/models" });
+    const anonymous = await fetch(`${emu.baseUrl}/models`);
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as Json).error).toMatchObject({ type: "invalid_api_key", code: 401 });
   });
 
   it("answers chat/completions with the retirement 403", async () => {
@@ -376,9 +414,7 @@ describe("validation", () => {
   it.each(["search_mode", "web_search_options", "max_tokens", "return_images"])("rejects the retired field %s", async (field) => {
     const res = await post("/v1/responses", { preset: "fast", input: "Q", [field]: true });
     expect(res.status).toBe(400);
-    expect(await res.text()).toBe(
-      `{"error":{"message":"invalid request body: json: unknown field \\"${field}\\"","type":"invalid_request","code":400,"param":"${field}"}}`,
-    );
+    expect(await res.text()).toBe(`{"error":{"message":"invalid request body: json: unknown field \\"${field}\\"","type":"invalid_request","code":400}}`);
   });
 
   it("accepts every documented field", async () => {
@@ -409,29 +445,30 @@ describe("validation", () => {
     expect(status).toBe(200);
   });
 
-  it.each<[string, Obj, string, string]>([
-    ["neither preset nor model", { input: "Q" }, "invalid_request", "model"],
-    ["an unknown preset", { preset: "sonar-pro", input: "Q" }, "invalid_parameter", "preset"],
-    ["a retired model name", { model: "sonar-pro", input: "Q" }, "invalid_model", "model"],
-    ["no input", { preset: "fast" }, "invalid_request", "input"],
-    ["an unknown filter", { preset: "fast", input: "Q", tools: [{ type: "web_search", filters: { search_mode: "web" } }] }, "invalid_request", "search_mode"],
+  it.each<[string, Obj, string, RegExp]>([
+    ["neither preset nor model", { input: "Q" }, "invalid_request", /preset or model/],
+    ["an unknown preset", { preset: "sonar-pro", input: "Q" }, "invalid_parameter", /preset "sonar-pro"/],
+    ["a retired model name", { model: "sonar-pro", input: "Q" }, "invalid_model", /"sonar-pro"/],
+    ["no input", { preset: "fast" }, "invalid_request", /input/],
+    ["an unknown filter", { preset: "fast", input: "Q", tools: [{ type: "web_search", filters: { search_mode: "web" } }] }, "invalid_request", /unknown field "search_mode"/],
     [
       "recency with a date filter",
       { preset: "fast", input: "Q", tools: [{ type: "web_search", filters: { search_recency_filter: "week", search_after_date_filter: "01/01/2025" } }] },
       "invalid_parameter",
-      "search_recency_filter",
+      /search_recency_filter/,
     ],
     [
       "21 domains",
       { preset: "fast", input: "Q", tools: [{ type: "web_search", filters: { search_domain_filter: Array.from({ length: 21 }, (_, i) => `d${i}.com`) } }] },
       "invalid_search_domain_filter",
-      "search_domain_filter",
+      /at most 20/,
     ],
-    ["a bad date", { preset: "fast", input: "Q", tools: [{ type: "web_search", filters: { search_after_date_filter: "2025-01-01" } }] }, "invalid_date_format", "search_after_date_filter"],
-  ])("rejects %s with 400", async (_name, body, type, param) => {
+    ["a bad date", { preset: "fast", input: "Q", tools: [{ type: "web_search", filters: { search_after_date_filter: "2025-01-01" } }] }, "invalid_date_format", /MM\/DD\/YYYY/],
+  ])("rejects %s with 400, message, type and code (no param, as live)", async (_name, body, type, message) => {
     const { status, json } = await postJson("/v1/responses", body);
     expect(status).toBe(400);
-    expect(json.error).toMatchObject({ type, code: 400, param });
+    expect(json.error).toMatchObject({ type, code: 400, message: expect.stringMatching(message) });
+    expect(json.error).not.toHaveProperty("param");
   });
 
   it("rejects a body that is not JSON, and rejected requests consume no step", async () => {
@@ -699,8 +736,11 @@ describe("cancel and background runs", () => {
     expect(((await again.json()) as Json).error).toMatchObject({ type: "invalid_request", code: 400 });
   });
 
-  it("cancels through /v1/responses/{id}/cancel too, and 404s an unknown run", async () => {
-    expect((await post("/v1/responses/resp_unknown/cancel", "")).status).toBe(404);
+  it("cancels through /v1/responses/{id}/cancel too; an unknown run gets the live 400 'already terminal', not a 404", async () => {
+    const unknown = await post("/v1/responses/resp_unknown/cancel", "");
+    expect(unknown.status).toBe(400);
+    // Captured live: cfdude agent_cancel_unknown_400.json.
+    expect(await unknown.json()).toEqual({ error: { message: "the run is already terminal and cannot be cancelled", type: "invalid_request", code: 400 } });
     const { json } = await postJson("/v1/responses", { preset: "fast", input: "Q", background: true });
     expect(json.status).toBe("in_progress");
     const cancel = await post(`/v1/responses/${String(json.id)}/cancel`, "");
@@ -766,7 +806,9 @@ describe("scenario rateLimit (sliding 60 s window, injected clock)", () => {
     try {
       const ask = () => fetch(`${limited.baseUrl}/responses`, { method: "POST", headers: AUTH, body: JSON.stringify({ preset: "fast", input: "Q" }) });
       const text = async (res: Response) => ((await res.json()) as { output: { content?: { text: string }[] }[] }).output.flatMap((o) => o.content ?? []).map((c) => c.text).join("");
-      expect(await text(await ask())).toBe("one");
+      const first = await ask();
+      expect([first.headers.get("x-ratelimit-remaining"), first.headers.get("x-ratelimit-used")]).toEqual(["2", "1"]);
+      expect(await text(first)).toBe("one");
       now += 20_000;
       expect((await ask()).status).toBe(200);
       now += 20_000;
@@ -775,9 +817,13 @@ describe("scenario rateLimit (sliding 60 s window, injected clock)", () => {
       const res = await ask();
       expect(res.status).toBe(429);
       expect(res.headers.get("retry-after")).toBeNull();
-      expect(res.headers.get("x-ratelimit-limit-requests")).toBe("3");
-      expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("0");
-      expect(res.headers.get("x-ratelimit-reset-requests")).toBe("15s");
+      // The live names (cfdude agent_response_headers.json): the reset in epoch seconds, when a request is accepted again.
+      expect(res.headers.get("x-ratelimit-limit")).toBe("3");
+      expect(res.headers.get("x-ratelimit-remaining")).toBe("0");
+      expect(res.headers.get("x-ratelimit-used")).toBe("3");
+      expect(res.headers.get("x-ratelimit-reset")).toBe(String((1_000_000 + 60_000) / 1000));
+      expect(res.headers.get("date")).toBe(new Date(now).toUTCString());
+      expect(res.headers.get("x-ratelimit-reset-requests")).toBeNull();
       expect(((await res.json()) as Json).error).toMatchObject({ type: "request_rate_limit_exceeded", code: 429 });
       now += 14_999;
       expect((await ask()).status).toBe(429); // a 429 does not count, but the window has not moved yet
@@ -793,7 +839,7 @@ describe("scenario rateLimit (sliding 60 s window, injected clock)", () => {
     emu.setScenario({ rateLimit: { perMinute: 1 } });
     expect((await postJson("/v1/responses", { preset: "fast", input: "Q" })).status).toBe(200);
     expect((await post("/v1/agent", { preset: "fast", input: "Q" })).status).toBe(429);
-    expect((await fetch(`${emu.baseUrl}/models`)).status).toBe(200);
+    expect((await fetch(`${emu.baseUrl}/models`, { headers: AUTH })).status).toBe(200);
     emu.setScenario({ rateLimit: { perMinute: 1 } });
     expect((await postJson("/v1/responses", { preset: "fast", input: "Q" })).status).toBe(200);
   });

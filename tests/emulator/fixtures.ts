@@ -2,18 +2,19 @@
 // for answers of a chosen size (benchmarks, streaming). Generated text is ASCII and deterministic.
 
 import { readFileSync } from "node:fs";
+import { capturesDir } from "./captures-dir";
 import type { CannedAnswer, SearchResult, SearchResultsItem } from "./scenario";
 
-const fixturesDir = new URL("./fixtures/", import.meta.url);
+
 
 /** The live non-streaming capture of 2026-09-25 (vercel/ai `agent-web-search.json`), parsed. */
 export function capturedResponse(): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL("agent-web-search.json", fixturesDir), "utf8")) as Record<string, unknown>;
+  return JSON.parse(readFileSync(capturesDir("vercel/agent-web-search.json"), "utf8")) as Record<string, unknown>;
 }
 
 /** The live streaming capture (vercel/ai `agent-web-search.chunks.txt`): one event object per line. */
 export function capturedStreamEvents(): Record<string, unknown>[] {
-  return readFileSync(new URL("agent-web-search.chunks.txt", fixturesDir), "utf8")
+  return readFileSync(capturesDir("vercel/agent-web-search.chunks.txt"), "utf8")
     .split("\n")
     .filter((line) => line.trim() !== "")
     .map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -48,11 +49,11 @@ function topicOf(question: string): string {
 }
 
 /**
- * The default answer: echoes the question, five results shaped like the capture (some without `date`,
- * one with `last_updated: null`), cites four of them, including a run `[1][3]`. URLs depend only on the
- * question, so the same question always yields the same sources.
+ * The default answer: echoes what was `asked`, five results shaped like the capture (some without `date`,
+ * one with `last_updated: null`) about the `question` searched for, cites four of them, including a run
+ * `[1][3]`. URLs depend only on what was searched, so the same search always yields the same sources.
  */
-export function defaultAnswer(question: string, marker: "n" | "web"): CannedAnswer {
+export function defaultAnswer(question: string, marker: "n" | "web", asked = question): CannedAnswer {
   const topic = topicOf(question);
   const slug = slugify(topic);
   const wiki = topic.replace(/ /g, "_").replace(/[^\w-]/g, "").slice(0, 60) || encodeURIComponent(topic.replace(/ /g, "_").replace(/[^\p{L}\p{N}_-]/gu, "").slice(0, 60)) || "Question";
@@ -101,7 +102,7 @@ export function defaultAnswer(question: string, marker: "n" | "web"): CannedAnsw
   ];
   const m = (id: number) => formatMarker(id, marker);
   const text =
-    `You asked: "${question.trim()}"\n\n` +
+    `You asked: "${asked.trim()}"\n\n` +
     `In short, **${topic}** is well documented, and the main reference works agree on the basics.${m(1)}${m(3)} ` +
     `An overview explains how the parts fit together and which figures matter most.${m(2)}\n\n` +
     `Recent reporting adds that the picture changed this year,${m(3)} and a maintained FAQ answers the common follow-up questions.${m(4)}`;

@@ -4,7 +4,7 @@
 
 import { randomUUID } from "node:crypto";
 import { defaultAnswer } from "./fixtures";
-import type { AnswerStep, CannedAnswer, RunError, RunStatus, SearchResultsItem, UsageOverride } from "./scenario";
+import type { AnswerStep, CannedAnswer, FetchUrlResultsItem, RunError, RunStatus, SearchResultsItem, UsageOverride } from "./scenario";
 import type { ParsedRequest } from "./validate";
 
 type Obj = Record<string, unknown>;
@@ -27,6 +27,8 @@ export interface Run {
   incompleteReason?: string;
   text: string;
   searchResults: SearchResultsItem[];
+  /** Pages read in full (`fetch_url_results` items), after the search results in `output`. */
+  fetchResults: FetchUrlResultsItem[];
   usage: Obj;
   request: ParsedRequest;
 }
@@ -41,13 +43,52 @@ export function markerFor(request: ParsedRequest): "n" | "web" {
 }
 
 /**
- * Whether the run searches: a preset always does; a model only with the web_search tool, and surely only
- * when the search is forced (`tool_choice`); otherwise it may answer from memory, modelled here as "does not".
+ * Whether the run searches: a preset always does; a model only with the web_search tool (argus captures: it
+ * searched with the tool and `tool_choice` "auto"; cfdude agent_model_without_tools: without it, it did not).
  */
 export function searchesWeb(request: ParsedRequest): boolean {
   if (request.preset !== undefined) return true;
-  const hasTool = (request.tools ?? []).some((t) => typeof t === "object" && t !== null && (t as Obj).type === "web_search");
-  return hasTool && request.forcesSearch;
+  return (request.tools ?? []).some((t) => typeof t === "object" && t !== null && (t as Obj).type === "web_search");
+}
+
+/** The presets that read pages in full by default (reference, correction 1: low, medium and high). */
+const FETCHING_PRESETS = new Set(["low", "medium", "high"]);
+
+/**
+ * Whether an explicit model narrates its work ("Let me compile the answer.", argus capture): it does unless its
+ * instructions say not to. A preset's own prompt forbids it.
+ */
+export function narrates(request: ParsedRequest): boolean {
+  return request.preset === undefined && !/\bnarrat/i.test(request.instructions ?? "");
+}
+
+const STOP_WORDS = new Set(
+  "a an and are as at be by can could did do does for from has have how i in is it its me my of on one or our please reply should short so tell that the their them then there these this to was we what when where which who why will with would you your".split(" "),
+);
+
+/**
+ * What the run searches for (the `queries` of its search_results item), as seen live: a string `input` is searched
+ * word for word, whole (cfdude agent_fast, agent_fast_filters, agent_fast_deny_after, agent_chat_turn_a; vercel
+ * agent-web-search). A message array has its last user message rewritten into a query (cfdude agent_chat_replay:
+ * "user favorite color codeword PELICAN-42 teal"): modelled as that message's words without filler, then up to
+ * four distinctive terms of the earlier user messages (words in double quotes or with a digit). The earlier
+ * messages' sentences are never searched word for word.
+ */
+export function searchQueryOf(request: ParsedRequest): string {
+  if (!request.inputIsMessages) return request.question;
+  const words = (text: string) => text.match(/[\p{L}\p{N}][\p{L}\p{N}'’.-]*[\p{L}\p{N}]|[\p{L}\p{N}]/gu) ?? [];
+  const query = words(request.question).filter((w) => !STOP_WORDS.has(w.toLowerCase()));
+  const seen = new Set(query.map((w) => w.toLowerCase()));
+  const distinctive: string[] = [];
+  for (const m of request.earlier.filter((e) => e.role === "user")) {
+    const quoted = [...m.text.matchAll(/"([^"]+)"|“([^”]+)”/g)].flatMap((q) => words(q[1] ?? q[2] ?? ""));
+    for (const w of [...quoted, ...words(m.text).filter((x) => /\d/.test(x))]) {
+      if (STOP_WORDS.has(w.toLowerCase()) || seen.has(w.toLowerCase())) continue;
+      seen.add(w.toLowerCase());
+      distinctive.push(w);
+    }
+  }
+  return [...query, ...distinctive.slice(0, 4)].join(" ");
 }
 
 /**
@@ -71,14 +112,18 @@ export function tokensOf(text: string): number {
 export function createRun(request: ParsedRequest, step: AnswerStep): Run {
   const status = step.status ?? "completed";
   const given = step.answer ?? {};
-  // Failed and cancelled runs carry no output unless the step gives some.
-  // The first paragraph of the input is what seeds the search (framing may follow it): the answer is about it.
-  const seed = request.question.trim().split(/\n\s*\n/)[0] ?? request.question;
-  const generated = status === "failed" || status === "cancelled" ? { text: "", searchResults: [] } : withinDomainFilter(defaultAnswer(seed, given.marker ?? markerFor(request)), request.domainFilter);
+  // Failed and cancelled runs carry no output unless the step gives some. The answer is about the question (the
+  // whole input when it is a string, as live); its search_results item names the query searched for.
+  const ended = status === "failed" || status === "cancelled";
+  const generated: CannedAnswer = ended ? { text: "", searchResults: [] } : withFetchedPage(withinDomainFilter(searchedFor(defaultAnswer(request.question, given.marker ?? markerFor(request)), request), request.domainFilter), request);
   // The generated answer behaves like the real API; a scripted text or result list is sent as given.
-  const generatedText = citesSources(request) ? generated.text : generated.text?.replace(MARKERS, "");
+  const cited = citesSources(request) ? generated.text : generated.text?.replace(MARKERS, "");
+  const generatedText = cited && narrates(request) ? `${NARRATION}\n\n${cited}` : cited;
   let text = given.text ?? (generatedText ? followUpLead(request) + generatedText : "");
   const searchResults = given.searchResults ?? (searchesWeb(request) ? generated.searchResults : undefined) ?? [];
+  // A scripted answer is sent as given: no generated page is added to it.
+  const scripted = given.text !== undefined || given.searchResults !== undefined;
+  const fetchResults = given.fetchUrlResults ?? (searchesWeb(request) && !scripted ? generated.fetchUrlResults : undefined) ?? [];
   let finalStatus: RunStatus = status;
   let incompleteReason = status === "incomplete" ? (step.incompleteReason ?? "max_output_tokens") : undefined;
   // An answer longer than max_output_tokens stops there, as an incomplete run.
@@ -101,11 +146,32 @@ export function createRun(request: ParsedRequest, step: AnswerStep): Run {
     incompleteReason,
     text,
     searchResults,
+    fetchResults,
     usage: {},
     request,
   };
   run.usage = buildUsage(run, given.usage, given.cost);
   return run;
+}
+
+/** How an explicit model opened its answer in the argus capture (thorough_comparison_web_search_citations). */
+export const NARRATION = "I have enough to write a strong answer. Let me compile the answer.";
+
+/** The generated search names what was searched for: the query, as `searchQueryOf` models it. */
+function searchedFor(answer: CannedAnswer, request: ParsedRequest): CannedAnswer {
+  const query = searchQueryOf(request);
+  return { ...answer, searchResults: (answer.searchResults ?? []).map((item) => ({ ...item, queries: [query] })) };
+}
+
+/**
+ * For the presets that read pages (low, medium, high): the first page found, read in full, as a `fetch_url_results`
+ * item (no ids), cited as `[web:0]` as in the live capture (cfdude agent_low_fetch_url).
+ */
+function withFetchedPage(answer: CannedAnswer, request: ParsedRequest): CannedAnswer {
+  const found = answer.searchResults?.[0]?.results[0];
+  if (!FETCHING_PRESETS.has(request.preset ?? "") || !found?.url) return answer;
+  const page = { snippet: `${found.snippet ?? ""}\n\nThe page read in full: the details behind the summary.`, title: found.title ?? found.url, url: found.url };
+  return { ...answer, text: `${answer.text ?? ""} A page read in full gives the details.[web:0]`, fetchUrlResults: [{ contents: [page] }] };
 }
 
 /** The host an allowlist entry stands for: a domain, a suffix like ".gov" (some host under it), or a page URL's host. */
@@ -156,7 +222,8 @@ export function withinDomainFilter(answer: CannedAnswer, filter: string[] | unde
  * starts by naming the question it follows and how many earlier turns it read, so tests see the history arrived.
  */
 function followUpLead(request: ParsedRequest): string {
-  const questions = request.earlier.filter((m) => m.role === "user");
+  // A turn is a user message answered by an assistant one; a user message followed by another is context.
+  const questions = request.earlier.filter((m, i) => m.role === "user" && request.earlier[i + 1]?.role === "assistant");
   const answers = request.earlier.filter((m) => m.role === "assistant");
   if (questions.length === 0) return "";
   return `Following up on "${questions[questions.length - 1]!.text}" (${questions.length} earlier ${questions.length === 1 ? "question" : "questions"}, ${answers.length} earlier ${answers.length === 1 ? "answer" : "answers"}).\n\n`;
@@ -165,12 +232,16 @@ function followUpLead(request: ParsedRequest): string {
 /** Usage shaped like the capture; token counts roughly follow the text length. */
 function buildUsage(run: Run, override: UsageOverride | undefined, cost: number | undefined): Obj {
   const searches = run.searchResults.length;
+  const fetches = run.fetchResults.length;
   const earlier = run.request.earlier.reduce((n, m) => n + m.text.length, 0);
   const input = 3000 + Math.ceil((run.request.instructions?.length ?? 0) / 4) + Math.ceil((run.request.question.length + earlier) / 4);
   const output = Math.ceil(run.text.length / 4);
   const inputCost = round(input * 1e-7);
   const outputCost = round(output * 5e-7);
-  const toolCost = round(searches * 0.001);
+  const searchCost = round(searches * 0.001);
+  // The capture's one fetch cost $0.00359 (cfdude agent_low_fetch_url).
+  const fetchCost = round(fetches * 0.00359);
+  const toolCost = round(searchCost + fetchCost);
   const usage: Obj = {
     cost: {
       cache_read_cost: 0,
@@ -178,14 +249,17 @@ function buildUsage(run: Run, override: UsageOverride | undefined, cost: number 
       input_cost: inputCost,
       output_cost: outputCost,
       tool_calls_cost: toolCost,
-      tool_calls_cost_details: { search_web: toolCost },
+      tool_calls_cost_details: { ...(searches ? { search_web: searchCost } : {}), ...(fetches ? { fetch_url: fetchCost } : {}) },
       total_cost: round(inputCost + outputCost + toolCost),
     },
     input_tokens: input,
     input_tokens_details: { cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cached_tokens: 0 },
     output_tokens: output,
     output_tokens_details: { reasoning_tokens: 0 },
-    tool_calls_details: { search_web: { cost_usd: toolCost, invocation: searches } },
+    tool_calls_details: {
+      ...(searches ? { search_web: { cost_usd: searchCost, invocation: searches } } : {}),
+      ...(fetches ? { fetch_url: { cost_usd: fetchCost, invocation: fetches } } : {}),
+    },
     total_tokens: input + output,
   };
   if (override) {
@@ -201,8 +275,12 @@ function round(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 
-export function searchResultsItem(item: SearchResultsItem, question: string): Obj {
-  return { queries: item.queries ?? [question], results: item.results, type: "search_results" };
+export function searchResultsItem(item: SearchResultsItem, query: string): Obj {
+  return { queries: item.queries ?? [query], results: item.results, type: "search_results" };
+}
+
+export function fetchUrlResultsItem(item: FetchUrlResultsItem): Obj {
+  return { contents: item.contents, type: "fetch_url_results" };
 }
 
 export function messageItem(run: Run, text: string, status: string): Obj {
@@ -216,8 +294,9 @@ export function messageItem(run: Run, text: string, status: string): Obj {
 }
 
 /** The full output array of a run with the given text (partial text for cancelled streams). */
-export function outputOf(run: Run, text = run.text, searchItems = run.searchResults.length): Obj[] {
-  const output = run.searchResults.slice(0, searchItems).map((item) => searchResultsItem(item, run.request.question));
+export function outputOf(run: Run, text = run.text, searchItems = run.searchResults.length + run.fetchResults.length): Obj[] {
+  const query = searchQueryOf(run.request);
+  const output = [...run.searchResults.map((item) => searchResultsItem(item, query)), ...run.fetchResults.map(fetchUrlResultsItem)].slice(0, searchItems);
   if (text !== "") output.push(messageItem(run, text, run.status === "incomplete" ? "incomplete" : "completed"));
   return output;
 }
@@ -297,8 +376,9 @@ export function streamEvents(run: Run, deltaCount?: number): PlannedEvent[] {
     { event: { response: responseObject(run, "in_progress"), type: "response.in_progress" } },
   ];
   let outputIndex = 0;
+  const query = searchQueryOf(run.request);
   run.searchResults.forEach((item, i) => {
-    const queries = item.queries ?? [run.request.question];
+    const queries = item.queries ?? [query];
     events.push({
       gapBefore: i === 0,
       event: {
@@ -325,7 +405,26 @@ export function streamEvents(run: Run, deltaCount?: number): PlannedEvent[] {
     });
     events.push({
       searchItemsSoFar: i + 1,
-      event: { item: searchResultsItem(item, run.request.question), output_index: outputIndex, type: "response.output_item.done" },
+      event: { item: searchResultsItem(item, query), output_index: outputIndex, type: "response.output_item.done" },
+    });
+    outputIndex++;
+  });
+  // Pages read in full: the SDK's FetchUrlQueriesEvent and FetchUrlResultsEvent, then the output item.
+  run.fetchResults.forEach((item, i) => {
+    const urls = item.contents.map((c) => c.url ?? "");
+    events.push({
+      gapBefore: i === 0 && run.searchResults.length === 0,
+      event: {
+        item: { arguments: JSON.stringify({ urls }), call_id: run.callId, id: run.functionCallId, name: "fetch_url", status: "completed", type: "function_call" },
+        output_index: outputIndex,
+        type: "response.output_item.added",
+      },
+    });
+    events.push({ event: { thought: "Reading the page...", type: "response.reasoning.fetch_url_queries", urls } });
+    events.push({ event: { contents: item.contents, thought: `Read ${urls.length} ${urls.length === 1 ? "page" : "pages"}`, type: "response.reasoning.fetch_url_results" } });
+    events.push({
+      searchItemsSoFar: run.searchResults.length + i + 1,
+      event: { item: fetchUrlResultsItem(item), output_index: outputIndex, type: "response.output_item.done" },
     });
     outputIndex++;
   });

@@ -19,6 +19,19 @@ export interface SearchResultsItem {
   results: SearchResult[];
 }
 
+/** One page read in full (the fetch_url tool): no id, unlike a search result (cfdude agent_low_fetch_url). */
+export interface UrlContent {
+  snippet?: string;
+  title?: string;
+  url?: string;
+  [extra: string]: unknown;
+}
+
+/** One `fetch_url_results` output item. */
+export interface FetchUrlResultsItem {
+  contents: UrlContent[];
+}
+
 /** Usage fields to override; merged over the emulator's default usage (deeply for `cost`). */
 export interface UsageOverride {
   input_tokens?: number;
@@ -36,6 +49,8 @@ export interface CannedAnswer {
   marker?: "n" | "web";
   /** One entry per `search_results` output item. Default: five results about the question. */
   searchResults?: SearchResultsItem[];
+  /** One entry per `fetch_url_results` output item. Default: one page for presets low, medium and high. */
+  fetchUrlResults?: FetchUrlResultsItem[];
   /** `response.model` of the finished run (the model that "answered"). */
   model?: string;
   usage?: UsageOverride;
@@ -67,6 +82,8 @@ export interface StreamScript {
   inject?: { after: number; raw: string }[];
   /** Fields merged over the terminal event (e.g. `{"error": null}` to drop the top-level error of `response.failed`). */
   terminalOverrides?: Record<string, unknown>;
+  /** Write an SSE comment (`: keep-alive`) this often (ms) for as long as the stream is open, as proxies do. */
+  keepAliveMs?: number;
 }
 
 interface StepBase {
@@ -106,6 +123,20 @@ export interface HttpStep extends StepBase {
   body?: string;
 }
 
+/**
+ * A captured live answer sent as it was (tests/fixtures/captures, loaded by captures.ts): the body byte for
+ * byte, or a stream of raw event payloads each sent as `data: <payload>` and a blank line.
+ */
+export interface ReplayStep extends StepBase {
+  kind: "replay";
+  status: number;
+  /** Response headers as captured (a header sent several times, like set-cookie, as a list). */
+  headers?: Record<string, string | string[]>;
+  body?: string;
+  /** Stream payloads, one event each, in order; the stream ends after the last. */
+  events?: string[];
+}
+
 /** HTTP 200 with a JSON content type and a body that is not valid JSON. */
 export interface MalformedJsonStep extends StepBase {
   kind: "malformed-json";
@@ -122,15 +153,16 @@ export interface HangStep extends StepBase {
   kind: "hang";
 }
 
-export type Step = AnswerStep | HttpStep | MalformedJsonStep | DisconnectStep | HangStep;
+export type Step = AnswerStep | HttpStep | ReplayStep | MalformedJsonStep | DisconnectStep | HangStep;
 
 export interface Scenario {
-  /** If set, only `Authorization: Bearer <apiKey>` is accepted; any other key gets the 401 HTML page. */
+  /** If set, only `Authorization: Bearer <apiKey>` is accepted; any other key gets a 401 (see `unauthorized`). */
   apiKey?: string;
   /**
    * Perplexity's per-minute request limit: an answer request (POST /v1/responses or /v1/agent, authorised)
    * that would make more than `perMinute` accepted ones within 60 s gets a 429 (`request_rate_limit_exceeded`)
-   * with Retry-After and X-RateLimit-* headers. 429s do not count and consume no step.
+   * with the live headers `x-ratelimit-limit`, `-remaining`, `-used` and `x-ratelimit-reset` (epoch seconds) and no
+   * Retry-After; accepted answers carry the same headers. 429s do not count and consume no step.
    */
   rateLimit?: { perMinute: number };
   /**
@@ -139,10 +171,24 @@ export interface Scenario {
    * accepted when unset.
    */
   presetField?: "preset" | "effort" | "neither";
+  /**
+   * What a missing or wrong key gets: Perplexity's JSON `invalid_api_key` envelope (default, as captured live) or
+   * the HTML page its proxy has also been seen to send (`"html"`).
+   */
+  unauthorized?: "json" | "html";
+  /** Captured answers for the other routes, sent instead of the emulator's own (see captures.ts). */
+  routes?: { models?: RouteReply; cancel?: RouteReply };
   /** Consumed in order by POST /v1/responses and /v1/agent (requests rejected with 401/400 consume nothing). */
   steps?: Step[];
   /** Used once the steps are used up. Default: a completed answer about the question. */
   default?: Step;
+}
+
+/** A whole answer for a route: status, headers and body, sent as given. */
+export interface RouteReply {
+  status: number;
+  headers?: Record<string, string | string[]>;
+  body: string;
 }
 
 /** The step chosen for one request; `index` is its position in `steps`, or -1 for the default. */
@@ -174,7 +220,7 @@ export class StepCursor {
   }
 }
 
-const KINDS = new Set(["answer", "http", "malformed-json", "disconnect", "hang"]);
+const KINDS = new Set(["answer", "http", "replay", "malformed-json", "disconnect", "hang"]);
 
 /** Light check of a scenario read from a file, so a typo fails loudly instead of answering oddly. */
 export function parseScenario(value: unknown): Scenario {
@@ -184,6 +230,7 @@ export function parseScenario(value: unknown): Scenario {
   const scenario = value as Scenario;
   if (scenario.apiKey !== undefined && typeof scenario.apiKey !== "string") throw new Error("apiKey must be a string");
   if (scenario.steps !== undefined && !Array.isArray(scenario.steps)) throw new Error("steps must be an array");
+  if (scenario.unauthorized !== undefined && !["json", "html"].includes(scenario.unauthorized)) throw new Error('unauthorized must be "json" or "html"');
   if (scenario.presetField !== undefined && !["preset", "effort", "neither"].includes(scenario.presetField)) {
     throw new Error('presetField must be "preset", "effort" or "neither"');
   }
@@ -195,7 +242,7 @@ export function parseScenario(value: unknown): Scenario {
   all.forEach((step, i) => {
     const kind = (step as { kind?: unknown }).kind ?? "answer";
     if (typeof kind !== "string" || !KINDS.has(kind)) throw new Error(`step ${i}: unknown kind ${JSON.stringify(kind)}`);
-    if (kind === "http" && typeof (step as HttpStep).status !== "number") throw new Error(`step ${i}: http step needs a status`);
+    if ((kind === "http" || kind === "replay") && typeof (step as HttpStep).status !== "number") throw new Error(`step ${i}: ${kind} step needs a status`);
   });
   return scenario;
 }

@@ -12,9 +12,9 @@ import {
   terminalEvent,
   type Run,
 } from "./responses";
-import { StepCursor, type AnswerStep, type HttpStep, type Scenario } from "./scenario";
+import { StepCursor, type AnswerStep, type HttpStep, type ReplayStep, type RouteReply, type Scenario } from "./scenario";
 import { playStream, sortKeys, sseHeaders } from "./sse";
-import { apiError, isApiError, MODELS, validateRequest, type ApiError, type ParsedRequest } from "./validate";
+import { apiError, isApiError, MODELS_BODY, validateRequest, type ApiError, type ParsedRequest } from "./validate";
 
 export type { Scenario } from "./scenario";
 
@@ -63,7 +63,9 @@ interface StoredRun {
   final?: Obj;
 }
 
-// What Perplexity's proxy answered to a missing or wrong key: HTML, not JSON.
+// What Perplexity answers to a missing or wrong key (captured live: cfdude models_unauthenticated.json).
+const UNAUTHORIZED_JSON = apiError(401, "invalid_api_key", "Invalid API key provided. Ensure your API key is correct and active.");
+// What its proxy has also been seen to answer: HTML, not JSON (scenario.unauthorized "html").
 const UNAUTHORIZED_HTML = `<html>
 <head><title>401 Authorization Required</title></head>
 <body>
@@ -125,8 +127,9 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
       log(`${method} ${path} -> ${res.statusCode}${note} ${Date.now() - started}ms`);
     });
 
-    if (method === "GET" && path === "/v1/models") return sendJson(res, 200, modelList());
-    if (!authorized(req)) return sendHtml(res, 401, UNAUTHORIZED_HTML);
+    // Every route needs the key, the model list too (live, although the docs say it needs none).
+    if (!authorized(req)) return scenario.unauthorized === "html" ? sendHtml(res, 401, UNAUTHORIZED_HTML) : sendError(res, UNAUTHORIZED_JSON);
+    if (method === "GET" && path === "/v1/models") return sendReply(res, scenario.routes?.models ?? { status: 200, headers: { "content-type": "application/json" }, body: MODELS_BODY });
 
     if (method === "POST" && path === "/v1/chat/completions") {
       return sendJson(res, 403, {
@@ -138,14 +141,15 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
     const match = RUN_PATH.exec(path);
     if (match) {
       const stored = runs.get(decodeURIComponent(match[2] ?? ""));
-      if (!stored) return sendError(res, apiError(404, "not_found", `run ${match[2]} not found`));
-      if (method === "GET" && !match[3]) return sendJson(res, 200, sortKeys(readRun(stored)));
       if (method === "POST" && match[3]) {
-        // A run that already ended cannot be cancelled: 400, as the official SDK documents.
-        if (!stored.inProgress) return sendError(res, apiError(400, "invalid_request", `run ${match[2]} has already ended`, "id"));
+        if (scenario.routes?.cancel) return sendReply(res, scenario.routes.cancel);
+        // Live, a run that ended and a run never seen get the same 400 (cfdude agent_cancel_unknown_400.json).
+        if (!stored?.inProgress) return sendError(res, apiError(400, "invalid_request", "the run is already terminal and cannot be cancelled"));
         cancelRun(stored);
         return sendJson(res, 200, { response_id: stored.run.id, status: "cancelling" });
       }
+      if (!stored) return sendError(res, apiError(404, "not_found", "resource not found"));
+      if (method === "GET") return sendJson(res, 200, sortKeys(readRun(stored)));
     }
     return sendError(res, apiError(404, "not_found", `no route for ${method} ${path}`));
   }
@@ -157,28 +161,34 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
     return scenario.apiKey === undefined || key === scenario.apiKey;
   }
 
-  /** A sliding 60 s window: true (and the 429 sent) when this request would exceed `scenario.rateLimit`. */
-  function rateLimited(res: ServerResponse): boolean {
+  /**
+   * A sliding 60 s window: true (and the 429 sent) when this request would exceed `scenario.rateLimit`. Otherwise
+   * the headers the accepted answer carries. The header names and the epoch-seconds reset are the live ones
+   * (cfdude agent_response_headers.json); the reset is when the oldest request in the window leaves it, i.e. when
+   * the next request would be accepted. No Retry-After (reference, correction 8).
+   */
+  function rateLimited(res: ServerResponse): Record<string, string> | true {
     const limit = scenario.rateLimit;
-    if (!limit) return false;
+    if (!limit) return {};
     const now = clock.now();
     while (accepted.length > 0 && accepted[0]! <= now - RATE_WINDOW_MS) accepted.shift();
-    if (accepted.length < limit.perMinute) {
-      accepted.push(now);
-      return false;
-    }
-    const resetMs = accepted[0]! + RATE_WINDOW_MS - now;
-    // The Agent API documents only X-RateLimit-* headers on a 429, no Retry-After (reference, correction 8).
-    sendJson(res, 429, apiError(429, "request_rate_limit_exceeded", `Rate limit of ${limit.perMinute} requests per minute exceeded.`).body, {
-      "x-ratelimit-limit-requests": String(limit.perMinute),
-      "x-ratelimit-remaining-requests": "0",
-      "x-ratelimit-reset-requests": `${Math.ceil(resetMs / 1000)}s`,
-    });
+    const full = accepted.length >= limit.perMinute;
+    if (!full) accepted.push(now);
+    const headers = {
+      date: new Date(now).toUTCString(),
+      "x-ratelimit-limit": String(limit.perMinute),
+      "x-ratelimit-remaining": String(Math.max(0, limit.perMinute - accepted.length)),
+      "x-ratelimit-reset": String(Math.ceil((accepted[0]! + RATE_WINDOW_MS) / 1000)),
+      "x-ratelimit-used": String(accepted.length),
+    };
+    if (!full) return headers;
+    sendJson(res, 429, apiError(429, "request_rate_limit_exceeded", `Rate limit of ${limit.perMinute} requests per minute exceeded.`).body, headers);
     return true;
   }
 
   async function answer(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
-    if (rateLimited(res)) return;
+    const limitHeaders = rateLimited(res);
+    if (limitHeaders === true) return;
     const json = parseJson(body);
     if (json === undefined) {
       return sendError(res, apiError(400, "invalid_request", "invalid request body: unexpected end of JSON input or invalid JSON"));
@@ -194,6 +204,8 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
     switch (step.kind) {
       case "http":
         return sendHttpStep(res, step);
+      case "replay":
+        return sendReplay(res, step);
       case "malformed-json":
         res.writeHead(200, { "content-type": "application/json" });
         res.end(step.body ?? '{"id":"resp_truncated","object":"response","status":"comp');
@@ -205,7 +217,7 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
         await sleep(Infinity, clientGone);
         return;
       default:
-        return answerRun(res, request, step);
+        return answerRun(res, request, { ...step, headers: { ...limitHeaders, ...step.headers } });
     }
   }
 
@@ -351,11 +363,21 @@ function sendHttpStep(res: ServerResponse, step: HttpStep): void {
   sendJson(res, step.status, json, headers);
 }
 
-function modelList(): Obj {
-  return {
-    object: "list",
-    data: MODELS.map((id) => ({ id, object: "model", created: 1788000000, owned_by: id.split("/")[0] })),
-  };
+/** A captured answer, as it was sent: status, headers (a repeated header as a list) and the body byte for byte. */
+function sendReply(res: ServerResponse, reply: RouteReply): void {
+  res.writeHead(reply.status, { ...reply.headers, "content-length": Buffer.byteLength(reply.body) });
+  res.end(reply.body);
+}
+
+/** A replayed answer: a body, or stream payloads each framed as one SSE event. */
+function sendReplay(res: ServerResponse, step: ReplayStep): void {
+  if (step.events) {
+    res.writeHead(step.status, step.headers ?? sseHeaders());
+    for (const event of step.events) res.write(`data: ${event}\n\n`);
+    res.end();
+    return;
+  }
+  sendReply(res, { status: step.status, ...(step.headers ? { headers: step.headers } : {}), body: step.body ?? "" });
 }
 
 /** Aborted when the client closes the connection (or close() destroys it). */

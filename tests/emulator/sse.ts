@@ -120,6 +120,10 @@ export async function playStream(
     res.socket?.destroy();
     return "disconnected";
   }
+  // Comments keep the connection busy but carry no event.
+  const keepAlive = script.keepAliveMs ? setInterval(() => res.write(": keep-alive\n\n"), script.keepAliveMs) : undefined;
+  res.once("close", () => clearInterval(keepAlive));
+  res.once("finish", () => clearInterval(keepAlive));
   for (const planned of events) {
     if (written > 0 && script.eventDelayMs) await sleep(script.eventDelayMs, signals);
     if (gone.signal.aborted) return "client-gone";

@@ -1,8 +1,9 @@
 // The ask commands, driven through the built main.js against the emulator.
 import { afterEach, describe, expect, it } from "vitest";
 import { parseBlocks } from "../../src/core/block";
-import { API_KEY, NOTE, NOTE_TEXT, QUESTION, askRequests, selectInNote, startHarness } from "./harness";
+import { API_KEY, NOTE, NOTE_TEXT, QUESTION, askRequests, askedOf, selectInNote, startHarness } from "./harness";
 import type { Harness } from "./harness";
+import { waitFor } from "../obsidian-runtime/runtime";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -96,14 +97,15 @@ describe("ask-selection", () => {
     const [request] = askRequests(h.emulator);
     expect(request?.headers.authorization).toBe(`Bearer ${API_KEY}`);
     const body = request?.json as Record<string, unknown>;
-    // The question first (it seeds the search), then where it comes from; never as `instructions`,
-    // which would replace the preset's prompt and its citation rules.
-    expect(String(body.input).startsWith(`${QUESTION}\n\n`)).toBe(true);
+    // The question alone is what Perplexity searches for; where it comes from is read beside it, never sent as
+    // `instructions`, which would replace the preset's prompt and its citation rules.
+    const asked = askedOf(request);
+    expect(asked.question).toBe(QUESTION);
     expect(body.preset).toBe("fast");
     expect(body).not.toHaveProperty("max_output_tokens");
     expect(body).not.toHaveProperty("instructions");
-    expect(String(body.input)).toContain("The AI Model Wars");
-    expect(String(body.input)).toContain("Vendors");
+    expect(asked.framing).toContain("The AI Model Wars");
+    expect(asked.framing).toContain("Vendors");
     expect(request?.body).not.toContain(API_KEY);
     expect(JSON.stringify(h.runtime.data)).not.toContain(API_KEY);
   });
@@ -312,10 +314,25 @@ describe("ask prompt and context menu", () => {
     const blocks = parseBlocks(view.editor.getValue());
     expect(blocks.map((b) => b.block.question)).toEqual(["An edited question?"]);
     const body = askRequests(h.emulator)[0]?.json as Record<string, unknown>;
-    expect(String(body.input).startsWith("An edited question?\n\n")).toBe(true);
+    expect(askedOf(askRequests(h.emulator)[0]).question).toBe("An edited question?");
     expect(body.preset).toBe("medium");
     expect(body.tools).toEqual([{ type: "web_search", filters: { search_domain_filter: ["iea.org", ".gov"], search_recency_filter: "week" } }]);
     expect(blocks[0]?.block.request).toMatchObject({ preset: "medium", recency: "week", allowDomains: ["iea.org", ".gov"] });
+  });
+
+  it("waits out Perplexity's rate limit as its live headers say, shows the wait in the pending block, then answers", async () => {
+    // Live: x-ratelimit-reset in epoch seconds, read against the response's date (cfdude agent_response_headers).
+    const serverNow = Math.floor(Date.now() / 1000);
+    const headers = { date: new Date(serverNow * 1000).toUTCString(), "x-ratelimit-limit": "50", "x-ratelimit-remaining": "0", "x-ratelimit-used": "50", "x-ratelimit-reset": String(serverNow + 2) };
+    h = await startHarness({ scenario: { steps: [{ kind: "http", status: 429, headers }, { answer: ANSWER }] } });
+    await selectInNote(h.runtime, NOTE, QUESTION);
+    h.runtime.runCommand("ask-selection");
+    const harness = h;
+    await waitFor(() => harness.runtime.editor(NOTE).getValue().includes("Perplexity is limiting how often you can ask: asking again in 2 seconds…"), 3000, "the wait in the pending block");
+    await h.plugin.idle();
+    expect(askRequests(h.emulator)).toHaveLength(2);
+    expect(parseBlocks(h.runtime.editor(NOTE).getValue())[0]?.block.state).toBe("answered");
+    expect(h.runtime.notices).toEqual([]);
   });
 
   it("offers both actions in the editor's context menu when text is selected", async () => {

@@ -1,7 +1,7 @@
 // "Ask every question in the selection" through the built main.js against the emulator.
 import { afterEach, describe, expect, it } from "vitest";
 import { parseBlocks } from "../../src/core/block";
-import { askRequests, startHarness } from "./harness";
+import { askRequests, askedOf, startHarness } from "./harness";
 import type { Harness } from "./harness";
 
 let h: Harness | undefined;
@@ -59,8 +59,8 @@ describe("ask-questions-in-selection", () => {
     const report = await modal.run();
     expect(report.answered).toHaveLength(3);
     expect(report.skipped.map((s) => s.question)).toEqual(["what is the price of solar panels?"]);
-    // Each question without the note context that follows it in input (issue 9).
-    expect(askRequests(h.emulator).map((r) => (r.json as { input: string }).input.replace(/\n\nThe question comes from a note titled .*$/s, "")).sort()).toEqual(
+    // Each question alone is searched; the note context (issue 9) is read beside it.
+    expect(askRequests(h.emulator).map((r) => askedOf(r).question).sort()).toEqual(
       ["How efficient are panels now?", "What is the price of solar panels?", "Who makes the most panels?"].sort(),
     );
     const after = h.runtime.editor("Solar.md").getValue();
@@ -157,7 +157,7 @@ describe("ask-questions-in-selection", () => {
     expect(askRequests(h.emulator)).toHaveLength(0);
     const report = await modal.run();
     expect(report.answered).toHaveLength(500);
-    const inputs = askRequests(h.emulator).map((r) => (r.json as { input: string }).input);
+    const inputs = askRequests(h.emulator).map((r) => askedOf(r).question);
     expect(new Set(inputs).size).toBe(500);
     expect(inputs).toHaveLength(500);
     const blocks = parseBlocks(h.runtime.editor("Many.md").getValue());

@@ -43,13 +43,13 @@ interface Run {
   stderr: string;
 }
 
-function demo(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+function demo(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 150_000): Promise<Run> {
   const fullEnv = { ...process.env, ...env };
   if (!("PERPLEXITY_API_KEY" in env)) delete fullEnv.PERPLEXITY_API_KEY;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["--import", "tsx", "scripts/demo.ts", ...args], { env: fullEnv, timeout: 150_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ["--import", "tsx", "scripts/demo.ts", ...args], { env: fullEnv, timeout: timeoutMs }, (error, stdout, stderr) => {
       // A run killed by the timeout has no exit code: say so rather than pass it off as exit 1.
-      if (error?.killed) reject(new Error(`demo ${args.join(" ")} did not finish within 150 s`));
+      if (error?.killed) reject(new Error(`demo ${args.join(" ")} did not finish within ${timeoutMs / 1000} s`));
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -243,6 +243,29 @@ describe("npm run demo", { timeout: 300_000 }, () => {
     expect(badData.code).toBe(1);
     expect(badData.stderr).toContain(`demo: ${dataPath} is not valid JSON`);
     expect(badData.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("npm run demo against a server that never answers", { timeout: 120_000 }, () => {
+  it("exits once the plugin's request timed out, with its message, although the connection is still open", async () => {
+    const { startEmulator } = await import("../emulator/server");
+    const hanging = await startEmulator({ scenario: { steps: [{ kind: "hang" }] } });
+    try {
+      const vault = committedDemoVault();
+      const dataDir = join(vault, ".obsidian", "plugins", "perplexity-query");
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(join(dataDir, "data.json"), JSON.stringify({ requestTimeoutSeconds: 2 }));
+      const started = Date.now();
+      // Before the fix the process waited for the server to close the connection: here, forever.
+      const run = await demo(["--vault", vault, "--base-url", hanging.baseUrl, "--now", "2026-11-24T16:43:12.385Z"], {}, 60_000);
+      expect(Date.now() - started).toBeLessThan(55_000);
+      expect(run.stderr).toBe("demo: Perplexity did not answer within 2 seconds. Try again, or raise the timeout in Settings → Perplexity Query.\n");
+      expect(run.code).toBe(1);
+      // The note is as it was: the timed-out question left nothing behind.
+      expect(blocksIn(vault)).toHaveLength(0);
+    } finally {
+      await hanging.close();
+    }
   });
 });
 

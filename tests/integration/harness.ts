@@ -71,6 +71,25 @@ export function askRequests(emulator: Emulator) {
   return emulator.requests.filter((r) => r.method === "POST" && /\/v1\/(responses|agent)$/.test(r.path));
 }
 
+type InputMessage = { type: string; role: string; content: string };
+
+/**
+ * What a request asked, split as the plugin sends it: the question (a string `input`, or the last user message:
+ * what Perplexity searches for), the framing (a user message that another user message follows: read, not
+ * searched), and the earlier turns of a conversation.
+ */
+export function askedOf(request: { json: unknown } | undefined): { question: string; framing: string; turns: InputMessage[] } {
+  const input = (request?.json as { input?: unknown } | undefined)?.input;
+  if (typeof input === "string") return { question: input, framing: "", turns: [] };
+  const items = (Array.isArray(input) ? input : []) as InputMessage[];
+  const isFraming = (m: InputMessage, k: number) => m.role === "user" && items[k + 1]?.role === "user";
+  return {
+    question: items.at(-1)?.content ?? "",
+    framing: items.filter(isFraming).map((m) => m.content).join("\n\n"),
+    turns: items.slice(0, -1).filter((m, k) => !isFraming(m, k)),
+  };
+}
+
 /**
  * A settings row by its name (a Setting is settingEl > [controlEl, infoEl > [nameEl, descEl]]): its input, its
  * description, and the validation message 1.13 shows below it (Setting.setErrorMessage), if any.

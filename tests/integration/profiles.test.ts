@@ -2,7 +2,7 @@
 // sent, what the block records, refreshes, and folders renamed or deleted.
 import { afterEach, describe, expect, it } from "vitest";
 import { parseBlocks } from "../../src/core/block";
-import { askRequests, selectInNote, startHarness } from "./harness";
+import { askRequests, askedOf, selectInNote, startHarness } from "./harness";
 import type { Harness } from "./harness";
 
 let h: Harness | undefined;
@@ -27,8 +27,9 @@ describe("profiles", () => {
   it("asks a note in a profiled folder with the profile's options and records them in the block", async () => {
     h = await startHarness({ files: { "News/2026/Solar.md": `${Q}\n` }, settings: { profiles: [NEWS, DE] } });
     await ask("News/2026/Solar.md");
-    // The question first, then the note context (issue 9): framing in input, never instructions.
-    expect(body()).toMatchObject({ preset: "low", input: `${Q}\n\nThe question comes from a note titled "Solar". Read it in that context.` });
+    // The question alone is searched; the note context (issue 9) is framing read beside it, never instructions.
+    expect(body()).toMatchObject({ preset: "low" });
+    expect(askedOf(askRequests(h.emulator)[0])).toEqual({ question: Q, framing: 'The question comes from a note titled "Solar". Read it in that context.', turns: [] });
     expect(body().tools).toEqual([{ type: "web_search", filters: { search_domain_filter: ["reuters.com"], search_recency_filter: "week" } }]);
     const block = parseBlocks(h.runtime.editor("News/2026/Solar.md").getValue())[0]!.block;
     expect(block.request).toMatchObject({ preset: "low", recency: "week", allowDomains: ["reuters.com"], profile: "News" });
@@ -38,7 +39,12 @@ describe("profiles", () => {
     const note = `---\nperplexity-profile: German\nperplexity-language: fr\n---\n${Q}\n`;
     h = await startHarness({ files: { "News/Solar.md": note }, settings: { profiles: [NEWS, DE] } });
     await ask("News/Solar.md");
-    expect(body()).toMatchObject({ preset: "medium", language_preference: "fr", input: `${Q}\n\nAnswer for a policy audience.\n\nThe question comes from a note titled "Solar". Read it in that context.` });
+    expect(body()).toMatchObject({ preset: "medium", language_preference: "fr" });
+    expect(askedOf(askRequests(h.emulator)[0])).toEqual({
+      question: Q,
+      framing: 'Answer for a policy audience.\n\nThe question comes from a note titled "Solar". Read it in that context.',
+      turns: [],
+    });
     expect(body().instructions === undefined || !String(body().instructions).includes("policy audience")).toBe(true);
     // German sets no domains: they come from the settings (empty), not from the folder's News profile.
     expect(body().tools).toEqual([{ type: "web_search", filters: { search_after_date_filter: "01/01/2025", search_before_date_filter: "12/31/2025" } }]);

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { formatBlock, hashText, parseBlocks } from "../../src/core/block";
 import type { AnswerBlock } from "../../src/core/block";
-import { askRequests, selectInNote, startHarness } from "./harness";
+import { askRequests, askedOf, selectInNote, startHarness } from "./harness";
 import type { Harness } from "./harness";
 
 let h: Harness | undefined;
@@ -69,10 +69,10 @@ describe("refresh-stale-in-note", () => {
     expect(requests).toHaveLength(1);
     const body = requests[0]?.json as Record<string, unknown>;
     expect(body).toMatchObject({ preset: "low" });
-    expect(String(body.input).startsWith("Stale question?\n\n")).toBe(true);
+    expect(askedOf(requests[0]).question).toBe("Stale question?");
     expect(body.tools).toEqual([{ type: "web_search", filters: { search_domain_filter: ["iea.org"], search_recency_filter: "month" } }]);
     expect(body).not.toHaveProperty("instructions");
-    expect(String(body.input)).toContain("Solar");
+    expect(askedOf(requests[0]).framing).toContain("Solar");
     expect(h.runtime.notices.at(-1)).toMatch(/1 refreshed/);
   });
 

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { formatBlock, hashText, parseBlocks } from "../../src/core/block";
 import type { AnswerBlock } from "../../src/core/block";
-import { askRequests, startHarness } from "./harness";
+import { askRequests, askedOf, startHarness } from "./harness";
 import type { Harness } from "./harness";
 
 let h: Harness | undefined;
@@ -62,11 +62,13 @@ async function askFollowUp(question: string): Promise<Modal> {
   return modal;
 }
 
-/** The note context that follows a question in `input` (issue 9): one sentence after a blank line. */
-const NOTE_CONTEXT = /\n\nThe question comes from a note titled .*$/s;
-const rawInputOf = (i: number) => (askRequests(h!.emulator)[i]?.json as Obj).input as { type: string; role: string; content: string }[];
-/** The conversation sent with request i, each question without the note context that follows it. */
-const inputOf = (i: number) => rawInputOf(i).map((m) => (m.role === "user" ? { ...m, content: m.content.replace(NOTE_CONTEXT, "") } : m));
+/** The conversation sent with request i, without the note context (issue 9) read before it: its turns, then the question. */
+const inputOf = (i: number) => {
+  const asked = askedOf(askRequests(h!.emulator)[i]);
+  return [...asked.turns, { type: "message", role: "user", content: asked.question }];
+};
+/** The question of request i, what Perplexity searches for. */
+const questionOf = (r: { json: unknown }) => askedOf(r).question;
 
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -88,10 +90,12 @@ describe("ask-follow-up", () => {
     await h.plugin.idle();
 
     const body = askRequests(h.emulator)[0]?.json as Obj;
+    // The note context first (read), then the earlier turn, then the new question alone (searched).
     expect(body.input).toEqual([
+      { type: "message", role: "user", content: 'The question comes from a note titled "Solar", under the heading "Solar". Read it in that context.' },
       { type: "message", role: "user", content: "Who leads solar?" },
       { type: "message", role: "assistant", content: "Answer to Who leads solar? China, says my edit." },
-      { type: "message", role: "user", content: 'And in Europe?\n\nThe question comes from a note titled "Solar", under the heading "Solar". Read it in that context.' },
+      { type: "message", role: "user", content: "And in Europe?" },
     ]);
     expect(body).toMatchObject({ preset: "low" });
     expect(body.tools).toEqual([{ type: "web_search", filters: { search_domain_filter: ["iea.org"], search_recency_filter: "month" } }]);
@@ -285,8 +289,7 @@ describe("refreshing threads", () => {
     expect(h.runtime.isCommandAvailable("refresh-thread")).toBe(true);
     expect(h.runtime.runCommand("refresh-thread")).toBe(true);
     await h.plugin.idle();
-    const requests = askRequests(h.emulator).map((r) => r.json as Obj);
-    expect(requests.map((b) => (typeof b.input === "string" ? b.input : (b.input as { content: string }[]).at(-1)!.content).replace(NOTE_CONTEXT, ""))).toEqual([
+    expect(askRequests(h.emulator).map(questionOf)).toEqual([
       "Who leads solar?",
       "And in Europe?",
       "And Spain?",
@@ -320,10 +323,7 @@ describe("refreshing threads", () => {
     await h.runtime.openNote("Solar.md");
     expect(h.runtime.runCommand("refresh-stale-in-note")).toBe(true);
     await h.plugin.idle();
-    const lastQuestions = askRequests(h.emulator).map((r) => {
-      const input = (r.json as Obj).input;
-      return (typeof input === "string" ? input : (input as { content: string }[]).at(-1)!.content).replace(NOTE_CONTEXT, "");
-    });
+    const lastQuestions = askRequests(h.emulator).map(questionOf);
     expect(lastQuestions).toEqual(["Who leads solar?", "And in Europe?", "And Spain?"]);
     expect(inputOf(2)[3]!.content).toMatch(/^Following up on "Who leads solar\?"/);
   });

@@ -112,13 +112,27 @@ describe.each(transports)("client over $name", ({ name, fetch }) => {
     expect(request?.json).toEqual(toWireRequest(QUESTION, { stream: false }));
     expect(request?.json).toEqual({
       preset: "fast",
-      input: "What is the official TypeScript website?\n\nNote: Languages > TypeScript",
+      input: [
+        { type: "message", role: "user", content: "Note: Languages > TypeScript" },
+        { type: "message", role: "user", content: "What is the official TypeScript website?" },
+      ],
       tools: [{ type: "web_search", filters: { search_domain_filter: ["typescriptlang.org", ".gov"], search_recency_filter: "year" } }],
       max_output_tokens: 512,
       stream: false,
     });
     expect(Object.keys(request?.headers ?? {}).filter((h) => h.startsWith("x-stainless-"))).toEqual([]);
     expect(request?.body).not.toContain(KEY);
+  });
+
+  it("a preset that reads pages (low): the fetched page is a source numbered as cited ([web:0]), streamed or not", async () => {
+    const low: AskRequest = { question: "Why is the sky blue?", choice: { preset: "low" } };
+    const buffered = await client().ask(low);
+    const streamed = await client().ask(low, { stream: true });
+    expect(withoutId(streamed)).toEqual(withoutId(buffered));
+    expect(buffered.text).toContain("[web:0]");
+    const page = buffered.searchResults.find((r) => r.id === 0);
+    expect(page).toMatchObject({ source: "fetch_url", url: buffered.searchResults[0]?.url });
+    expect(page?.snippet).toContain("The page read in full");
   });
 
   it("streamed and buffered asks give the same Answer; streaming reports progress", async () => {
@@ -132,17 +146,19 @@ describe.each(transports)("client over $name", ({ name, fetch }) => {
     expect([...kinds].sort()).toEqual(["created", "searching", "sources", "text"]);
   });
 
-  it("a model request forces the web_search tool and asks for citations", async () => {
-    await client().ask({ question: "q?", choice: { model: "perplexity/sonar" } });
+  it("a model request sends the web_search tool and asks for citations, in one request (no tool_choice to be refused)", async () => {
+    const answer = await client().ask({ question: "q?", choice: { model: "perplexity/sonar" } });
     expect(recorded()).toHaveLength(1);
-    expect(recorded()[0]?.json).toMatchObject({
+    expect(recorded()[0]?.json).toEqual({
       model: "perplexity/sonar",
       input: "q?",
+      instructions: expect.stringMatching(/square brackets/),
       tools: [{ type: "web_search" }],
-      tool_choice: { type: "web_search" },
       stream: false,
     });
-    expect((recorded()[0]?.json as { instructions: string }).instructions).toMatch(/square brackets/);
+    expect(answer.searchResults.length).toBeGreaterThan(0);
+    expect(answer.text).toMatch(/\[web:\d+\]/);
+    expect(answer.text).not.toContain("Let me compile");
   });
 
   it.each<[string | null | undefined]>([[""], [null], [undefined], ["   "]])("missing key (%j) sends no request", async (key) => {
@@ -213,6 +229,33 @@ describe.each(transports)("client over $name", ({ name, fetch }) => {
     expect(error.retryAfterSeconds).toBe(1);
     expect(error.message).toBe("Perplexity is limiting how often you can ask. Wait 1 second and try again.");
     expect(recorded()).toHaveLength(2);
+  });
+
+  it("429 with the live headers: waits until x-ratelimit-reset (epoch seconds against the response's date), shows the wait, asks once more", async () => {
+    // Perplexity's clock an hour ahead of this computer's: only the response's own date counts.
+    const serverNow = Math.floor(Date.now() / 1000) + 3600;
+    const headers = { date: new Date(serverNow * 1000).toUTCString(), "x-ratelimit-limit": "50", "x-ratelimit-remaining": "0", "x-ratelimit-used": "50", "x-ratelimit-reset": String(serverNow + 2) };
+    useScenario({ steps: [{ kind: "http", status: 429, headers }] });
+    const progress: StreamProgress[] = [];
+    const started = Date.now();
+    await expect(client().ask(QUESTION, { onProgress: (p) => progress.push(p) })).resolves.toMatchObject({ status: "completed" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    expect(progress.filter((p) => p.type === "waiting")).toEqual([
+      { type: "waiting", seconds: 2 },
+      { type: "waiting", seconds: 0 },
+    ]);
+    expect(recorded()).toHaveLength(2);
+  });
+
+  it("429 whose reset is minutes away: no waiting, a message saying how long", async () => {
+    const serverNow = Math.floor(Date.now() / 1000);
+    useScenario({ steps: [{ kind: "http", status: 429, repeat: 3, headers: { date: new Date(serverNow * 1000).toUTCString(), "x-ratelimit-reset": String(serverNow + 300) } }] });
+    const started = Date.now();
+    const error = await failure(client().ask(QUESTION), "rate-limited");
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(error.retryAfterSeconds).toBe(300);
+    expect(error.message).toBe("Perplexity is limiting how often you can ask. Wait 5 minutes and try again.");
+    expect(recorded()).toHaveLength(1);
   });
 
   it("400 with a param → invalid-request naming it, not retried", async () => {
@@ -314,6 +357,19 @@ describe.each(transports)("client over $name", ({ name, fetch }) => {
     }
   });
 
+  it("a stream that sends only keep-alive comments ends at the idle timeout too, with what arrived kept", async () => {
+    useScenario({ steps: [{ stream: { noTerminal: true, keepAliveMs: 40 } }] });
+    const started = Date.now();
+    const error = await failure(client({ timeoutMs: 400, maxRetries: 0 }).ask(QUESTION, { stream: true }), "timeout");
+    expect(Date.now() - started).toBeLessThan(3000);
+    if (name === "fetch") {
+      expect(error.message).toBe("Perplexity stopped sending the answer for 1 second. Try again, or raise the timeout in Settings → Perplexity Query.");
+      expect(error.partial?.text.length).toBeGreaterThan(0);
+      // The stalled run is stopped at Perplexity, as any run the client stops reading.
+      expect(await requestPaths()).toEqual(["/v1/responses", expect.stringMatching(/^\/v1\/agent\/resp_[^/]+\/cancel$/)]);
+    }
+  });
+
   it("aborting via the signal stops at once → aborted", async () => {
     useScenario({ steps: [{ kind: "answer", delayMs: 5000 }] });
     const controller = new AbortController();
@@ -329,15 +385,16 @@ describe.each(transports)("client over $name", ({ name, fetch }) => {
     expect(recorded()).toHaveLength(1);
   });
 
-  it("cancelRun posts to /v1/agent/{id}/cancel; a run that already ended (400) is fine; an unknown run is a 404", async () => {
+  it("cancelRun posts to /v1/agent/{id}/cancel; a run that already ended or never existed (live: the same 400) is fine", async () => {
     const answer = await client().ask(QUESTION);
     await expect(client().cancelRun(answer.responseId)).resolves.toBeUndefined();
     const cancel = recorded()[1];
     expect(cancel?.method).toBe("POST");
     expect(cancel?.path).toBe(`/v1/agent/${answer.responseId}/cancel`);
     expect(cancel?.headers["authorization"]).toBe(`Bearer ${KEY}`);
-    const error = await failure(client().cancelRun("resp_nope"), "invalid-request");
-    expect(error.status).toBe(404);
+    await expect(client().cancelRun("resp_nope")).resolves.toBeUndefined();
+    expect(recorded()[2]?.path).toBe("/v1/agent/resp_nope/cancel");
+    await failure(client({ getApiKey: () => "pplx-bad" }).cancelRun("resp_nope"), "key-rejected");
   });
 
   it("testConnection makes one tiny fast run and reports its cost", async () => {

@@ -25,28 +25,46 @@ describe("toWireRequest", () => {
     expect(body).toEqual({ preset: "fast", input: "What is TypeScript?", stream: false });
   });
 
-  it("with a model: forces the search and sends its own citation instructions with today's date", () => {
+  it("with a model: sends the search tool, never tool_choice, and its own instructions: search, cite, today's date, no narration", () => {
     const today = new Date(2026, 11, 1, 9, 30);
     const body = toWireRequest({ question: "q", choice: { model: "perplexity/sonar" } }, { stream: true, today });
+    // tool_choice is an unknown field live (opencode issue #32108): every such request would be refused first.
     expect(body).toEqual({
       model: "perplexity/sonar",
       input: "q",
       instructions: modelInstructions(today),
       tools: [{ type: "web_search" }],
-      tool_choice: { type: "web_search" },
       stream: true,
     });
     expect(modelInstructions(today)).toContain("2026-12-01");
+    expect(modelInstructions(today)).toMatch(/Search the web/);
     expect(modelInstructions(today)).toMatch(/\[1\]/);
+    // An explicit model narrates without a preset's prompt ("Let me compile the answer.", argus capture).
+    expect(modelInstructions(today)).toMatch(/Do not narrate/);
     // The user's own system prompt comes after the plugin's rules, never instead of them.
     const own = toWireRequest({ question: "q", choice: { model: "openai/gpt-6-luna" }, systemPrompt: "Answer in French." }, { stream: false, today });
     expect(own["instructions"]).toBe(`${modelInstructions(today)}\n\nAnswer in French.`);
   });
 
-  it("with a preset: context goes into input after the question, never into instructions", () => {
-    const body = toWireRequest({ question: "Who leads?", context: 'From a note titled "Solar".', choice: { preset: "fast" } }, { stream: false });
-    expect(body).toEqual({ preset: "fast", input: 'Who leads?\n\nFrom a note titled "Solar".', stream: false });
+  it("with framing: the question alone is the last user message (searched), the framing a message before it (read); never instructions", () => {
+    const body = toWireRequest({ question: "Who leads?", context: 'From a note titled "Solar".', guidance: "Prefer agencies.", choice: { preset: "fast" } }, { stream: false });
+    expect(body).toEqual({
+      preset: "fast",
+      input: [
+        { type: "message", role: "user", content: 'Prefer agencies.\n\nFrom a note titled "Solar".' },
+        { type: "message", role: "user", content: "Who leads?" },
+      ],
+      stream: false,
+    });
     expect(body).not.toHaveProperty("instructions");
+    // A follow-up: the framing, the earlier turns, then the question.
+    const followUp = toWireRequest({ question: "Since when?", context: "Note: Solar", history: [{ question: "Who leads?", answer: "China." }], choice: { preset: "fast" } }, { stream: false });
+    expect(followUp["input"]).toEqual([
+      { type: "message", role: "user", content: "Note: Solar" },
+      { type: "message", role: "user", content: "Who leads?" },
+      { type: "message", role: "assistant", content: "China." },
+      { type: "message", role: "user", content: "Since when?" },
+    ]);
   });
 
   it("sends a system prompt with a preset only when the request carries one (the user's explicit choice)", () => {
@@ -93,7 +111,10 @@ describe("toWireRequest", () => {
     };
     expect(toWireRequest(req, { stream: true })).toEqual({
       preset: "low",
-      input: "Who leads in solar?\n\nNote: Energy > Solar",
+      input: [
+        { type: "message", role: "user", content: "Note: Energy > Solar" },
+        { type: "message", role: "user", content: "Who leads in solar?" },
+      ],
       tools: [
         {
           type: "web_search",

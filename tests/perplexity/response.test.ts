@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { thrown } from "../support/thrown";
-import { answerFromResponse, mergeSearchResults, readResultList } from "../../src/perplexity/response";
+import { FETCHED_SOURCE, answerFromResponse, mergeSearchResults, readResultList } from "../../src/perplexity/response";
 import { capturedResponse } from "../emulator/fixtures";
 
 describe("answerFromResponse on the captured live response", () => {
@@ -81,6 +81,37 @@ describe("search results", () => {
     expect(merged.map((r) => [r.id, r.url])).toEqual([
       [1, "https://a"],
       [3, "https://other"],
+    ]);
+  });
+});
+
+describe("pages read in full (fetch_url_results)", () => {
+  const fetched = (...contents: Record<string, unknown>[]) => ({ type: "fetch_url_results", contents });
+  const page = (url: string, title = `Page ${url}`) => ({ snippet: `Text of ${url}`, title, url });
+
+  it("are sources numbered from 0 in order, as the live capture cites the first one [web:0]", () => {
+    const answer = answerFromResponse(response([fetched(page("https://p0"), page("https://p1")), fetched(page("https://p2")), message("Read.[web:0]")]));
+    expect(answer.searchResults).toEqual([
+      { id: 0, url: "https://p0", title: "Page https://p0", snippet: "Text of https://p0", source: FETCHED_SOURCE },
+      { id: 1, url: "https://p1", title: "Page https://p1", snippet: "Text of https://p1", source: FETCHED_SOURCE },
+      { id: 2, url: "https://p2", title: "Page https://p2", snippet: "Text of https://p2", source: FETCHED_SOURCE },
+    ]);
+  });
+
+  it("come after the search results; a number a search result has stays the search result's, the page then named by no marker", () => {
+    const answer = answerFromResponse(response([fetched(page("https://p0"), page("https://p1")), { type: "search_results", results: [result(1, "https://s1")] }, message("x")]));
+    expect(answer.searchResults.map((r) => [r.id, r.url])).toEqual([
+      [1, "https://s1"],
+      [0, "https://p0"],
+      [-2, "https://p1"],
+    ]);
+  });
+
+  it("a page that is also a search result keeps both numbers: the block makes one source of them", () => {
+    const answer = answerFromResponse(response([{ type: "search_results", results: [result(1, "https://same")] }, fetched(page("https://same")), message("x[web:0] y[1]")]));
+    expect(answer.searchResults.map((r) => [r.id, r.url])).toEqual([
+      [1, "https://same"],
+      [0, "https://same"],
     ]);
   });
 });

@@ -4,7 +4,7 @@
 // those modules cannot be loaded, they come buffered through requestUrl. Node ignores the system
 // proxy and certificate store that requestUrl uses: when the streaming transport cannot even connect
 // (nothing was sent), the same request goes through requestUrl, and so do later ones this session.
-import { Platform, requestUrl } from "obsidian";
+import { Notice, Platform, requestUrl } from "obsidian";
 import type { App } from "obsidian";
 import { createPerplexityClient } from "../../perplexity/client";
 import { listModels } from "../../perplexity/models";
@@ -62,7 +62,9 @@ export class PerplexityService {
   private node: NodeHttpModules | null | undefined;
   /** Why the streaming transport could not connect, once it could not: requests go through requestUrl. */
   private streamingUnreachable: string | null = null;
-  private modelList: { baseUrl: string; ids: Promise<string[]> } | undefined;
+  private modelList: { source: string; ids: Promise<string[]> } | undefined;
+  /** The last reason the models could not be listed, said once. */
+  private modelsProblem: string | undefined;
 
   constructor(
     private readonly app: App,
@@ -163,15 +165,25 @@ export class PerplexityService {
     }
   }
 
-  /** The models Perplexity lists (no key needed), fetched once per base URL when a model field is used. */
+  /**
+   * The models Perplexity lists, fetched with the key once per base URL and key setting when a model field is used.
+   * A failure (no key, a rejected key, offline) gives no suggestions this time, says why once, and is not kept:
+   * the next use asks again. Typing a model name by hand always works.
+   */
   models(): Promise<string[]> {
-    const baseUrl = this.settings().baseUrl;
-    if (this.modelList?.baseUrl !== baseUrl) {
-      const ids = listModels(createRequestUrlFetch(requestUrl), baseUrl).catch(() => {
-        this.modelList = undefined; // try again next time
-        return [];
-      });
-      this.modelList = { baseUrl, ids };
+    const { baseUrl, apiKeySecret } = this.settings();
+    const source = `${apiKeySecret}\n${baseUrl}`;
+    if (this.modelList?.source !== source) {
+      const ids = Promise.resolve(this.app.secretStorage.getSecret(apiKeySecret))
+        .then((key) => listModels(createRequestUrlFetch(requestUrl), baseUrl, key ?? ""))
+        .catch((error: unknown) => {
+          if (this.modelList?.ids === ids) this.modelList = undefined; // ask again next time
+          const message = error instanceof PerplexityError ? error.message : messages.network();
+          if (message !== this.modelsProblem) new Notice(`Perplexity's models could not be listed. ${message}`, 8000);
+          this.modelsProblem = message;
+          return [];
+        });
+      this.modelList = { source, ids };
     }
     return this.modelList.ids;
   }

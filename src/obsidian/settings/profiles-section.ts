@@ -92,7 +92,7 @@ export function displayProfileSettings(app: App, container: HTMLElement, host: P
     text("language", "Answer language", "for example de or German");
     new Setting(container)
       .setName("Guidance")
-      .setDesc("Sent with each question, after it (never as instructions, so the preset's own prompt and its citations stay).")
+      .setDesc("Sent with each question, read beside it (never as instructions, so the preset's own prompt and its citations stay).")
       .addTextArea((t) =>
         t.setValue(profile.guidance).onChange(async (value) => {
           profile.guidance = value;

@@ -234,7 +234,7 @@ export class PerplexitySettingTab extends PluginSettingTab {
             "Maximum answer length",
             "In tokens; 0 keeps the preset's own limit (8,192 for fast, more for the others). A limit here replaces it and can cut long answers short.",
           ),
-          this.textArea("customInstructions", "Custom instructions", "Sent with every question, after it, for example the tone or depth you want."),
+          this.textArea("customInstructions", "Custom instructions", "Sent with every question (read beside it, not searched), for example the tone or depth you want."),
           this.toggle(
             "replaceSystemPrompt",
             "Use custom instructions as the system prompt",
