@@ -173,8 +173,8 @@ export function cleanWebText(text: string): string {
       prev = NONE;
     } else if (variationSelector(cp)) {
       // One per character: a run of them is a hidden payload, not a presentation choice.
-      if (prev !== TAKES_SELECTOR) drop(i, width);
-      prev = NONE;
+      if (prev === TAKES_SELECTOR) prev = NONE;
+      else drop(i, width);
     } else if (cp === 0x200c || cp === 0x200d) {
       // A joiner joins two characters; a run of joiners only encodes hidden bits.
       if (prev === JOINER) drop(i, width);
