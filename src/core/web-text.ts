@@ -19,9 +19,15 @@
 // keycaps, ideographic variants). Unpaired surrogates become U+FFFD. Linear in the length of the text; text
 // with none of these characters is returned as it is.
 
-/** Any character the slow path may change (astral characters enter it through their surrogates). */
-const SUSPECT =
-  /[\0-\x08\x0b-\x1f\x7f-\x9f\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\ufffe\uffff\u200c\u200d\ud800-\udfff]/;
+/** Ranges of code units the slow path may change (astral characters enter it through their surrogates). */
+const SUSPECT_RANGES: [number, number][] = [
+  [0x00, 0x08], [0x0b, 0x1f], [0x7f, 0x9f], [0xad, 0xad], [0x34f, 0x34f], [0x61c, 0x61c], [0x115f, 0x1160], [0x17b4, 0x17b5],
+  [0x180b, 0x180f], [0x200b, 0x200f], [0x2028, 0x202e], [0x2060, 0x206f], [0x3164, 0x3164], [0xd800, 0xdfff], [0xfe00, 0xfe0f],
+  [0xfeff, 0xfeff], [0xffa0, 0xffa0], [0xfff0, 0xfffb], [0xfffe, 0xffff],
+];
+const hex = (n: number) => `\\u${n.toString(16).padStart(4, "0")}`;
+// Built from numbers: a literal would hold the very characters it looks for.
+const SUSPECT = new RegExp(`[${SUSPECT_RANGES.map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)).join("")}]`);
 
 /** Invisible or direction-changing code points that are removed wherever they are. */
 function removed(cp: number): boolean {
@@ -89,8 +95,10 @@ function escapeLength(s: string, i: number): number {
   let kind: "csi" | "osc" | "other" = "other";
   if (first === 0x9b) kind = "csi";
   else if (first === 0x9d) kind = "osc";
-  else if (s[j] === "[") (kind = "csi"), j++;
-  else if (s[j] === "]") (kind = "osc"), j++;
+  else if (s[j] === "[" || s[j] === "]") {
+    kind = s[j] === "[" ? "csi" : "osc";
+    j++;
+  }
   if (kind === "csi") {
     const end = Math.min(s.length, j + 64);
     while (j < end && s.charCodeAt(j) >= 0x30 && s.charCodeAt(j) <= 0x3f) j++;

@@ -9,11 +9,11 @@ import { findBlock, formatBlock, parseBlocks } from "../../core/block";
 import type { AnswerBlock, FormatOptions, SourceEntry } from "../../core/block";
 import { createRateLimiter } from "../../core/rate-limiter";
 import {
-  applySourceCheck, claimsFor, compare, isCheckDue, readPage, snippetOfNote, sourceCheckOf, VERDICTS,
+  applySourceCheck, claimsFor, compare, isCheckDue, parseDomainList, readPage, snippetOfNote, sourceCheckOf, VERDICTS,
   type Claim, type HtmlParser, type SourceCheck, type Verdict,
 } from "../../core/source-check";
 import { canonicalUrl } from "../../core/source-id";
-import { fetchPage, HostQueue, parseDomains, refusal } from "./check-fetcher";
+import { HostQueue, pageFetcher, refusal, type PageFetcher } from "./check-fetcher";
 import { applyToNote, currentText } from "../editing/note-writer";
 import { windowClock } from "../refresh/refresh-flow";
 import type { RefreshContext, RefreshTarget } from "../refresh/refresh-flow";
@@ -83,10 +83,18 @@ export class SourceChecker {
    */
   private readonly judged = new Map<string, SourceCheck>();
 
+  private fetcherInUse: PageFetcher | undefined;
+
   constructor(
     private readonly ctx: CheckContext,
     private readonly parser: () => HtmlParser = () => new DOMParser(),
+    private readonly makeFetcher: () => PageFetcher = pageFetcher,
   ) {}
+
+  /** The platform's page fetcher, made once. */
+  get fetcher(): PageFetcher {
+    return (this.fetcherInUse ??= this.makeFetcher());
+  }
 
   private today(): string {
     return this.ctx.now().toISOString().slice(0, 10);
@@ -103,7 +111,7 @@ export class SourceChecker {
   /** Plans the blocks of these notes: groups their cited pages, reads snippets and recent checks. */
   async plan(notes: { file: TFile; blocks: AnswerBlock[] }[]): Promise<CheckPlan> {
     const settings = this.ctx.settings();
-    const skipDomains = parseDomains(settings.checkSourcesSkipDomains);
+    const skipDomains = parseDomainList(settings.checkSourcesSkipDomains);
     const today = this.today();
     const useNotes = settings.createSourceNotes;
     if (useNotes) this.ctx.sources.index.ensureBuilt();
@@ -166,6 +174,7 @@ export class SourceChecker {
   /** Checks the planned pages and writes the results; `progress` hears about each page judged. */
   async run(plan: CheckPlan, progress: (done: number, total: number, url: string) => void, signal: AbortSignal): Promise<CheckReport> {
     const settings = this.ctx.settings();
+    const skipDomains = parseDomainList(settings.checkSourcesSkipDomains);
     const today = this.today();
     const report: CheckReport = { verdicts: Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>, fetched: 0, reused: 0, blocksWritten: 0, skipped: [...plan.skipped] };
     const limiter = createRateLimiter({ perMinute: settings.checkSourcesPerSecond * 60, perSecond: settings.checkSourcesPerSecond, concurrency: CHECK_CONCURRENCY, clock: windowClock });
@@ -202,7 +211,7 @@ export class SourceChecker {
           } else {
             const outcome = await this.hosts.run(page.url, () =>
               limiter.run(
-                (s) => fetchPage(page.url, { timeoutSeconds: settings.checkSourcesTimeoutSeconds, allowPrivateHosts: settings.checkSourcesAllowPrivateHosts, signal: s }),
+                (s) => this.fetcher.fetch(page.url, { timeoutSeconds: settings.checkSourcesTimeoutSeconds, allowPrivateHosts: settings.checkSourcesAllowPrivateHosts, skipDomains, signal: s }),
                 signal,
               ),
             );

@@ -4,7 +4,7 @@
 // those modules cannot be loaded, they come buffered through requestUrl. Node ignores the system
 // proxy and certificate store that requestUrl uses: when the streaming transport cannot even connect
 // (nothing was sent), the same request goes through requestUrl, and so do later ones this session.
-import { Platform, requestUrl } from "obsidian";
+import { requestUrl } from "obsidian";
 import type { App } from "obsidian";
 import { createPerplexityClient } from "../../perplexity/client";
 import { listModels } from "../../perplexity/models";
@@ -20,6 +20,7 @@ import type { AskRequest } from "../../core/ask-request";
 import type { Answer, StreamProgress } from "../../core/answer";
 import { timeoutMsFor } from "../../core/stream-timeouts";
 import type { PerplexityQuerySettings } from "../../settings";
+import { hasFunction, nodeModule } from "../node-modules";
 
 /** Why requests were stopped: the user's cancel command, or the plugin unloading. */
 export type CancelReason = "user" | "unload";
@@ -29,23 +30,11 @@ interface NodeHttpModules {
   https: NodeHttpLike;
 }
 
-/** Obsidian evaluates plugins as CommonJS: its `require` is the only way to Node's modules (an ES import cannot be guarded). */
-declare const require: (id: string) => unknown;
-
 /** Node's http and https, on the desktop app only; null on mobile or when they cannot be loaded. */
 function loadNodeHttp(): NodeHttpModules | null {
-  if (!Platform.isDesktop) return null;
-  // isDesktop is the desktop UI (what the release linter checks); Node exists only in the desktop app.
-  if (!Platform.isDesktopApp) return null;
-  try {
-    // esbuild leaves Node built-ins external: Obsidian's desktop loader supplies them.
-    const http = require("http") as NodeHttpLike;
-    const https = require("https") as NodeHttpLike;
-    const usable = (m: NodeHttpLike | null | undefined) => typeof m?.request === "function";
-    return usable(http) && usable(https) ? { http, https } : null;
-  } catch {
-    return null;
-  }
+  const http = nodeModule("http");
+  const https = nodeModule("https");
+  return hasFunction(http, "request") && hasFunction(https, "request") ? { http: http as NodeHttpLike, https: https as NodeHttpLike } : null;
 }
 
 export interface ServiceAskOptions {
