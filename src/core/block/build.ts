@@ -4,6 +4,7 @@ import { rewriteCitations } from "../citations";
 import { hashText } from "../hash";
 import { containAnswer, sanitizeAnswer } from "../sanitize";
 import { canonicalUrl, MAX_SOURCE_ID_LENGTH, sourceIdOfCanonical } from "../source-id";
+import { cleanWebLine, cleanWebText } from "../web-text";
 import { normalizeDay, siteOf } from "./model";
 import type { AnswerBlock, BlockRequestMeta, SourceEntry } from "./model";
 
@@ -19,7 +20,7 @@ export interface BuildContext {
 
 /**
  * Maps an answer to a block: one source per canonical URL (results without an http(s) URL or ID are dropped),
- * the answer sanitised and its markers rewritten to `linkFor` links, cited sources first in order of first
+ * web text cleaned (core/web-text.ts: titles, the model, the answer), the answer sanitised and its markers rewritten to `linkFor` links, cited sources first in order of first
  * citation, then the others in search order. Two URLs given the same ID by `idFor` keep apart: the later
  * one gets the next longer ID of its own.
  */
@@ -41,7 +42,7 @@ export function buildAnswerBlock(answer: Answer, ctx: BuildContext): AnswerBlock
         id = full.slice(0, length);
       }
       usedIds.set(id, canonical);
-      const title = (r.title ?? "").replace(/\s+/g, " ").trim();
+      const title = cleanWebLine(r.title ?? "");
       entry = { id, url: canonical, title: title === "" ? siteOf(canonical) : title, cited: false };
       const published = normalizeDay(r.date);
       const updated = normalizeDay(r.lastUpdated);
@@ -60,7 +61,7 @@ export function buildAnswerBlock(answer: Answer, ctx: BuildContext): AnswerBlock
     }
     if (!byMarker.has(r.id)) byMarker.set(r.id, entry);
   }
-  const rewritten = rewriteCitations(sanitizeAnswer(answer.text), byMarker, (s) => ctx.linkFor(s));
+  const rewritten = rewriteCitations(sanitizeAnswer(cleanWebText(answer.text)), byMarker, (s) => ctx.linkFor(s));
   for (const s of rewritten.cited) s.cited = true;
   const all = [...byCanonical.values()];
   const sources = [...rewritten.cited, ...all.filter((s) => !s.cited)];
@@ -72,7 +73,7 @@ export function buildAnswerBlock(answer: Answer, ctx: BuildContext): AnswerBlock
     askedAt: ctx.askedAt,
     question: ctx.question,
     request: ctx.request,
-    answeredBy: answer.model,
+    answeredBy: cleanWebLine(answer.model),
     answer: text,
     sources: sources.map((s) => ({ ...s })),
     responseId: answer.responseId,
