@@ -67,12 +67,12 @@ export class KeyScrubber {
     for (const { at, text: block } of this.blocks) {
       for (let i = text.indexOf(block); i >= 0; i = text.indexOf(block, i + 1)) {
         // Grow the match both ways along the key: the longest run of the key through this block.
-        let from = i;
-        let k = at;
-        while (from > 0 && k > 0 && text.charCodeAt(from - 1) === key.charCodeAt(k - 1)) from--, k--;
-        let to = i + block.length;
-        let e = at + block.length;
-        while (to < text.length && e < key.length && text.charCodeAt(to) === key.charCodeAt(e)) to++, e++;
+        let back = 0;
+        while (i - back > 0 && at - back > 0 && text.charCodeAt(i - back - 1) === key.charCodeAt(at - back - 1)) back++;
+        let ahead = block.length;
+        while (i + ahead < text.length && at + ahead < key.length && text.charCodeAt(i + ahead) === key.charCodeAt(at + ahead)) ahead++;
+        const from = i - back;
+        const to = i + ahead;
         if (to - from >= KEY_FRAGMENT) found.push([from, to]);
       }
     }
