@@ -13,6 +13,25 @@ export interface CitedSource {
   snippet?: string;
 }
 
+/**
+ * At most this many source notes are made or updated for one answer (in the order of first citation): an answer
+ * citing 1,500 results must not fill the vault with 1,500 notes. The others are listed in the block all the same,
+ * linked to their web pages (or to a note they already had).
+ */
+export const MAX_SOURCE_NOTES_PER_ANSWER = 100;
+
+/** The cited sources that get notes, and how many cited ones do not (the cap). */
+export function sourcesForNotes<T extends { cited: boolean }>(sources: readonly T[]): { noted: T[]; left: number } {
+  const cited = sources.filter((s) => s.cited);
+  return { noted: cited.slice(0, MAX_SOURCE_NOTES_PER_ANSWER), left: Math.max(0, cited.length - MAX_SOURCE_NOTES_PER_ANSWER) };
+}
+
+/** What the user is told when the cap left sources without notes. */
+export function sourceNotesCapMessage(noted: number, left: number): string {
+  const n = (count: number) => count.toLocaleString("en-US");
+  return `This answer cites ${n(noted + left)} sources. Source notes were made or updated for the first ${n(noted)}; the other ${n(left)} are listed in the answer with links to their web pages.`;
+}
+
 /** Our properties; anything else in a source note's frontmatter belongs to the user. */
 export const SOURCE_PROPERTIES = [
   "source_id",
