@@ -1,9 +1,11 @@
 // Builds the Perplexity client from the current settings and tracks every request in flight,
-// so "Cancel" and unloading the plugin can stop them all. On the desktop app (and with the
-// streaming setting on) answers stream over Node's http/https; everywhere else, and whenever
-// those modules cannot be loaded, they come buffered through requestUrl. Node ignores the system
-// proxy and certificate store that requestUrl uses: when the streaming transport cannot even connect
-// (nothing was sent), the same request goes through requestUrl, and so do later ones this session.
+// so "Cancel" and unloading the plugin can stop them all. On the desktop app every request to Perplexity goes
+// over Node's http/https, which never follows a redirect (a redirect of a request carrying the key is refused,
+// see errors.ts); answers stream there when the streaming setting is on. On mobile, and whenever those modules
+// cannot be loaded, requests go through requestUrl, which buffers and follows redirects itself (the plugin
+// cannot stop it: docs/security.md). Node ignores the system proxy and certificate store that requestUrl uses:
+// when Node cannot even connect (nothing was sent), the same request goes through requestUrl, and so do later
+// ones this session.
 import { requestUrl } from "obsidian";
 import type { App } from "obsidian";
 import { createPerplexityClient } from "../../perplexity/client";
@@ -60,11 +62,16 @@ export class PerplexityService {
     private readonly spend?: SpendTracker,
   ) {}
 
-  /** Node's http modules when answers should stream (desktop app, streaming on), loaded once. */
-  private streamingTransport(): NodeHttpModules | null {
-    if (!this.settings().streaming || this.streamingUnreachable !== null) return null;
+  /** Node's http modules (desktop app), loaded once; null on mobile, or once they could not connect this session. */
+  private nodeTransport(): NodeHttpModules | null {
+    if (this.streamingUnreachable !== null) return null;
     if (this.node === undefined) this.node = loadNodeHttp();
     return this.node;
+  }
+
+  /** The fetch every request to Perplexity uses: Node's (never following redirects) where it exists, else requestUrl. */
+  private apiFetch(node: NodeHttpModules | null): typeof fetch {
+    return node ? fetchWithFallback(createNodeHttpsFetch(node), createRequestUrlFetch(requestUrl), (error) => this.streamingFailed(error)) : createRequestUrlFetch(requestUrl);
   }
 
   private client(timeoutMs: number, node: NodeHttpModules | null) {
@@ -73,7 +80,7 @@ export class PerplexityService {
       baseUrl: settings.baseUrl,
       // Read at request time: the key never sits in plugin state or data.json.
       getApiKey: () => this.app.secretStorage.getSecret(settings.apiKeySecret),
-      fetch: node ? fetchWithFallback(createNodeHttpsFetch(node), createRequestUrlFetch(requestUrl), (error) => this.streamingFailed(error)) : createRequestUrlFetch(requestUrl),
+      fetch: this.apiFetch(node),
       timeoutMs,
     });
   }
@@ -106,8 +113,8 @@ export class PerplexityService {
     if (options.signal?.aborted) stop();
     options.signal?.addEventListener("abort", stop, { once: true });
     try {
-      const node = this.streamingTransport();
-      const stream = node !== null;
+      const node = this.nodeTransport();
+      const stream = node !== null && this.settings().streaming;
       if (controller.signal.aborted) throw new PerplexityError("aborted", messages.aborted());
       return await this.client(timeoutMsFor(request, this.settings().requestTimeoutSeconds, stream), node).ask(request, {
         signal: controller.signal,
@@ -125,10 +132,10 @@ export class PerplexityService {
     }
   }
 
-  /** The streaming transport could not connect where requestUrl could: later requests go through requestUrl. */
+  /** Node's transport could not connect where requestUrl could: later requests go through requestUrl. */
   private streamingFailed(error: unknown): void {
     this.streamingUnreachable = error instanceof Error ? error.message : String(error);
-    console.warn(`Perplexity Query: streaming could not connect, answers come through Obsidian's requestUrl instead (${this.streamingUnreachable}).`);
+    console.warn(`Perplexity Query: Node's https could not connect, requests go through Obsidian's requestUrl instead (${this.streamingUnreachable}).`);
   }
 
   /** Why answers are not streamed although streaming is on (null: they are, where the platform allows). */
@@ -142,7 +149,7 @@ export class PerplexityService {
     this.inFlight.set(controller, {});
     const reservation = this.spend?.reserve(requestKind(CONNECTION_TEST_REQUEST.choice));
     try {
-      const report = await this.client(this.settings().requestTimeoutSeconds * 1000, null).testConnection({ signal: controller.signal });
+      const report = await this.client(this.settings().requestTimeoutSeconds * 1000, this.nodeTransport()).testConnection({ signal: controller.signal });
       reservation?.settle(true, report.totalCost);
     } catch (error) {
       reservation?.settle(mayHaveBeenBilled(error), undefined);
@@ -156,7 +163,7 @@ export class PerplexityService {
   models(): Promise<string[]> {
     const baseUrl = this.settings().baseUrl;
     if (this.modelList?.baseUrl !== baseUrl) {
-      const ids = listModels(createRequestUrlFetch(requestUrl), baseUrl).catch(() => {
+      const ids = listModels(this.apiFetch(this.nodeTransport()), baseUrl).catch(() => {
         this.modelList = undefined; // try again next time
         return [];
       });
