@@ -11,7 +11,7 @@
 // vowel separator, zero-width space, word joiner and the invisible math operators, the deprecated format
 // controls, zero-width no-break space (BOM), interlinear annotation marks, the unassigned code points Unicode
 // reserves as invisible, tag characters (invisible ASCII, the
-// "ASCII smuggling" carrier of hidden prompts) except inside an emoji flag sequence, and variation selectors
+// "ASCII smuggling" carrier of hidden prompts) except the few letters of an emoji subdivision flag, and variation selectors
 // beyond the one a character may take (long runs of them encode hidden bytes). Vertical tab, form feed, NEL and
 // the line and paragraph separators become a space, so the words they separated stay apart. Kept: a zero-width
 // joiner or non-joiner (needed by emoji sequences and by Persian and Indic scripts; a run of them becomes one),
@@ -71,16 +71,21 @@ function variationSelector(cp: number): boolean {
 
 const BLACK_FLAG = 0x1f3f4;
 const CANCEL_TAG = 0xe007f;
-/** Longest emoji tag sequence kept (subdivision flags use 5 or 6 tags). */
-const MAX_FLAG_TAGS = 32;
+/** Subdivision flags spell an ISO 3166-2 code in tag letters and digits ("gbsct": 5 tags); more carries a payload. */
+const MIN_FLAG_TAGS = 2;
+const MAX_FLAG_TAGS = 6;
 
-/** Length in code units of the emoji tag sequence's tags starting at `i` (after U+1F3F4), or 0 when there is none. */
+function flagTag(cp: number): boolean {
+  return (cp >= 0xe0030 && cp <= 0xe0039) || (cp >= 0xe0061 && cp <= 0xe007a);
+}
+
+/** Length in code units of the emoji flag's tags starting at `i` (after U+1F3F4), or 0 when they are no flag. */
 function flagTagsLength(s: string, i: number): number {
   let j = i;
   for (let n = 0; n <= MAX_FLAG_TAGS && j < s.length; n++) {
     const cp = s.codePointAt(j)!;
-    if (cp === CANCEL_TAG) return n > 0 ? j + 2 - i : 0;
-    if (cp < 0xe0020 || cp > 0xe007e) return 0;
+    if (cp === CANCEL_TAG) return n >= MIN_FLAG_TAGS ? j + 2 - i : 0;
+    if (!flagTag(cp)) return 0;
     j += 2;
   }
   return 0;
