@@ -209,6 +209,16 @@ export function cleanWebText(text: string): string {
   return out.join("");
 }
 
+/**
+ * Whether one character (a code point) is one `cleanWebText` removes, replaces or keeps only by its neighbours
+ * (a control, direction or invisible character, a joiner, a variation selector, a lone surrogate): where text
+ * must be kept exactly (the question in a block's metadata), such characters are written escaped instead.
+ */
+export function isHiddenCharacter(ch: string): boolean {
+  const cp = ch.codePointAt(0) ?? 0;
+  return cp === 0x200c || cp === 0x200d || (ch !== "\t" && ch !== "\n" && cleanWebText(ch) !== ch);
+}
+
 /** One line of web text: cleaned, every run of whitespace (newlines included) one space, trimmed. */
 export function cleanWebLine(text: string): string {
   return cleanWebText(text).replace(/\s+/g, " ").trim();
