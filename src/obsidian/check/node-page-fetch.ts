@@ -274,7 +274,7 @@ export function fetchPageWithNode(url: string, options: NodePageOptions, modules
       } catch {
         return { kind: "error", message: "the site redirected to an address that is not valid" };
       }
-      if (redirects >= MAX_PAGE_REDIRECTS) return { kind: "error", message: `too many redirects (more than ${MAX_PAGE_REDIRECTS})` };
+      if (redirects >= MAX_PAGE_REDIRECTS) return { kind: "error", message: `too many redirects, more than ${MAX_PAGE_REDIRECTS}` };
       const refused = hopRefusal(next, options);
       if (refused !== null) return { kind: "refused", reason: `not fetched: the page redirects to ${originOf(next)}, and ${refused}` };
       if (permanentSoFar && PERMANENT.has(result.status)) movedTo = next;
