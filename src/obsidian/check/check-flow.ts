@@ -17,6 +17,7 @@ import { HostQueue, pageFetcher, refusal, type PageFetcher } from "./check-fetch
 import { applyToNote, currentText } from "../editing/note-writer";
 import { windowClock } from "../refresh/refresh-flow";
 import type { RefreshContext, RefreshTarget } from "../refresh/refresh-flow";
+import { cleanWebLine } from "../../core/web-text";
 
 /** What a check needs of the plugin: a refresh's context without Perplexity (a check asks it nothing). */
 export type CheckContext = Omit<RefreshContext, "service">;
@@ -249,7 +250,7 @@ export class SourceChecker {
   private async writeBlock(target: CheckTarget, checks: Map<string, SourceCheck>, report: CheckReport): Promise<void> {
     const { app } = this.ctx;
     const settings = this.ctx.settings();
-    const skip = (detail: string) => report.skipped.push({ note: target.file.path, what: `"${target.question}"`, detail });
+    const skip = (detail: string) => report.skipped.push({ note: target.file.path, what: `"${cleanWebLine(target.question)}"`, detail });
     await this.notesQueue.run(target.file.path, async () => {
       if (!(app.vault.getAbstractFileByPath(target.file.path) instanceof TFile)) return skip("the note was deleted");
       let written = false;
