@@ -70,6 +70,7 @@ function privateIpv6(g: number[]): boolean {
   if (allZero(8)) return true; // ::
   if (allZero(7) && g[7] === 1) return true; // ::1
   if (allZero(5) && g[5] === 0xffff) return privateIpv4(embedded(g[6]!, g[7]!)); // IPv4-mapped
+  if (allZero(4) && g[4] === 0xffff && g[5] === 0) return privateIpv4(embedded(g[6]!, g[7]!)); // IPv4-translated (SIIT)
   if (allZero(6)) return privateIpv4(embedded(g[6]!, g[7]!)); // IPv4-compatible (deprecated)
   if (g[0] === 0x64 && g[1] === 0xff9b) return g[2] === 1 || privateIpv4(embedded(g[6]!, g[7]!)); // NAT64 (local-use prefix: all)
   if (g[0] === 0x2002) return privateIpv4(embedded(g[1]!, g[2]!)); // 6to4
