@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { LOOKBEHIND, noLookbehind } from "./scripts/no-lookbehind.mjs";
 import { slimOpenAi } from "./scripts/slim-openai.mjs";
+import { slimMarkdownIt } from "./scripts/slim-markdown-it.mjs";
 
 const production = process.argv[2] === "production";
 
@@ -29,7 +30,7 @@ const context = await esbuild.context({
   legalComments: production ? "none" : "inline",
   metafile: true,
   outfile: "main.js",
-  plugins: [noLookbehind, slimOpenAi],
+  plugins: [noLookbehind, slimOpenAi, slimMarkdownIt],
 });
 
 if (production) {
