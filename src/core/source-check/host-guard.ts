@@ -157,3 +157,31 @@ export function domainOnList(host: string, list: readonly string[]): string | un
   if (normal === null) return undefined;
   return list.find((d) => normal === d || normal.endsWith(`.${d}`));
 }
+
+/** Why a URL may not be fetched: not a web address, on the list of domains never fetched, or private. */
+export interface HostRefusal {
+  kind: "not-web" | "skipped" | "private";
+  /** In words that follow "not fetched: ". */
+  reason: string;
+}
+
+/**
+ * Why a page check may not request `url` (the cited URL, or a hop of its redirects), or null when it may: only
+ * http(s), nothing on the skip list (normal form, `parseDomainList`), no private host unless allowed.
+ */
+export function hostRefusal(url: string, options: { allowPrivateHosts: boolean; skipDomains: readonly string[] }): HostRefusal | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { kind: "not-web", reason: "not a valid URL" };
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return { kind: "not-web", reason: `${parsed.protocol} is not a web address` };
+  const listed = domainOnList(parsed.hostname, options.skipDomains);
+  if (listed !== undefined) return { kind: "skipped", reason: `${listed} is on your list of domains never to fetch` };
+  if (!options.allowPrivateHosts) {
+    const reason = privateHostReason(url);
+    if (reason !== null) return { kind: "private", reason: `${parsed.hostname.replace(/\.+$/, "")} is ${reason} (allow private hosts in settings to check it)` };
+  }
+  return null;
+}

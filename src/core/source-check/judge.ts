@@ -10,6 +10,12 @@ import type { SourceCheck, Verdict } from "./verdict";
 
 /** Pages larger than this are not read (the cap). */
 export const MAX_PAGE_BYTES = 2 * 1024 * 1024;
+/** The page's whole size from a 206 answer's Content-Range ("bytes 0-2097151/3145728" → 3145728). */
+export function sizeFromContentRange(header: string | undefined): number | undefined {
+  const m = /\/(\d+)\s*$/.exec(header ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
 /** With less reading text than this and scripts on the page, the text is built by JavaScript. */
 export const MIN_PAGE_TEXT = 200;
 /** What the summary calls the quoted passage in found / missing lists. */

@@ -10,7 +10,7 @@
 //    the setting that says so (see commands.ts); a moved page is read from the page's canonical link.
 // Politeness: at most one request at a time per host, and the caller's limiter bounds the total pace.
 import { requestUrl } from "obsidian";
-import { domainOnList, MAX_PAGE_BYTES, privateHostReason, type FetchOutcome } from "../../core/source-check";
+import { hostRefusal, MAX_PAGE_BYTES, sizeFromContentRange, type FetchOutcome } from "../../core/source-check";
 import { hasFunction, nodeModule } from "../node-modules";
 import { fetchPageWithNode, type NodeHttpForPages, type ResolveAll } from "./node-page-fetch";
 
@@ -31,23 +31,6 @@ export interface PageFetcher {
 /** Sent with every page request: says what is asking, and that it is no browser. */
 export const CHECK_USER_AGENT = "Mozilla/5.0 (compatible; Perplexity Query for Obsidian; source check)";
 
-/** The reason to refuse a host before any request: private (unless allowed), or on the skip list. */
-export function refusal(url: string, options: { allowPrivateHosts: boolean; skipDomains: readonly string[] }): { kind: "private" | "skipped"; reason: string } | null {
-  let host: string;
-  try {
-    host = new URL(url).hostname;
-  } catch {
-    return { kind: "private", reason: "not a valid URL" };
-  }
-  const skipped = domainOnList(host, options.skipDomains);
-  if (skipped !== undefined) return { kind: "skipped", reason: `${skipped} is on your list of domains never to fetch` };
-  if (!options.allowPrivateHosts) {
-    const reason = privateHostReason(url);
-    if (reason !== null) return { kind: "private", reason: `not fetched: the address is ${reason} (allow private hosts in settings to check it)` };
-  }
-  return null;
-}
-
 /** The fetcher this platform allows: Node's on the desktop app, requestUrl elsewhere. */
 export function pageFetcher(): PageFetcher {
   const http = nodeModule("http");
@@ -60,17 +43,12 @@ export function pageFetcher(): PageFetcher {
   return { guarded: false, fetch: fetchWithRequestUrl };
 }
 
-function totalFromContentRange(header: string | undefined): number | undefined {
-  const m = /\/(\d+)\s*$/.exec(header ?? "");
-  return m ? Number(m[1]) : undefined;
-}
-
 class Timeout extends Error {}
 
 /** The page through requestUrl, with the limits the file comment lists. */
 export async function fetchWithRequestUrl(url: string, options: FetchOptions): Promise<FetchOutcome> {
-  const refused = refusal(url, options);
-  if (refused !== null) return { kind: "refused", reason: refused.kind === "skipped" ? `not fetched: ${refused.reason}` : refused.reason };
+  const refused = hostRefusal(url, options);
+  if (refused !== null) return { kind: "refused", reason: `not fetched: ${refused.reason}` };
   let timer = 0;
   let onAbort = (): void => {};
   const stop = new Promise<never>((_, reject) => {
@@ -90,7 +68,7 @@ export async function fetchWithRequestUrl(url: string, options: FetchOptions): P
     const response = await Promise.race([request, stop]);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
-    const total = response.status === 206 ? totalFromContentRange(headers["content-range"]) : undefined;
+    const total = response.status === 206 ? sizeFromContentRange(headers["content-range"]) : undefined;
     if (total !== undefined && total > MAX_PAGE_BYTES) return { kind: "too-large", bytes: total };
     const body = new Uint8Array(response.arrayBuffer);
     if (body.byteLength > MAX_PAGE_BYTES) return { kind: "too-large", bytes: body.byteLength };

@@ -10,11 +10,11 @@ import type { AnswerBlock, FormatOptions, SourceEntry } from "../../core/block";
 import { calloutOf } from "../../core/markdown";
 import { createRateLimiter } from "../../core/rate-limiter";
 import {
-  applySourceCheck, claimsFor, compare, isCheckDue, parseDomainList, readPage, snippetOfNote, sourceCheckOf, VERDICTS,
+  applySourceCheck, claimsFor, compare, hostRefusal, isCheckDue, parseDomainList, readPage, snippetOfNote, sourceCheckOf, VERDICTS,
   type Claim, type HtmlParser, type SourceCheck, type Verdict,
 } from "../../core/source-check";
 import { canonicalUrl } from "../../core/source-id";
-import { HostQueue, pageFetcher, refusal, type PageFetcher } from "./check-fetcher";
+import { HostQueue, pageFetcher, type PageFetcher } from "./check-fetcher";
 import { applyToNote, currentText } from "../editing/note-writer";
 import { windowClock } from "../refresh/refresh-flow";
 import type { RefreshContext, RefreshTarget } from "../refresh/refresh-flow";
@@ -132,7 +132,7 @@ export class SourceChecker {
           if (page === undefined) {
             const note = useNotes ? this.ctx.sources.index.noteForUrl(url) : null;
             page = { url, note, citing: [] };
-            const refused = refusal(url, { allowPrivateHosts: settings.checkSourcesAllowPrivateHosts, skipDomains });
+            const refused = hostRefusal(url, { allowPrivateHosts: settings.checkSourcesAllowPrivateHosts, skipDomains });
             if (refused?.kind === "skipped") page.skip = refused.reason;
             const judged = this.judged.get(url);
             if (judged && !isCheckDue(judged.on, today, settings.checkSourcesIntervalDays)) {

@@ -11,8 +11,8 @@
 //    length, and the timeout and a cancel destroy the connection rather than stop waiting for it;
 //  - the real final URL is known: a 301 or 308 from the cited address to another page makes it "moved".
 // This file imports no Node built-in (its types are structural) and nothing from `obsidian`.
-import { MAX_PAGE_BYTES, type FetchOutcome } from "../../core/source-check/judge";
-import { domainOnList, privateAddressReason, privateHostReason } from "../../core/source-check/host-guard";
+import { MAX_PAGE_BYTES, sizeFromContentRange, type FetchOutcome } from "../../core/source-check/judge";
+import { hostRefusal, privateAddressReason } from "../../core/source-check/host-guard";
 
 /** At most this many redirects are followed from the cited URL. */
 export const MAX_PAGE_REDIRECTS = 5;
@@ -76,24 +76,6 @@ export interface NodePageOptions {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const PERMANENT = new Set([301, 308]);
 
-/** Why a URL may not be requested (the cited URL or a hop of its redirects), in words after "not fetched: ", or null. */
-export function hopRefusal(url: string, options: Pick<NodePageOptions, "allowPrivateHosts" | "skipDomains">): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return "not a valid URL";
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return `${parsed.protocol} is not a web address`;
-  const listed = domainOnList(parsed.hostname, options.skipDomains);
-  if (listed !== undefined) return `${listed} is on your list of domains never to fetch`;
-  if (!options.allowPrivateHosts) {
-    const reason = privateHostReason(url);
-    if (reason !== null) return `${parsed.hostname.replace(/\.+$/, "")} is ${reason} (allow private hosts in settings to check it)`;
-  }
-  return null;
-}
-
 class Refused extends Error {}
 class Timeout extends Error {}
 
@@ -118,11 +100,6 @@ function headerRecord(raw: PageResponseLike["headers"]): Record<string, string> 
     out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
   }
   return out;
-}
-
-function totalFromContentRange(header: string | undefined): number | undefined {
-  const m = /\/(\d+)\s*$/.exec(header ?? "");
-  return m ? Number(m[1]) : undefined;
 }
 
 /** A resolver that refuses private answers (unless allowed) and gives Node exactly the addresses it checked. */
@@ -195,7 +172,7 @@ export function fetchPageWithNode(url: string, options: NodePageOptions, modules
             res.destroy();
             return resolve({ kind: "redirect", status, location });
           }
-          const declared = status === 206 ? totalFromContentRange(headers["content-range"]) : Number(headers["content-length"] ?? NaN);
+          const declared = status === 206 ? sizeFromContentRange(headers["content-range"]) : Number(headers["content-length"] ?? NaN);
           if (declared !== undefined && Number.isFinite(declared) && declared > maxBytes) {
             res.destroy();
             return resolve({ kind: "final", outcome: { kind: "too-large", bytes: declared } });
@@ -251,8 +228,8 @@ export function fetchPageWithNode(url: string, options: NodePageOptions, modules
 
   const run = async (): Promise<FetchOutcome> => {
     if (options.signal?.aborted) throw abortError();
-    const first = hopRefusal(url, options);
-    if (first !== null) return { kind: "refused", reason: `not fetched: ${first}` };
+    const first = hostRefusal(url, options);
+    if (first !== null) return { kind: "refused", reason: `not fetched: ${first.reason}` };
     let at = url;
     // The address the cited one moved to: the end of the leading run of permanent redirects.
     let movedTo: string | undefined;
@@ -275,8 +252,8 @@ export function fetchPageWithNode(url: string, options: NodePageOptions, modules
         return { kind: "error", message: "the site redirected to an address that is not valid" };
       }
       if (redirects >= MAX_PAGE_REDIRECTS) return { kind: "error", message: `too many redirects, more than ${MAX_PAGE_REDIRECTS}` };
-      const refused = hopRefusal(next, options);
-      if (refused !== null) return { kind: "refused", reason: `not fetched: the page redirects to ${originOf(next)}, and ${refused}` };
+      const refused = hostRefusal(next, options);
+      if (refused !== null) return { kind: "refused", reason: `not fetched: the page redirects to ${originOf(next)}, and ${refused.reason}` };
       if (permanentSoFar && PERMANENT.has(result.status)) movedTo = next;
       else permanentSoFar = false;
       at = next;
