@@ -27,6 +27,8 @@ const context = await esbuild.context({
   sourcemap: production ? false : "inline",
   treeShaking: true,
   minify: production,
+  // Non-ASCII as UTF-8, not \uXXXX escapes: the HTML entity table markdown-it decodes with is mostly such characters.
+  charset: "utf8",
   legalComments: production ? "none" : "inline",
   metafile: true,
   outfile: "main.js",

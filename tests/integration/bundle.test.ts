@@ -86,8 +86,10 @@ describe("the slimmed openai client", () => {
 });
 
 describe("the slimmed markdown-it", () => {
-  it("leaves linkify-it out of main.js (the parser never links bare URLs) and bundles markdown-it itself", () => {
+  it("leaves linkify-it and the HTML entity encoder out of main.js and bundles markdown-it itself", () => {
     expect(code).toContain("linkify-it is left out of main.js");
+    // The encoder's table (entities' encode-html) starts with this run of named entities; the decoder stays.
+    expect(code).not.toContain("&Tab;");
     // linkify-it's own scheme table is not there; markdown-it's block rules are.
     expect(code).not.toContain("fuzzyEmail");
     expect(code).toContain("block rule didn't increment state.line");
@@ -95,7 +97,7 @@ describe("the slimmed markdown-it", () => {
   });
 
   it("fails loudly should anything use the placeholder", () => {
-    const LinkifyIt = runInNewContext(`${LINKIFY_PLACEHOLDER.replace(/^export /gm, "")}\nLinkifyIt`) as new () => { test(s: string): boolean };
+    const LinkifyIt = runInNewContext(`${LINKIFY_PLACEHOLDER.replace(/^export default .*$/m, "").replace(/^export /gm, "")}\nLinkifyIt`) as new () => { test(s: string): boolean };
     expect(() => new LinkifyIt().test("https://example.org")).toThrow(/left out of main\.js/);
   });
 });

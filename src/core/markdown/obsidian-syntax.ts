@@ -18,7 +18,8 @@ function lineText(state: StateBlock, line: number): string {
  */
 export const frontMatterBlock: BlockRule = (state, startLine, endLine, silent) => {
   if (startLine !== 0 || state.level !== 0 || state.parentType !== "root") return false;
-  const src = typeof state.env.source === "string" ? state.env.source : state.src;
+  const env = state.env as { source?: unknown };
+  const src = typeof env.source === "string" ? env.source : state.src;
   const breakAt = (at: number) => src[at] === "\n" || src.startsWith("\r\n", at);
   if (!src.startsWith("---") || !breakAt(3)) return false;
   const isCloser = (at: number) => src.startsWith("---", at) && (breakAt(at + 3) || at + 3 === src.length);

@@ -3,7 +3,7 @@
 // and, in obsidian-syntax.ts, what no extension covers the way Obsidian reads it (properties, `$$` math blocks,
 // `%%` comments). Built once, on first use, so loading the plugin costs nothing.
 import MarkdownIt from "markdown-it";
-import type { MarkdownIt as MarkdownItInstance } from "markdown-it";
+import type { MarkdownIt as MarkdownItInstance, MarkdownItOptions } from "markdown-it";
 import type { StateBlock, Token } from "markdown-it";
 import footnote from "markdown-it-footnote";
 import { commentBlock, frontMatterBlock, mathBlock } from "./obsidian-syntax";
@@ -15,7 +15,8 @@ export function markdownParser(): MarkdownItInstance {
   if (parser === undefined) {
     // `html`: raw HTML blocks are structure (Obsidian renders them); `maxNesting` bounds the depth of quotes and
     // lists read (deeper content is skipped as part of its container), so 100,000 nested quotes cost no stack.
-    const md = new MarkdownIt("commonmark", { html: true, maxNesting: 50 });
+    // (`maxNesting` is markdown-it's own option, missing from its typings.)
+    const md = new MarkdownIt("commonmark", { html: true, maxNesting: 50 } as MarkdownItOptions);
     md.enable(["table", "strikethrough"]);
     md.use(footnote);
     md.block.ruler.before("table", "front_matter", frontMatterBlock, { alt: [] });

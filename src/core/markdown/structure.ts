@@ -84,6 +84,10 @@ export function calloutOf(quoteLine: string): Callout | undefined {
 /** Offsets of the start of every line ("\n", "\r\n" and lone "\r" end lines, as the parser reads them). */
 export function lineStartsOf(text: string): number[] {
   const starts = [0];
+  if (!text.includes("\r")) {
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+    return starts;
+  }
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 10) starts.push(i + 1);
