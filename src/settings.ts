@@ -45,6 +45,11 @@ export interface PerplexityQuerySettings extends AskDefaults {
   // Checking sources (issue 12). Fetching a page tells its site the user's IP address: off by default.
   /** Allow fetching cited pages to check them. */
   checkSourcesFetch: boolean;
+  /**
+   * Mobile (and any device without Node's http): allow checks through requestUrl, which cannot refuse a redirect
+   * to a private address, see what a name resolves to, or stop a download at 2 MB. Off by default.
+   */
+  checkSourcesFetchOnMobile: boolean;
   /** Check the sources of each new answer as soon as it is written. */
   checkSourcesAuto: boolean;
   /** Domains never fetched ("example.com" also skips its subdomains), separated by commas, spaces or lines. */
@@ -101,6 +106,7 @@ export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
   keepPartialOnCancel: true,
   followUpTurns: DEFAULT_FOLLOW_UP_TURNS,
   checkSourcesFetch: false,
+  checkSourcesFetchOnMobile: false,
   checkSourcesAuto: false,
   checkSourcesSkipDomains: "",
   checkSourcesIntervalDays: 30,
@@ -216,6 +222,7 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     keepPartialOnCancel: bool(raw.keepPartialOnCancel, d.keepPartialOnCancel),
     followUpTurns: int(raw.followUpTurns, "followUpTurns"),
     checkSourcesFetch: bool(raw.checkSourcesFetch, d.checkSourcesFetch),
+    checkSourcesFetchOnMobile: bool(raw.checkSourcesFetchOnMobile, d.checkSourcesFetchOnMobile),
     checkSourcesAuto: bool(raw.checkSourcesAuto, d.checkSourcesAuto),
     checkSourcesSkipDomains: str(raw.checkSourcesSkipDomains, d.checkSourcesSkipDomains),
     checkSourcesIntervalDays: int(raw.checkSourcesIntervalDays, "checkSourcesIntervalDays"),

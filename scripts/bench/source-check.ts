@@ -100,6 +100,8 @@ export async function benchVault(): Promise<BenchRow[]> {
   try {
     const files = checkVault((p) => web.url(p), NOTES, PER_NOTE);
     const runtime = new ObsidianRuntime({
+      // The desktop app: pages are fetched with Node's http (on mobile checks need their own setting).
+      platform: "desktop",
       files,
       pluginData: { checkSourcesFetch: true, checkSourcesAllowPrivateHosts: true, checkSourcesPerSecond: PER_SECOND },
     });

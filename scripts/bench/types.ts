@@ -38,15 +38,28 @@ export interface HeapRun<T> {
   peakGrowth: number;
   /** heapUsed over the baseline after a full collection (needs node --expose-gc). */
   retained: number;
+  /** Peak of heapUsed + external (Buffers and ArrayBuffers live outside the heap) over its baseline. */
+  peakMemoryGrowth: number;
+  /** Peak resident set size over its baseline (the whole process: sockets, code, everything). */
+  peakRssGrowth: number;
 }
 
 /** Runs `fn` once after a full collection, sampling heapUsed every `sampleMs`. */
 export async function measureHeap<T>(fn: () => Promise<T>, sampleMs: number): Promise<HeapRun<T>> {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
-  const baseline = process.memoryUsage().heapUsed;
+  const start0 = process.memoryUsage();
+  const baseline = start0.heapUsed;
   let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), sampleMs);
+  let peakMemory = start0.heapUsed + start0.external;
+  let peakRss = start0.rss;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.heapUsed);
+    peakMemory = Math.max(peakMemory, m.heapUsed + m.external);
+    peakRss = Math.max(peakRss, m.rss);
+  };
+  const sampler = setInterval(sample, sampleMs);
   const start = performance.now();
   let result: T;
   try {
@@ -55,7 +68,15 @@ export async function measureHeap<T>(fn: () => Promise<T>, sampleMs: number): Pr
     clearInterval(sampler);
   }
   const ms = performance.now() - start;
-  peak = Math.max(peak, process.memoryUsage().heapUsed);
+  sample();
   gc?.();
-  return { result, ms, baseline, peakGrowth: peak - baseline, retained: process.memoryUsage().heapUsed - baseline };
+  return {
+    result,
+    ms,
+    baseline,
+    peakGrowth: peak - baseline,
+    retained: process.memoryUsage().heapUsed - baseline,
+    peakMemoryGrowth: peakMemory - (start0.heapUsed + start0.external),
+    peakRssGrowth: peakRss - start0.rss,
+  };
 }

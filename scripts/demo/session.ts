@@ -66,7 +66,7 @@ function dialogText(modal: ModalLike): string[] {
 const pluginDataPath = (vault: string) => join(vault, ".obsidian", "plugins", "perplexity-query", "data.json");
 
 /** Settings this runner changes for one run only (where to send, fetching pages); never saved. */
-const RUN_ONLY_SETTINGS = ["baseUrl", "checkSourcesFetch", "checkSourcesAllowPrivateHosts"] as const;
+const RUN_ONLY_SETTINGS = ["baseUrl", "checkSourcesFetch", "checkSourcesFetchOnMobile", "checkSourcesAllowPrivateHosts"] as const;
 
 export function readPluginData(vault: string): unknown {
   const dataPath = pluginDataPath(vault);
@@ -119,7 +119,8 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
     // The key goes into the runtime's secret storage, never into data.json.
     runtime.app.secretStorage.setSecret(settings.apiKeySecret, run.apiKey);
     settings.baseUrl = run.baseUrl; // for this run only: not saved to data.json (RUN_ONLY_SETTINGS)
-    if (run.allowPrivateHosts) Object.assign(plugin.settings, { checkSourcesFetch: true, checkSourcesAllowPrivateHosts: true });
+    // The demo's own local web: fetching allowed for this run, also on its default mobile platform.
+    if (run.allowPrivateHosts) Object.assign(plugin.settings, { checkSourcesFetch: true, checkSourcesFetchOnMobile: true, checkSourcesAllowPrivateHosts: true });
     if (run.now) {
       const fixed = run.now.getTime();
       plugin.clock = { now: () => new Date(fixed) };

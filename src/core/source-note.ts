@@ -2,6 +2,7 @@
 // changes its properties get. The Obsidian glue applies them with processFrontMatter.
 import { siteOf } from "./block";
 import { escapeDisplayText, escapeLinkText, escapeLinkUrl, sanitizeAnswer } from "./sanitize";
+import { beyondNextYear, cleanWebLine, cleanWebText } from "./web-text";
 
 export interface CitedSource {
   id: string;
@@ -10,6 +11,25 @@ export interface CitedSource {
   published?: string;
   updated?: string;
   snippet?: string;
+}
+
+/**
+ * At most this many source notes are made or updated for one answer (in the order of first citation): an answer
+ * citing 1,500 results must not fill the vault with 1,500 notes. The others are listed in the block all the same,
+ * linked to their web pages (or to a note they already had).
+ */
+export const MAX_SOURCE_NOTES_PER_ANSWER = 100;
+
+/** The cited sources that get notes, and how many cited ones do not (the cap). */
+export function sourcesForNotes<T extends { cited: boolean }>(sources: readonly T[]): { noted: T[]; left: number } {
+  const cited = sources.filter((s) => s.cited);
+  return { noted: cited.slice(0, MAX_SOURCE_NOTES_PER_ANSWER), left: Math.max(0, cited.length - MAX_SOURCE_NOTES_PER_ANSWER) };
+}
+
+/** What the user is told when the cap left sources without notes. */
+export function sourceNotesCapMessage(noted: number, left: number): string {
+  const n = (count: number) => count.toLocaleString("en-US");
+  return `This answer cites ${n(noted + left)} sources. Source notes were made or updated for the first ${n(noted)}; the other ${n(left)} are listed in the answer with links to their web pages.`;
 }
 
 /** Our properties; anything else in a source note's frontmatter belongs to the user. */
@@ -27,10 +47,10 @@ export const SOURCE_PROPERTIES = [
   "tags",
 ] as const;
 
-/** One line, cut to a readable length. */
+/** One line of web text, cleaned and cut to a readable length. */
 function plainLine(text: string, max = 300): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  const flat = [...cleanWebLine(text)];
+  return flat.length > max ? `${flat.slice(0, max - 1).join("")}…` : flat.join("");
 }
 
 export function sourceTitle(source: CitedSource): string {
@@ -43,7 +63,7 @@ export function sourceNoteBody(source: CitedSource): string {
   // open a comment that hides the user's notes, run code or load images.
   const title = sourceTitle(source);
   const lines = [`# ${escapeDisplayText(title)}`, "", `[${escapeLinkText(title)}](${escapeLinkUrl(source.url)})`, ""];
-  const snippet = sanitizeAnswer((source.snippet ?? "").trim());
+  const snippet = sanitizeAnswer(cleanWebText(source.snippet ?? "").trim());
   if (snippet) {
     for (const line of snippet.split("\n")) lines.push(`> ${line}`.trimEnd());
     lines.push("");
@@ -78,8 +98,13 @@ function linkTarget(link: string): string {
  */
 export function applyCitation(frontmatter: Record<string, unknown>, record: CitationRecord): void {
   const { source } = record;
+  // A date beyond next year (9999-12-31 from an old version or a bad clock) would win every "later date"
+  // comparison for ever: it counts as missing, so the next real date replaces it.
+  const today = new Date(`${record.citedOn.slice(0, 10)}T00:00:00Z`);
+  const farFuture = (value: unknown) => typeof value === "string" && beyondNextYear(value, today);
+  for (const key of ["published", "updated", "first_cited", "last_cited"]) if (farFuture(frontmatter[key])) delete frontmatter[key];
   const setIfMissing = (key: string, value: unknown) => {
-    if (value === undefined || value === "") return;
+    if (value === undefined || value === "" || farFuture(value)) return;
     if (frontmatter[key] === undefined || frontmatter[key] === null || frontmatter[key] === "") frontmatter[key] = value;
   };
   setIfMissing("source_id", source.id);
@@ -87,7 +112,7 @@ export function applyCitation(frontmatter: Record<string, unknown>, record: Cita
   setIfMissing("title", sourceTitle(source));
   setIfMissing("site", siteOf(source.url));
   setIfMissing("published", source.published);
-  if (source.updated && (typeof frontmatter.updated !== "string" || frontmatter.updated < source.updated)) {
+  if (source.updated && !farFuture(source.updated) && (typeof frontmatter.updated !== "string" || frontmatter.updated < source.updated)) {
     frontmatter.updated = source.updated;
   }
   setIfMissing("first_cited", record.citedOn);

@@ -6,10 +6,12 @@
 import { OpenAI } from "openai/client";
 import { APIError } from "openai/core/error";
 import { parseBaseUrl } from "./base-url";
-import { PerplexityError, messages, toPerplexityError, unknownFieldOf } from "./errors";
+import { PerplexityError, messages, scrubError, toPerplexityError, unknownFieldOf } from "./errors";
+import { KeyScrubber, scrubAnswer, scrubProgress, StreamScrubber } from "./key-scrub";
 import { toWireRequest } from "./request";
 import type { PresetField } from "./request";
 import { answerFromResponse } from "./response";
+import { runPath } from "./run-id";
 import { consumeStream, sseEventsFromBody } from "./stream";
 import { sleep } from "./timers";
 import type { AskRequest } from "../core/ask-request";
@@ -206,14 +208,17 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
     let body = bodyFor(dialect);
     if (opts.signal?.aborted) throw abortedError();
     const { sdk, apiKey } = await sdkFor();
+    // Whatever the server sends back leaves the client without the key in any form (key-scrub.ts).
+    const key = new KeyScrubber(apiKey);
     const retries = options.maxRetries ?? 2;
     const usesPreset = "preset" in req.choice;
     let adaptedOnce = false;
     for (let attempt = 0; ; attempt++) {
       let responseId = "";
+      const streamedText = new StreamScrubber(key);
       const onProgress = (p: StreamProgress): void => {
         if (p.type === "created") responseId = p.responseId;
-        opts.onProgress?.(p);
+        opts.onProgress?.(scrubProgress(p, key, streamedText));
       };
       try {
         // The client's own `post` (what `responses.create` calls): the bundle leaves out the SDK's
@@ -222,7 +227,7 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
           .post("/responses", { body, stream: stream, ...(opts.signal ? { signal: opts.signal } : {}) })
           .asResponse();
         dialects.set(baseURL, dialect);
-        return await readAnswer(response, { ...opts, onProgress });
+        return scrubAnswer(await readAnswer(response, { ...opts, onProgress }), key);
       } catch (err) {
         // An "unknown field" 400 runs nothing and bills nothing: ask once more in the other spelling.
         const field = unknownFieldOf(err);
@@ -239,7 +244,7 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
             throw new PerplexityError("invalid-request", messages.presetFieldRejected(), { status: 400, param: field, detail: `unknown field ${field}` });
           }
         }
-        const error = toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs, ...("model" in req.choice ? { model: req.choice.model } : {}) });
+        const error = scrubError(toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs, ...("model" in req.choice ? { model: req.choice.model } : {}) }), key);
         // A 429 means no run was started: waiting and asking again costs nothing extra. The wait is shown.
         const wait = error.kind === "rate-limited" && attempt < retries && !opts.signal?.aborted ? retryDelayMs(error.retryAfterSeconds, attempt) : null;
         if (wait !== null) {
@@ -286,14 +291,15 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
   async function cancelRun(responseId: string): Promise<void> {
     const id = responseId.trim();
     if (!id) throw new PerplexityError("invalid-request", messages.invalidRequest("id", "the run id is empty"), { param: "id" });
+    // The path Perplexity's own MCP server uses to stop an abandoned run; an unsafe id throws before anything is sent.
+    const path = runPath("agent", id, "cancel");
     const { sdk, apiKey } = await sdkFor();
     try {
-      // The path Perplexity's own MCP server uses to stop an abandoned run.
-      await sdk.post(`/agent/${encodeURIComponent(id)}/cancel`, { maxRetries: 0 });
+      await sdk.post(path, { maxRetries: 0 });
     } catch (err) {
       // 400: the run has already ended, so it costs nothing more; that is what cancelling was for.
       if (err instanceof APIError && err.status === 400) return;
-      throw toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs });
+      throw scrubError(toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs }), new KeyScrubber(apiKey));
     }
   }
 

@@ -4,6 +4,7 @@
 
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai/core/error";
 import type { Answer } from "../core/answer";
+import { KEY_MARK, scrubAnswer, scrubKey, type KeyScrubber } from "./key-scrub";
 
 export type ErrorKind =
   | "missing-key"
@@ -125,6 +126,9 @@ export const messages = {
     `Perplexity sent a response this plugin could not read${what ? ` (${what})` : ""}. ` +
     "Try again; if it keeps happening, update the plugin.",
   aborted: (): string => "The request to Perplexity was cancelled.",
+  redirected: (status: number, to?: string): string =>
+    `Perplexity's address answered with a redirect (HTTP ${status}${to ? ` to ${to}` : ""}). The plugin never follows a ` +
+    `redirect of a request that carries your API key, so nothing was asked. Check the base URL in ${SETTINGS_PLACE}.`,
 };
 
 function formatSeconds(seconds: number): string {
@@ -144,26 +148,28 @@ export function formatDuration(seconds: number): string {
 // ---------------------------------------------------------------------------------------------
 // Scrubbing: the key must never reach a message, even if a server or library echoes it.
 
-// Perplexity keys look like `pplx-…`; bearer tokens of any shape are removed too.
+// Messages (notices, logs, a failed block's line) also lose anything shaped like a key: Perplexity keys look
+// like `pplx-…`, and bearer tokens of any shape go too. Answer text and titles lose only the key itself
+// (key-scrub.ts): "pplx-embed-v1" is a model an answer may name.
 const KEY_PATTERNS: RegExp[] = [/pplx-[A-Za-z0-9_-]+/g, /Bearer\s+[^\s"',;]+/gi];
 
-export function scrubSecrets(text: string, apiKey?: string): string {
-  let scrubbed = text;
-  if (apiKey && apiKey.trim().length >= 4) scrubbed = scrubbed.split(apiKey.trim()).join("[key]");
-  for (const pattern of KEY_PATTERNS) scrubbed = scrubbed.replace(pattern, "[key]");
+/** A message cleaned (web-text.ts), without the key in any form (key-scrub.ts) or anything shaped like a key. */
+export function scrubSecrets(text: string, apiKey?: string | KeyScrubber): string {
+  let scrubbed = scrubKey(text, apiKey);
+  for (const pattern of KEY_PATTERNS) scrubbed = scrubbed.replace(pattern, KEY_MARK);
   return scrubbed;
 }
 
-/** Server text fit to quote in a sentence: one line, no markup, short, scrubbed. */
-export function quoteServerText(text: unknown, apiKey?: string): string | undefined {
+/** Server text fit to quote in a sentence: one line, no markup, short, cleaned, scrubbed. */
+export function quoteServerText(text: unknown, apiKey?: string | KeyScrubber): string | undefined {
   if (typeof text !== "string") return undefined;
   // HTML pages from proxies are never quoted: they are noise to the user.
   if (/<\s*(html|!doctype|body|head)\b/i.test(text)) return undefined;
-  let oneLine = text.replace(/\s+/g, " ").trim();
+  // Scrubbed before it is cut, so that a key cannot be cut into pieces too short to be recognised.
+  let oneLine = scrubSecrets(text, apiKey).replace(/\s+/g, " ").trim();
   if (!oneLine) return undefined;
-  if (oneLine.length > 200) oneLine = `${oneLine.slice(0, 197)}...`;
-  oneLine = oneLine.replace(/[.\s]+$/, "");
-  return scrubSecrets(oneLine, apiKey);
+  if ([...oneLine].length > 200) oneLine = `${[...oneLine].slice(0, 197).join("")}...`;
+  return oneLine.replace(/[.\s]+$/, "");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,14 +242,27 @@ export function rateLimitResetSecondsFrom(headers: Headers | undefined, now = Da
   return Math.ceil(seconds);
 }
 
+/** "https://elsewhere.example" of a Location header, cleaned; undefined when there is none. */
+function originOf(location: string | null | undefined): string | undefined {
+  if (!location) return undefined;
+  try {
+    const url = new URL(location);
+    return url.host ? quoteServerText(`${url.protocol}//${url.host}`) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function fromStatus(apiError: APIError, status: number, ctx: ErrorContext): PerplexityError {
   const envelope = envelopeOf(apiError);
   const type = typeof envelope.type === "string" ? envelope.type : undefined;
-  const param = typeof envelope.param === "string" && envelope.param ? envelope.param : undefined;
+  const param = typeof envelope.param === "string" && envelope.param ? quoteServerText(envelope.param, ctx.apiKey) : undefined;
   const serverMessage = quoteServerText(envelope.message, ctx.apiKey);
   const detail = `HTTP ${status}${type ? ` ${type}` : ""}`;
   const base = { status, detail, ...(ctx.partial ? { partial: ctx.partial } : {}) };
 
+  // A redirect reaches here only when the transport did not follow it (Node's http never does): say so.
+  if (status >= 300 && status < 400) return new PerplexityError("invalid-request", messages.redirected(status, originOf(apiError.headers?.get("location"))), base);
   // Checked first: the retired endpoint answers 403 (or anything) and must never read as "bad key".
   if (isRetiredEndpoint(envelope)) return new PerplexityError("retired-endpoint", messages.retiredEndpoint(), base);
   if (status === 401) return new PerplexityError("key-rejected", messages.keyRejected(), base);
@@ -320,6 +339,15 @@ export function toPerplexityError(err: unknown, ctx: ErrorContext = {}): Perplex
   // fetch reports network failures as TypeError (also while reading a body mid-stream).
   if (err instanceof TypeError) return new PerplexityError("network", messages.network(), partial);
   return new PerplexityError("bad-response", messages.badResponse(), partial);
+}
+
+/** The error with every server-supplied string it carries scrubbed of the key (message, param, detail, partial answer). */
+export function scrubError(err: PerplexityError, key: KeyScrubber): PerplexityError {
+  const init = pickInit(err);
+  if (init.param !== undefined) init.param = scrubSecrets(init.param, key);
+  if (init.detail !== undefined) init.detail = scrubSecrets(init.detail, key);
+  if (err.partial) init.partial = scrubAnswer(err.partial, key);
+  return new PerplexityError(err.kind, scrubSecrets(err.message, key), init);
 }
 
 function pickInit(err: PerplexityError): PerplexityErrorInit {

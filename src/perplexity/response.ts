@@ -3,7 +3,9 @@
 // Failures that arrive with HTTP 200 (`failed`, `cancelled`, `incomplete`) become errors here.
 
 import { PerplexityError, messages, quoteServerText } from "./errors";
+import { safeRunId } from "./run-id";
 import type { Answer, SearchResult, Usage } from "../core/answer";
+import { beyondNextYear, cleanWebLine, cleanWebText } from "../core/web-text";
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -11,6 +13,19 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 function optionalString(value: unknown): string | undefined {
   return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+/** A string from the web, cleaned (web-text.ts); undefined when nothing is left. */
+function webString(value: unknown, oneLine = true): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const cleaned = oneLine ? cleanWebLine(value) : cleanWebText(value);
+  return cleaned.trim() === "" ? undefined : cleaned;
+}
+
+/** A result's date: cleaned, and dropped when it lies beyond next year (an error, or a date that would win every comparison). */
+function webDate(value: unknown): string | undefined {
+  const date = webString(value);
+  return date === undefined || beyondNextYear(date) ? undefined : date;
 }
 
 function optionalNumber(value: unknown): number | undefined {
@@ -28,15 +43,15 @@ export function readSearchResult(value: unknown): RawSearchResult | null {
   const result: RawSearchResult = { url };
   const id = typeof value["id"] === "string" && /^\d+$/.test(value["id"]) ? Number(value["id"]) : value["id"];
   if (typeof id === "number" && Number.isInteger(id) && id >= 0) result.rawId = id;
-  const title = optionalString(value["title"]);
+  const title = webString(value["title"]);
   if (title !== undefined) result.title = title;
-  const date = optionalString(value["date"]);
+  const date = webDate(value["date"]);
   if (date !== undefined) result.date = date;
-  const lastUpdated = optionalString(value["last_updated"]);
+  const lastUpdated = webDate(value["last_updated"]);
   if (lastUpdated !== undefined) result.lastUpdated = lastUpdated;
-  const snippet = optionalString(value["snippet"]);
+  const snippet = webString(value["snippet"], false);
   if (snippet !== undefined) result.snippet = snippet;
-  const source = optionalString(value["source"]);
+  const source = webString(value["source"]);
   if (source !== undefined) result.source = source;
   return result;
 }
@@ -129,7 +144,12 @@ function toSearchResult(raw: RawSearchResult, id: number): SearchResult {
 }
 
 export function readQueries(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((q): q is string => typeof q === "string" && q.length > 0) : [];
+  return Array.isArray(value) ? value.map((q) => webString(q)).filter((q): q is string => q !== undefined) : [];
+}
+
+/** The model a response names, cleaned to one line. */
+export function readModel(value: unknown): string {
+  return webString(value) ?? "";
 }
 
 export function addUnique(target: string[], items: string[]): void {
@@ -184,9 +204,9 @@ export function parseResponseObject(json: unknown): ParsedResponse {
   if (output !== undefined && output !== null && !Array.isArray(output)) throw badResponse("output is not a list");
 
   const parsed: ParsedResponse = {
-    id: typeof json["id"] === "string" ? json["id"] : "",
+    id: safeRunId(json["id"]),
     status,
-    model: typeof json["model"] === "string" ? json["model"] : "",
+    model: readModel(json["model"]),
     text: "",
     hasOutput: false,
     resultLists: [],
@@ -220,12 +240,12 @@ export function parseResponseObject(json: unknown): ParsedResponse {
   if (isRecord(error)) {
     const message = quoteServerText(error["message"]);
     if (message !== undefined) parsed.errorMessage = message;
-    const type = optionalString(error["type"]) ?? optionalString(error["code"]);
+    const type = quoteServerText(error["type"]) ?? quoteServerText(error["code"]);
     if (type !== undefined) parsed.errorType = type;
   }
   const details = json["incomplete_details"];
   if (isRecord(details)) {
-    const reason = optionalString(details["reason"]);
+    const reason = quoteServerText(details["reason"]);
     if (reason !== undefined) parsed.incompleteReason = reason;
   }
   return parsed;

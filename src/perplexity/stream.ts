@@ -13,9 +13,11 @@ import {
   parseResponseObject,
   readFetchedList,
   readQueries,
+  readModel,
   readResultList,
   settleResponse,
 } from "./response";
+import { safeRunId } from "./run-id";
 import type { ParsedResponse, RawSearchResult } from "./response";
 import { runtimeTimers } from "./timers";
 import type { Timers } from "./timers";
@@ -321,9 +323,9 @@ class StreamState {
 
   noteResponse(response: unknown): void {
     if (!isRecord(response)) return;
-    if (!this.responseId && typeof response["id"] === "string") this.responseId = response["id"];
-    const model = response["model"];
-    if (typeof model === "string" && model && !(PRESETS as readonly string[]).includes(model)) this.model = model;
+    if (!this.responseId) this.responseId = safeRunId(response["id"]);
+    const model = readModel(response["model"]);
+    if (model && !(PRESETS as readonly string[]).includes(model)) this.model = model;
   }
 
   /** The accumulated state as a response, with `fin` (the terminal event's response) filling in. */
@@ -477,7 +479,7 @@ export async function consumeStream(
           const partial = state.partial();
           throw new PerplexityError("run-failed", messages.runFailed(quoteServerText(inner["message"])), {
             ...(partial ? { partial } : {}),
-            ...(typeof inner["type"] === "string" ? { detail: inner["type"] } : {}),
+            ...(quoteServerText(inner["type"]) !== undefined ? { detail: quoteServerText(inner["type"])! } : {}),
           });
         }
         default: {
@@ -491,7 +493,7 @@ export async function consumeStream(
             if (error) {
               const message = quoteServerText(error["message"]);
               if (message !== undefined) parsed.errorMessage = message;
-              const errorType = typeof error["type"] === "string" && error["type"] ? error["type"] : typeof error["code"] === "string" && error["code"] ? error["code"] : undefined;
+              const errorType = quoteServerText(error["type"]) ?? quoteServerText(error["code"]);
               if (errorType !== undefined) parsed.errorType = errorType;
             }
             return settleResponse(parsed);

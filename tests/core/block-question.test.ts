@@ -56,3 +56,14 @@ describe("the Question line of a long question", () => {
     );
   });
 });
+
+describe("a question with control, direction and invisible characters", () => {
+  const hostile = "Is \u202eevil\u202c safe?\u200b\x07 \u{e0049}\u{e0067}\u{e006e} 👨‍👩‍👧 naïve \u2028 next";
+
+  it("is displayed without them, kept exactly in the metadata, and written nowhere raw", () => {
+    const text = formatBlock(block(hostile), options);
+    expect(questionLineOf(text)).toBe("> **Question:** Is evil safe? 👨‍👩‍👧 naïve next");
+    expect(parseBlocks(text)[0]!.block.question).toBe(hostile);
+    expect(text).not.toMatch(/[\x07\u200b\u2028\u202c\u202e]|\u{e0049}/u);
+  });
+});

@@ -148,6 +148,11 @@ describe("archive, schedule, summary", () => {
     expect(isCheckDue("2026-11-01", TODAY, 30)).toBe(true);
     expect(isCheckDue("garbage", TODAY, 30)).toBe(true);
   });
+  it("is due when the last check is dated in the future (9999-12-31 would never be due again)", () => {
+    expect(isCheckDue("9999-12-31", TODAY, 30)).toBe(true);
+    expect(isCheckDue("2026-12-02", TODAY, 30)).toBe(true);
+    expect(isCheckDue(TODAY, TODAY, 30)).toBe(false);
+  });
   it("sums up a block's checks", () => {
     const c = (verdict: "supported" | "partly" | "gone", on = TODAY) => ({ verdict, on });
     expect(describeChecks([c("supported", "2026-11-30"), c("partly"), c("supported"), c("gone"), c("supported")])).toBe("Sources checked 2026-12-01: 3 supported, 1 partly, 1 gone");

@@ -134,7 +134,7 @@ export function createRun(request: ParsedRequest, step: AnswerStep): Run {
     incompleteReason = "max_output_tokens";
   }
   const run: Run = {
-    id: `resp_${randomUUID()}`,
+    id: step.runId ?? `resp_${randomUUID()}`,
     messageId: `msg_${randomUUID()}`,
     callId: `call_${randomUUID()}`,
     functionCallId: `fc_${randomUUID()}`,

@@ -108,6 +108,8 @@ export interface AnswerStep extends StepBase {
   stream?: StreamScript;
   /** For `background: true` requests: how many GETs still see `in_progress` before the finished run. */
   backgroundPolls?: number;
+  /** The run's id as sent (default `resp_<uuid>`): hostile ids such as ".." for the client's URL building. */
+  runId?: string;
 }
 
 /** A plain HTTP answer, for errors: 429 with Retry-After, 500, HTML pages, ... */

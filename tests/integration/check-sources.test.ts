@@ -7,15 +7,20 @@ import type { SourceEntry } from "../../src/core/block";
 import { checkVault } from "../web/check-vault";
 import { CLAIM, citingScenario, PAGES, SNIPPET, startLocalWeb } from "../web/server";
 import type { LocalWeb } from "../web/server";
-import { selectInNote, startHarness } from "./harness";
+import { selectInNote, startHarness, useHarnessPlatform } from "./harness";
 import type { Harness } from "./harness";
 
 let web: LocalWeb;
 let h: Harness | undefined;
+// The desktop app, where checks fetch with Node's http (mobile: tests/integration/hostile-pages.test.ts).
+useHarnessPlatform("desktop");
 beforeAll(async () => {
   web = await startLocalWeb({ slowMs: 6000 });
 });
-afterAll(async () => web.close());
+afterAll(async () => {
+  useHarnessPlatform(undefined);
+  await web.close();
+});
 afterEach(async () => {
   await h?.close();
   h = undefined;

@@ -44,7 +44,8 @@ export async function startHarness(
     ...((options.platform ?? defaultPlatform) ? { platform: options.platform ?? defaultPlatform } : {}),
     ...options.runtime,
   });
-  const plugin = (await runtime.loadPlugin()) as Harness["plugin"];
+  // PLUGIN_MAIN=path/to/main.js runs a suite against another build (to see a test fail on an older one).
+  const plugin = (await runtime.loadPlugin(process.env.PLUGIN_MAIN ?? "main.js")) as Harness["plugin"];
   plugin.clock = { now: () => new Date("2026-11-24T16:43:12.385Z") };
   return {
     emulator,

@@ -16,8 +16,8 @@
 //  - an app version ("1.11.4" or "1.13.1"): requireApiVersion answers for it, and the settings tab is
 //    shown as that app shows it (display() before 1.13, the setting definitions from 1.13);
 //  - requestUrl performs real HTTP (the mock answers every request with an empty 200);
-//  - a platform: "desktop" (Platform.isDesktopApp, and main.js's `require` gives Node's http/https, as
-//    Obsidian's desktop loader does) or "mobile" (no Node: `require` of them throws); left out, the
+//  - a platform: "desktop" (Platform.isDesktopApp, and main.js's `require` gives Node's http/https and dns, as
+//    Obsidian's desktop loader does; `resolve` injects DNS answers there and into requestUrl) or "mobile" (no Node: `require` of them throws); left out, the
 //    mocks' desktop flags with no Node modules (the desktop fallback when they fail to load);
 //    `@codemirror/state` and `@codemirror/commands` are given on every platform, as Obsidian provides them;
 //  - Modal.open does not close itself again at once, and open modals are recorded;
@@ -45,8 +45,10 @@
 //  - DOMParser documents are inert, as a browser's (inert-dom-parser.ts).
 import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
+import nodeDns from "node:dns";
 import nodeHttp from "node:http";
 import nodeHttps from "node:https";
+import { isIP } from "node:net";
 import { compileFunction } from "node:vm";
 import * as codemirrorCommands from "@codemirror/commands";
 import * as codemirrorState from "@codemirror/state";
@@ -142,6 +144,17 @@ export interface RuntimeOptions {
    * shown one gets its view built at once, one in a background tab stays deferred until revealed.
    */
   layout?: { type: string; shown: boolean }[];
+  /**
+   * DNS answers the system resolver would give, by host name: what Node's `dns.lookup` (desktop) and requestUrl
+   * (both platforms) see. A function may answer differently on each call (DNS rebinding); names it leaves
+   * unanswered (undefined) resolve as usual.
+   */
+  resolve?: (hostname: string) => string[] | undefined;
+  /**
+   * Addresses this test network serves elsewhere, as a NAT would: a public address a name resolved to (and that
+   * the plugin's checks judged as such) is reached at the address given, e.g. `{ "93.184.216.34": "127.0.0.1" }`.
+   */
+  routes?: Record<string, string>;
 }
 
 export type ApiVersion = "1.11.4" | "1.13.1";
@@ -196,6 +209,9 @@ export class ObsidianRuntime {
   readonly obsidian: ObsidianModule;
   readonly apiVersion: ApiVersion;
   private readonly nodeNetwork: NonNullable<RuntimeOptions["nodeNetwork"]>;
+  /** The system resolver as this runtime's Node modules and requestUrl use it. */
+  private readonly lookup: typeof nodeDns.lookup;
+  private readonly routes: Record<string, string>;
   readonly editorKind: "codemirror" | "mock";
   plugin: LoadedPlugin | null = null;
   private pluginData: unknown;
@@ -227,6 +243,8 @@ export class ObsidianRuntime {
     this.apiVersion = options.apiVersion ?? "1.13.1";
     this.nodeNetwork = options.nodeNetwork ?? "ok";
     this.layout = options.layout ?? [];
+    this.lookup = options.resolve ? injectedLookup(options.resolve) : nodeDns.lookup;
+    this.routes = options.routes ?? {};
     // OBSIDIAN_RUNTIME_EDITOR=mock runs a suite on the mocks' editor (to compare timings or behaviour).
     this.editorKind = options.editor ?? (process.env.OBSIDIAN_RUNTIME_EDITOR === "mock" ? "mock" : "codemirror");
     this.obsidian = this.buildModule();
@@ -356,8 +374,9 @@ export class ObsidianRuntime {
       }
     }
     const timings = this.timings;
+    const lookup = routedLookup(this.lookup, this.routes);
     const requestUrl = async (request: Parameters<typeof nodeRequestUrl>[0]) => {
-      const response = await nodeRequestUrl(request);
+      const response = await nodeRequestUrl(request, { lookup });
       timings.responseAt = performance.now();
       return response;
     };
@@ -551,6 +570,7 @@ export class ObsidianRuntime {
       if (id === "@codemirror/commands") return codemirrorCommands;
       if (id === "@codemirror/view") return codemirrorView;
       if (this.platform === "desktop" && (id === "http" || id === "https")) return this.observed(id === "http" ? nodeHttp : nodeHttps);
+      if (this.platform === "desktop" && id === "dns") return { lookup: this.lookup };
       throw new Error(`main.js required "${id}", which Obsidian does not provide on this platform`);
     };
     // Obsidian evaluates the bundle as a function of (require, module, exports).
@@ -604,7 +624,9 @@ export class ObsidianRuntime {
       if (network === "certificate") return untrustedCertificateRequest();
       // Port 9 (discard) on the loopback interface: nothing listens there, so the connection is really refused.
       const target = network === "refused" ? url.replace(/^(https?:\/\/)[^/]+/, "$1127.0.0.1:9") : url;
-      return module.request(target, options, (res) => {
+      // The plugin's own lookup (the page check's guard) runs as given; only the address it returns is routed.
+      const routed = options.lookup ? { ...options, lookup: routedLookup(options.lookup as typeof nodeDns.lookup, this.routes) } : options;
+      return module.request(target, routed, (res) => {
         res.on("data", (chunk: Buffer) => {
           if (timings.firstDeltaAt === 0 && chunk.includes("response.output_text.delta")) timings.firstDeltaAt = performance.now();
         });
@@ -893,4 +915,41 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
     if (Date.now() - start > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** `dns.lookup` answering from `resolve` (every signature Node calls it with), falling back to the real one. */
+function injectedLookup(resolve: (hostname: string) => string[] | undefined): typeof nodeDns.lookup {
+  const lookup = (hostname: string, options: unknown, callback?: unknown): void => {
+    const done = (typeof options === "function" ? options : callback) as (err: NodeJS.ErrnoException | null, address: unknown, family?: number) => void;
+    const opts = (typeof options === "object" && options !== null ? options : typeof options === "number" ? { family: options } : {}) as nodeDns.LookupOptions;
+    const answer = resolve(hostname);
+    if (answer === undefined) {
+      nodeDns.lookup(hostname, { ...opts, all: true }, (err, addresses) => (err ? done(err, undefined) : opts.all ? done(null, addresses) : done(null, addresses[0]?.address, addresses[0]?.family)));
+      return;
+    }
+    const addresses = answer.map((address) => ({ address, family: isIP(address) === 6 ? 6 : 4 }));
+    queueMicrotask(() => {
+      if (addresses.length === 0) done(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }), undefined);
+      else if (opts.all) done(null, addresses);
+      else done(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+  return lookup as unknown as typeof nodeDns.lookup;
+}
+
+/** `lookup` with its answers routed: an address in `routes` is handed on as the address it maps to. */
+function routedLookup(lookup: typeof nodeDns.lookup, routes: Record<string, string>): typeof nodeDns.lookup {
+  if (Object.keys(routes).length === 0) return lookup;
+  const route = (address: string) => routes[address] ?? address;
+  const routed = (hostname: string, options: unknown, callback?: unknown): void => {
+    const done = (typeof options === "function" ? options : callback) as (err: NodeJS.ErrnoException | null, address?: unknown, family?: number) => void;
+    const opts = typeof options === "function" ? {} : options;
+    (lookup as unknown as (h: string, o: unknown, cb: (err: NodeJS.ErrnoException | null, address?: unknown, family?: number) => void) => void)(hostname, opts, (err, address, family) => {
+      if (err) return done(err);
+      if (Array.isArray(address)) return done(null, (address as nodeDns.LookupAddress[]).map((a) => ({ address: route(a.address), family: isIP(route(a.address)) === 6 ? 6 : 4 })));
+      const to = route(String(address));
+      done(null, to, to === address ? family : isIP(to) === 6 ? 6 : 4);
+    });
+  };
+  return routed as unknown as typeof nodeDns.lookup;
 }

@@ -68,10 +68,15 @@ function lowercaseHeaders(raw: http.IncomingHttpHeaders): Record<string, string>
 /** Chromium's limit (net/url_request: kMaxRedirects). */
 const MAX_REDIRECTS = 20;
 
-async function send(param: NodeRequestUrlParam): Promise<NodeRequestUrlResponse> {
+/** How the network is reached: the resolver (tests inject DNS answers, as the system's resolver would give them). */
+export interface NodeRequestUrlNetwork {
+  lookup?: typeof import("node:dns").lookup;
+}
+
+async function send(param: NodeRequestUrlParam, network: NodeRequestUrlNetwork): Promise<NodeRequestUrlResponse> {
   let current = param;
   for (let redirects = 0; ; redirects++) {
-    const response = await sendOnce({ ...current, throw: false });
+    const response = await sendOnce({ ...current, throw: false }, network);
     const location = response.headers["location"];
     if (![301, 302, 303, 307, 308].includes(response.status) || location === undefined) {
       if (param.throw !== false && response.status >= 400) throw new RequestUrlStatusError(response.status, response.headers);
@@ -85,7 +90,7 @@ async function send(param: NodeRequestUrlParam): Promise<NodeRequestUrlResponse>
   }
 }
 
-function sendOnce(param: NodeRequestUrlParam): Promise<NodeRequestUrlResponse> {
+function sendOnce(param: NodeRequestUrlParam, network: NodeRequestUrlNetwork): Promise<NodeRequestUrlResponse> {
   return new Promise((resolve, reject) => {
     let url: URL;
     try {
@@ -108,7 +113,7 @@ function sendOnce(param: NodeRequestUrlParam): Promise<NodeRequestUrlResponse> {
       param.body === undefined ? undefined : typeof param.body === "string" ? Buffer.from(param.body, "utf8") : Buffer.from(param.body);
     if (body !== undefined) headers["content-length"] = String(body.byteLength);
 
-    const req = transport.request(url, { method: (param.method ?? "GET").toUpperCase(), headers }, (res) => {
+    const req = transport.request(url, { method: (param.method ?? "GET").toUpperCase(), headers, ...(network.lookup ? { lookup: network.lookup } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("error", reject);
@@ -134,9 +139,9 @@ function sendOnce(param: NodeRequestUrlParam): Promise<NodeRequestUrlResponse> {
 }
 
 /** Drop-in for Obsidian's `requestUrl` (also used as the `obsidian` module's `requestUrl` in tests). */
-export function nodeRequestUrl(request: NodeRequestUrlParam | string): NodeRequestUrlResponsePromise {
+export function nodeRequestUrl(request: NodeRequestUrlParam | string, network: NodeRequestUrlNetwork = {}): NodeRequestUrlResponsePromise {
   const param = typeof request === "string" ? { url: request } : request;
-  const promise = send(param);
+  const promise = send(param, network);
   // Getters, so an unread part never becomes an unhandled rejection.
   void Object.defineProperties(promise, {
     arrayBuffer: { get: () => promise.then((r) => r.arrayBuffer) },

@@ -5,6 +5,7 @@ import { hashText } from "../hash";
 import { sanitizeAnswer } from "../sanitize";
 import type { SanitizeOptions } from "../sanitize";
 import { canonicalUrl, MAX_SOURCE_ID_LENGTH, sourceIdOfCanonical } from "../source-id";
+import { cleanWebLine, cleanWebText } from "../web-text";
 import { normalizeDay, siteOf } from "./model";
 import type { AnswerBlock, BlockRequestMeta, SourceEntry } from "./model";
 
@@ -20,8 +21,9 @@ export interface BuildContext {
 
 /**
  * Maps an answer to a block: one source per canonical URL (results without an http(s) URL or ID are dropped),
- * the answer sanitised with its markers linked by `linkFor` (`sanitize`: the streaming display passes one that
- * reuses what it wrote before), cited sources first in order of first
+ * web text cleaned (core/web-text.ts: titles, the model, the answer), the answer sanitised with its markers linked
+ * by `linkFor` (`sanitize`: the streaming display passes one that reuses what it wrote before), cited sources first
+ * in order of first
  * citation, then the others in search order. Two URLs given the same ID by `idFor` keep apart: the later
  * one gets the next longer ID of its own.
  */
@@ -43,7 +45,7 @@ export function buildAnswerBlock(answer: Answer, ctx: BuildContext, sanitize: (t
         id = full.slice(0, length);
       }
       usedIds.set(id, canonical);
-      const title = (r.title ?? "").replace(/\s+/g, " ").trim();
+      const title = cleanWebLine(r.title ?? "");
       entry = { id, url: canonical, title: title === "" ? siteOf(canonical) : title, cited: false };
       const published = normalizeDay(r.date);
       const updated = normalizeDay(r.lastUpdated);
@@ -63,7 +65,7 @@ export function buildAnswerBlock(answer: Answer, ctx: BuildContext, sanitize: (t
     if (!byMarker.has(r.id)) byMarker.set(r.id, entry);
   }
   const { cite, cited } = citationLinker(byMarker, (s) => ctx.linkFor(s));
-  const text = sanitize(answer.text, { cite });
+  const text = sanitize(cleanWebText(answer.text), { cite });
   for (const s of cited) s.cited = true;
   const all = [...byCanonical.values()];
   const sources = [...cited, ...all.filter((s) => !s.cited)];
@@ -73,7 +75,7 @@ export function buildAnswerBlock(answer: Answer, ctx: BuildContext, sanitize: (t
     askedAt: ctx.askedAt,
     question: ctx.question,
     request: ctx.request,
-    answeredBy: answer.model,
+    answeredBy: cleanWebLine(answer.model),
     answer: text,
     sources: sources.map((s) => ({ ...s })),
     responseId: answer.responseId,

@@ -3,6 +3,7 @@ import { plural } from "../plural";
 import { format as formatDate } from "date-fns";
 import { escapeDisplayText, escapeLinkText, escapeLinkUrl } from "../sanitize";
 import { RESERVED_LINES } from "./contain";
+import { cleanWebLine } from "../web-text";
 import { describeChecks, VERDICT_MARKS } from "../source-check/verdict";
 import { metaLine } from "./meta";
 import {
@@ -76,8 +77,10 @@ export const QUESTION_LINE_MAX_CHARS = 300;
  * word, and marked as an excerpt: the block's metadata keeps the whole question, which a refresh asks again.
  */
 export function questionLine(question: string): string {
-  const chars = [...question.replace(/\s+/g, " ").trim()];
-  if (chars.length <= QUESTION_LINE_MAX_CHARS) return `**Question:** ${escapeDisplayText(question)}`;
+  // As displayed: one line without control, direction or invisible characters (core/web-text.ts).
+  const shown = cleanWebLine(question);
+  const chars = [...shown];
+  if (chars.length <= QUESTION_LINE_MAX_CHARS) return `**Question:** ${escapeDisplayText(shown)}`;
   let excerpt = chars.slice(0, QUESTION_LINE_MAX_CHARS).join("");
   const lastSpace = excerpt.lastIndexOf(" ");
   if (lastSpace > QUESTION_LINE_MAX_CHARS * 0.8) excerpt = excerpt.slice(0, lastSpace);

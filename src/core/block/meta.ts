@@ -1,5 +1,6 @@
 // The metadata comment: the callout's last line, one JSON object, escaped so Obsidian reads nothing in it.
 import { hashText } from "../hash";
+import { isHiddenCharacter } from "../web-text";
 import { parseStaleAfter } from "../staleness";
 import { BLOCK_FORMAT_VERSION, isValidBlockId, normalizeRequest, strings } from "./model";
 import type { AnswerBlock, BlockRequestMeta } from "./model";
@@ -35,7 +36,8 @@ export interface Meta {
 }
 
 // Characters that could mean something to Obsidian even inside a comment (or end it) are \u-escaped inside
-// JSON strings: the line stays valid JSON and never contains "%%", "[[", "#tag", "^id", "`" or "$".
+// JSON strings: the line stays valid JSON and never contains "%%", "[[", "#tag", "^id", "`" or "$", nor a raw
+// control, direction or invisible character.
 const META_ESCAPE = /[%[\]<>#^`$|\u2028\u2029]/;
 
 function metaJson(meta: Meta): string {
@@ -54,6 +56,19 @@ function metaJson(meta: Meta): string {
       else if (META_ESCAPE.test(c)) {
         out += "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
         continue;
+      } else if (c.charCodeAt(0) >= 0x7f) {
+        // Control, direction and invisible characters (web-text.ts) are kept exactly, but escaped: none is written raw.
+        const ch = String.fromCodePoint(json.codePointAt(i)!);
+        if (isHiddenCharacter(ch)) {
+          for (let k = 0; k < ch.length; k++) out += "\\u" + ch.charCodeAt(k).toString(16).padStart(4, "0");
+          i += ch.length - 1;
+          continue;
+        }
+        if (ch.length === 2) {
+          out += ch;
+          i++;
+          continue;
+        }
       }
     } else if (c === '"') inString = true;
     out += c;

@@ -1,6 +1,8 @@
-// From what a fetch returned to a verdict. The fetch itself is the glue's (Obsidian's requestUrl); this
-// module only reads its outcome: status, headers, bytes, or the error it ended with.
+// From what a fetch returned to a verdict. The fetch itself is the glue's (Node's http/https on desktop,
+// Obsidian's requestUrl on mobile); this module only reads its outcome: status, headers, bytes, the redirects
+// it followed when it knows them, or the error it ended with.
 import { canonicalUrl } from "../source-id";
+import { privateHostReason } from "./host-guard";
 import type { Claim } from "./claims";
 import { decodePage, extractPage, pageKind, parseContentType, type HtmlParser } from "./extract";
 import { figureFound, passageFound } from "./match";
@@ -8,13 +10,27 @@ import type { SourceCheck, Verdict } from "./verdict";
 
 /** Pages larger than this are not read (the issue's cap). */
 export const MAX_PAGE_BYTES = 2 * 1024 * 1024;
+/** The page's whole size from a 206 answer's Content-Range ("bytes 0-2097151/3145728" → 3145728). */
+export function sizeFromContentRange(header: string | undefined): number | undefined {
+  const m = /\/(\d+)\s*$/.exec(header ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
 /** With less reading text than this and scripts on the page, the text is built by JavaScript. */
 export const MIN_PAGE_TEXT = 200;
 /** What the summary calls the quoted passage in found / missing lists. */
 export const SNIPPET_LABEL = "the quoted passage";
 
+/** The redirects a fetcher followed itself (desktop); requestUrl hides them (mobile), so its outcomes have none. */
+export interface Redirects {
+  /** The URL of the page that answered. */
+  finalUrl: string;
+  /** Where the cited address moved: the end of the 301/308 redirects it starts with. */
+  movedTo?: string;
+}
+
 export type FetchOutcome =
-  | { kind: "response"; status: number; headers: Record<string, string>; body: Uint8Array }
+  | { kind: "response"; status: number; headers: Record<string, string>; body: Uint8Array; redirects?: Redirects }
   | { kind: "timeout"; seconds: number }
   | { kind: "too-large"; bytes?: number }
   | { kind: "error"; message: string }
@@ -86,11 +102,19 @@ export function readPage(input: Pick<CheckInput, "url" | "today" | "parser">, ou
   if (page.text.length < MIN_PAGE_TEXT && page.scripts > 0) {
     return done(result("unknown", today, { reason: "the page shows its text only by running JavaScript, which a check never does" }));
   }
-  const moved = movedTo(input.url, page.canonical);
+  // Where the redirects are known, they alone say whether the page moved; where they are not (requestUrl), the
+  // page's own canonical link stands in, unless it names a private host (a redirect there was followed blindly).
+  const moved = outcome.redirects ? differentAddress(input.url, outcome.redirects.movedTo) : movedTo(input.url, page.canonical);
   return moved === undefined ? { text: page.text } : { text: page.text, moved };
 }
 
-/** The page's canonical address when it differs from the cited one (only http(s) URLs count). */
+/** `url` in canonical form when it is another address than the cited one, else undefined. */
+function differentAddress(cited: string, url: string | undefined): string | undefined {
+  const normal = url === undefined ? null : canonicalUrl(url);
+  return normal !== null && !sameAddress(normal, cited) ? normal : undefined;
+}
+
+/** The page's canonical address when it differs from the cited one (only public http(s) URLs count). */
 function movedTo(cited: string, canonical: string | undefined): string | undefined {
   if (canonical === undefined) return undefined;
   let resolved: string;
@@ -99,8 +123,8 @@ function movedTo(cited: string, canonical: string | undefined): string | undefin
   } catch {
     return undefined;
   }
-  const normal = canonicalUrl(resolved);
-  return normal !== null && !sameAddress(normal, cited) ? normal : undefined;
+  if (privateHostReason(resolved) !== null && privateHostReason(cited) === null) return undefined;
+  return differentAddress(cited, resolved);
 }
 
 /** The verdict for a page's text: the snippet and every claimed figure present or not. */

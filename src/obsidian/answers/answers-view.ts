@@ -9,6 +9,7 @@ import type { AnswerFilter, AnswerRow, Staleness } from "../../core/answer-index
 import { formatUsd } from "../../core/spend";
 import { STALE_AFTER_PROPERTY } from "../../core/staleness";
 import type { PerplexityQuerySettings } from "../../settings";
+import { cleanWebLine } from "../../core/web-text";
 
 export const ANSWERS_VIEW_TYPE = "perplexity-answers";
 /** Rows drawn at once; the filters narrow the rest down. */
@@ -196,7 +197,7 @@ export class AnswersView extends ItemView {
     for (const row of rows.slice(0, SHOWN)) {
       const item = list.createDiv({ cls: "perplexity-answers-row" });
       const stale = this.indexer.index.isStale(row, now, days);
-      item.createDiv({ text: row.question, cls: "perplexity-answers-question" });
+      item.createDiv({ text: cleanWebLine(row.question), cls: "perplexity-answers-question" });
       const bits = [
         row.path.replace(/\.md$/, ""),
         `${formatAge(row.askedAt, now)}${stale ? " (stale)" : ""}`,

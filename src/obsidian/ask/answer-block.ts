@@ -6,6 +6,7 @@ import { buildAnswerBlock } from "../../core/block";
 import type { AnswerBlock, SourceEntry } from "../../core/block";
 import { PerplexityError } from "../../perplexity/errors";
 import type { Answer } from "../../core/answer";
+import { sourceNotesCapMessage } from "../../core/source-note";
 import type { PerplexityQuerySettings } from "../../settings";
 import type { SourceLinker } from "../sources/source-linker";
 
@@ -35,7 +36,8 @@ export async function buildWithSources(
   const block = build(linkFor);
   if (!deps.settings().createSourceNotes || !block.sources.some((s) => s.cited)) return { block, linkFor };
   try {
-    await deps.sources.recordCitations(block, file, deps.now(), answer.searchResults);
+    const notes = await deps.sources.recordCitations(block, file, deps.now(), answer.searchResults);
+    if (notes.left > 0) new Notice(sourceNotesCapMessage(notes.noted, notes.left), 15_000);
     // Built again so the answer's links point at the notes just made.
     return { block: build(linkFor), linkFor };
   } catch (error) {

@@ -1,56 +1,54 @@
-// Fetching a cited page for a source check, through Obsidian's requestUrl (desktop and mobile alike: no
-// CORS, no Node). What requestUrl can and cannot do decides the limits:
-//  - it follows redirects itself and reports neither them nor the final URL (Electron gives up after 20),
-//    so "moved" is read from the page's own canonical link or og:url (see core/source-check/judge.ts), and a
-//    redirect loop ends as an error; the plugin cannot cap redirects at 5 itself;
-//  - it cannot be aborted, so the 15 s timeout and a cancel stop waiting, not the download;
-//  - it buffers the whole body: a Range header asks for the first 2 MB only (servers that honour it send no
-//    more; their Content-Range tells the page's real size), and a larger body is refused unread.
+// Fetching a cited page for a source check. Two fetchers, and what each can promise decides where checks run:
+//  - desktop app: Node's http/https (node-page-fetch.ts): redirects followed here (at most 5) with every hop's
+//    host and resolved addresses checked before connecting, the download stopped at 2 MB, the timeout and a
+//    cancel closing the connection, and the real final URL known ("guarded");
+//  - mobile (and a desktop where Node's modules cannot be loaded): Obsidian's requestUrl, which follows
+//    redirects itself (up to 20) and reports neither them nor the final URL, resolves names where the plugin
+//    cannot see the answer, cannot be aborted, and buffers the whole body: a redirect or a name can lead it to
+//    a private address, a Range header asks for 2 MB but a server that ignores it sends everything, and the
+//    timeout and a cancel stop waiting, not the download. So checks run there only when the user turned on
+//    the setting that says so (see commands.ts); a moved page is read from the page's canonical link.
 // Politeness: at most one request at a time per host, and the caller's limiter bounds the total pace.
 import { requestUrl } from "obsidian";
-import { MAX_PAGE_BYTES, privateHostReason, type FetchOutcome } from "../../core/source-check";
+import { hostRefusal, MAX_PAGE_BYTES, sizeFromContentRange, type FetchOutcome } from "../../core/source-check";
+import { hasFunction, nodeModule } from "../node-modules";
+import { fetchPageWithNode, type NodeHttpForPages, type ResolveAll } from "./node-page-fetch";
 
 export interface FetchOptions {
   timeoutSeconds: number;
   allowPrivateHosts: boolean;
+  /** Domains never fetched, in normal form (`parseDomainList`). */
+  skipDomains: readonly string[];
   signal?: AbortSignal;
 }
 
-/** The reason to refuse a host: private (unless allowed), or on the skip list. */
-export function refusal(url: string, options: { allowPrivateHosts: boolean; skipDomains: string[] }): { kind: "private" | "skipped"; reason: string } | null {
-  let host: string;
-  try {
-    host = new URL(url).hostname.toLowerCase();
-  } catch {
-    return { kind: "private", reason: "not a valid URL" };
-  }
-  const skipped = options.skipDomains.find((d) => host === d || host.endsWith(`.${d}`));
-  if (skipped !== undefined) return { kind: "skipped", reason: `${skipped} is on your list of domains never to fetch` };
-  if (!options.allowPrivateHosts) {
-    const reason = privateHostReason(url);
-    if (reason !== null) return { kind: "private", reason: `not fetched: the address is ${reason} (allow private hosts in settings to check it)` };
-  }
-  return null;
+export interface PageFetcher {
+  /** True when redirects, resolved addresses and the 2 MB cap are enforced by the plugin (desktop). */
+  readonly guarded: boolean;
+  fetch(url: string, options: FetchOptions): Promise<FetchOutcome>;
 }
 
-/** "example.com, .Example.org\nfoo.net" → ["example.com", "example.org", "foo.net"]. */
-export function parseDomains(text: string): string[] {
-  return text
-    .split(/[\s,]+/)
-    .map((d) => d.trim().toLowerCase().replace(/^\*?\./, "").replace(/\.$/, ""))
-    .filter(Boolean);
-}
+/** Sent with every page request: says what is asking, and that it is no browser. */
+export const CHECK_USER_AGENT = "Mozilla/5.0 (compatible; Perplexity Query for Obsidian; source check)";
 
-function totalFromContentRange(header: string | undefined): number | undefined {
-  const m = /\/(\d+)\s*$/.exec(header ?? "");
-  return m ? Number(m[1]) : undefined;
+/** The fetcher this platform allows: Node's on the desktop app, requestUrl elsewhere. */
+export function pageFetcher(): PageFetcher {
+  const http = nodeModule("http");
+  const https = nodeModule("https");
+  const dns = nodeModule("dns");
+  if (hasFunction(http, "request") && hasFunction(https, "request") && hasFunction(dns, "lookup")) {
+    const modules = { http: http as unknown as NodeHttpForPages, https: https as unknown as NodeHttpForPages, resolve: (dns.lookup as unknown as ResolveAll).bind(dns) };
+    return { guarded: true, fetch: (url, options) => fetchPageWithNode(url, { ...options, userAgent: CHECK_USER_AGENT }, modules) };
+  }
+  return { guarded: false, fetch: fetchWithRequestUrl };
 }
 
 class Timeout extends Error {}
 
-export async function fetchPage(url: string, options: FetchOptions): Promise<FetchOutcome> {
-  const reason = options.allowPrivateHosts ? null : privateHostReason(url);
-  if (reason !== null) return { kind: "refused", reason: `not fetched: the address is ${reason}` };
+/** The page through requestUrl, with the limits the file comment lists. */
+export async function fetchWithRequestUrl(url: string, options: FetchOptions): Promise<FetchOutcome> {
+  const refused = hostRefusal(url, options);
+  if (refused !== null) return { kind: "refused", reason: `not fetched: ${refused.reason}` };
   let timer = 0;
   let onAbort = (): void => {};
   const stop = new Promise<never>((_, reject) => {
@@ -70,7 +68,7 @@ export async function fetchPage(url: string, options: FetchOptions): Promise<Fet
     const response = await Promise.race([request, stop]);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
-    const total = response.status === 206 ? totalFromContentRange(headers["content-range"]) : undefined;
+    const total = response.status === 206 ? sizeFromContentRange(headers["content-range"]) : undefined;
     if (total !== undefined && total > MAX_PAGE_BYTES) return { kind: "too-large", bytes: total };
     const body = new Uint8Array(response.arrayBuffer);
     if (body.byteLength > MAX_PAGE_BYTES) return { kind: "too-large", bytes: body.byteLength };

@@ -10,14 +10,15 @@ import type { AnswerBlock, FormatOptions, SourceEntry } from "../../core/block";
 import { calloutOf } from "../../core/markdown";
 import { createRateLimiter } from "../../core/rate-limiter";
 import {
-  applySourceCheck, claimsFor, compare, isCheckDue, readPage, snippetOfNote, sourceCheckOf, VERDICTS,
+  applySourceCheck, claimsFor, compare, hostRefusal, isCheckDue, parseDomainList, readPage, snippetOfNote, sourceCheckOf, VERDICTS,
   type Claim, type HtmlParser, type SourceCheck, type Verdict,
 } from "../../core/source-check";
 import { canonicalUrl } from "../../core/source-id";
-import { fetchPage, HostQueue, parseDomains, refusal } from "./check-fetcher";
+import { HostQueue, pageFetcher, type PageFetcher } from "./check-fetcher";
 import { applyToNote, currentText } from "../editing/note-writer";
 import { windowClock } from "../refresh/refresh-flow";
 import type { RefreshContext, RefreshTarget } from "../refresh/refresh-flow";
+import { cleanWebLine } from "../../core/web-text";
 
 /** What a check needs of the plugin: a refresh's context without Perplexity (a check asks it nothing). */
 export type CheckContext = Omit<RefreshContext, "service">;
@@ -93,10 +94,18 @@ export class SourceChecker {
    */
   private readonly judged = new Map<string, SourceCheck>();
 
+  private fetcherInUse: PageFetcher | undefined;
+
   constructor(
     private readonly ctx: CheckContext,
     private readonly parser: () => HtmlParser = () => new DOMParser(),
+    private readonly makeFetcher: () => PageFetcher = pageFetcher,
   ) {}
+
+  /** The platform's page fetcher, made once. */
+  get fetcher(): PageFetcher {
+    return (this.fetcherInUse ??= this.makeFetcher());
+  }
 
   private today(): string {
     return this.ctx.now().toISOString().slice(0, 10);
@@ -113,7 +122,7 @@ export class SourceChecker {
   /** Plans the blocks of these notes: groups their cited pages, reads snippets and recent checks. */
   async plan(notes: { file: TFile; blocks: AnswerBlock[] }[]): Promise<CheckPlan> {
     const settings = this.ctx.settings();
-    const skipDomains = parseDomains(settings.checkSourcesSkipDomains);
+    const skipDomains = parseDomainList(settings.checkSourcesSkipDomains);
     const today = this.today();
     const useNotes = settings.createSourceNotes;
     if (useNotes) this.ctx.sources.index.ensureBuilt();
@@ -132,7 +141,7 @@ export class SourceChecker {
           if (page === undefined) {
             const note = useNotes ? this.ctx.sources.index.noteForUrl(url) : null;
             page = { url, note, citing: [] };
-            const refused = refusal(url, { allowPrivateHosts: settings.checkSourcesAllowPrivateHosts, skipDomains });
+            const refused = hostRefusal(url, { allowPrivateHosts: settings.checkSourcesAllowPrivateHosts, skipDomains });
             if (refused?.kind === "skipped") page.skip = refused.reason;
             const judged = this.judged.get(url);
             if (judged && !isCheckDue(judged.on, today, settings.checkSourcesIntervalDays)) {
@@ -176,6 +185,7 @@ export class SourceChecker {
   /** Checks the planned pages and writes the results; `progress` hears about each page judged. */
   async run(plan: CheckPlan, progress: (done: number, total: number, url: string) => void, signal: AbortSignal): Promise<CheckReport> {
     const settings = this.ctx.settings();
+    const skipDomains = parseDomainList(settings.checkSourcesSkipDomains);
     const today = this.today();
     const report: CheckReport = { verdicts: Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>, fetched: 0, reused: 0, blocksWritten: 0, skipped: [...plan.skipped] };
     const limiter = createRateLimiter({ perMinute: settings.checkSourcesPerSecond * 60, perSecond: settings.checkSourcesPerSecond, concurrency: CHECK_CONCURRENCY, clock: windowClock });
@@ -212,7 +222,7 @@ export class SourceChecker {
           } else {
             const outcome = await this.hosts.run(page.url, () =>
               limiter.run(
-                (s) => fetchPage(page.url, { timeoutSeconds: settings.checkSourcesTimeoutSeconds, allowPrivateHosts: settings.checkSourcesAllowPrivateHosts, signal: s }),
+                (s) => this.fetcher.fetch(page.url, { timeoutSeconds: settings.checkSourcesTimeoutSeconds, allowPrivateHosts: settings.checkSourcesAllowPrivateHosts, skipDomains, signal: s }),
                 signal,
               ),
             );
@@ -250,7 +260,7 @@ export class SourceChecker {
   private async writeBlock(target: CheckTarget, checks: Map<string, SourceCheck>, report: CheckReport): Promise<void> {
     const { app } = this.ctx;
     const settings = this.ctx.settings();
-    const skip = (detail: string) => report.skipped.push({ note: target.file.path, what: `"${target.question}"`, detail });
+    const skip = (detail: string) => report.skipped.push({ note: target.file.path, what: `"${cleanWebLine(target.question)}"`, detail });
     await this.notesQueue.run(target.file.path, async () => {
       if (!(app.vault.getAbstractFileByPath(target.file.path) instanceof TFile)) return skip("the note was deleted");
       let written = false;

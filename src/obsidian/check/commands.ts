@@ -28,9 +28,21 @@ export interface CheckHost {
 export const FETCH_OFF_MESSAGE =
   "Checking sources fetches every cited page, which tells those sites your IP address. To allow it, turn on Allow fetching pages in Settings → Perplexity Query → Checking sources.";
 
-function fetchAllowed(host: CheckHost): boolean {
-  if (host.context.settings().checkSourcesFetch) return true;
-  new Notice(FETCH_OFF_MESSAGE, 15_000);
+export const MOBILE_FETCH_OFF_MESSAGE =
+  "Checking sources is off on this device: here pages can only be fetched in a way that follows redirects unseen (also into your local network) and cannot stop a huge page. To check anyway, turn on Allow fetching pages on mobile in Settings → Perplexity Query → Checking sources, or check from the desktop app.";
+
+/** Why pages may not be fetched here, or null when they may. */
+function fetchRefusal(host: CheckHost, checker: SourceChecker): string | null {
+  const settings = host.context.settings();
+  if (!settings.checkSourcesFetch) return FETCH_OFF_MESSAGE;
+  if (!checker.fetcher.guarded && !settings.checkSourcesFetchOnMobile) return MOBILE_FETCH_OFF_MESSAGE;
+  return null;
+}
+
+function fetchAllowed(host: CheckHost, checker: SourceChecker): boolean {
+  const refused = fetchRefusal(host, checker);
+  if (refused === null) return true;
+  new Notice(refused, 15_000);
   return false;
 }
 
@@ -61,9 +73,9 @@ async function runWithNotice(host: CheckHost, checker: SourceChecker, plan: Chec
 
 /** Checks the sources of one freshly written answer (the "check new answers" setting). */
 export function checkNewAnswer(host: CheckHost, file: TFile, blockId: string): void {
-  const settings = host.context.settings();
-  if (!settings.checkSourcesAuto || !settings.checkSourcesFetch) return;
+  if (!host.context.settings().checkSourcesAuto) return;
   const checker = new SourceChecker(host.context);
+  if (fetchRefusal(host, checker) !== null) return;
   host.track(
     (async () => {
       const blocks = checker.blocksOf(await currentText(host.plugin.app, file), blockId);
@@ -85,7 +97,7 @@ export function registerCheckCommands(host: CheckHost): void {
       const block = blockAtCursor(editor);
       if (!block || !block.sources.some((s) => s.cited)) return false;
       if (checking) return true;
-      if (!fetchAllowed(host)) return true;
+      if (!fetchAllowed(host, checker)) return true;
       const blocks = checker.blocksOf(editor.getValue(), block.blockId);
       if (!blocks.length) {
         new Notice("This answer cannot be checked: it is not complete, or its hidden metadata line was changed by hand.", 10_000);
@@ -103,7 +115,7 @@ export function registerCheckCommands(host: CheckHost): void {
       const file = plugin.app.workspace.getActiveFile();
       if (!(file instanceof TFile) || file.extension !== "md") return false;
       if (checking) return true;
-      if (!fetchAllowed(host)) return true;
+      if (!fetchAllowed(host, checker)) return true;
       host.track(
         (async () => {
           const blocks = checker.blocksOf(await currentText(plugin.app, file));
@@ -122,7 +134,7 @@ export function registerCheckCommands(host: CheckHost): void {
     id: CHECK_COMMAND_IDS.inVault,
     name: "Check the sources of the answers in vault",
     callback: () => {
-      if (!fetchAllowed(host)) return;
+      if (!fetchAllowed(host, checker)) return;
       host.track(
         (async () => {
           const plan = await checker.planVault();

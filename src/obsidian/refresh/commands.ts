@@ -9,6 +9,7 @@ import { BatchWindow } from "../batch/batch-window";
 import { currentText } from "../editing/note-writer";
 import { batchCapNote } from "../../core/spend";
 import type { SpendTracker } from "../../core/spend";
+import { cleanWebLine } from "../../core/web-text";
 
 export const REFRESH_COMMAND_IDS = {
   atCursor: "refresh-at-cursor",
@@ -33,7 +34,7 @@ export async function runWithNotice(host: RefreshHost, refresher: Refresher, tar
   const progress = targets.length > 1 ? new Notice(`Refreshing ${targets.length} answers…`, 0) : null;
   try {
     const report = await refresher.run(targets, (done, total, note) => progress?.setMessage(`Refreshing answers: ${done} of ${total} (${note})`), controller.signal, skipped);
-    const details = [...report.skipped, ...report.failed].map((i) => `"${i.question}": ${i.detail ?? ""}`);
+    const details = [...report.skipped, ...report.failed].map((i) => `"${cleanWebLine(i.question)}": ${i.detail ?? ""}`);
     new Notice([describeReport(report), ...details.slice(0, 5), details.length > 5 ? `…and ${details.length - 5} more.` : ""].filter(Boolean).join("\n"), 15_000);
     return report;
   } finally {

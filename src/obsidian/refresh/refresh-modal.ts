@@ -6,6 +6,7 @@ import { drawList, drawWarning } from "../batch/batch-window";
 import { plural } from "../../core/plural";
 import { describeReport } from "./refresh-flow";
 import type { RefreshItem, RefreshPlan, RefreshReport } from "./refresh-flow";
+import { cleanWebLine } from "../../core/web-text";
 
 /** What the plan will cost, from what these answers cost last time. */
 export function describeCost(plan: RefreshPlan): string {
@@ -15,7 +16,7 @@ export function describeCost(plan: RefreshPlan): string {
   return `Estimated cost: about $${estimate.toFixed(estimate < 0.1 ? 4 : 2)}, from what these answers cost last time${unknown > 0 ? ` (${plural(unknown, "answer has", "answers have")} no recorded cost and ${unknown === 1 ? "is" : "are"} counted at the average)` : ""}.`;
 }
 
-const lines = (items: RefreshItem[]) => items.map((item) => `${item.note}: "${item.question}" (${item.detail ?? "no reason given"})`);
+const lines = (items: RefreshItem[]) => items.map((item) => `${item.note}: "${cleanWebLine(item.question)}" (${item.detail ?? "no reason given"})`);
 
 export function refreshVaultWindow(
   plan: RefreshPlan,

@@ -1,10 +1,12 @@
 // Builds the Perplexity client from the current settings and tracks every request in flight,
-// so "Cancel" and unloading the plugin can stop them all. On the desktop app (and with the
-// streaming setting on) answers stream over Node's http/https; everywhere else, and whenever
-// those modules cannot be loaded, they come buffered through requestUrl. Node ignores the system
-// proxy and certificate store that requestUrl uses: when the streaming transport cannot even connect
-// (nothing was sent), the same request goes through requestUrl, and so do later ones this session.
-import { Notice, Platform, requestUrl } from "obsidian";
+// so "Cancel" and unloading the plugin can stop them all. On the desktop app every request to Perplexity goes
+// over Node's http/https, which never follows a redirect (a redirect of a request carrying the key is refused,
+// see errors.ts); answers stream there when the streaming setting is on. On mobile, and whenever those modules
+// cannot be loaded, requests go through requestUrl, which buffers and follows redirects itself (the plugin
+// cannot stop it: docs/security.md). Node ignores the system proxy and certificate store that requestUrl uses:
+// when Node cannot even connect (nothing was sent), the same request goes through requestUrl, and so do later
+// ones this session.
+import { Notice, requestUrl } from "obsidian";
 import type { App } from "obsidian";
 import { createPerplexityClient } from "../../perplexity/client";
 import { listModels } from "../../perplexity/models";
@@ -20,6 +22,7 @@ import type { AskRequest } from "../../core/ask-request";
 import type { Answer, StreamProgress } from "../../core/answer";
 import { timeoutMsFor } from "../../core/stream-timeouts";
 import type { PerplexityQuerySettings } from "../../settings";
+import { hasFunction, nodeModule } from "../node-modules";
 
 /** Why requests were stopped: the user's cancel command, or the plugin unloading. */
 export type CancelReason = "user" | "unload";
@@ -29,23 +32,11 @@ interface NodeHttpModules {
   https: NodeHttpLike;
 }
 
-/** Obsidian evaluates plugins as CommonJS: its `require` is the only way to Node's modules (an ES import cannot be guarded). */
-declare const require: (id: string) => unknown;
-
 /** Node's http and https, on the desktop app only; null on mobile or when they cannot be loaded. */
 function loadNodeHttp(): NodeHttpModules | null {
-  if (!Platform.isDesktop) return null;
-  // isDesktop is the desktop UI (what the release linter checks); Node exists only in the desktop app.
-  if (!Platform.isDesktopApp) return null;
-  try {
-    // esbuild leaves Node built-ins external: Obsidian's desktop loader supplies them.
-    const http = require("http") as NodeHttpLike;
-    const https = require("https") as NodeHttpLike;
-    const usable = (m: NodeHttpLike | null | undefined) => typeof m?.request === "function";
-    return usable(http) && usable(https) ? { http, https } : null;
-  } catch {
-    return null;
-  }
+  const http = nodeModule("http");
+  const https = nodeModule("https");
+  return hasFunction(http, "request") && hasFunction(https, "request") ? { http: http as NodeHttpLike, https: https as NodeHttpLike } : null;
 }
 
 export interface ServiceAskOptions {
@@ -73,11 +64,16 @@ export class PerplexityService {
     private readonly spend?: SpendTracker,
   ) {}
 
-  /** Node's http modules when answers should stream (desktop app, streaming on), loaded once. */
-  private streamingTransport(): NodeHttpModules | null {
-    if (!this.settings().streaming || this.streamingUnreachable !== null) return null;
+  /** Node's http modules (desktop app), loaded once; null on mobile, or once they could not connect this session. */
+  private nodeTransport(): NodeHttpModules | null {
+    if (this.streamingUnreachable !== null) return null;
     if (this.node === undefined) this.node = loadNodeHttp();
     return this.node;
+  }
+
+  /** The fetch every request to Perplexity uses: Node's (never following redirects) where it exists, else requestUrl. */
+  private apiFetch(node: NodeHttpModules | null): typeof fetch {
+    return node ? fetchWithFallback(createNodeHttpsFetch(node), createRequestUrlFetch(requestUrl), (error) => this.streamingFailed(error)) : createRequestUrlFetch(requestUrl);
   }
 
   private client(timeoutMs: number, node: NodeHttpModules | null) {
@@ -86,7 +82,7 @@ export class PerplexityService {
       baseUrl: settings.baseUrl,
       // Read at request time: the key never sits in plugin state or data.json.
       getApiKey: () => this.app.secretStorage.getSecret(settings.apiKeySecret),
-      fetch: node ? fetchWithFallback(createNodeHttpsFetch(node), createRequestUrlFetch(requestUrl), (error) => this.streamingFailed(error)) : createRequestUrlFetch(requestUrl),
+      fetch: this.apiFetch(node),
       timeoutMs,
     });
   }
@@ -119,8 +115,8 @@ export class PerplexityService {
     if (options.signal?.aborted) stop();
     options.signal?.addEventListener("abort", stop, { once: true });
     try {
-      const node = this.streamingTransport();
-      const stream = node !== null;
+      const node = this.nodeTransport();
+      const stream = node !== null && this.settings().streaming;
       if (controller.signal.aborted) throw new PerplexityError("aborted", messages.aborted());
       return await this.client(timeoutMsFor(request, this.settings().requestTimeoutSeconds, stream), node).ask(request, {
         signal: controller.signal,
@@ -138,10 +134,10 @@ export class PerplexityService {
     }
   }
 
-  /** The streaming transport could not connect where requestUrl could: later requests go through requestUrl. */
+  /** Node's transport could not connect where requestUrl could: later requests go through requestUrl. */
   private streamingFailed(error: unknown): void {
     this.streamingUnreachable = error instanceof Error ? error.message : String(error);
-    console.warn(`Perplexity Query: streaming could not connect, answers come through Obsidian's requestUrl instead (${this.streamingUnreachable}).`);
+    console.warn(`Perplexity Query: Node's https could not connect, requests go through Obsidian's requestUrl instead (${this.streamingUnreachable}).`);
   }
 
   /** Why answers are not streamed although streaming is on (null: they are, where the platform allows). */
@@ -155,7 +151,7 @@ export class PerplexityService {
     this.inFlight.set(controller, {});
     const reservation = this.spend?.reserve(requestKind(CONNECTION_TEST_REQUEST.choice));
     try {
-      const report = await this.client(this.settings().requestTimeoutSeconds * 1000, null).testConnection({ signal: controller.signal });
+      const report = await this.client(this.settings().requestTimeoutSeconds * 1000, this.nodeTransport()).testConnection({ signal: controller.signal });
       reservation?.settle(true, report.totalCost);
     } catch (error) {
       reservation?.settle(mayHaveBeenBilled(error), undefined);
@@ -175,7 +171,7 @@ export class PerplexityService {
     const source = `${apiKeySecret}\n${baseUrl}`;
     if (this.modelList?.source !== source) {
       const ids = Promise.resolve(this.app.secretStorage.getSecret(apiKeySecret))
-        .then((key) => listModels(createRequestUrlFetch(requestUrl), baseUrl, key ?? ""))
+        .then((key) => listModels(this.apiFetch(this.nodeTransport()), baseUrl, key ?? ""))
         .catch((error: unknown) => {
           if (this.modelList?.ids === ids) this.modelList = undefined; // ask again next time
           const message = error instanceof PerplexityError ? error.message : messages.network();

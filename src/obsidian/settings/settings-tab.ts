@@ -338,6 +338,11 @@ export class PerplexitySettingTab extends PluginSettingTab {
         heading: "Checking sources",
         items: [
           this.toggle("checkSourcesFetch", "Allow fetching pages", "Check the sources commands fetch every cited page, which tells each site your internet address. Nothing is fetched while this is off."),
+          this.toggle(
+            "checkSourcesFetchOnMobile",
+            "Allow fetching pages on mobile",
+            "On the desktop app a check follows redirects itself, checks every address before connecting and stops a page at 2 MB. On mobile only Obsidian's own request function can fetch pages, and it cannot promise any of that: it follows redirects without showing them (so a public page that redirects to your local network is fetched anyway), cannot see what a name resolves to, and downloads a large page whole. Checks stay off on mobile unless this is on too.",
+          ),
           this.toggle("checkSourcesAuto", "Check new answers", "Check the sources of each new answer as soon as it is written (needs fetching pages allowed)."),
           this.text("checkSourcesSkipDomains", "Domains never fetched", "Comma-separated; a domain also covers its subdomains.", "example.com, intranet.example.org"),
           this.number("checkSourcesIntervalDays", "Check a page again after", "Days. A page checked more recently is not fetched again; its last verdict is used for every answer citing it."),

@@ -6,6 +6,7 @@ import type { Editor, TFile } from "obsidian";
 import { BLOCK_ID_PREFIX, findBlock, formatBlock, hashText, parseBlocks } from "../../core/block";
 import type { AnswerBlock, SourceEntry } from "../../core/block";
 import { relinkCitations } from "../../core/citations";
+import { sourceNotesCapMessage } from "../../core/source-note";
 import type { RefreshContext } from "../refresh/refresh-flow";
 import { formatOptions } from "../ask/ask-flow";
 import { errorMessage } from "../ask/answer-block";
@@ -35,7 +36,10 @@ export async function linkCitationsInNote(ctx: RefreshContext, file: TFile, edit
     const idFor = ctx.sources.idResolver(old.sources.map((s) => s.url));
     const sources: SourceEntry[] = old.sources.map((s) => ({ ...s, id: idFor(s.url) ?? s.id }));
     const relinked: AnswerBlock = { ...old, sources };
-    if (settings.createSourceNotes) await ctx.sources.recordCitations(relinked, file, ctx.now());
+    if (settings.createSourceNotes) {
+      const notes = await ctx.sources.recordCitations(relinked, file, ctx.now());
+      if (notes.left > 0) new Notice(sourceNotesCapMessage(notes.noted, notes.left), 15_000);
+    }
     const linkFor = (s: SourceEntry) => ctx.sources.linkFor(s, file);
     const answer = relinkCitations(
       old.answer,

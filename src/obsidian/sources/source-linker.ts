@@ -5,7 +5,7 @@ import type { App } from "obsidian";
 import type { AnswerBlock, SourceEntry } from "../../core/block";
 import { canonicalUrl, resolveSourceId } from "../../core/source-id";
 import { escapeLinkUrl } from "../../core/sanitize";
-import { applyCitation, parseTags, safeFolderPath, sourceNoteBody } from "../../core/source-note";
+import { applyCitation, parseTags, safeFolderPath, sourceNoteBody, sourcesForNotes } from "../../core/source-note";
 import type { SearchResult } from "../../core/answer";
 import type { PerplexityQuerySettings } from "../../settings";
 import { SourceIndex } from "./source-index";
@@ -76,8 +76,12 @@ export class SourceLinker {
     return `[${source.id}](${escapeLinkUrl(source.url)})`;
   }
 
-  /** Creates or updates the source note of every cited source in the block. */
-  async recordCitations(block: AnswerBlock, citingFile: TFile, now: Date, results: readonly SearchResult[] = []): Promise<void> {
+  /**
+   * Creates or updates the source note of every cited source in the block, up to the cap per answer
+   * (core/source-note.ts); resolves with how many notes were made or updated and how many cited sources the
+   * cap left without one.
+   */
+  async recordCitations(block: AnswerBlock, citingFile: TFile, now: Date, results: readonly SearchResult[] = []): Promise<{ noted: number; left: number }> {
     this.index.ensureBuilt();
     const settings = this.settings();
     const folder = this.folder();
@@ -88,9 +92,10 @@ export class SourceLinker {
       const canonical = canonicalUrl(r.url);
       if (canonical && r.snippet && !snippets.has(canonical)) snippets.set(canonical, r.snippet);
     }
-    for (const source of block.sources) {
-      const canonical = canonicalUrl(source.url);
-      if (!canonical || !source.cited) continue;
+    const withUrl = block.sources.filter((s) => s.cited && canonicalUrl(s.url) !== null);
+    const { noted, left } = sourcesForNotes(withUrl);
+    for (const source of noted) {
+      const canonical = canonicalUrl(source.url)!;
       let note = this.index.noteForUrl(canonical);
       if (!note) {
         await this.ensureFolder(folder);
@@ -106,6 +111,7 @@ export class SourceLinker {
       // The metadata cache catches up later; the index must know the note (and its real ID) now.
       this.index.update(note, { frontmatter: written });
     }
+    return { noted: noted.length, left };
   }
 
   private async ensureFolder(folder: string): Promise<void> {
