@@ -286,6 +286,8 @@ function scan(noteText: string, containing?: string): BlockScan {
     if (previous.length > 0) block.previous = previous;
     if (meta.parent !== undefined) block.parent = meta.parent;
     if (meta.parent !== undefined && meta.thread !== undefined) block.thread = meta.thread;
+    if (meta.dev !== undefined) block.device = meta.dev;
+    if (meta.est !== undefined) block.estimate = meta.est;
     const edited = meta.h !== undefined && hashText(answer) !== meta.h;
     out.push({ block, from: lines[i]!.start, to, edited, problems });
     i = next;
