@@ -9,7 +9,9 @@ import { parseBaseUrl } from "./base-url";
 import { PerplexityError, messages, toPerplexityError, unknownFieldOf } from "./errors";
 import { toWireRequest } from "./request";
 import type { PresetField } from "./request";
-import { answerFromResponse } from "./response";
+import { answerFromResponse, readRunSnapshot } from "./response";
+import type { RunSnapshot } from "./response";
+import { isRunId, runIdForPath } from "./run-id";
 import { consumeStream, sseEventsFromBody } from "./stream";
 import { sleep } from "./timers";
 import type { AskRequest } from "../core/ask-request";
@@ -45,10 +47,17 @@ export interface ConnectionReport {
   elapsedMs: number;
 }
 
+/** What a cancel found: the run was still running, had already ended, or is unknown to the server. */
+export type CancelResult = "cancelling" | "ended" | "unknown";
+
 export interface PerplexityClient {
   ask(req: AskRequest, opts?: AskOptions): Promise<Answer>;
   testConnection(opts?: { signal?: AbortSignal }): Promise<ConnectionReport>;
-  cancelRun(responseId: string): Promise<void>;
+  cancelRun(responseId: string): Promise<CancelResult>;
+  /** Starts a background run (`background: true`): resolves with its id and first status (`queued` live). */
+  startRun(req: AskRequest, opts?: { signal?: AbortSignal }): Promise<RunSnapshot>;
+  /** GET /v1/responses/{id}: the run as it is now; a `run-unknown` PerplexityError for a 404. */
+  retrieveRun(responseId: string, opts?: { signal?: AbortSignal }): Promise<RunSnapshot>;
 }
 
 /**
@@ -182,11 +191,15 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
     return answerFromResponse(json);
   }
 
-  async function ask(req: AskRequest, opts: AskOptions = {}): Promise<Answer> {
-    const stream = opts.stream ?? false;
+  /**
+   * Sends `req` as a new run (with the dialect this server was learned to accept) and reads the response with
+   * `read`. An "unknown field" 400 is asked once more in the other spelling, a 429 is retried after its wait;
+   * nothing else is sent twice. A run we stop reading is cancelled at Perplexity.
+   */
+  async function send<T>(req: AskRequest, opts: AskOptions, wire: { stream: boolean; background?: boolean }, read: (response: Response, opts: AskOptions) => Promise<T>): Promise<T> {
     let dialect = dialects.get(baseURL) ?? { presetField: "preset", toolChoice: true };
     const bodyFor = (d: WireDialect): Record<string, unknown> => {
-      const body = toWireRequest(req, { stream, presetField: d.presetField });
+      const body = toWireRequest(req, { stream: wire.stream, ...(wire.background ? { background: true } : {}), presetField: d.presetField });
       if (!d.toolChoice) delete body["tool_choice"];
       return body;
     };
@@ -207,10 +220,10 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
         // The client's own `post` (what `responses.create` calls): the bundle leaves out the SDK's
         // resource classes (scripts/slim-openai.mjs), and Perplexity-only fields need no casts.
         const response = await sdk
-          .post("/responses", { body, stream: stream, ...(opts.signal ? { signal: opts.signal } : {}) })
+          .post("/responses", { body, stream: wire.stream, ...(opts.signal ? { signal: opts.signal } : {}) })
           .asResponse();
         dialects.set(baseURL, dialect);
-        return await readAnswer(response, { ...opts, onProgress });
+        return await read(response, { ...opts, onProgress });
       } catch (err) {
         // An "unknown field" 400 runs nothing and bills nothing: ask once more in the other spelling.
         const field = unknownFieldOf(err);
@@ -241,6 +254,43 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
     }
   }
 
+  function ask(req: AskRequest, opts: AskOptions = {}): Promise<Answer> {
+    return send(req, opts, { stream: opts.stream ?? false }, readAnswer);
+  }
+
+  /** A run object from a response body: JSON, or `bad-response`. */
+  async function readSnapshot(response: Response, opts: { signal?: AbortSignal }): Promise<RunSnapshot> {
+    const text = await response.text();
+    if (opts.signal?.aborted) throw abortedError();
+    let json: unknown;
+    try {
+      json = JSON.parse(text) as unknown;
+    } catch {
+      throw new PerplexityError("bad-response", messages.badResponse("not JSON"), { detail: "not JSON" });
+    }
+    const snapshot = readRunSnapshot(json);
+    if (!isRunId(snapshot.id)) throw new PerplexityError("bad-response", messages.badResponse("a run id with unexpected characters"), { detail: "bad run id" });
+    return snapshot;
+  }
+
+  function startRun(req: AskRequest, opts: { signal?: AbortSignal } = {}): Promise<RunSnapshot> {
+    return send(req, opts, { stream: false, background: true }, readSnapshot);
+  }
+
+  async function retrieveRun(responseId: string, opts: { signal?: AbortSignal } = {}): Promise<RunSnapshot> {
+    const id = runIdForPath(responseId);
+    const { sdk, apiKey } = await sdkFor();
+    try {
+      // The official SDK's `responses.retrieve`. No retries here: the caller polls again later anyway.
+      const response = await sdk.get(`/responses/${id}`, { maxRetries: 0, ...(opts.signal ? { signal: opts.signal } : {}) }).asResponse();
+      return await readSnapshot(response, opts);
+    } catch (err) {
+      // Unknown to the server: expired, started with store false (live: 404 not_found), or another key's run.
+      if (err instanceof APIError && err.status === 404) throw new PerplexityError("run-unknown", messages.runUnknown(), { status: 404, detail: "HTTP 404 not_found" });
+      throw toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs });
+    }
+  }
+
   async function testConnection(opts: { signal?: AbortSignal } = {}): Promise<ConnectionReport> {
     const started = Date.now();
     try {
@@ -268,19 +318,24 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
     return result;
   }
 
-  async function cancelRun(responseId: string): Promise<void> {
-    const id = responseId.trim();
-    if (!id) throw new PerplexityError("invalid-request", messages.invalidRequest("id", "the run id is empty"), { param: "id" });
+  /**
+   * Asks Perplexity to stop a run: "cancelling" when it was still running (200), "ended" when it had already
+   * ended (400: live, an unknown id gets the same 400 "the run is already terminal"), "unknown" for a 404.
+   */
+  async function cancelRun(responseId: string): Promise<CancelResult> {
+    const id = runIdForPath(responseId.trim());
     const { sdk, apiKey } = await sdkFor();
     try {
       // The path Perplexity's own MCP server uses to stop an abandoned run.
-      await sdk.post(`/agent/${encodeURIComponent(id)}/cancel`, { maxRetries: 0 });
+      await sdk.post(`/agent/${id}/cancel`, { maxRetries: 0 });
+      return "cancelling";
     } catch (err) {
       // 400: the run has already ended, so it costs nothing more; that is what cancelling was for.
-      if (err instanceof APIError && err.status === 400) return;
+      if (err instanceof APIError && err.status === 400) return "ended";
+      if (err instanceof APIError && err.status === 404) return "unknown";
       throw toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs });
     }
   }
 
-  return { ask, testConnection, cancelRun };
+  return { ask, testConnection, cancelRun, startRun, retrieveRun };
 }

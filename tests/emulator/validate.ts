@@ -21,6 +21,8 @@ export interface ParsedRequest {
   earlier: { role: string; text: string }[];
   stream: boolean;
   background: boolean;
+  /** Kept for GET /v1/responses/{id}: `store` as sent, else true for a background run and false otherwise (live). */
+  store: boolean;
   instructions?: string;
   maxOutputTokens?: number;
   /** The tools as sent (echoed in the response). */
@@ -251,7 +253,7 @@ export function validateRequest(body: unknown, dialect: ServerDialect = {}): Par
   if (isApiError(input)) return input;
   const { question, earlier } = input;
 
-  for (const key of ["stream", "background"] as const) {
+  for (const key of ["stream", "background", "store"] as const) {
     if (body[key] !== undefined && typeof body[key] !== "boolean") {
       return apiError(400, "invalid_request", `invalid request body: json: cannot unmarshal ${typeof body[key]} into field ${key} of type bool`, key);
     }
@@ -302,6 +304,9 @@ export function validateRequest(body: unknown, dialect: ServerDialect = {}): Par
     earlier,
     stream: body.stream === true,
     background: body.background === true,
+    // Live: a plain run comes back with "store": false (capture of 2026-09-25), a background one with
+    // "store": true (cfdude/mcp-perplexity-pro agent_background_submit.json).
+    store: typeof body.store === "boolean" ? body.store : body.background === true,
     instructions: body.instructions,
     maxOutputTokens: max,
     tools: body.tools as unknown[] | undefined,
