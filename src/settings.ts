@@ -9,6 +9,8 @@ import { normalizeProfiles } from "./core/profiles";
 import { QUESTION_LINE_MODES } from "./core/batch-questions";
 import type { QuestionLines } from "./core/batch-questions";
 import type { Profile } from "./core/profiles";
+import { BACKGROUND_MODES } from "./core/background";
+import type { BackgroundMode } from "./core/background";
 
 export const DEFAULT_BASE_URL = "https://api.perplexity.ai/v1";
 
@@ -69,6 +71,10 @@ export interface PerplexityQuerySettings extends AskDefaults {
   refreshAppliesProfile: boolean;
   /** Which lines of a selection "Ask every question in the selection" asks. */
   batchQuestionLines: QuestionLines;
+  /** Which asks run in the background at Perplexity (polled until they end; they survive a restart). */
+  backgroundRuns: BackgroundMode;
+  /** The longest wait between two checks of a background run, in seconds (the first comes after 3 s). */
+  pollMaxSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
@@ -113,6 +119,8 @@ export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
   profiles: [],
   refreshAppliesProfile: false,
   batchQuestionLines: "question-mark",
+  backgroundRuns: "deep",
+  pollMaxSeconds: 30,
 };
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -208,5 +216,7 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     profiles: normalizeProfiles(raw.profiles),
     refreshAppliesProfile: bool(raw.refreshAppliesProfile, d.refreshAppliesProfile),
     batchQuestionLines: oneOf(raw.batchQuestionLines, QUESTION_LINE_MODES, d.batchQuestionLines),
+    backgroundRuns: oneOf(raw.backgroundRuns, BACKGROUND_MODES, d.backgroundRuns),
+    pollMaxSeconds: int(raw.pollMaxSeconds, d.pollMaxSeconds, 5, 600),
   };
 }

@@ -30,7 +30,7 @@ type Group = { heading?: string; items: Definition[] };
 // A model id as Perplexity lists it; a constant, since it is an example value and not a sentence.
 const MODEL_PLACEHOLDER = "perplexity/sonar";
 /** Smallest accepted value of each number setting (the largest are clamped when settings load). */
-const NUMBER_MIN: Partial<Record<Key, number>> = { maxOutputTokens: 0, followUpTurns: 0, checkSourcesIntervalDays: 0 };
+const NUMBER_MIN: Partial<Record<Key, number>> = { maxOutputTokens: 0, followUpTurns: 0, checkSourcesIntervalDays: 0, pollMaxSeconds: 5 };
 
 function options(entries: [string, string][]): Record<string, string> {
   return Object.fromEntries(entries);
@@ -275,6 +275,26 @@ export class PerplexitySettingTab extends PluginSettingTab {
             "keepPartialOnCancel",
             "Keep cancelled answers",
             "When you cancel a request, keep the part of the answer that already arrived (marked as cancelled) instead of removing it.",
+          ),
+        ],
+      },
+      {
+        heading: "Background runs",
+        items: [
+          this.choice(
+            "backgroundRuns",
+            "Run in the background",
+            "A background run goes on at Perplexity while Obsidian is closed or the phone is locked; its answer is written into the note when it is ready, after a restart too.",
+            [
+              ["deep", "Deep presets (medium, high, xhigh)"],
+              ["deep-and-mobile", "Deep presets, and every question asked on mobile"],
+              ["off", "Never (wait for each answer with the connection open)"],
+            ],
+          ),
+          this.number(
+            "pollMaxSeconds",
+            "Check a running answer at least every",
+            "Seconds. The first check comes 3 seconds after the start; the wait then grows to this. Each check is one request, paced with the requests per minute below.",
           ),
         ],
       },
