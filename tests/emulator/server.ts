@@ -179,6 +179,8 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
       }
       if (method === "POST" && match[3]) {
         const stored = known(id);
+        // A run whose time has come ended at Perplexity whether or not anyone asked since.
+        if (stored?.inProgress && stored.finishAt !== undefined && clock.now() >= stored.finishAt && !stored.run.request.stream) finish(stored, responseObject(stored.run, "final"));
         if (!stored?.inProgress) return sendError(res, apiError(400, "invalid_request", "the run is already terminal and cannot be cancelled"));
         cancelRun(stored);
         save();

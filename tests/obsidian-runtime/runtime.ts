@@ -20,6 +20,7 @@
 //    Obsidian's desktop loader does) or "mobile" (no Node: `require` of them throws); left out, the
 //    mocks' desktop flags with no Node modules (the desktop fallback when they fail to load);
 //    `@codemirror/state` and `@codemirror/commands` are given on every platform, as Obsidian provides them;
+//  - the layout can start not ready (`layoutReady: false`, then `setLayoutReady()`), as while Obsidian starts;
 //  - Modal.open does not close itself again at once, and open modals are recorded;
 //  - a button's onClick listens for clicks on its element, and a text field's onChange for input on its
 //    element, as Obsidian's components do (the mocks only store the callbacks), so a click on `buttonEl`
@@ -79,6 +80,8 @@ export interface RuntimeOptions {
    * does not trust, as behind a TLS-inspecting proxy: the error Node gives, before anything is sent).
    */
   nodeNetwork?: "ok" | "refused" | "certificate";
+  /** False: the workspace layout is not ready yet when the plugin loads (Obsidian starting); `setLayoutReady()` makes it so. Default true. */
+  layoutReady?: boolean;
 }
 
 export type ApiVersion = "1.11.4" | "1.13.1";
@@ -147,7 +150,7 @@ export class ObsidianRuntime {
   constructor(options: RuntimeOptions = {}) {
     // The vault starts empty so the patches below are in place before any file is parsed.
     this.app = mocks.App.createConfigured__({});
-    this.app.workspace.setLayoutReady__();
+    if (options.layoutReady !== false) this.app.workspace.setLayoutReady__();
     this.patchSecretStorage();
     for (const [id, secret] of Object.entries(options.secrets ?? {})) this.app.secretStorage.setSecret(id, secret);
     this.pluginData = options.pluginData ?? null;
@@ -164,6 +167,11 @@ export class ObsidianRuntime {
     this.addFiles(options.files ?? {});
     // The vault as it was on disk is indexed before the plugin loads; from now on parsing lags behind writes.
     this.metadataDelayMs = options.metadataDelayMs ?? 5;
+  }
+
+  /** The workspace layout becomes ready, as when Obsidian has finished starting: `onLayoutReady` callbacks run. */
+  setLayoutReady(): void {
+    this.app.workspace.setLayoutReady__();
   }
 
   /** Resolves once the metadata cache has parsed every write so far. */
