@@ -21,7 +21,7 @@ import { registerAnswersView } from "./obsidian/answers/commands";
 import { refreshBlock } from "./obsidian/refresh/commands";
 import type { Refresher } from "./obsidian/refresh/refresh-flow";
 import { BackgroundRuns } from "./obsidian/background/background-runs";
-import { BackgroundStatus, registerBackgroundCommands } from "./obsidian/background/commands";
+import { BackgroundStatus, describeCancel, registerBackgroundCommands, takeOver } from "./obsidian/background/commands";
 import { deviceId } from "./obsidian/background/device";
 
 export default class PerplexityQueryPlugin extends Plugin {
@@ -80,7 +80,19 @@ export default class PerplexityQueryPlugin extends Plugin {
     registerCheckCommands(host);
     context.answered = (file, blockId) => checkNewAnswer(host, file, blockId);
     registerBatchCommands({ ...host, limiter: () => refresher.sharedLimiter() });
-    registerAnswersView(this, { settings, now: () => this.clock.now(), refresh: (file, id) => this.track(refreshBlock(host, refresher, file, id)) });
+    const runs = this.background;
+    registerAnswersView(this, {
+      settings,
+      now: () => this.clock.now(),
+      refresh: (file, id) => this.track(refreshBlock(host, refresher, file, id)),
+      background: {
+        get deviceId() {
+          return runs.deviceId;
+        },
+        cancel: (rid) => this.track(runs.cancel([rid]).then((report) => new Notice(describeCancel(report), 10_000))),
+        takeOver: (file, blockId) => this.track(takeOver(runs, file, blockId)),
+      },
+    });
     this.addSettingTab(new PerplexitySettingTab(this.app, this));
     trackProfileFolders(this, settings, () => this.saveSettings());
     registerBackgroundCommands(this, this.background, (job) => this.track(job));

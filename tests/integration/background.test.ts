@@ -262,6 +262,13 @@ describe("two devices on one synced vault", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(gets(rid)).toHaveLength(0);
     expect(phone.plugin.background.count).toBe(0);
+    // Its answers view lists the run as another device's, with a Take over button instead of Refresh.
+    const creators = (phone.plugin as unknown as { views__: Map<string, (leaf: unknown) => { onOpen(): Promise<void>; contentEl: HTMLElement } > }).views__;
+    const view = creators.get("perplexity-answers")!(phone.runtime.app.workspace.getRightLeaf(false));
+    await view.onOpen();
+    expect(view.contentEl.textContent).toContain("Research/The AI Model Wars · 0 h · high · researching in the background, checked by another device");
+    const buttons = [...view.contentEl.querySelectorAll("button")].map((b) => b.textContent);
+    expect(buttons).toEqual(["Open", "Take over"]);
     // The phone can take it over; the block then names the phone, which polls and writes it.
     await phone.runtime.openNote(NOTE);
     const editor = phone.runtime.editor(NOTE);
