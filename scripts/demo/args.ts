@@ -15,7 +15,12 @@ printed), against the bundled Perplexity emulator: no key, no network, no cost.
   --command ID        ask-selection (default), refresh-at-cursor, refresh-stale-in-note,
                       refresh-stale-in-vault, link-citations, ask-follow-up, refresh-thread, check-sources-at-cursor,
                       check-sources-in-note, check-sources-in-vault or ask-questions-in-selection
-                      (with --select: every question in the selected lines, after a confirmation)
+                      (with --select: every question in the selected lines, after a confirmation), or
+                      resume-pending (not a command of the plugin: load the vault as Obsidian starting would,
+                      land every background run that finished, report the ones still running, and exit)
+  --detach            ask with the deep preset high as a background run and stop the runner as soon as the run
+                      has started and its placeholder is saved, as if Obsidian were closed; land it later with
+                      --vault DIR --command resume-pending (the emulator keeps its runs between runners)
   --web               serve test pages on 127.0.0.1 and make the emulator's answer cite them (for the
                       check-sources-* commands)
   --allow-private-hosts  let this run fetch pages (and private hosts such as --web's); settings unchanged
@@ -33,7 +38,7 @@ printed), against the bundled Perplexity emulator: no key, no network, no cost.
 export const DEMO_QUESTION =
   'Who are the major "Layer 1" AI model creators, vendors, and API s. As of today, how much "traction" does each player have?';
 
-export const DEMO_COMMANDS = ["ask-selection", "refresh-at-cursor", "refresh-stale-in-note", "refresh-stale-in-vault", "link-citations", "ask-follow-up", "refresh-thread", "check-sources-at-cursor", "check-sources-in-note", "check-sources-in-vault", "ask-questions-in-selection"] as const;
+export const DEMO_COMMANDS = ["ask-selection", "refresh-at-cursor", "refresh-stale-in-note", "refresh-stale-in-vault", "link-citations", "ask-follow-up", "refresh-thread", "check-sources-at-cursor", "check-sources-in-note", "check-sources-in-vault", "ask-questions-in-selection", "resume-pending"] as const;
 export type DemoCommand = (typeof DEMO_COMMANDS)[number];
 
 export interface DemoArgs {
@@ -55,6 +60,8 @@ export interface DemoArgs {
   web: boolean;
   /** Allow fetching pages, private hosts included, for this run. */
   allowPrivateHosts: boolean;
+  /** Ask as a background run (preset high) and stop once it has started (issue 21). */
+  detach: boolean;
 }
 
 /** A mistake on the command line: printed once, with no stack trace. */
@@ -74,6 +81,7 @@ const OPTIONS = {
   real: { type: "boolean", default: false },
   web: { type: "boolean", default: false },
   "allow-private-hosts": { type: "boolean", default: false },
+  detach: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -121,6 +129,9 @@ export function parseDemoArgs(argv: string[]): DemoArgs {
   if (values.question !== undefined && command !== "ask-follow-up") throw new DemoError("--question goes with --command ask-follow-up");
   if (values.real && !process.env.PERPLEXITY_API_KEY?.trim()) throw new DemoError("--real needs your key in the PERPLEXITY_API_KEY environment variable");
   if (values.vault !== undefined && !values.vault.trim()) throw new DemoError("--vault needs a folder");
+  if (values.detach && command !== "ask-selection") throw new DemoError("--detach goes with ask-selection (the default command): it starts one background run and stops");
+  if (values.detach && values.tour) throw new DemoError("--tour runs its own commands; leave out --detach");
+  if (command === "resume-pending" && values.select !== undefined) throw new DemoError("resume-pending selects nothing: it lands the vault's finished background runs");
   return {
     help: values.help,
     tour: values.tour,
@@ -136,6 +147,7 @@ export function parseDemoArgs(argv: string[]): DemoArgs {
     real: values.real,
     web: values.web,
     allowPrivateHosts: values["allow-private-hosts"],
+    detach: values.detach,
   };
 }
 

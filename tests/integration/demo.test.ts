@@ -74,6 +74,28 @@ const blocksIn = (vault: string) => parseBlocks(readFileSync(join(vault, NOTE), 
 
 // Each test starts Node a few times; on a busy 2-core machine one start can take many seconds.
 describe("npm run demo", { timeout: 300_000 }, () => {
+  it("--detach stops once the deep question's background run has started; --command resume-pending lands it later (issue 21)", async () => {
+    const vault = committedDemoVault();
+    const detached = await demo(["--vault", vault, "--detach"]);
+    expect(detached.code).toBe(0);
+    expect(detached.stdout).toContain("Detached: the runner stopped as Obsidian closing would");
+    expect(detached.stdout).toContain(`--vault "${vault}" --command resume-pending`);
+    const pending = blocksIn(vault).at(-1)!.block;
+    expect(pending).toMatchObject({ state: "pending", request: { preset: "high" } });
+    expect(pending.responseId).toMatch(/^resp_/);
+    // --detach's preset is for that run only: the vault's settings keep their own.
+    const dataPath = join(vault, ".obsidian/plugins/perplexity-query/data.json");
+    if (existsSync(dataPath)) expect((JSON.parse(readFileSync(dataPath, "utf8")) as { preset?: string }).preset).not.toBe("high");
+    // The emulator's deep runs take 3 s; another runner, as Obsidian opening again on the same device.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const resumed = await demo(["--vault", vault, "--command", "resume-pending"]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('Notice: Perplexity answered "Who are the major');
+    expect(blocksIn(vault).at(-1)!.block).toMatchObject({ state: "answered", responseId: pending.responseId, request: { preset: "high" } });
+    const nothing = await demo(["--vault", vault, "--command", "resume-pending"]);
+    expect(nothing.stdout).toContain("No background run of this device is pending in this vault.");
+  });
+
   it("asks the demo question on a scratch copy of demo-vault/, prints its path and leaves demo-vault/ alone", async () => {
     const status = () => execFileSync("git", ["status", "--porcelain", "--", "demo-vault"], { encoding: "utf8" });
     const statusBefore = status();

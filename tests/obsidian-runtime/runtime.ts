@@ -21,6 +21,7 @@
 //    mocks' desktop flags with no Node modules (the desktop fallback when they fail to load);
 //    `@codemirror/state` and `@codemirror/commands` are given on every platform, as Obsidian provides them;
 //  - the layout can start not ready (`layoutReady: false`, then `setLayoutReady()`), as while Obsidian starts;
+//  - `localStorage` seeds what `app.loadLocalStorage` finds, and `localStorage()` reads it back (a device's storage);
 //  - Modal.open does not close itself again at once, and open modals are recorded;
 //  - a button's onClick listens for clicks on its element, and a text field's onChange for input on its
 //    element, as Obsidian's components do (the mocks only store the callbacks), so a click on `buttonEl`
@@ -82,6 +83,8 @@ export interface RuntimeOptions {
   nodeNetwork?: "ok" | "refused" | "certificate";
   /** False: the workspace layout is not ready yet when the plugin loads (Obsidian starting); `setLayoutReady()` makes it so. Default true. */
   layoutReady?: boolean;
+  /** What `app.loadLocalStorage` finds: this device's storage for the vault, kept by Obsidian outside the vault. */
+  localStorage?: Record<string, unknown>;
 }
 
 export type ApiVersion = "1.11.4" | "1.13.1";
@@ -151,6 +154,7 @@ export class ObsidianRuntime {
     // The vault starts empty so the patches below are in place before any file is parsed.
     this.app = mocks.App.createConfigured__({});
     if (options.layoutReady !== false) this.app.workspace.setLayoutReady__();
+    for (const [key, value] of Object.entries(options.localStorage ?? {})) this.app.saveLocalStorage(key, value);
     this.patchSecretStorage();
     for (const [id, secret] of Object.entries(options.secrets ?? {})) this.app.secretStorage.setSecret(id, secret);
     this.pluginData = options.pluginData ?? null;
@@ -167,6 +171,12 @@ export class ObsidianRuntime {
     this.addFiles(options.files ?? {});
     // The vault as it was on disk is indexed before the plugin loads; from now on parsing lags behind writes.
     this.metadataDelayMs = options.metadataDelayMs ?? 5;
+  }
+
+  /** Everything saved with `app.saveLocalStorage` (the demo keeps it between runs, as Obsidian keeps it on the device). */
+  localStorage(): Record<string, unknown> {
+    const stored = (this.app as unknown as { localStorage: Map<string, unknown> }).localStorage;
+    return Object.fromEntries([...stored].filter(([, value]) => value !== null));
   }
 
   /** The workspace layout becomes ready, as when Obsidian has finished starting: `onLayoutReady` callbacks run. */

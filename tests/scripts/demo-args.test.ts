@@ -71,7 +71,17 @@ describe("parseDemoArgs", () => {
     expect(parseDemoArgs(["--real"]).real).toBe(true);
   });
 
+  it("--detach asks and stops once the background run started; resume-pending lands the runs later", () => {
+    delete process.env.PERPLEXITY_API_KEY;
+    expect(parseDemoArgs(["--detach"])).toMatchObject({ detach: true, command: "ask-selection" });
+    expect(parseDemoArgs([]).detach).toBe(false);
+    expect(parseDemoArgs(["--vault", "/tmp/v", "--command", "resume-pending"])).toMatchObject({ command: "resume-pending", detach: false });
+  });
+
   it.each([
+    [["--detach", "--command", "refresh-stale-in-note"], "--detach goes with ask-selection"],
+    [["--detach", "--tour"], "--tour runs its own commands; leave out --detach"],
+    [["--command", "resume-pending", "--select", "x"], "resume-pending selects nothing"],
     [["--real"], "--real needs your key in the PERPLEXITY_API_KEY environment variable"],
     [["--command", "cancel"], "the headless runner waits for each command to finish"],
     [["--command", "ask"], "use --command ask-selection with --select TEXT"],

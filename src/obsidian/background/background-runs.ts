@@ -77,6 +77,8 @@ interface Tracked extends RunStart {
   /** The user cancelled it and Perplexity said it was still running. */
   cancelledByUser?: boolean;
   sources: number;
+  /** Polls that found it still running. */
+  polls: number;
 }
 
 /** What the cancel command did to the runs of this device. */
@@ -123,9 +125,9 @@ export class BackgroundRuns {
     return this.runs.has(rid);
   }
 
-  /** The run ids this device polls, with their questions (the answers view, reports). */
-  list(): { rid: string; path: string; blockId: string; question: string; sources: number }[] {
-    return [...this.runs.values()].map((t) => ({ rid: t.rid, path: t.path, blockId: t.blockId, question: t.question, sources: t.sources }));
+  /** The runs this device polls: question, note, sources found so far, polls that found it still running. */
+  list(): { rid: string; path: string; blockId: string; question: string; sources: number; polls: number }[] {
+    return [...this.runs.values()].map((t) => ({ rid: t.rid, path: t.path, blockId: t.blockId, question: t.question, sources: t.sources, polls: t.polls }));
   }
 
   /** Polls `run` until it ends; resolves with how it ended (or "dropped" when the plugin unloads first). */
@@ -137,7 +139,7 @@ export class BackgroundRuns {
         existing.waiters.push(resolve);
         return;
       }
-      this.runs.set(run.rid, { ...run, path: run.file.path, waiters: [resolve], sources: 0 });
+      this.runs.set(run.rid, { ...run, path: run.file.path, waiters: [resolve], sources: 0, polls: 0 });
       this.hints.put({ rid: run.rid, path: run.file.path, blockId: run.blockId });
       this.queue.add(run.rid, Date.now(), immediately);
       this.deps.changed?.();
@@ -290,6 +292,7 @@ export class BackgroundRuns {
     if (this.stopped || !this.runs.has(rid)) return;
     if (isUnfinished(snapshot.status)) {
       t.sources = snapshot.sources;
+      t.polls++;
       t.progress?.(snapshot);
       this.queue.again(rid, Date.now());
       this.schedule();
