@@ -14,6 +14,7 @@ import { benchSseParse } from "./sse-parse";
 import { benchThread } from "./thread";
 import { benchSourceCheck } from "./source-check";
 import { benchAnswersView } from "./answers-view";
+import { benchBackground } from "./background";
 import { benchStreamEditor } from "./stream-editor";
 import { describeMachine, report } from "./report";
 import type { BenchRow } from "./types";
@@ -21,7 +22,7 @@ import type { BenchRow } from "./types";
 const { strict } = parseArgs({ options: { strict: { type: "boolean", default: false } } }).values;
 
 console.log(`Machine: ${describeMachine()}\n`);
-const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchClient()), ...(await benchStream()), ...(await benchSseParse()), ...(await benchStreamEditor()), ...(await benchAsk()), ...(await benchRefresh()), ...(await benchFindStale()), ...(await benchThread()), ...(await benchSourceCheck()), ...(await benchAnswersView())];
+const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchClient()), ...(await benchStream()), ...(await benchSseParse()), ...(await benchStreamEditor()), ...(await benchAsk()), ...(await benchRefresh()), ...(await benchFindStale()), ...(await benchThread()), ...(await benchSourceCheck()), ...(await benchAnswersView()), ...(await benchBackground())];
 const { lines, exitCode } = report(rows, strict);
 for (const line of lines) console.log(line);
 process.exitCode = exitCode;
