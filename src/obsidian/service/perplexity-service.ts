@@ -179,9 +179,12 @@ export class PerplexityService {
     return this.tracked(options.signal, (signal) => this.runClient().retrieveRun(responseId, { signal }));
   }
 
-  /** Asks Perplexity to stop a run: whether it was still running ("cancelling"), had ended, or is unknown. */
+  /**
+   * Asks Perplexity to stop a run: whether it was still running ("cancelling"), had ended, or is unknown. Not
+   * tracked as a request in flight: stopping everything (cancel, unload) must not stop the cancel itself.
+   */
   cancelRun(responseId: string): Promise<CancelResult> {
-    return this.tracked(undefined, () => this.runClient().cancelRun(responseId));
+    return this.runClient().cancelRun(responseId);
   }
 
   /** Background requests are short JSON: requestUrl everywhere (no CORS limits, works on mobile). */
