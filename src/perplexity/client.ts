@@ -180,15 +180,18 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
       return consumeStream(untilAborted(events, opts.signal), opts.onProgress);
     }
     // A JSON body, also when a stream was asked for but the server answered in one piece.
+    return answerFromResponse(await readJson(response, opts));
+  }
+
+  /** The body as JSON, or `bad-response`; an abort while it was read wins. */
+  async function readJson(response: Response, opts: { signal?: AbortSignal }): Promise<unknown> {
     const text = await response.text();
     if (opts.signal?.aborted) throw abortedError();
-    let json: unknown;
     try {
-      json = JSON.parse(text) as unknown;
+      return JSON.parse(text) as unknown;
     } catch {
       throw new PerplexityError("bad-response", messages.badResponse("not JSON"), { detail: "not JSON" });
     }
-    return answerFromResponse(json);
   }
 
   /**
@@ -260,15 +263,7 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
 
   /** A run object from a response body: JSON, or `bad-response`. */
   async function readSnapshot(response: Response, opts: { signal?: AbortSignal }): Promise<RunSnapshot> {
-    const text = await response.text();
-    if (opts.signal?.aborted) throw abortedError();
-    let json: unknown;
-    try {
-      json = JSON.parse(text) as unknown;
-    } catch {
-      throw new PerplexityError("bad-response", messages.badResponse("not JSON"), { detail: "not JSON" });
-    }
-    const snapshot = readRunSnapshot(json);
+    const snapshot = readRunSnapshot(await readJson(response, opts));
     if (!isRunId(snapshot.id)) throw new PerplexityError("bad-response", messages.badResponse("a run id with unexpected characters"), { detail: "bad run id" });
     return snapshot;
   }
