@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { LOOKBEHIND, noLookbehind } from "./scripts/no-lookbehind.mjs";
 import { slimOpenAi } from "./scripts/slim-openai.mjs";
+import { slimMarkdownIt } from "./scripts/slim-markdown-it.mjs";
 
 const production = process.argv[2] === "production";
 
@@ -26,10 +27,12 @@ const context = await esbuild.context({
   sourcemap: production ? false : "inline",
   treeShaking: true,
   minify: production,
+  // Non-ASCII as UTF-8, not \uXXXX escapes: the HTML entity table markdown-it decodes with is mostly such characters.
+  charset: "utf8",
   legalComments: production ? "none" : "inline",
   metafile: true,
   outfile: "main.js",
-  plugins: [noLookbehind, slimOpenAi],
+  plugins: [noLookbehind, slimOpenAi, slimMarkdownIt],
 });
 
 if (production) {

@@ -2,6 +2,8 @@
 import { buildAnswerBlock, findBlock, formatBlock, hashText, parseBlocks, type AnswerBlock, type FormatOptions, type SourceEntry } from "../../src/core/block";
 import { sourceId } from "../../src/core/source-id";
 import type { Answer, SearchResult } from "../../src/core/answer";
+import { readFileSync } from "node:fs";
+import { placeAnswer } from "../../src/core/insertion";
 import { medianMs, type BenchRow } from "./types";
 
 const linkFor = (s: SourceEntry): string => `[[${s.id}]]`;
@@ -62,13 +64,16 @@ export async function benchCore(): Promise<BenchRow[]> {
   const format = (): string => blocks.map((b) => formatBlock(b, options)).join(`\n\n${filler}\n`);
   const note = format();
   rows.push({ name: "core: format 200 blocks (1 MB note)", value: await medianMs(format), unit: "ms", target: 50, stat: "median of 15", note: `${(note.length / 1e6).toFixed(2)} MB` });
-  rows.push({ name: "core: parse 200 blocks (1 MB note)", value: await medianMs(() => parseBlocks(note)), unit: "ms", target: 50, stat: "median of 15" });
+  // Each run reads a note it has not read before (the structure layer remembers the last few notes it read).
+  let n = 0;
+  const fresh = (text: string): string => `${text}\n\n${++n}`;
+  rows.push({ name: "core: parse 200 blocks (1 MB note)", value: await medianMs(() => parseBlocks(fresh(note))), unit: "ms", target: 50, stat: "median of 15" });
   // Every answer of a batch is settled by finding its block in the note, which may hold hundreds of answers.
   const last = blocks[blocks.length - 1]!.blockId;
-  const whole = await medianMs(() => parseBlocks(note).find((p) => p.block.blockId === last));
+  const whole = await medianMs(() => parseBlocks(fresh(note)).find((p) => p.block.blockId === last));
   rows.push({
     name: "core: find one block among 200 (1 MB note)",
-    value: await medianMs(() => findBlock(note, last)),
+    value: await medianMs(() => findBlock(fresh(note), last)),
     unit: "ms",
     target: 10,
     stat: "median of 15",
@@ -76,7 +81,7 @@ export async function benchCore(): Promise<BenchRow[]> {
   });
   rows.push({
     name: "core: format + parse 200 blocks (1 MB note)",
-    value: await medianMs(() => parseBlocks(format())),
+    value: await medianMs(() => parseBlocks(fresh(format()))),
     unit: "ms",
     target: 50,
     stat: "median of 15",
@@ -92,5 +97,39 @@ export async function benchCore(): Promise<BenchRow[]> {
     note: "a share of the 15 ms last-byte-to-written target",
   });
   rows.push({ name: "core: hashText of a 10 KB answer", value: await medianMs(() => hashText(big.text)), unit: "ms", stat: "median of 15" });
+  rows.push(...(await benchPlacement()));
   return rows;
+}
+
+/** Real notes (tests/fixtures/notes) one after another, until the text is `bytes` long. */
+function realNotes(bytes: number): string {
+  const dir = "tests/fixtures/notes/";
+  const manifest = JSON.parse(readFileSync(`${dir}MANIFEST.json`, "utf8")) as { file: string }[];
+  const notes = manifest.map((e) => readFileSync(dir + e.file, "utf8"));
+  const parts: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const note = notes[i % notes.length]!;
+    parts.push(note);
+    size += note.length + 2;
+  }
+  return parts.join("\n\n").slice(0, bytes);
+}
+
+/** Issue 18: placing an answer in a large note, parse included, and how the cost grows with the note. */
+async function benchPlacement(): Promise<BenchRow[]> {
+  const one = realNotes(1_000_000);
+  const two = realNotes(2_000_000);
+  let n = 0;
+  // A cursor in the middle of the note; each run places in a note text the parser has not seen.
+  const place = (text: string) => () => {
+    const note = `${++n}\n\n${text}`;
+    return placeAnswer(note, note.length >> 1, note.length >> 1, false);
+  };
+  const oneMs = await medianMs(place(one), 15, 3);
+  const twoMs = await medianMs(place(two), 15, 3);
+  return [
+    { name: "structure: place an answer in a 1 MB note (parse included)", value: oneMs, unit: "ms", target: 200, stat: "median of 15", note: "real notes from tests/fixtures/notes, one after another" },
+    { name: "structure: 2 MB note / 1 MB note", value: twoMs / oneMs, unit: "×", target: 2.5, stat: "ratio of medians", baseline: "the 1 MB placement above", note: `${twoMs.toFixed(0)} ms for 2 MB` },
+  ];
 }

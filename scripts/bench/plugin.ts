@@ -14,20 +14,32 @@ const NOTE = "Bench.md";
 export function benchBundle(): BenchRow[] {
   const code = readFileSync("main.js");
   return [
-    { name: "main.js size (minified)", value: code.length / 1024, unit: "KB", target: 250, stat: "exact" },
+    // Issue 18 moved the ceiling from 250 KB to 400 KB for the Markdown parser (markdown-it).
+    { name: "main.js size (minified)", value: code.length / 1024, unit: "KB", target: 400, stat: "exact" },
     { name: "main.js size (gzip)", value: gzipSync(code).length / 1024, unit: "KB", stat: "exact" },
   ];
 }
 
 export async function benchOnload(runs = 15): Promise<BenchRow[]> {
   const times: number[] = [];
+  const evaluate: number[] = [];
   for (let i = 0; i < runs; i++) {
     const runtime = new ObsidianRuntime({ files: { [NOTE]: QUESTION } });
     await runtime.loadPlugin();
     times.push(runtime.timings.onloadMs);
+    evaluate.push(runtime.timings.evaluateMs + runtime.timings.onloadMs);
     await runtime.unloadPlugin();
   }
-  return [{ name: "plugin onload", value: median(times), unit: "ms", target: 5, stat: `median of ${runs}`, note: "no network, no vault scan" }];
+  return [
+    { name: "plugin onload", value: median(times), unit: "ms", target: 2, stat: `median of ${runs}`, note: "no network, no vault scan" },
+    {
+      name: "evaluate main.js + onload",
+      value: median(evaluate),
+      unit: "ms",
+      stat: `median of ${runs}`,
+      note: `first run (cold, as at Obsidian's start): ${(evaluate[0] ?? 0).toFixed(1)} ms; the parser is built on first use, not at load`,
+    },
+  ];
 }
 
 /** Asks `runs` times and returns the median of (block written − last byte received). */

@@ -1,6 +1,8 @@
 // The answers of the whole vault, one row per answer block, kept note by note so that a changed note costs
 // one parse of that note (never a rescan of the vault). The answers view lists and filters these rows.
-import { readMeta } from "./block/meta";
+import type { Meta } from "./block/meta";
+import { answerRegions, regionMeta } from "./block/regions";
+import { noteStructure } from "./markdown";
 import { describeChecks, VERDICTS } from "./source-check/verdict";
 import type { Verdict } from "./source-check/verdict";
 import { isStale, parseAskedAt } from "./staleness";
@@ -42,19 +44,21 @@ export interface AnswerFilter {
   profile?: string;
 }
 
-/** A metadata line at the callout's level (a nested previous answer has none). */
-const META_LINE = /^ {0,3}> ?(%% pplx \{.*\} %%)[ \t]*\r?$/gm;
+/** The metadata of each answer block of a note, in note order. */
+function metadataOf(text: string): Meta[] {
+  const structure = noteStructure(text);
+  return answerRegions(text, structure).flatMap((region) => regionMeta(text, structure.lineStarts, region)?.meta ?? []);
+}
 
 /**
- * The rows of one note's answer blocks, in note order, read from their metadata lines alone: everything the
- * view shows is there, and a full parse of every block would make the first build of a large vault slow.
+ * The rows of one note's answer blocks, in note order, read from their metadata alone: everything the view shows
+ * is there, and reading every answer in full would make the first build of a large vault slow. Only real answers
+ * count: a block quoted in code, a comment or another callout is an example.
  */
 export function rowsOf(path: string, text: string): AnswerRow[] {
   if (!text.includes("%% pplx ")) return [];
   const rows: AnswerRow[] = [];
-  for (const m of text.matchAll(META_LINE)) {
-    const meta = readMeta(m[1]!);
-    if (!meta) continue;
+  for (const meta of metadataOf(text)) {
     const asked = meta.req.preset ?? meta.req.model ?? "?";
     const row: AnswerRow = {
       path,

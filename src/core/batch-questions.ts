@@ -1,6 +1,11 @@
 // "Ask every question in the selection": which lines of a selection are questions, which of them need no
-// asking (already answered just below, or the same question twice), and where a question's line is now (the
-// note changes while a batch runs: answers are inserted, the user types).
+// asking (already answered after their list or paragraph, or the same question twice), and where a question's
+// line is now (the note changes while a batch runs: answers are inserted, the user types). Which lines are the
+// note's own text (not code, quotes or answers) is the structure layer's to say.
+import { answerRegions, answersAfter, regionMeta } from "./block/regions";
+import type { AnswerRegion } from "./block/regions";
+import { lineEnd, noteStructure } from "./markdown";
+import type { BlockKind, NoteStructure } from "./markdown";
 
 /** Lines ending with "?" (list items or not), or every list item. */
 export type QuestionLines = "question-mark" | "list-items";
@@ -23,7 +28,7 @@ const QUESTION_END = /[?？]\s*$/;
 
 /** The question text of a line, or null when the line is not one (under `mode`). */
 export function questionOf(line: string, mode: QuestionLines): string | null {
-  if (/^\s*>/.test(line)) return null; // quoted text and callouts (answer blocks among them)
+  if (/^\s*>/.test(line)) return null; // quoted text (a quote in a list item, say)
   const marker = LIST_MARKER.exec(line);
   const text = (marker ? line.slice(marker[0].length) : line).trim();
   if (!text) return null;
@@ -31,33 +36,57 @@ export function questionOf(line: string, mode: QuestionLines): string | null {
   return QUESTION_END.test(text) ? text.replace(/^#+\s+/, "") : null;
 }
 
-/** Offsets of each line's start in `text`. */
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return starts;
+/** The blocks whose lines can be questions: the note's own text, not code, quotes, callouts (answers), comments or properties. */
+const QUESTION_BLOCKS: ReadonlySet<BlockKind> = new Set(["paragraph", "list", "heading"]);
+
+function normalQuestion(question: string): string {
+  return question.toLowerCase().replace(/\s+/g, " ");
+}
+
+/** The questions already answered after a block (by the answers asked about it: see placeAnswer). */
+function answeredAfter(text: string, structure: NoteStructure, regions: readonly AnswerRegion[], index: number): Set<string> {
+  const out = new Set<string>();
+  for (const region of answersAfter(structure, regions, index)) {
+    const found = regionMeta(text, structure.lineStarts, region);
+    if (found) out.add(normalQuestion(found.meta.q));
+  }
+  return out;
+}
+
+/** The note's lines that can be questions, with the index of the block holding each. */
+function* questionLines(text: string, structure: NoteStructure, from: number, to: number): Generator<{ line: string; start: number; end: number; block: number }> {
+  const { blocks, lineStarts } = structure;
+  for (let b = 0; b < blocks.length; b++) {
+    const block = blocks[b]!;
+    if (block.to < from) continue;
+    if (block.from >= to) break;
+    if (!QUESTION_BLOCKS.has(block.kind)) continue;
+    for (let l = block.startLine; l < block.endLine; l++) {
+      const start = lineStarts[l]!;
+      const end = lineEnd(text, lineStarts, l);
+      if (end < from || start >= to) continue;
+      yield { line: text.slice(start, end), start, end, block: b };
+    }
+  }
 }
 
 /**
- * The questions of the selection `[from, to)` of `text`, in order, without those already answered by the
- * answer block right below their line and without repeats (the first one is asked).
+ * The questions of the selection `[from, to)` of `text`, in order, without those already answered (an answer
+ * after the question's block asked the same question) and without repeats (the first one is asked).
  */
 export function findQuestions(text: string, from: number, to: number, mode: QuestionLines): { questions: BatchQuestion[]; skipped: SkippedQuestion[] } {
-  const starts = lineStarts(text);
+  const structure = noteStructure(text);
+  const regions = answerRegions(text, structure);
   const questions: BatchQuestion[] = [];
   const skipped: SkippedQuestion[] = [];
   const seen = new Set<string>();
-  let inFence = false;
-  for (let i = 0; i < starts.length; i++) {
-    const start = starts[i]!;
-    const end = i + 1 < starts.length ? starts[i + 1]! - 1 : text.length;
-    const line = text.slice(start, end).replace(/\r$/, "");
-    if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
-    if (end < from || start >= to || inFence) continue;
+  const answered = new Map<number, Set<string>>();
+  for (const { line, block } of questionLines(text, structure, from, to)) {
     const question = questionOf(line, mode);
     if (question === null) continue;
-    const key = question.toLowerCase().replace(/\s+/g, " ");
-    if (answeredBelow(text, starts, i)) skipped.push({ question, reason: "answered" });
+    const key = normalQuestion(question);
+    if (!answered.has(block)) answered.set(block, answeredAfter(text, structure, regions, block));
+    if (answered.get(block)!.has(key)) skipped.push({ question, reason: "answered" });
     else if (seen.has(key)) skipped.push({ question, reason: "duplicate" });
     else questions.push({ question, line });
     seen.add(key);
@@ -65,41 +94,19 @@ export function findQuestions(text: string, from: number, to: number, mode: Ques
   return { questions, skipped };
 }
 
-const ANSWER_HEADER = /^> \[!perplexity\]/;
-
-/** Whether the first non-blank line after line `i` starts an answer block (a cheap look, no parse). */
-function answeredBelow(text: string, starts: readonly number[], i: number): boolean {
-  for (let k = i + 1; k < starts.length; k++) {
-    const line = text.slice(starts[k], k + 1 < starts.length ? starts[k + 1]! - 1 : text.length);
-    if (line.trim() === "") continue;
-    return ANSWER_HEADER.test(line);
-  }
-  return false;
-}
-
 /**
- * Where the line of `q` is in the note now: the first line equal to it that is not already answered below.
- * Null when the user deleted or changed it.
+ * Where the line of `q` is in the note now: the first line equal to it (in a block that can hold questions) whose
+ * question is not answered yet. Null when the user deleted or changed it, or it was answered meanwhile.
  */
 export function locateQuestion(text: string, q: BatchQuestion): { from: number; to: number } | null {
-  // Only lines equal to the question's are looked at closely: the note can be large.
-  for (let at = text.indexOf(q.line); at !== -1; at = text.indexOf(q.line, at + 1)) {
-    const end = at + q.line.length;
-    const lineStart = at === 0 || text[at - 1] === "\n";
-    const lineEnd = end === text.length || text[end] === "\n" || text[end] === "\r";
-    if (!lineStart || !lineEnd) continue;
-    let next = text.indexOf("\n", end);
-    // The first non-blank line below: an answer block there means this question is answered.
-    while (next !== -1) {
-      const after = text.indexOf("\n", next + 1);
-      const line = text.slice(next + 1, after === -1 ? text.length : after);
-      if (line.trim() !== "") {
-        if (!ANSWER_HEADER.test(line)) return { from: at, to: end };
-        break;
-      }
-      next = after;
-    }
-    if (next === -1) return { from: at, to: end };
+  // Only notes holding the line are read: the note can be large.
+  if (!text.includes(q.line)) return null;
+  const structure = noteStructure(text);
+  const regions = answerRegions(text, structure);
+  const key = normalQuestion(q.question);
+  for (const { line, start, end, block } of questionLines(text, structure, 0, text.length)) {
+    if (line !== q.line) continue;
+    if (!answeredAfter(text, structure, regions, block).has(key)) return { from: start, to: end };
   }
   return null;
 }

@@ -2,6 +2,8 @@
 // the block always stands on its own lines with a blank line before and after (a callout glued
 // to a paragraph would swallow it), and everything added around it is recorded so a failure
 // can put the note back exactly as it was.
+import { answerRegions, answersAfter } from "./block/regions";
+import { blockAtLine, closerAtEnd, lineAt, noteStructure } from "./markdown";
 
 export interface TextChange {
   from: number;
@@ -24,10 +26,14 @@ export interface PendingInsertion {
 }
 
 /** Plans replacing `from..to` (empty to insert) with the pending block. */
-export function planInsertion(noteText: string, from: number, to: number, pendingText: string): PendingInsertion {
+export function planInsertion(noteText: string, from: number, to: number, pendingText: string, closer?: string): PendingInsertion {
   const before = noteText.slice(0, from);
   const after = noteText.slice(to);
-  const lead = from === 0 || before.endsWith("\n\n") ? "" : before.endsWith("\n") ? "\n" : "\n\n";
+  // After a construct the note leaves open (see `placeAnswer`), its closing line comes first.
+  const lead =
+    closer !== undefined
+      ? `${before.endsWith("\n") ? "" : "\n"}${closer}\n\n`
+      : from === 0 || before.endsWith("\n\n") ? "" : before.endsWith("\n") ? "\n" : "\n\n";
   const trail = after === "" ? "\n" : after.startsWith("\n\n") ? "" : after.startsWith("\n") ? "\n" : "\n\n";
   return {
     change: { from, to, text: lead + pendingText + trail },
@@ -40,10 +46,62 @@ export function planInsertion(noteText: string, from: number, to: number, pendin
   };
 }
 
-/** The offset just past the end of a line containing `from`, for inserting below a selection. */
-export function endOfLine(noteText: string, offset: number): number {
-  const lineEnd = noteText.indexOf("\n", offset);
-  return lineEnd === -1 ? noteText.length : lineEnd;
+/** A block id on a line of its own (Obsidian: Latin letters, digits and dashes). */
+const BLOCK_ID_LINE = /^\^[A-Za-z0-9-]+[ \t]*$/;
+
+/** Where an answer goes: the range it replaces (empty to insert), and the line that must close the note's last block first. */
+export interface Placement {
+  from: number;
+  to: number;
+  /** Set when the note ends inside an open construct (a fence without its closing line, say): what closes it. */
+  closer?: string;
+}
+
+/**
+ * Where the answer for the selection `[from, to)` goes.
+ *
+ * Below (the default), the block goes after the outermost top-level block holding the end of the selection: after
+ * the whole table, list, fence, math block, callout, comment or footnote, after the properties when the selection
+ * is in them, so that the note keeps its structure. After that block come the answers already asked about it, in
+ * the order they were asked, so a new one goes after them; a selection inside an answer goes right after that
+ * answer. With `replace`, the selected blocks are replaced when the selection covers whole top-level blocks (none
+ * of them an answer); anything less (words in a paragraph, a table cell) is answered below, as replacing it would
+ * split the block. A note that ends inside an open construct (a fence never closed) has no "after" it: the
+ * placement then closes it first, which changes nothing in how the note's own text reads.
+ */
+export function placeAnswer(noteText: string, from: number, to: number, replace: boolean): Placement {
+  const structure = noteStructure(noteText);
+  const { lineStarts, blocks } = structure;
+  // A selection of whole lines ends at the start of the next line: it ends on the line before.
+  const endsAtLineStart = to > from && to > 0 && (noteText[to - 1] === "\n" || noteText[to - 1] === "\r");
+  const lastLine = lineAt(lineStarts, endsAtLineStart ? to - 1 : to);
+  const regions = answerRegions(noteText, structure);
+  const regionAt = (line: number) => regions.find((r) => r.startLine <= line && line <= (r.idLine?.line ?? r.quoteEndLine - 1));
+  const closer = closerAtEnd(noteText, structure);
+  const lastBlock = blocks[blocks.length - 1];
+  const place = (at: number): Placement =>
+    closer !== null && lastBlock !== undefined && at >= lastBlock.to ? { from: lastBlock.to, to: lastBlock.to, closer } : { from: at, to: at };
+  if (replace && from < to) {
+    const first = blockAtLine(structure, lineAt(lineStarts, from));
+    const last = blockAtLine(structure, lastLine);
+    const open = closer !== null && last === lastBlock;
+    if (first && last && !open && noteText.slice(first.from, from).trim() === "" && noteText.slice(to, Math.max(to, last.to)).trim() === "") {
+      const touched = blocks.filter((b) => b.startLine >= first.startLine && b.startLine <= last.startLine);
+      if (!touched.some((b) => regionAt(b.startLine) !== undefined)) return { from: first.from, to: last.to };
+    }
+  }
+  const inAnswer = regionAt(lastLine);
+  if (inAnswer) return place(inAnswer.to);
+  const block = blockAtLine(structure, lastLine);
+  // A blank line between blocks: the block goes there.
+  if (block === undefined) return place(lineStarts[lastLine]!);
+  // A `^id` line of its own after a block names that block (Obsidian's help: "Link to a block in a note"): the
+  // answer goes after it, never between them.
+  let index = blocks.indexOf(block);
+  const named = blocks[index + 1];
+  if (named?.kind === "paragraph" && named.endLine - named.startLine === 1 && BLOCK_ID_LINE.test(noteText.slice(named.from, named.to))) index++;
+  const asked = answersAfter(structure, regions, index);
+  return place(asked.length > 0 ? asked[asked.length - 1]!.to : blocks[index]!.to);
 }
 
 /** Lines the user typed inside the pending block while it waited (its own lines excluded). */

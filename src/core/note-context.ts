@@ -1,10 +1,8 @@
 // A line telling Perplexity where a question comes from: the note's title and the headings above it.
 // "Layer 1" in a note about AI vendors is not about blockchains; the question alone does not say so.
 // It travels in `input` with the question (see questionFraming in ask-options.ts), never as `instructions`.
-import { matchFence } from "./markdown-scan";
+import { lineAt, noteStructure } from "./markdown";
 
-const ATX_RE = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
-const SETEXT_RE = /^ {0,3}(=+|-+)[ \t]*$/;
 const MAX_PART = 120;
 
 /** Heading text as a reader sees it: links reduced to their text, emphasis and code marks and block ids dropped. */
@@ -21,50 +19,19 @@ function plainHeading(s: string): string {
   return t;
 }
 
-/** The headings above `offset`, outermost first (frontmatter and fenced code ignored). */
+/** The headings above `offset`, outermost first: the note's own headings (not those in properties, code or quotes). */
 export function headingPath(noteText: string, offset: number): string[] {
-  const text = noteText.slice(0, Math.max(0, offset)).replace(/\r\n?/g, "\n");
-  const lines = text.split("\n");
-  lines.pop(); // the line holding the offset itself: only headings above it count
-  let i = 0;
-  if (lines[0] !== undefined && /^---\s*$/.test(lines[0])) {
-    const end = lines.findIndex((l, k) => k > 0 && /^(---|\.\.\.)\s*$/.test(l));
-    if (end !== -1) i = end + 1;
-  }
+  const structure = noteStructure(noteText);
+  const line = lineAt(structure.lineStarts, Math.max(0, offset));
   const stack: { level: number; text: string }[] = [];
-  const push = (level: number, raw: string): void => {
+  for (const block of structure.blocks) {
+    // Only headings above the offset's line count (a heading on that line is where the question is).
+    if (block.endLine > line) break;
+    if (block.heading === undefined) continue;
+    const { level } = block.heading;
     while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
-    const t = plainHeading(raw);
+    const t = plainHeading(block.heading.text);
     if (t !== "") stack.push({ level, text: t });
-  };
-  let fence: { char: string; length: number } | null = null;
-  let prev = "";
-  for (; i < lines.length; i++) {
-    const line = lines[i]!;
-    const f = /^ {0,3}$/.test(matchFence(line)?.prefix ?? "x") ? matchFence(line) : null;
-    if (fence) {
-      if (f && f.fence[0] === fence.char && f.fence.length >= fence.length && f.info.trim() === "") fence = null;
-      prev = "";
-      continue;
-    }
-    if (f) {
-      fence = { char: f.fence[0]!, length: f.fence.length };
-      prev = "";
-      continue;
-    }
-    const atx = ATX_RE.exec(line);
-    if (atx) {
-      push(atx[1]!.length, atx[2] ?? "");
-      prev = "";
-      continue;
-    }
-    const setext = SETEXT_RE.exec(line);
-    if (setext && prev.trim() !== "" && !/^\s*([-*+]|\d+[.)])\s/.test(prev) && !/^\s*>/.test(prev)) {
-      push(setext[1]![0] === "=" ? 1 : 2, prev);
-      prev = "";
-      continue;
-    }
-    prev = line;
   }
   return stack.map((h) => h.text);
 }

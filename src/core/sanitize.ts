@@ -11,6 +11,8 @@
 // nested fences) text might be code or not, so it is defanged with an invisible U+200B that breaks the
 // syntax in Markdown and shows the same in code.
 import { codeSpanEnd, matchFence, mathEnd, scanFences, type FenceLine } from "./markdown-scan";
+import { containAnswer, RESERVED_LINES } from "./block/contain";
+export { containAnswer, RESERVED_LINES } from "./block/contain";
 
 /** Zero-width space: breaks a syntax without changing what the reader sees. */
 export const ZWSP = "\u200b";
@@ -30,8 +32,6 @@ export const INLINE_EXEC_PREFIXES: readonly string[] = ["=", "$=", "INPUT[", "VI
 export const SAFE_LINK_SCHEMES: readonly string[] = ["http", "https", "mailto"];
 /** Schemes defanged even in plain text, in case a link form was not recognised. */
 export const DANGEROUS_SCHEMES: readonly string[] = ["javascript", "vbscript", "data", "file", "obsidian", "livescript"];
-/** Lines that start the sources section of a block: an answer must not contain them. */
-export const RESERVED_LINES: readonly string[] = ["**Citations**", "**Other sources**"];
 
 const EXECUTABLE = new Set(EXECUTABLE_FENCE_LANGUAGES);
 
@@ -58,27 +58,18 @@ export function defangStructure(line: string): string {
   return out;
 }
 
-/**
- * The structural guarantee for any answer text written inside a block: line endings become "\n"; `%%`
- * cannot open an Obsidian comment outside code; no line ends in a block id; no line equals a reserved
- * sources heading or looks like a block header; a fence left open at the top level is closed. Idempotent.
- */
-export function containAnswer(text: string): string {
-  const src = normalizeNewlines(text);
-  const scan = scanFences(src);
-  const out: string[] = [];
-  for (const line of scan.lines) {
-    let t = line.text;
-    if (line.kind !== "code" || scan.ambiguous) t = defangStructure(t);
-    if (RESERVED_LINES.includes(t)) t += ZWSP;
-    if (HEADER_LOOKALIKE.test(t)) t = t.replace(HEADER_LOOKALIKE, (_m, sp: string) => `${sp}${ZWSP}[!perplexity`);
-    out.push(t);
-  }
-  // Only a fence opened at the top level (0-3 spaces, no container) can run past the answer; a closer with the
-  // same indentation closes it whether or not it is really inside a list item.
-  const open = scan.open;
-  if (open && /^ {0,3}$/.test(open.prefix)) out.push(open.prefix + open.fence);
-  return out.join("\n");
+/** Web text's lines: `%%` and block ids broken outside code, no line reads as a sources heading or a block header. */
+function defangLines(text: string): string {
+  const scan = scanFences(text);
+  return scan.lines
+    .map((line) => {
+      let t = line.text;
+      if (line.kind !== "code" || scan.ambiguous) t = defangStructure(t);
+      if (RESERVED_LINES.includes(t)) t += ZWSP;
+      if (HEADER_LOOKALIKE.test(t)) t = t.replace(HEADER_LOOKALIKE, (_m, sp: string) => `${sp}${ZWSP}[!perplexity`);
+      return t;
+    })
+    .join("\n");
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -354,7 +345,7 @@ export function sanitizeAnswer(text: string): string {
     out.push(t);
   }
   flushChunk();
-  return containAnswer(out.join("\n"));
+  return containAnswer(defangLines(out.join("\n")));
 }
 
 // ---------------------------------------------------------------------------------------------------------

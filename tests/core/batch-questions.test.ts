@@ -32,6 +32,13 @@ describe("which lines are questions", () => {
     ]);
   });
 
+  it("counts a question answered by an answer after its list, and never reads code, quotes or answers as questions", () => {
+    const text = ["- One?", "- Two?", "", block("Two?"), "", "> Quoted?", "", "%%", "Hidden?", "%%", "", "~~~", "Code?", "~~~"].join("\n");
+    const { questions, skipped } = findQuestions(text, 0, text.length, "question-mark");
+    expect(questions.map((q) => q.question)).toEqual(["One?"]);
+    expect(skipped).toEqual([{ question: "Two?", reason: "answered" }]);
+  });
+
   it("only looks inside the selection (a line partly selected counts)", () => {
     const text = "A?\nB?\nC?\n";
     expect(findQuestions(text, text.indexOf("B") + 1, text.indexOf("C"), "question-mark").questions.map((q) => q.question)).toEqual(["B?"]);
@@ -39,12 +46,14 @@ describe("which lines are questions", () => {
 });
 
 describe("finding a question's line again", () => {
-  it("after answers were inserted above it, and not once it is answered", () => {
+  it("after answers were inserted after its list, and not once it is answered", () => {
     const q = { question: "Second?", line: "- Second?" };
-    const text = `- First?\n\n${block("First?")}\n\n- Second?\n`;
+    const text = `- First?\n- Second?\n\n${block("First?")}\n`;
     const at = locateQuestion(text, q)!;
     expect(text.slice(at.from, at.to)).toBe("- Second?");
     expect(locateQuestion(`${text}\n${block("Second?")}\n`, q)).toBeNull();
     expect(locateQuestion("- Second, changed?\n", q)).toBeNull();
+    // The same line in code is not the question's line.
+    expect(locateQuestion("```\n- Second?\n```\n", q)).toBeNull();
   });
 });

@@ -261,7 +261,9 @@ describe("format then parse", () => {
 const filler = fc
   .array(
     fc.oneof(
-      fc.string({ maxLength: 40 }).filter((s) => !/[\r\n]/.test(s) && !s.toLowerCase().includes("[!perplexity")),
+      // Not a line that opens raw HTML running to a closing marker (`<?`, `<!--`, `<script`): unclosed, CommonMark (and
+      // Obsidian's reading view) reads everything after it as that HTML, answers included (tested on its own below).
+      fc.string({ maxLength: 40 }).filter((s) => !/[\r\n]/.test(s) && !s.toLowerCase().includes("[!perplexity") && !/^\s*</.test(s)),
       fc.constantFrom("", "> [!note] Another callout", "> [!note]\n> with a body\n> %% a comment %%", "## Heading", "```\ncode\n```", "> plain quote", "- list item", "^other-id"),
     ),
     { maxLength: 5 },
@@ -318,7 +320,9 @@ describe("parseBlocks in a note", () => {
         const spans: string[] = [];
         for (const [b, after] of pairs) {
           const text = formatBlock(b, options);
-          note += (note === "" ? "" : "\n") + text + "\n" + after;
+          // A blank line before each block, as the plugin writes them: a quote glued to a callout's first line would
+          // make one quote of both, in which the callout is text (Obsidian: "[!type]" must open the blockquote).
+          note += (note === "" ? "" : "\n\n") + text + "\n" + after;
           spans.push(text);
         }
         if (crlf) note = note.replace(/\r?\n/g, "\r\n");

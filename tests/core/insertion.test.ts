@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { endOfLine, linesAddedInside, planInsertion, settleInsertion } from "../../src/core/insertion";
+import { linesAddedInside, placeAnswer, planInsertion, settleInsertion } from "../../src/core/insertion";
+import { formatBlock, type AnswerBlock } from "../../src/core/block";
 
 const BLOCK = "> [!perplexity]+ pending\n> wait\n\n^pplx-abc123";
 
@@ -26,9 +27,69 @@ describe("planInsertion", () => {
     expect(roundTrip("Q?", 0, 2, null).inserted).toBe(`${BLOCK}\n`);
   });
 
-  it("finds the end of the selection's line", () => {
-    expect(endOfLine("ab\ncd", 1)).toBe(2);
-    expect(endOfLine("ab\ncd", 4)).toBe(5);
+  it("closes a construct the note leaves open before the block, and takes the closing line back with it", () => {
+    const text = "```js\ncode";
+    const plan = planInsertion(text, 10, 10, BLOCK, "```");
+    const inserted = apply(text, plan.change);
+    expect(inserted).toBe(`\`\`\`js\ncode\n\`\`\`\n\n${BLOCK}\n`);
+    const at = inserted.indexOf(BLOCK);
+    expect(apply(inserted, settleInsertion(inserted, { from: at, to: at + BLOCK.length }, plan, null))).toBe(text);
+  });
+});
+
+/** The note with the block placed for the selection `[from, to)` (`‸` marks the cursor, or the selection's ends). */
+function ask(marked: string, replace = false): string {
+  const from = marked.indexOf("‸");
+  const second = marked.indexOf("‸", from + 1);
+  const text = marked.replace(/‸/g, "");
+  const to = second === -1 ? from : second - 1;
+  const place = placeAnswer(text, from, to, replace);
+  const plan = planInsertion(text, place.from, place.to, "ANSWER", place.closer);
+  return text.slice(0, plan.change.from) + plan.change.text + text.slice(plan.change.to);
+}
+
+describe("placeAnswer: after the outermost block that holds the end of the selection", () => {
+  it("answers a line of a paragraph after the whole paragraph", () => {
+    expect(ask("First line? ‸\nsecond line.\n\nNext.")).toBe("First line? \nsecond line.\n\nANSWER\n\nNext.");
+  });
+  it("answers a table cell after the table, a list item after the list, a property after the properties", () => {
+    expect(ask("| q | a |\n|---|---|\n| Why?‸ |\n| x | y |\n\nafter")).toBe("| q | a |\n|---|---|\n| Why? |\n| x | y |\n\nANSWER\n\nafter");
+    // GFM: a line right after a table is one more row of it (its first cell), so the answer goes after that too.
+    expect(ask("| q |\n|---|\n| Why?‸ |\nlast row")).toBe("| q |\n|---|\n| Why? |\nlast row\n\nANSWER\n");
+    expect(ask("- one?‸\n  continued\n- two\n\ntext")).toBe("- one?\n  continued\n- two\n\nANSWER\n\ntext");
+    expect(ask("---\ntopic: Why is the sky blue?‸\n---\n# Title")).toBe("---\ntopic: Why is the sky blue?\n---\n\nANSWER\n\n# Title");
+  });
+  it("answers inside a fence, math, a callout, a comment or a footnote after the whole of it", () => {
+    expect(ask("```dataviewjs\ndv.‸paragraph(1)\n\nmore\n```\nafter")).toBe("```dataviewjs\ndv.paragraph(1)\n\nmore\n```\n\nANSWER\n\nafter");
+    expect(ask("$$\na^2 ‸+ b^2\n$$")).toBe("$$\na^2 + b^2\n$$\n\nANSWER\n");
+    expect(ask("> [!question] Why?‸\n> > [!note] nested\n> > x\n> rest\n\nafter")).toBe("> [!question] Why?\n> > [!note] nested\n> > x\n> rest\n\nANSWER\n\nafter");
+    expect(ask("%%\nWhy?‸\n\nstill hidden\n%%\nafter")).toBe("%%\nWhy?\n\nstill hidden\n%%\n\nANSWER\n\nafter");
+    expect(ask("Text[^1].\n\n[^1]: Why?‸\n\n    continued\n\nafter")).toBe("Text[^1].\n\n[^1]: Why?\n\n    continued\n\nANSWER\n\nafter");
+  });
+  it("goes after the answers already asked about the block, and right after an answer the selection is in", () => {
+    const answer = formatBlock({ blockId: "aaaaaa", state: "pending", askedAt: "x", question: "q", request: { noteContext: false }, answer: "", sources: [] } as AnswerBlock, { fold: "+", citationDateFormat: "yyyy", linkFor: (s) => s.id });
+    const later = answer.replace(/aaaaaa/g, "bbbbbb");
+    expect(ask(`- a?‸\n- b?\n\n${answer}\n\n${later}\n\ntext`)).toBe(`- a?\n- b?\n\n${answer}\n\n${later}\n\nANSWER\n\ntext`);
+    const inFirst = `${answer}\n\n${later}`.replace("Waiting", "‸Waiting");
+    expect(ask(inFirst)).toBe(`${answer}\n\nANSWER\n\n${later}`);
+  });
+  it("never separates a block from the `^id` line that names it", () => {
+    expect(ask("| a |\n|---|\n| Why?‸ |\n\n^my-table\n\nafter")).toBe("| a |\n|---|\n| Why? |\n\n^my-table\n\nANSWER\n\nafter");
+    expect(ask("- Why?‸\n- Who?\n^list-id\n\nafter")).toBe("- Why?\n- Who?\n^list-id\n\nANSWER\n\nafter");
+  });
+  it("a selection of whole lines ends on its last line, not the line after", () => {
+    expect(ask("‸Q?\n‸\n| a |\n|---|\n| b |")).toBe("Q?\n\nANSWER\n\n| a |\n|---|\n| b |");
+  });
+  it("a cursor on a blank line between blocks puts the block there", () => {
+    expect(ask("one\n\n‸\n\ntwo")).toBe("one\n\nANSWER\n\ntwo");
+  });
+  it("replaces whole selected blocks only; anything less is answered below", () => {
+    expect(ask("before\n\n‸What is it?‸\n\nafter", true)).toBe("before\n\nANSWER\n\nafter");
+    expect(ask("I wonder ‸what it is‸, said Bob.\n\nafter", true)).toBe("I wonder what it is, said Bob.\n\nANSWER\n\nafter");
+    expect(ask("| q |\n|---|\n| ‸Why?‸ |", true)).toBe("| q |\n|---|\n| Why? |\n\nANSWER\n");
+  });
+  it("after a fence never closed, closes it first", () => {
+    expect(ask("text\n\n```\ncode‸\n")).toBe("text\n\n```\ncode\n```\n\nANSWER\n\n");
   });
 });
 

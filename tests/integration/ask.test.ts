@@ -192,16 +192,25 @@ describe("ask-selection", () => {
 describe("insertion next to the user's text", () => {
   const ANSWER_ONE = { text: "Answer.[1]", searchResults: [{ results: [{ id: 1, title: "T", url: "https://t.example/" }] }] };
 
-  it("replaces words in the middle of a line by splitting the line, and keeps the answer", async () => {
+  it("answers words selected in the middle of a line after their paragraph, even set to replace: replacing them would split it", async () => {
     h = await startHarness({ files: { [NOTE]: "I wonder What is TypeScript? said Bob.\n" }, settings: { insertionMode: "replace" }, scenario: { steps: [{ answer: ANSWER_ONE }] } });
     await selectInNote(h.runtime, NOTE, "What is TypeScript?");
     h.runtime.runCommand("ask-selection");
     await h.plugin.idle();
     const text = h.runtime.editor(NOTE).getValue();
     expect(parseBlocks(text)[0]?.block.state).toBe("answered");
-    expect(text.startsWith("I wonder \n\n> [!perplexity]")).toBe(true);
-    expect(text.endsWith("\n\n said Bob.\n")).toBe(true);
+    expect(text.startsWith("I wonder What is TypeScript? said Bob.\n\n> [!perplexity]")).toBe(true);
     expect(h.runtime.notices).toEqual([]);
+  });
+
+  it("replaces a whole selected paragraph when set to", async () => {
+    h = await startHarness({ files: { [NOTE]: "Intro.\n\nWhat is TypeScript?\n\nAfter.\n" }, settings: { insertionMode: "replace" }, scenario: { steps: [{ answer: ANSWER_ONE }] } });
+    await selectInNote(h.runtime, NOTE, "What is TypeScript?");
+    h.runtime.runCommand("ask-selection");
+    await h.plugin.idle();
+    const text = h.runtime.editor(NOTE).getValue();
+    expect(parseBlocks(text)[0]?.block.question).toBe("What is TypeScript?");
+    expect(text).toMatch(/^Intro\.\n\n> \[!perplexity\][\s\S]*\n\^pplx-[0-9a-z]+\n\nAfter\.\n$/);
   });
 
   it("puts a mid-line replacement back exactly when the ask fails", async () => {
@@ -213,13 +222,13 @@ describe("insertion next to the user's text", () => {
     expect(h.runtime.editor(NOTE).getValue()).toBe(original);
   });
 
-  it("inserts below a line with text right under it, blank lines on both sides, and undoes that exactly on failure", async () => {
-    const original = "What is TypeScript?\nNext line right below.\n";
+  it("inserts after the paragraph of a line with text right under it, blank lines on both sides, and undoes that exactly on failure", async () => {
+    const original = "What is TypeScript?\nNext line right below.\n\nNext paragraph.\n";
     h = await startHarness({ files: { [NOTE]: original }, scenario: { steps: [{ answer: ANSWER_ONE }], default: { kind: "http", status: 500 } } });
     await selectInNote(h.runtime, NOTE, "What is TypeScript?");
     h.runtime.runCommand("ask-selection");
     await h.plugin.idle();
-    expect(h.runtime.editor(NOTE).getValue()).toMatch(/^What is TypeScript\?\n\n> \[!perplexity\][\s\S]*\n\^pplx-[0-9a-z]+\n\nNext line right below\.\n$/);
+    expect(h.runtime.editor(NOTE).getValue()).toMatch(/^What is TypeScript\?\nNext line right below\.\n\n> \[!perplexity\][\s\S]*\n\^pplx-[0-9a-z]+\n\nNext paragraph\.\n$/);
     h.runtime.editor(NOTE).setValue(original);
     await selectInNote(h.runtime, NOTE, "What is TypeScript?");
     h.runtime.runCommand("ask-selection");

@@ -42,7 +42,7 @@ How efficient are panels now?
 `;
 
 describe("ask-questions-in-selection", () => {
-  it("counts the questions and estimates the cost before sending anything, then answers each below its question", async () => {
+  it("counts the questions and estimates the cost before sending anything, then answers each after the list or paragraph it came from", async () => {
     h = await startHarness({
       files: { "Solar.md": NOTE },
       settings: { spend: { v: 1, months: {}, recent: { "preset fast": [0.01, 0.02] } } },
@@ -66,9 +66,14 @@ describe("ask-questions-in-selection", () => {
     const after = h.runtime.editor("Solar.md").getValue();
     const blocks = parseBlocks(after);
     expect(blocks.map((b) => b.block.question)).toEqual(["What is the price of solar panels?", "Who makes the most panels?", "How efficient are panels now?"]);
-    // Each block right below its question; the user's text all still there, in order.
-    for (const b of blocks) expect(after.slice(0, b.from).trimEnd().endsWith(b.block.question)).toBe(true);
-    expect(after.replace(/\n\n> \[!perplexity\][\s\S]*?\^pplx-[a-z0-9]+\n/g, "").trimEnd()).toBe(NOTE.trimEnd());
+    // The list's answers after the whole list (never splitting it), in the order of its questions; the paragraph's
+    // after the paragraph (issue 18). The user's text all still there, in order.
+    const list = NOTE.slice(NOTE.indexOf("- What"), NOTE.indexOf("\n\n## Later"));
+    expect(after).toContain(list);
+    expect(after.slice(0, blocks[0]!.from).trimEnd().endsWith(list)).toBe(true);
+    expect(after.slice(blocks[0]!.to, blocks[1]!.from)).toBe("\n\n");
+    expect(after.slice(0, blocks[2]!.from).trimEnd().endsWith("How efficient are panels now?")).toBe(true);
+    expect(after.replace(/\n\n> \[!perplexity\][\s\S]*?\^pplx-[a-z0-9]+(?=\n)/g, "").trimEnd()).toBe(NOTE.trimEnd());
     expect(modal.contentEl.textContent).toContain("Perplexity questions: 3 answered, 1 skipped.");
 
     // Nothing is asked twice: the same selection again finds nothing new.

@@ -118,8 +118,10 @@ describe("source notes", () => {
     await h.plugin.idle();
     expect(h.runtime.app.vault.getFileByPath(`Sources/${id}.md`)).toBeNull();
     expect(await h.runtime.read("Archive/copy.md")).toContain("Kept in the archive.");
-    // The newest answer sits right under the question, above the first one.
-    expect(parseBlocks(h.runtime.editor("Note A.md").getValue())[0]!.block.answer).toContain("[[copy|");
+    // The newest answer comes after the first one: answers about a paragraph keep the order they were asked in.
+    const blocks = parseBlocks(h.runtime.editor("Note A.md").getValue());
+    expect(blocks).toHaveLength(2);
+    expect(blocks[1]!.block.answer).toContain("[[copy|");
   });
 
   it("keeps a lengthened ID for its URL after the collision is gone", async () => {

@@ -1,7 +1,8 @@
 // Writing a block as Markdown (the format is described in model.ts).
 import { plural } from "../plural";
 import { format as formatDate } from "date-fns";
-import { escapeDisplayText, escapeLinkText, escapeLinkUrl, RESERVED_LINES } from "../sanitize";
+import { escapeDisplayText, escapeLinkText, escapeLinkUrl } from "../sanitize";
+import { RESERVED_LINES } from "./contain";
 import { describeChecks, VERDICT_MARKS } from "../source-check/verdict";
 import { metaLine } from "./meta";
 import {

@@ -40,7 +40,8 @@
 // number the metadata records: found from the end, so a quoted look-alike inside the current answer (which
 // always comes first) is just answer text, and a previous answer (contained the same way, one level deeper)
 // cannot hold a line that reads as a header at the block's level. The Changes line is display only too.
-import { containAnswer, safeUrl } from "../sanitize";
+import { safeUrl } from "../sanitize";
+import { containAnswer } from "./contain";
 import { VERDICTS, type SourceCheck } from "../source-check/verdict";
 
 export const BLOCK_FORMAT_VERSION = 1;

@@ -1,44 +1,24 @@
 // Finding blocks in a note and reading them back, after whatever the user did around them.
 import { hashText } from "../hash";
-import { RESERVED_LINES, unescapeLinkText, unescapeLinkUrl } from "../sanitize";
+import { unescapeLinkText, unescapeLinkUrl } from "../sanitize";
+import { RESERVED_LINES } from "./contain";
 import { STATUS_LINE_RE } from "./format";
-import { readMeta, type Meta } from "./meta";
+import type { Token } from "markdown-it";
+import { calloutOf } from "../markdown";
+import { lineEnd, noteStructure } from "../markdown";
+import { answerRegions, regionMeta } from "./regions";
+import type { AnswerRegion } from "./regions";
+import type { Meta } from "./meta";
 import {
   BLOCK_FORMAT_VERSION, CHANGES_PREFIX, CHECKS_PREFIX, FAILED_PREFIX, FOLLOW_UP_PREFIX, normalizeCheck, PENDING_LINE, PREVIOUS_CALLOUT_TYPE,
 } from "./model";
 import type { AnswerBlock, ParsedBlock, PreviousAnswer, SourceEntry } from "./model";
 import type { SourceCheck } from "../source-check/verdict";
 
-const HEADER_RE = /^ {0,3}> ?\[!perplexity\]/i;
-const QUOTE_RE = /^ {0,3}>/;
 const QUOTE_PREFIX_RE = /^ {0,3}> ?/;
-const ID_LINE_RE = /^\^pplx-([A-Za-z0-9-]+)\s*$/;
-/** A previous-answer header, once the block's own "> " is stripped. */
-const PREVIOUS_HEADER_RE = new RegExp(`^> ?\\[!${PREVIOUS_CALLOUT_TYPE}\\]`, "i");
-/** Something meant to be the metadata comment, readable or not. */
-const META_START_RE = /^%% ?pplx\b/;
 // The optional tail " ✓ 2026-12-01" is a source check's mark (display only: the metadata holds the check).
 const CITATION_TAIL_RE =
   /^\[((?:[^\\[\]]|\\.)*)\]\(((?:[^\\()\s]|\\.)*)\)\.(?: Published: (\d{4}-\d{2}-\d{2}))?(?:(?: \|)? Updated: (\d{4}-\d{2}-\d{2}))?(?: [✓◐↪✗?] \d{4}-\d{2}-\d{2})?\s*$/;
-
-interface Line {
-  text: string;
-  start: number;
-  end: number;
-}
-
-function splitLines(text: string): Line[] {
-  const out: Line[] = [];
-  const re = /\r\n|\n|\r/g;
-  let start = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    out.push({ text: text.slice(start, m.index), start, end: m.index });
-    start = m.index + m[0].length;
-  }
-  out.push({ text: text.slice(start), start, end: text.length });
-  return out;
-}
 
 /** Offset of the last "[" not escaped by a backslash, or -1. */
 function lastUnescapedBracket(s: string): number {
@@ -94,11 +74,11 @@ interface Body {
  * purpose: whatever the user typed inside a previous callout is its text; only a count that differs from
  * the metadata is a problem (then nothing says which entry is which).
  */
-function readPrevious(body: string[], start: number, meta: Meta, problems: string[]): PreviousAnswer[] {
+function readPrevious(body: string[], start: number, meta: Meta, problems: string[], marks: BodyMarks): PreviousAnswer[] {
   const last = body.length - 1;
   const texts: string[][] = [];
   for (let k = start; k < last; k++) {
-    if (PREVIOUS_HEADER_RE.test(body[k]!)) texts.push([]);
+    if (marks.previous.has(k)) texts.push([]);
     else texts[texts.length - 1]!.push(body[k]!);
   }
   const recorded = meta.p ?? [];
@@ -117,7 +97,27 @@ function readPrevious(body: string[], start: number, meta: Meta, problems: strin
   });
 }
 
-function readBody(body: string[], meta: Meta, problems: string[]): Body {
+/** Where the callout's own parts start, as lines of `body`: what its answer's code or quotes hold is the answer's. */
+interface BodyMarks {
+  /** Paragraphs that read as a sources heading. */
+  headings: Set<number>;
+  /** Nested callouts of previous answers. */
+  previous: Set<number>;
+}
+
+function bodyMarks(body: readonly string[], tokens: readonly Token[], firstLine: number): BodyMarks {
+  const marks: BodyMarks = { headings: new Set(), previous: new Set() };
+  for (let k = 0; k + 1 < tokens.length; k++) {
+    const t = tokens[k]!;
+    if (t.level !== 1 || !t.map) continue;
+    const line = t.map[0] - firstLine;
+    if (t.type === "paragraph_open" && RESERVED_LINES.includes(tokens[k + 1]!.content.trim())) marks.headings.add(line);
+    if (t.type === "blockquote_open" && calloutOf(body[line] ?? "")?.type === PREVIOUS_CALLOUT_TYPE) marks.previous.add(line);
+  }
+  return marks;
+}
+
+function readBody(body: string[], meta: Meta, problems: string[], marks: BodyMarks): Body {
   const last = body.length - 1; // the metadata line
   let i = body.findIndex((l, k) => k > 0 && l.startsWith("**Model:**"));
   if (i === -1) {
@@ -138,14 +138,14 @@ function readBody(body: string[], meta: Meta, problems: string[]): Body {
   // The last N previous-answer headers, N from the metadata (see the module comment).
   let previousStart = last;
   for (let k = last - 1, wanted = meta.p?.length ?? 0; k >= i && wanted > 0; k--) {
-    if (PREVIOUS_HEADER_RE.test(body[k]!)) {
+    if (marks.previous.has(k)) {
       previousStart = k;
       wanted--;
     }
   }
   let sectionStart = previousStart;
   for (let k = i; k < previousStart; k++) {
-    if (RESERVED_LINES.includes(body[k]!)) {
+    if (marks.headings.has(k)) {
       sectionStart = k;
       break;
     }
@@ -174,7 +174,7 @@ function readBody(body: string[], meta: Meta, problems: string[]): Body {
     problems.push("the citation lines do not match the sources recorded in the metadata");
   }
   attachChecks(sources, meta);
-  const previous = readPrevious(body, previousStart, meta, problems);
+  const previous = readPrevious(body, previousStart, meta, problems, marks);
   return { answer: answerLines.join("\n"), sources, previous };
 }
 
@@ -205,94 +205,76 @@ export function scanBlocks(noteText: string): BlockScan {
   return scan(noteText);
 }
 
-/** Reads the callouts of a note; with `containing`, only those whose text contains it (the others are skipped unread). */
+/** Reads the answer callouts of a note; with `containing`, only those whose text contains it (the others are skipped unread). */
 function scan(noteText: string, containing?: string): BlockScan {
-  const lines = splitLines(noteText);
+  const structure = noteStructure(noteText);
   const out: ParsedBlock[] = [];
   const unreadable: UnreadableBlock[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    if (!HEADER_RE.test(lines[i]!.text)) {
-      i++;
-      continue;
-    }
-    let j = i + 1;
-    while (j < lines.length && QUOTE_RE.test(lines[j]!.text)) j++;
-    if (containing !== undefined && !noteText.slice(lines[i]!.start, lines[j - 1]!.end).includes(containing)) {
-      i = j;
-      continue;
-    }
-    // The metadata is the last metadata-looking line of the callout: answer text comes before it.
-    let metaAt = -1;
-    let meta: Meta | null = null;
-    for (let k = j - 1; k > i; k--) {
-      meta = readMeta(lines[k]!.text.replace(QUOTE_PREFIX_RE, ""));
-      if (meta) {
-        metaAt = k;
-        break;
-      }
-    }
-    if (!meta) {
-      let k = j;
-      while (k < lines.length && lines[k]!.text.trim() === "") k++;
-      const idLine = k < lines.length ? ID_LINE_RE.exec(lines[k]!.text) : null;
-      const metaLike = lines.slice(i + 1, j).some((l) => META_START_RE.test(l.text.replace(QUOTE_PREFIX_RE, "")));
-      if (metaLike || idLine) {
-        const damaged: UnreadableBlock = {
-          from: lines[i]!.start,
-          to: idLine ? lines[k]!.end : lines[j - 1]!.end,
-          problem: metaLike ? "the metadata comment is not readable" : "the metadata comment is missing",
-        };
-        if (idLine) damaged.blockId = idLine[1]!;
-        unreadable.push(damaged);
-        i = idLine ? k + 1 : j;
-      } else i = j;
-      continue;
-    }
-    const problems: string[] = [...(meta.issues ?? [])];
-    if (meta.v !== BLOCK_FORMAT_VERSION) problems.push(`metadata version ${meta.v} is not ${BLOCK_FORMAT_VERSION}`);
-    const body = lines.slice(i, metaAt + 1).map((l) => l.text.replace(QUOTE_PREFIX_RE, ""));
-    const { answer, sources, previous } = readBody(body, meta, problems);
-    let to = lines[metaAt]!.end;
-    let next = metaAt + 1;
-    if (metaAt < j - 1) {
-      problems.push("text after the metadata inside the callout");
-    } else {
-      let k = j;
-      while (k < lines.length && lines[k]!.text.trim() === "") k++;
-      const idLine = k < lines.length ? ID_LINE_RE.exec(lines[k]!.text) : null;
-      if (idLine) {
-        if (idLine[1] !== meta.id) problems.push(`block id line ^pplx-${idLine[1]} does not match the metadata (${meta.id})`);
-        to = lines[k]!.end;
-        next = k + 1;
-      } else problems.push("no ^pplx- block id line after the callout");
-    }
-    const block: AnswerBlock = {
-      blockId: meta.id,
-      state: meta.state,
-      askedAt: meta.at,
-      question: meta.q,
-      request: meta.req,
-      answer,
-      sources,
-    };
-    if (meta.by !== undefined) block.answeredBy = meta.by;
-    if (meta.cost !== undefined) block.cost = meta.cost;
-    if (meta.rid !== undefined) block.responseId = meta.rid;
-    if (meta.fail !== undefined) block.failure = meta.fail;
-    if (meta.h !== undefined) block.answerHash = meta.h;
-    if (meta.stale !== undefined) block.staleAfterDays = meta.stale;
-    if (meta.ch !== undefined && (meta.ch.a.length > 0 || meta.ch.d.length > 0)) block.changes = { added: meta.ch.a, dropped: meta.ch.d };
-    if (previous.length > 0) block.previous = previous;
-    if (meta.parent !== undefined) block.parent = meta.parent;
-    if (meta.parent !== undefined && meta.thread !== undefined) block.thread = meta.thread;
-    if (meta.dev !== undefined) block.device = meta.dev;
-    if (meta.est !== undefined) block.estimate = meta.est;
-    const edited = meta.h !== undefined && hashText(answer) !== meta.h;
-    out.push({ block, from: lines[i]!.start, to, edited, problems });
-    i = next;
+  for (const region of answerRegions(noteText, structure)) {
+    if (containing !== undefined && !noteText.slice(region.from, region.to).includes(containing)) continue;
+    const read = readRegion(noteText, structure.lineStarts, region);
+    if (read.parsed) out.push(read.parsed);
+    else if (read.unreadable) unreadable.push(read.unreadable);
   }
   return { blocks: out, unreadable };
+}
+
+/**
+ * One answer callout read in full: the block, or the damaged block when a `%% pplx` comment cannot be read or an
+ * id line follows a callout without one. Neither for a perplexity callout with neither (the user's own).
+ */
+export function readRegion(noteText: string, lineStarts: readonly number[], region: AnswerRegion): { parsed?: ParsedBlock; unreadable?: UnreadableBlock } {
+  const i = region.startLine;
+  const j = region.quoteEndLine;
+  const lineText = (n: number) => noteText.slice(lineStarts[n], lineEnd(noteText, lineStarts, n));
+  const found = regionMeta(noteText, lineStarts, region);
+  const meta = found?.meta;
+  const metaAt = found?.line ?? -1;
+  if (!meta) {
+    if (region.metaLines.length === 0 && !region.idLine) return {};
+    const damaged: UnreadableBlock = {
+      from: region.from,
+      to: region.to,
+      problem: region.metaLines.length > 0 ? "the metadata comment is not readable" : "the metadata comment is missing",
+    };
+    if (region.idLine) damaged.blockId = region.idLine.id;
+    return { unreadable: damaged };
+  }
+  const problems: string[] = [...(meta.issues ?? [])];
+  if (meta.v !== BLOCK_FORMAT_VERSION) problems.push(`metadata version ${meta.v} is not ${BLOCK_FORMAT_VERSION}`);
+  const body: string[] = [];
+  for (let k = i; k <= metaAt; k++) body.push(lineText(k).replace(QUOTE_PREFIX_RE, ""));
+  const { answer, sources, previous } = readBody(body, meta, problems, bodyMarks(body, region.tokens, i));
+  let to = lineEnd(noteText, lineStarts, metaAt);
+  if (metaAt < j - 1) {
+    problems.push("text after the metadata inside the callout");
+  } else if (region.idLine) {
+    if (region.idLine.id !== meta.id) problems.push(`block id line ^pplx-${region.idLine.id} does not match the metadata (${meta.id})`);
+    to = region.idLine.to;
+  } else problems.push("no ^pplx- block id line after the callout");
+  const block: AnswerBlock = {
+    blockId: meta.id,
+    state: meta.state,
+    askedAt: meta.at,
+    question: meta.q,
+    request: meta.req,
+    answer,
+    sources,
+  };
+  if (meta.by !== undefined) block.answeredBy = meta.by;
+  if (meta.cost !== undefined) block.cost = meta.cost;
+  if (meta.rid !== undefined) block.responseId = meta.rid;
+  if (meta.fail !== undefined) block.failure = meta.fail;
+  if (meta.h !== undefined) block.answerHash = meta.h;
+  if (meta.stale !== undefined) block.staleAfterDays = meta.stale;
+  if (meta.ch !== undefined && (meta.ch.a.length > 0 || meta.ch.d.length > 0)) block.changes = { added: meta.ch.a, dropped: meta.ch.d };
+  if (previous.length > 0) block.previous = previous;
+  if (meta.parent !== undefined) block.parent = meta.parent;
+  if (meta.parent !== undefined && meta.thread !== undefined) block.thread = meta.thread;
+  if (meta.dev !== undefined) block.device = meta.dev;
+  if (meta.est !== undefined) block.estimate = meta.est;
+  const edited = meta.h !== undefined && hashText(answer) !== meta.h;
+  return { parsed: { block, from: region.from, to, edited, problems } };
 }
 
 /** The block whose metadata has this id (the first, if a block was duplicated). */

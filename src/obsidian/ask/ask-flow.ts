@@ -6,7 +6,7 @@ import type { TFile } from "obsidian";
 import type { App, Editor } from "obsidian";
 import { BLOCK_ID_PREFIX, backgroundStatus, buildAnswerBlock, findBlock, formatBlock, newBlockId } from "../../core/block";
 import type { AnswerBlock, BlockRequestMeta, FormatOptions, SourceEntry } from "../../core/block";
-import { endOfLine, linesAddedInside, planInsertion } from "../../core/insertion";
+import { linesAddedInside, placeAnswer, planInsertion } from "../../core/insertion";
 import { noteContextLine } from "../../core/note-context";
 import { INCOMPLETE_PREFIX, incompleteNote } from "../../core/partial";
 import { PartialAnswer } from "../../core/partial-answer";
@@ -162,10 +162,9 @@ async function runQuestion(ctx: AskContext, target: AskTarget, markStarted: () =
   };
   const linkFor = (s: SourceEntry) => ctx.sources.linkFor(s, file);
   const options = formatOptions(settings, linkFor);
-  // Replace the selection, or insert below the line where the selection ends.
-  const replace = settings.insertionMode === "replace" && target.from !== target.to;
-  const at = replace ? target.from : endOfLine(noteText, target.to);
-  const insertion = planInsertion(noteText, at, replace ? target.to : at, formatBlock(pending, options));
+  // After the block that holds the selection (or in place of whole selected blocks): see placeAnswer.
+  const place = placeAnswer(noteText, target.from, target.to, settings.insertionMode === "replace");
+  const insertion = planInsertion(noteText, place.from, place.to, formatBlock(pending, options), place.closer);
   // Out of the undo history: once the answer is written, one undo takes the whole insertion back.
   editorPort(editor).quiet(insertion.change);
   // Later writes go to this editor while it holds the block, also when it is no markdown tab (Canvas, popover).

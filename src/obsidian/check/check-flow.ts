@@ -7,6 +7,7 @@
 import { TFile } from "obsidian";
 import { findBlock, formatBlock, parseBlocks } from "../../core/block";
 import type { AnswerBlock, FormatOptions, SourceEntry } from "../../core/block";
+import { calloutOf } from "../../core/markdown";
 import { createRateLimiter } from "../../core/rate-limiter";
 import {
   applySourceCheck, claimsFor, compare, isCheckDue, readPage, snippetOfNote, sourceCheckOf, VERDICTS,
@@ -70,8 +71,8 @@ function targetKey(file: TFile, blockId: string): string {
 
 /** The fold the block has now ("+", "-" or none), so that writing marks never unfolds it. */
 function currentFold(text: string, from: number): FormatOptions["fold"] {
-  const m = /^ {0,3}> ?\[!perplexity\]([+-]?)/i.exec(text.slice(from, from + 40));
-  return (m?.[1] ?? "") as FormatOptions["fold"];
+  const lineEnd = text.indexOf("\n", from);
+  return (calloutOf(text.slice(from, lineEnd === -1 ? text.length : lineEnd))?.fold ?? "") as FormatOptions["fold"];
 }
 
 export class SourceChecker {

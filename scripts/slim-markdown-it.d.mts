@@ -1,0 +1,4 @@
+import type { Plugin } from "esbuild";
+
+export declare const slimMarkdownIt: Plugin;
+export declare const LINKIFY_PLACEHOLDER: string;

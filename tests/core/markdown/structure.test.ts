@@ -1,0 +1,107 @@
+// The structure layer: what the top-level blocks of a note are, by Obsidian's rules where they differ from
+// CommonMark. The sources of each rule are named where it is written (src/core/markdown/obsidian-syntax.ts).
+import { describe, expect, it } from "vitest";
+import { closerAtEnd, noteStructure } from "../../../src/core/markdown";
+
+const kinds = (text: string) => noteStructure(text).blocks.map((b) => [b.kind, b.startLine, b.endLine]);
+
+describe("noteStructure", () => {
+  it("reads every kind of top-level block with its lines", () => {
+    const note = [
+      "---", "title: x", "---", // 0-2 properties
+      "# H", // 3
+      "para one", "para two", // 4-5
+      "", "| a | b |", "|---|---|", "| 1 | 2 |", // 7-9 table
+      "", "```js", "x", "", "y", "```", // 11-15 fence with a blank line
+      "", "$$", "a = b", "$$", // 17-19 math
+      "", "> [!note]- Title", "> text", "> > [!tip] nested", "> > more", // 21-24 callout
+      "", "%%", "hidden", "", "still hidden", "%%", // 26-30 comment over a blank line
+      "", "- a", "  continued", "", "  more of a", "- b", // 32-36 list
+      "", "[^1]: foot", "    continued", // 38-39 footnote
+      "", "[ref]: https://example.org", // 41 reference
+      "", "<div>", "html", "</div>", // 43-45 html
+      "", "***", // 47 rule
+      "", "    indented code", // 49 code
+    ].join("\n");
+    expect(kinds(note)).toEqual([
+      ["properties", 0, 3], ["heading", 3, 4], ["paragraph", 4, 6], ["table", 7, 10], ["fence", 11, 16], ["math", 17, 20],
+      ["callout", 21, 25], ["comment", 26, 31], ["list", 32, 37], ["footnote", 38, 40], ["reference", 41, 42], ["html", 43, 46],
+      ["rule", 47, 48], ["code", 49, 50],
+    ]);
+    const callout = noteStructure(note).blocks[6]!;
+    expect(callout.callout).toEqual({ type: "note", fold: "-" });
+  });
+
+  it("reads properties by Obsidian's own rule (getFrontMatterInfo): `---` and a line break first, closed by a line that is exactly `---`", () => {
+    expect(kinds("---\na: 1\n---\ntext")[0]).toEqual(["properties", 0, 3]);
+    expect(kinds("---\r\na: 1\r\n---\r\ntext")[0]).toEqual(["properties", 0, 3]);
+    expect(kinds("---\n---\n")[0]).toEqual(["properties", 0, 2]);
+    // Invalid YAML is still the properties' region.
+    expect(kinds("---\ncitekey: @x\n  - : [\n---\n")[0]).toEqual(["properties", 0, 4]);
+    // Not properties: unclosed, trailing spaces, `----`, a blank line first, `...` as closer.
+    expect(kinds("---\na: 1\n")[0]![0]).not.toBe("properties");
+    expect(kinds("--- \na: 1\n---\n")[0]![0]).not.toBe("properties");
+    expect(kinds("---\na: 1\n--- \nb\n---\n")).toContainEqual(["properties", 0, 5]);
+    expect(kinds("---\na: 1\n----\n")[0]![0]).not.toBe("properties");
+    expect(kinds("\n---\na: 1\n---\n")[0]![0]).not.toBe("properties");
+    expect(kinds("---\na: 1\n...\n")[0]![0]).not.toBe("properties");
+  });
+
+  it("reads a callout only when `[!type]` is on the blockquote's first line, in any case, with a custom type", () => {
+    expect(noteStructure("> [!NOTE]+ Title\n> body").blocks[0]!.callout).toEqual({ type: "note", fold: "+" });
+    expect(noteStructure(">[!my-type] x").blocks[0]!.callout).toEqual({ type: "my-type", fold: "" });
+    expect(noteStructure(">\n> [!note] x").blocks[0]!.kind).toBe("quote");
+    expect(noteStructure("> quote\n> [!note] x").blocks[0]!.kind).toBe("quote");
+    // A callout whose first line is followed by a setext underline is still the callout (its first line says so).
+    expect(noteStructure("> [!note] Title\n> ---").blocks[0]!.callout?.type).toBe("note");
+  });
+
+  it("keeps a callout's lazy continuation lines in it, as Markdown does", () => {
+    expect(kinds("> [!info] x\n> text\nlazy line\n\nnext")).toEqual([["callout", 0, 3], ["paragraph", 4, 5]]);
+  });
+
+  it("reads `%%` comments as Obsidian's editor does: over blank lines, to the first line holding `%%`, unclosed to the end", () => {
+    expect(kinds("%%\na\n\nb %% after\ntext")).toEqual([["comment", 0, 4], ["paragraph", 4, 5]]);
+    expect(kinds("%% one line %%\n\ntext")).toEqual([["comment", 0, 1], ["paragraph", 2, 3]]);
+    expect(kinds("%%\nnever closed\n\nmore")).toEqual([["comment", 0, 4]]);
+    // In code, `%%` is literal.
+    expect(kinds("```\n%%\n```\n\ntext")).toEqual([["fence", 0, 3], ["paragraph", 4, 5]]);
+  });
+
+  it("reads `$$` math as one block, also when it interrupts a paragraph, but never across a blank line or unclosed", () => {
+    expect(kinds("text\n$$\\begin{equation}\nx\n\\end{equation}$$\nmore")).toEqual([["paragraph", 0, 1], ["math", 1, 4], ["paragraph", 4, 5]]);
+    expect(kinds("$$x = 1$$")).toEqual([["math", 0, 1]]);
+    expect(kinds("$$\nx\n\ny\n$$")).toEqual([["paragraph", 0, 2], ["paragraph", 3, 5]]);
+    expect(kinds("$$\nnever closed")).toEqual([["paragraph", 0, 2]]);
+  });
+
+  it("keeps a footnote's indented continuation paragraphs in it", () => {
+    expect(kinds("[^1]: first\n\n    second paragraph\n\nafter")).toEqual([["footnote", 0, 3], ["paragraph", 4, 5]]);
+  });
+
+  it("reads anything, however broken, without a freeze or a stack overflow", () => {
+    const deep = ">".repeat(100_000) + " x\n\ntext";
+    expect(kinds(deep)).toEqual([["quote", 0, 1], ["paragraph", 2, 3]]);
+    const lines = Array.from({ length: 20_000 }, (_, i) => ">".repeat(i % 200) + " x").join("\n");
+    expect(noteStructure(lines).blocks.length).toBeGreaterThan(0);
+    const long = "word ".repeat(2_000_000);
+    expect(kinds(long)).toEqual([["paragraph", 0, 1]]);
+    expect(kinds("| a |\n|--|--|--|\n| 1 | 2 | 3 | 4 |\n|x")[0]![0]).toBe("paragraph");
+    expect(kinds("```\nunclosed\n\nfence")).toEqual([["fence", 0, 4]]);
+  });
+});
+
+describe("closerAtEnd", () => {
+  const closer = (text: string) => closerAtEnd(text, noteStructure(text));
+  it("closes a fence, raw HTML or a comment left open at the end of a text", () => {
+    expect(closer("```js\ncode")).toBe("```");
+    expect(closer("  ~~~~\ncode\n")).toBe("  ~~~~");
+    expect(closer("<!-- a\nb")).toBe("-->");
+    expect(closer("<script>\nx")).toBe("</script>");
+    expect(closer("<?php\necho")).toBe("?>");
+    expect(closer("%%\nhidden")).toBe("%%");
+  });
+  it("says nothing when the last block is closed", () => {
+    for (const text of ["```\ncode\n```", "<!-- a -->", "<div>\nx\n</div>", "%% x %%", "text", "", "<script>x</script>"]) expect(closer(text), text).toBeNull();
+  });
+});
