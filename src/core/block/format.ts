@@ -110,8 +110,10 @@ export function isBackgroundPending(b: Pick<AnswerBlock, "state" | "responseId" 
 export function backgroundStatus(b: Pick<AnswerBlock, "askedAt" | "request">, progress?: string): string {
   const at = new Date(b.askedAt);
   const started = Number.isNaN(at.getTime()) ? "" : ` started ${formatDate(at, "HH:mm")},`;
-  const asked = b.request.preset !== undefined ? `preset ${b.request.preset}` : b.request.model !== undefined ? `model ${b.request.model}` : "default preset";
-  return `Researching in the background…${started} ${asked}${progress ? ` · ${progress}` : ""}`;
+  // One line whatever the names hold (a line separator would end the status line and make it answer text).
+  const name = (s: string | undefined) => (s ?? "").replace(/\s+/g, " ").trim();
+  const asked = name(b.request.preset) ? `preset ${name(b.request.preset)}` : name(b.request.model) ? `model ${name(b.request.model)}` : "default preset";
+  return `Researching in the background…${started} ${asked}${progress ? ` · ${name(progress)}` : ""}`;
 }
 
 /** A pending block's status line as written (display only, like the Question line: never parsed back). */
