@@ -205,6 +205,8 @@ describe("on a phone", () => {
     await ask(d);
     const rid = await runStarted(d);
     expect(posts()[0]!.json).toMatchObject({ preset: "fast", background: true });
+    // No status bar on a phone: a notice says the answer will come.
+    await waitFor(() => d.runtime.notices.some((n) => n.startsWith("Perplexity is researching in the background (1 run pending)")), 2000, "the notice");
     // The first poll's connection drops (the phone was locked): the block stays pending.
     await waitFor(() => gets(rid).length === 1, 6000, "the first poll");
     await new Promise((resolve) => setTimeout(resolve, 50));

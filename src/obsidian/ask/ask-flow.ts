@@ -278,6 +278,8 @@ async function runQuestion(ctx: AskContext, target: AskTarget, markStarted: () =
       return { kind: "dropped", message };
     }
     markStarted();
+    // Mobile has no status bar: say once that the answer will come, even if the app is left meanwhile.
+    if (Platform.isMobile) tell(`Perplexity is researching in the background (${plural(runs.count + 1, "run")} pending); the answer is written into the note when it is ready, also if you leave the app meanwhile.`, 8_000);
     // Stopped from now on (a cancelled batch, the placeholder deleted): cancelled at Perplexity.
     const cancelRun = () => void runs.cancel([rid]);
     target.signal?.addEventListener("abort", cancelRun, { once: true });
