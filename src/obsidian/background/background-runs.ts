@@ -130,8 +130,11 @@ export class BackgroundRuns {
     return [...this.runs.values()].map((t) => ({ rid: t.rid, path: t.path, blockId: t.blockId, question: t.question, sources: t.sources, polls: t.polls }));
   }
 
-  /** Polls `run` until it ends; resolves with how it ended (or "dropped" when the plugin unloads first). */
-  track(run: RunStart, immediately = false): Promise<RunEnd> {
+  /**
+   * Polls `run` until it ends; resolves with how it ended (or "dropped" when the plugin unloads first). `hinted`:
+   * its hint is already stored (a run found after a restart).
+   */
+  track(run: RunStart, immediately = false, hinted = false): Promise<RunEnd> {
     return new Promise<RunEnd>((resolve) => {
       if (this.stopped) return resolve(detached());
       const existing = this.runs.get(run.rid);
@@ -140,7 +143,7 @@ export class BackgroundRuns {
         return;
       }
       this.runs.set(run.rid, { ...run, path: run.file.path, waiters: [resolve], sources: 0, polls: 0 });
-      this.hints.put({ rid: run.rid, path: run.file.path, blockId: run.blockId });
+      if (!hinted) this.hints.put({ rid: run.rid, path: run.file.path, blockId: run.blockId });
       this.queue.add(run.rid, Date.now(), immediately);
       this.deps.changed?.();
       this.schedule();
@@ -199,6 +202,7 @@ export class BackgroundRuns {
   private async findPending(): Promise<ResumeReport> {
     const report: ResumeReport = { found: 0, elsewhere: 0, gone: 0 };
     const hints = this.hints.all();
+    const stale: string[] = [];
     for (const [index, hint] of hints.entries()) {
       if (this.stopped) break;
       // Notes are read a few at a time, so a thousand pending runs never freeze the app on start.
@@ -211,7 +215,7 @@ export class BackgroundRuns {
       if (!file || !row || owner !== "mine") {
         if (owner === "elsewhere") report.elsewhere++;
         else report.gone++;
-        this.hints.remove(hint.rid);
+        stale.push(hint.rid);
         continue;
       }
       report.found++;
@@ -219,8 +223,9 @@ export class BackgroundRuns {
       const kind = requestKind(request?.model !== undefined ? { model: request.model } : { preset: request?.preset ?? "" });
       // Admitted by the caps before the restart: its recorded estimate counts again until it lands.
       const reservation = this.deps.spend()?.hold(kind, row.estimate ?? 0);
-      void this.track({ rid: hint.rid, file, blockId: hint.blockId, question: row.question, kind, ...(reservation ? { reservation } : {}) }, true);
+      void this.track({ rid: hint.rid, file, blockId: hint.blockId, question: row.question, kind, ...(reservation ? { reservation } : {}) }, true, hint.path === file.path);
     }
+    this.hints.remove(...stale);
     if (report.found > 0 && Platform.isMobile) {
       new Notice(`Perplexity: ${plural(report.found, "run")} still researching in the background; each answer is written into its note when it is ready.`, 8_000);
     }

@@ -56,9 +56,9 @@ export class RunHints {
     this.save([...this.all().filter((h) => h.rid !== hint.rid), hint]);
   }
 
-  remove(rid: string): void {
+  remove(...rids: string[]): void {
     const all = this.all();
-    if (all.some((h) => h.rid === rid)) this.save(all.filter((h) => h.rid !== rid));
+    if (all.some((h) => rids.includes(h.rid))) this.save(all.filter((h) => !rids.includes(h.rid)));
   }
 
   renamed(from: string, to: string): void {
