@@ -3,15 +3,15 @@
 // otherwise. `--tour` shows ask, cite and refresh in a row. See --help (scripts/demo/args.ts).
 import "../tests/obsidian-runtime/node-globals";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { addDays, formatISO } from "date-fns";
 import { parseBlocks } from "../src/core/block";
 import { DEFAULT_BASE_URL } from "../src/settings";
 import { DemoError, DEMO_QUESTION, USAGE, parseDemoArgs, type DemoArgs } from "./demo/args";
 import { scratchDemoVault } from "./demo/scratch";
-import { checkVaultFolder, isNothingStale, printOutcome, runCommand } from "./demo/session";
+import { DEMO_STATE_DIR, checkVaultFolder, isNothingStale, printOutcome, resumePending, runCommand } from "./demo/session";
 import { TOUR_SCENARIO, runTour } from "./demo/tour";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -53,7 +53,15 @@ async function chooseApi(args: DemoArgs): Promise<{ baseUrl: string; apiKey: str
     : web
       ? parseScenario(web.scenario)
       : {};
-  const emulator = await startEmulator({ scenario });
+  // Background runs (deep presets) take 3 s at the emulator, and it keeps them in a file between runners, as
+  // Perplexity keeps them while Obsidian is closed (--detach, then --command resume-pending).
+  mkdirSync(DEMO_STATE_DIR, { recursive: true });
+  const base = scenario.default;
+  const answerDefault = base === undefined || base.kind === undefined || base.kind === "answer" ? { backgroundMs: 3_000, ...base } : base;
+  const emulator = await startEmulator({
+    scenario: { runRetentionMs: 7 * 86_400_000, ...scenario, default: answerDefault },
+    runsFile: join(DEMO_STATE_DIR, "emulator-runs.json"),
+  });
   // Questions stay on this machine; pages do not when this run may fetch them.
   const network = args.allowPrivateHosts ? "this run may fetch the pages answers cite (--allow-private-hosts), which contacts their sites unless they are --web's local pages" : "no network";
   console.log(`Using the bundled Perplexity emulator at ${emulator.baseUrl}: no key, no cost, ${network}.`);
@@ -87,15 +95,34 @@ async function main(): Promise<void> {
     const run = { vault, note: args.note, yes: args.yes, platform: args.platform, baseUrl: api.baseUrl, apiKey: api.apiKey, pluginDir: repoRoot, allowPrivateHosts: args.allowPrivateHosts };
     if (args.tour) {
       await runTour({ run: { ...run, yes: true }, now: args.now ?? new Date(), print: (line = "") => console.log(line), sent: api.sent });
+    } else if (args.command === "resume-pending") {
+      const result = await resumePending({ ...run, ...(args.now ? { now: args.now } : {}) });
+      for (const notice of result.notices) console.log(`Notice: ${notice}`);
+      if (result.changedBlocks.length) console.log(`\n${result.changedBlocks.join("\n\n")}\n`);
+      if (result.pending.length) {
+        console.log(`Still researching at Perplexity: ${result.pending.length === 1 ? "1 run" : `${result.pending.length} runs`}.`);
+        for (const p of result.pending) console.log(`  "${p.question}" in ${p.path}`);
+        console.log(`Land ${result.pending.length === 1 ? "it" : "them"} later with: npm run demo -- --vault "${vault}" --command resume-pending`);
+      } else if (!result.changedBlocks.length) console.log("No background run of this device is pending in this vault.");
+      console.log(result.changedFiles.length ? `Changed files in ${vault}:` : `No files changed in ${vault}.`);
+      for (const path of result.changedFiles) console.log(`  ${path}`);
     } else {
       const select = args.select ?? (args.command === "ask-selection" ? DEMO_QUESTION : undefined);
-      const result = await runCommand({ ...run, command: args.command, select, selectIsDefault: args.select === undefined, question: args.question, now: args.now });
+      const result = await runCommand({ ...run, command: args.command, select, selectIsDefault: args.select === undefined, question: args.question, now: args.now, detach: args.detach });
       printOutcome(result, (line) => console.log(line));
       if (result.failure) throw new DemoError(inDemoTerms(result.failure));
       if (isNothingStale([...result.notices, ...result.dialog])) console.log(staleHint(result.after[args.note] ?? "", vault, scratch));
       if (result.changedBlocks.length) console.log(`\n${result.changedBlocks.join("\n\n")}\n`);
       console.log(result.changedFiles.length ? `Changed files in ${vault}:` : `No files changed in ${vault}.`);
       for (const path of result.changedFiles) console.log(`  ${path}`);
+      if (args.detach) {
+        const detached = result.changedBlocks.some((b) => b.includes("Researching in the background"));
+        console.log(
+          detached
+            ? `\nDetached: the runner stopped as Obsidian closing would; the run goes on at Perplexity (here the emulator keeps it).\nLand its answer with: npm run demo -- --vault "${vault}" --command resume-pending`
+            : "\nThis ask did not run in the background (check the vault's Background runs setting), so there was nothing to detach from.",
+        );
+      }
     }
   } finally {
     await api.close();

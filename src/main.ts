@@ -1,5 +1,6 @@
 // Lifecycle only: load settings, wire commands, settings tab and source index. No network
-// and no vault scan happen here; both wait until the user asks something.
+// and no vault scan happen here: background runs left pending by the last session are looked for
+// once the layout is ready (and after onload has returned), everything else when the user asks.
 import { Notice, Plugin, requireApiVersion } from "obsidian";
 import { capProblems, normalizeSettings } from "./settings";
 import type { PerplexityQuerySettings } from "./settings";
@@ -18,6 +19,10 @@ import { trackProfileFolders } from "./obsidian/settings/profile-options";
 import { registerBatchCommands } from "./obsidian/batch/commands";
 import { registerAnswersView } from "./obsidian/answers/commands";
 import { refreshBlock } from "./obsidian/refresh/commands";
+import type { Refresher } from "./obsidian/refresh/refresh-flow";
+import { BackgroundRuns } from "./obsidian/background/background-runs";
+import { BackgroundStatus, describeCancel, registerBackgroundCommands, takeOver } from "./obsidian/background/commands";
+import { deviceId } from "./obsidian/background/device";
 
 export default class PerplexityQueryPlugin extends Plugin {
   override settings: PerplexityQuerySettings = normalizeSettings({});
@@ -27,6 +32,9 @@ export default class PerplexityQueryPlugin extends Plugin {
   spend!: SpendTracker;
   spendStatus!: SpendStatus;
   sources!: SourceLinker;
+  /** Runs going on at Perplexity in the background, polled by this device. */
+  background!: BackgroundRuns;
+  backgroundStatus!: BackgroundStatus;
   private readonly jobs = new Set<Promise<unknown>>();
   private readonly batches = new Set<AbortController>();
   private readonly lifetime = new Lifetime();
@@ -49,23 +57,74 @@ export default class PerplexityQueryPlugin extends Plugin {
       statusBar: this.addStatusBarItem(),
       lifetime: this.lifetime,
     };
+    let refresher: Refresher | undefined;
+    let device: string | undefined;
+    this.background = new BackgroundRuns({
+      app: this.app,
+      service: this.service,
+      settings,
+      now: () => this.clock.now(),
+      sources: this.sources,
+      lifetime: this.lifetime,
+      limiter: () => refresher!.sharedLimiter(),
+      spend: () => this.spend,
+      deviceId: () => (device ??= deviceId(this.app)),
+      answered: (file, blockId) => context.answered?.(file, blockId),
+      changed: () => this.backgroundStatus.update(),
+    });
+    this.backgroundStatus = new BackgroundStatus(this, () => this.background);
+    context.background = this.background;
     const host = { plugin: this, context, track: (job: Promise<unknown>) => this.track(job), batches: this.batches, spend: () => this.spend };
     registerCommands(host);
-    const refresher = registerRefreshCommands(host);
+    refresher = registerRefreshCommands(host);
     registerThreadCommands(host, refresher);
     registerCheckCommands(host);
     context.answered = (file, blockId) => checkNewAnswer(host, file, blockId);
     registerBatchCommands({ ...host, limiter: () => refresher.sharedLimiter() });
-    registerAnswersView(this, { settings, now: () => this.clock.now(), refresh: (file, id) => this.track(refreshBlock(host, refresher, file, id)) }, () => this.sources.folder());
+    const runs = this.background;
+    registerAnswersView(this, {
+      settings,
+      now: () => this.clock.now(),
+      refresh: (file, id) => this.track(refreshBlock(host, refresher, file, id)),
+      background: {
+        get deviceId() {
+          return runs.deviceId;
+        },
+        cancel: (rid) => this.track(runs.cancel([rid]).then((report) => new Notice(describeCancel(report), 10_000))),
+        takeOver: (file, blockId) => this.track(takeOver(runs, file, blockId)),
+      },
+    }, () => this.sources.folder());
     this.settingTab = new PerplexitySettingTab(this.app, this);
     this.addSettingTab(this.settingTab);
     trackProfileFolders(this, settings, () => this.saveSettings());
+    registerBackgroundCommands(this, this.background, (job) => this.track(job));
+    this.registerEvent(this.app.vault.on("rename", (file, oldPath) => this.background.renamed(oldPath, file.path)));
+    // A phone coming back (or a window shown again): check the runs at once instead of at their next turn.
+    this.registerDomEvent(activeDocument, "visibilitychange", () => {
+      if (activeDocument.visibilityState === "visible") this.background.checkNow();
+    });
+    // Paid requests wait until the runs left pending are found and their estimates held again.
+    let restored: () => void = () => undefined;
+    this.service.waitForRestored(new Promise<void>((resolve) => (restored = resolve)));
+    // After the layout is ready, and never inside onload (a plugin enabled later gets the callback at once).
+    this.app.workspace.onLayoutReady(() => {
+      window.setTimeout(() => {
+        if (this.lifetime.ended) return restored();
+        this.resuming = this.background.resume().finally(restored);
+        this.track(this.resuming);
+      }, 0);
+    });
   }
+
+  /** The search for runs left pending by the last session, once the layout is ready (tests and the demo wait for it). */
+  resuming: Promise<unknown> | null = null;
 
   override onunload(): void {
     // Stop batches first so nothing new starts, then abort what is in flight (the connection test too).
     // Ending the lifetime settles half-written blocks in open editors now, synchronously; after this
     // returns, nothing the plugin started writes, creates notes or shows notices.
+    // Background runs first: they stay pending in their notes (not cancelled) and land after the next load.
+    this.background.stop();
     for (const batch of this.batches) batch.abort();
     this.service.cancelAll("unload");
     this.lifetime.end();

@@ -9,6 +9,8 @@ import { normalizeProfiles } from "./core/profiles";
 import { QUESTION_LINE_MODES } from "./core/batch-questions";
 import type { QuestionLines } from "./core/batch-questions";
 import type { Profile } from "./core/profiles";
+import { BACKGROUND_MODES } from "./core/background";
+import type { BackgroundMode } from "./core/background";
 
 export const DEFAULT_BASE_URL = "https://api.perplexity.ai/v1";
 
@@ -74,6 +76,10 @@ export interface PerplexityQuerySettings extends AskDefaults {
   refreshAppliesProfile: boolean;
   /** Which lines of a selection "Ask every question in the selection" asks. */
   batchQuestionLines: QuestionLines;
+  /** Which asks run in the background at Perplexity (polled until they end; they survive a restart). */
+  backgroundRuns: BackgroundMode;
+  /** The longest wait between two checks of a background run, in seconds (the first comes after 3 s). */
+  pollMaxSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
@@ -119,6 +125,8 @@ export const DEFAULT_SETTINGS: PerplexityQuerySettings = {
   profiles: [],
   refreshAppliesProfile: false,
   batchQuestionLines: "question-mark",
+  backgroundRuns: "deep",
+  pollMaxSeconds: 30,
 };
 
 type NumberKey = { [K in keyof PerplexityQuerySettings]: PerplexityQuerySettings[K] extends number ? K : never }[keyof PerplexityQuerySettings];
@@ -137,6 +145,7 @@ export const NUMBER_BOUNDS: Record<NumberKey, { min: number; max: number }> = {
   checkSourcesIntervalDays: { min: 0, max: 3650 },
   checkSourcesTimeoutSeconds: { min: 1, max: 15 },
   checkSourcesPerSecond: { min: 1, max: 50 },
+  pollMaxSeconds: { min: 5, max: 600 },
 };
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -235,5 +244,7 @@ export function normalizeSettings(data: unknown): PerplexityQuerySettings {
     profiles: normalizeProfiles(raw.profiles),
     refreshAppliesProfile: bool(raw.refreshAppliesProfile, d.refreshAppliesProfile),
     batchQuestionLines: oneOf(raw.batchQuestionLines, QUESTION_LINE_MODES, d.batchQuestionLines),
+    backgroundRuns: oneOf(raw.backgroundRuns, BACKGROUND_MODES, d.backgroundRuns),
+    pollMaxSeconds: int(raw.pollMaxSeconds, "pollMaxSeconds"),
   };
 }

@@ -1,5 +1,6 @@
 // The demo's command line: flags, their help text (docs/demo.md quotes it) and strict checks, so a
 // mistyped flag fails at once with a message instead of doing something else.
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
 export const USAGE = `Usage: npm run demo -- [options]
@@ -14,11 +15,17 @@ printed), against the bundled Perplexity emulator: no key, no network, no cost.
   --in-place          let --vault write into a folder whose files this repository tracks
   --note PATH         note to open (default "The AI Model Wars.md")
   --select TEXT       text to select before the command (default: the demo question, for ask-selection)
+  --select-file PATH  the same, read from a file (a selection too long for one argument)
   --command ID        ask-selection (default), refresh-at-cursor, refresh-stale-in-note,
                       refresh-stale-in-vault, link-citations, ask-follow-up, refresh-thread, check-sources-at-cursor,
                       check-sources-in-note, check-sources-in-vault, show-source-check-at-cursor,
                       ask-questions-in-selection (with --select: every question in the selected lines, after a
-                      confirmation), open-answers-view (prints its rows) or create-sources-dashboard
+                      confirmation), open-answers-view (prints its rows), create-sources-dashboard, or
+                      resume-pending (not a command of the plugin: load the vault as Obsidian starting would,
+                      land every background run that finished, report the ones still running, and exit)
+  --detach            ask with the deep preset high as a background run and stop the runner as soon as the run
+                      has started and its placeholder is saved, as if Obsidian were closed; land it later with
+                      --vault DIR --command resume-pending (the emulator keeps its runs between runners)
   --web               serve test pages on 127.0.0.1 and make the emulator's answer cite them (for the
                       check-sources-* commands)
   --allow-private-hosts  let this run fetch the pages answers cite, private hosts such as --web's included
@@ -37,8 +44,10 @@ printed), against the bundled Perplexity emulator: no key, no network, no cost.
 export const DEMO_QUESTION =
   'Who are the major "Layer 1" AI model creators, vendors, and API s. As of today, how much "traction" does each player have?';
 
-export const DEMO_COMMANDS = ["ask-selection", "refresh-at-cursor", "refresh-stale-in-note", "refresh-stale-in-vault", "link-citations", "ask-follow-up", "refresh-thread", "check-sources-at-cursor", "check-sources-in-note", "check-sources-in-vault", "show-source-check-at-cursor", "ask-questions-in-selection", "open-answers-view", "create-sources-dashboard"] as const;
+export const DEMO_COMMANDS = ["ask-selection", "refresh-at-cursor", "refresh-stale-in-note", "refresh-stale-in-vault", "link-citations", "ask-follow-up", "refresh-thread", "check-sources-at-cursor", "check-sources-in-note", "check-sources-in-vault", "show-source-check-at-cursor", "ask-questions-in-selection", "open-answers-view", "create-sources-dashboard", "resume-pending"] as const;
 export type DemoCommand = (typeof DEMO_COMMANDS)[number];
+/** Steps of the runner itself, not commands of the plugin (resume-pending: start Obsidian again and land finished runs). */
+export const RUNNER_STEPS: readonly DemoCommand[] = ["resume-pending"];
 
 export interface DemoArgs {
   help: boolean;
@@ -61,6 +70,8 @@ export interface DemoArgs {
   web: boolean;
   /** Allow fetching pages, private hosts included, for this run. */
   allowPrivateHosts: boolean;
+  /** Ask as a background run (preset high) and stop once it has started (issue 21). */
+  detach: boolean;
 }
 
 /** A mistake on the command line: printed once, with no stack trace. */
@@ -72,6 +83,7 @@ const OPTIONS = {
   "in-place": { type: "boolean", default: false },
   note: { type: "string", default: "The AI Model Wars.md" },
   select: { type: "string" },
+  "select-file": { type: "string" },
   question: { type: "string" },
   command: { type: "string" },
   now: { type: "string" },
@@ -81,6 +93,7 @@ const OPTIONS = {
   real: { type: "boolean", default: false },
   web: { type: "boolean", default: false },
   "allow-private-hosts": { type: "boolean", default: false },
+  detach: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -123,12 +136,23 @@ export function parseDemoArgs(argv: string[]): DemoArgs {
   if (!(DEMO_COMMANDS as readonly string[]).includes(command)) throw new DemoError(`unknown --command "${command}"; use one of ${DEMO_COMMANDS.join(", ")}`);
   if (values.platform !== "mobile" && values.platform !== "desktop") throw new DemoError(`--platform must be mobile or desktop, not "${values.platform}"`);
   if (values.tour && (values.real || values["base-url"] !== undefined)) throw new DemoError("--tour runs against the bundled emulator only (its second answer is scripted); leave out --real and --base-url");
-  if (values.tour && (values.command !== undefined || values.select !== undefined)) throw new DemoError("--tour runs its own commands; leave out --command and --select");
+  if (values.tour && (values.command !== undefined || values.select !== undefined || values["select-file"] !== undefined)) throw new DemoError("--tour runs its own commands; leave out --command and --select");
   if (command === "ask-follow-up" && !values.question?.trim()) throw new DemoError("ask-follow-up needs the follow-up's text: --question TEXT");
   if (values.question !== undefined && command !== "ask-follow-up") throw new DemoError("--question goes with --command ask-follow-up");
   if (values.real && !process.env.PERPLEXITY_API_KEY?.trim()) throw new DemoError("--real needs your key in the PERPLEXITY_API_KEY environment variable");
   if (values.vault !== undefined && !values.vault.trim()) throw new DemoError("--vault needs a folder");
   if (values["in-place"] && values.vault === undefined) throw new DemoError("--in-place goes with --vault DIR");
+  if (values.detach && command !== "ask-selection") throw new DemoError("--detach goes with ask-selection (the default command): it starts one background run and stops");
+  if (values.detach && values.tour) throw new DemoError("--tour runs its own commands; leave out --detach");
+  if (values["select-file"] !== undefined) {
+    if (values.select !== undefined) throw new DemoError("--select and --select-file both give the selection: use one");
+    try {
+      values.select = readFileSync(values["select-file"], "utf8").replace(/\r?\n$/, "");
+    } catch {
+      throw new DemoError(`--select-file: cannot read ${values["select-file"]}`);
+    }
+  }
+  if (command === "resume-pending" && values.select !== undefined) throw new DemoError("resume-pending selects nothing: it lands the vault's finished background runs");
   return {
     help: values.help,
     tour: values.tour,
@@ -145,6 +169,7 @@ export function parseDemoArgs(argv: string[]): DemoArgs {
     real: values.real,
     web: values.web,
     allowPrivateHosts: values["allow-private-hosts"],
+    detach: values.detach,
   };
 }
 

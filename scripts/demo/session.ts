@@ -2,8 +2,10 @@
 // built plugin, open the note, select text, run the command, confirm its dialog if asked to, wait for it,
 // and write every changed note back to the folder, and the plugin's data.json as Obsidian would (the spending
 // record lives there). Used by the single-command demo and by each tour step.
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { parseBlocks } from "../../src/core/block";
 import { ObsidianRuntime, waitFor } from "../../tests/obsidian-runtime/runtime";
 import { readVaultFolder, writeChangedFiles } from "../vault-folder";
@@ -28,6 +30,8 @@ export interface CommandRun {
   allowPrivateHosts?: boolean;
   /** Where main.js and manifest.json are. */
   pluginDir: string;
+  /** Ask as a background run (preset high) and stop as soon as it has started, as if Obsidian were closed. */
+  detach?: boolean;
 }
 
 export interface CommandResult {
@@ -65,8 +69,32 @@ function dialogText(modal: ModalLike): string[] {
 
 const pluginDataPath = (vault: string) => join(vault, ".obsidian", "plugins", "perplexity-query", "data.json");
 
-/** Settings this runner changes for one run only (where to send, fetching pages); never saved. */
-const RUN_ONLY_SETTINGS = ["baseUrl", "checkSourcesFetch", "checkSourcesFetchOnMobile", "checkSourcesAllowPrivateHosts"] as const;
+/** Settings this runner changes for one run only (where to send, fetching pages, --detach's preset); never saved. */
+const RUN_ONLY_SETTINGS = ["baseUrl", "checkSourcesFetch", "checkSourcesFetchOnMobile", "checkSourcesAllowPrivateHosts", "preset", "backgroundRuns"] as const;
+
+/** The demo's working files outside any vault: the emulator's runs, each vault's device storage. */
+export const DEMO_STATE_DIR = join(tmpdir(), "perplexity-query-demo.state");
+
+/**
+ * Where this device's storage for `vault` is kept between runs (what Obsidian keeps outside the vault: the
+ * plugin's device id and the runs it polls), so a later runner is the same device.
+ */
+function deviceStoragePath(vault: string): string {
+  return join(DEMO_STATE_DIR, `device-${createHash("sha256").update(resolve(vault)).digest("hex").slice(0, 16)}.json`);
+}
+
+function readDeviceStorage(vault: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(deviceStoragePath(vault), "utf8")) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+function saveDeviceStorage(vault: string, storage: Record<string, unknown>): void {
+  mkdirSync(DEMO_STATE_DIR, { recursive: true });
+  writeFileSync(deviceStoragePath(vault), JSON.stringify(storage));
+}
 
 export function readPluginData(vault: string): unknown {
   const dataPath = pluginDataPath(vault);
@@ -112,13 +140,14 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
   const pluginData = readPluginData(run.vault);
   const before = readVaultFolder(run.vault);
   if (before[run.note] === undefined) throw new DemoError(`no note "${run.note}" in ${run.vault}`);
-  const runtime = new ObsidianRuntime({ files: before, pluginData, platform: run.platform });
+  const runtime = new ObsidianRuntime({ files: before, pluginData, platform: run.platform, localStorage: readDeviceStorage(run.vault) });
   try {
     const plugin = await runtime.loadPlugin(join(run.pluginDir, "main.js"), join(run.pluginDir, "manifest.json"));
-    const settings = plugin.settings as { apiKeySecret: string; baseUrl: string };
+    const settings = plugin.settings as { apiKeySecret: string; baseUrl: string; preset: string; backgroundRuns: string };
     // The key goes into the runtime's secret storage, never into data.json.
     runtime.app.secretStorage.setSecret(settings.apiKeySecret, run.apiKey);
     settings.baseUrl = run.baseUrl; // for this run only: not saved to data.json (RUN_ONLY_SETTINGS)
+    if (run.detach) Object.assign(settings, { preset: "high", backgroundRuns: "deep" });
     // The demo's own local web: fetching allowed for this run, also on its default mobile platform.
     if (run.allowPrivateHosts) Object.assign(plugin.settings, { checkSourcesFetch: true, checkSourcesFetchOnMobile: true, checkSourcesAllowPrivateHosts: true });
     if (run.now) {
@@ -141,12 +170,19 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
       if (!last) throw new DemoError(`${join(run.vault, run.note)} has no answer block ${AT_LAST_BLOCK[run.command]}; ask a question first`);
       view.editor.setCursor(view.editor.offsetToPos(text.lastIndexOf("%% pplx", last.to)));
     }
+    const earlier = new Set(parseBlocks(view.editor.getValue()).map((p) => p.block.blockId));
     if (!runtime.runCommand(run.command)) {
       const needs = run.command === "refresh-at-cursor" || run.command === "show-source-check-at-cursor" ? "the selection (--select) inside an answer block" : "selected text (--select)";
       throw new DemoError(`${run.command} is not available here: it needs ${needs}`);
     }
     const idle = () => (plugin as unknown as { idle(): Promise<void> }).idle();
-    await idle();
+    if (run.detach) {
+      // Stop as soon as the new placeholder records its run (or the ask ended some other way): as if Obsidian closed.
+      let done = false;
+      void idle().then(() => (done = true));
+      const started = () => parseBlocks(view.editor.getValue()).some((p) => !earlier.has(p.block.blockId) && p.block.state === "pending" && p.block.responseId);
+      await waitFor(() => done || started(), 60_000, "the background run to start");
+    } else await idle();
     if (run.command === "ask-follow-up") {
       // The command opens the follow-up prompt: type the question into it and press Ask, as the user would.
       const prompt = runtime.openModals.at(-1) as unknown as { question: string; submit(): void } | undefined;
@@ -194,6 +230,65 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
   } finally {
     await runtime.unloadPlugin();
     savePluginData(run.vault, pluginData, runtime.data);
+    saveDeviceStorage(run.vault, runtime.localStorage());
+  }
+}
+
+export interface ResumeRun {
+  vault: string;
+  platform: "mobile" | "desktop";
+  baseUrl: string;
+  apiKey: string;
+  pluginDir: string;
+  now?: Date;
+}
+
+export interface ResumeResult {
+  notices: string[];
+  /** Background runs of this device still going at Perplexity: question and note. */
+  pending: { question: string; path: string }[];
+  changedBlocks: string[];
+  changedFiles: string[];
+}
+
+/**
+ * `--command resume-pending`: loads the vault as Obsidian starting would (same device), lets the plugin find
+ * its pending background runs after layout-ready and poll each once, so every finished run lands; reports the
+ * runs still going, writes the changed notes back, and stops.
+ */
+export async function resumePending(run: ResumeRun): Promise<ResumeResult> {
+  checkVaultFolder(run.vault);
+  const pluginData = readPluginData(run.vault);
+  const before = readVaultFolder(run.vault);
+  const runtime = new ObsidianRuntime({ files: before, pluginData, platform: run.platform, localStorage: readDeviceStorage(run.vault) });
+  try {
+    const plugin = await runtime.loadPlugin(join(run.pluginDir, "main.js"), join(run.pluginDir, "manifest.json"));
+    const settings = plugin.settings as { apiKeySecret: string; baseUrl: string };
+    runtime.app.secretStorage.setSecret(settings.apiKeySecret, run.apiKey);
+    settings.baseUrl = run.baseUrl;
+    if (run.now) {
+      const fixed = run.now.getTime();
+      plugin.clock = { now: () => new Date(fixed) };
+    }
+    type Background = { list(): { question: string; path: string; polls: number }[] };
+    const loaded = plugin as unknown as { resuming: Promise<unknown> | null; background: Background; idle(): Promise<void> };
+    await waitFor(() => loaded.resuming !== null, 10_000, "the search for pending runs");
+    await loaded.resuming;
+    // Each run found is polled at once: a finished one lands and leaves the list, one still going is counted once polled.
+    await waitFor(() => loaded.background.list().every((r) => r.polls > 0), 60_000, "every pending run to be checked").catch(() => undefined);
+    const pending = loaded.background.list().map((r) => ({ question: r.question, path: r.path }));
+    const after = await runtime.snapshot();
+    const changedFiles = writeChangedFiles(run.vault, before, after);
+    const changedBlocks = changedFiles.flatMap((path) => {
+      const old = new Set(parseBlocks(before[path] ?? "").map((p) => (before[path] ?? "").slice(p.from, p.to)));
+      const text = after[path] ?? "";
+      return parseBlocks(text).map((p) => text.slice(p.from, p.to)).filter((b) => !old.has(b));
+    });
+    return { notices: [...runtime.notices], pending, changedBlocks, changedFiles };
+  } finally {
+    await runtime.unloadPlugin();
+    savePluginData(run.vault, pluginData, runtime.data);
+    saveDeviceStorage(run.vault, runtime.localStorage());
   }
 }
 

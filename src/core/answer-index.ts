@@ -25,6 +25,11 @@ export interface AnswerRow {
   staleAfterDays?: number;
   /** The block's source-check summary ("Sources checked 2026-12-01: 3 supported, 1 gone"), when checked. */
   checks?: string;
+  /** The run id (`rid`): with `device` on a pending row, a run going on at Perplexity in the background. */
+  responseId?: string;
+  /** The device that polls a background run (core/background.ts), and the estimate it holds against the caps. */
+  device?: string;
+  estimate?: number;
 }
 
 export type Staleness = "all" | "stale" | "fresh";
@@ -72,6 +77,9 @@ export function rowsOf(path: string, text: string): AnswerRow[] {
     const checked = (meta.ck ?? []).flatMap((c) => ((VERDICTS as readonly string[]).includes(c.v) ? [{ verdict: c.v as Verdict, on: c.on }] : []));
     const checks = describeChecks(checked);
     if (checks !== null) row.checks = checks;
+    if (meta.rid !== undefined) row.responseId = meta.rid;
+    if (meta.dev !== undefined) row.device = meta.dev;
+    if (meta.est !== undefined) row.estimate = meta.est;
     rows.push(row);
   }
   return rows;

@@ -300,12 +300,26 @@ export class SpendTracker {
   reserve(kind: string, batch?: BatchSpend): SpendReservation {
     const check = checkCaps(this.ledger, this.now(), kind, this.caps(), { usd: this.reserved }, batch);
     if (!check.ok) throw new SpendCapError(check.message);
-    const held = check.estimate.usd ?? 0;
+    return this.holdEstimate(kind, check.estimate, batch);
+  }
+
+  /**
+   * Holds `usd` for a request the caps admitted earlier, without checking them again: a background run found
+   * pending after a restart (its block records the estimate it was admitted with) or taken over from another
+   * device. It settles like any reservation: its reported cost replaces the estimate, or it counts as unknown.
+   */
+  hold(kind: string, usd: number, batch?: BatchSpend): SpendReservation {
+    const amount = isCost(usd) ? usd : 0;
+    return this.holdEstimate(kind, { usd: amount, samples: 0, basis: "none", kind }, batch);
+  }
+
+  private holdEstimate(kind: string, estimate: Estimate, batch?: BatchSpend): SpendReservation {
+    const held = estimate.usd ?? 0;
     this.reserved += held;
     if (batch) batch.inFlight += held;
     let settled = false;
     return {
-      estimate: check.estimate,
+      estimate,
       settle: (paid, cost) => {
         if (settled) return;
         settled = true;

@@ -10,8 +10,9 @@ import { PerplexityError, messages, scrubError, toPerplexityError, unknownFieldO
 import { KeyScrubber, scrubAnswer, scrubProgress, StreamScrubber } from "./key-scrub";
 import { toWireRequest } from "./request";
 import type { PresetField } from "./request";
-import { answerFromResponse } from "./response";
-import { runPath } from "./run-id";
+import { answerFromResponse, readRunSnapshot } from "./response";
+import type { RunSnapshot } from "./response";
+import { isSafeRunId, runPath } from "./run-id";
 import { consumeStream, sseEventsFromBody } from "./stream";
 import { sleep } from "./timers";
 import type { AskRequest } from "../core/ask-request";
@@ -47,10 +48,17 @@ export interface ConnectionReport {
   elapsedMs: number;
 }
 
+/** What a cancel found: the run was still running, had already ended, or is unknown to the server. */
+export type CancelResult = "cancelling" | "ended" | "unknown";
+
 export interface PerplexityClient {
   ask(req: AskRequest, opts?: AskOptions): Promise<Answer>;
   testConnection(opts?: { signal?: AbortSignal }): Promise<ConnectionReport>;
-  cancelRun(responseId: string): Promise<void>;
+  cancelRun(responseId: string): Promise<CancelResult>;
+  /** Starts a background run (`background: true`): resolves with its id and first status (`queued` live). */
+  startRun(req: AskRequest, opts?: { signal?: AbortSignal }): Promise<RunSnapshot>;
+  /** GET /v1/responses/{id}: the run as it is now; a `run-unknown` PerplexityError for a 404. */
+  retrieveRun(responseId: string, opts?: { signal?: AbortSignal }): Promise<RunSnapshot>;
 }
 
 /**
@@ -189,21 +197,35 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
       return consumeStream(untilAborted(events, opts.signal), opts.onProgress);
     }
     // A JSON body, also when a stream was asked for but the server answered in one piece.
+    return answerFromResponse(await readJson(response, opts));
+  }
+
+  /** The body as JSON, or `bad-response`; an abort while it was read wins. */
+  async function readJson(response: Response, opts: { signal?: AbortSignal }): Promise<unknown> {
     const text = await response.text();
     if (opts.signal?.aborted) throw abortedError();
-    let json: unknown;
     try {
-      json = JSON.parse(text) as unknown;
+      return JSON.parse(text) as unknown;
     } catch {
       throw new PerplexityError("bad-response", messages.badResponse("not JSON"), { detail: "not JSON" });
     }
-    return answerFromResponse(json);
   }
 
-  async function ask(req: AskRequest, opts: AskOptions = {}): Promise<Answer> {
-    const stream = opts.stream ?? false;
+  /**
+   * Sends `req` as a new run (with the dialect this server was learned to accept) and reads the response with
+   * `read`, which gets the key's scrubber (nothing the server sends may carry the key on). An "unknown field" 400
+   * is asked once more in the other spelling, a 429 is retried after its wait; nothing else is sent twice. A run
+   * we stop reading is cancelled at Perplexity.
+   */
+  async function send<T>(
+    req: AskRequest,
+    opts: AskOptions,
+    wire: { stream: boolean; background?: boolean },
+    read: (response: Response, opts: AskOptions, key: KeyScrubber) => Promise<T>,
+  ): Promise<T> {
     let dialect = dialects.get(baseURL) ?? { presetField: "preset" };
-    const bodyFor = (d: WireDialect): Record<string, unknown> => toWireRequest(req, { stream, presetField: d.presetField });
+    const bodyFor = (d: WireDialect): Record<string, unknown> =>
+      toWireRequest(req, { stream: wire.stream, ...(wire.background ? { background: true } : {}), presetField: d.presetField });
     // Input errors first: they need neither a key nor the network.
     let body = bodyFor(dialect);
     if (opts.signal?.aborted) throw abortedError();
@@ -224,10 +246,10 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
         // The client's own `post` (what `responses.create` calls): the bundle leaves out the SDK's
         // resource classes (scripts/slim-openai.mjs), and Perplexity-only fields need no casts.
         const response = await sdk
-          .post("/responses", { body, stream: stream, ...(opts.signal ? { signal: opts.signal } : {}) })
+          .post("/responses", { body, stream: wire.stream, ...(opts.signal ? { signal: opts.signal } : {}) })
           .asResponse();
         dialects.set(baseURL, dialect);
-        return scrubAnswer(await readAnswer(response, { ...opts, onProgress }), key);
+        return await read(response, { ...opts, onProgress }, key);
       } catch (err) {
         // An "unknown field" 400 runs nothing and bills nothing: ask once more in the other spelling.
         const field = unknownFieldOf(err);
@@ -261,6 +283,41 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
     }
   }
 
+  function ask(req: AskRequest, opts: AskOptions = {}): Promise<Answer> {
+    return send(req, opts, { stream: opts.stream ?? false }, async (response, o, key) => scrubAnswer(await readAnswer(response, o), key));
+  }
+
+  /** A run object from a response body: JSON, or `bad-response`; what it holds scrubbed of the key. */
+  async function readSnapshot(response: Response, opts: { signal?: AbortSignal }, key: KeyScrubber): Promise<RunSnapshot> {
+    const snapshot = readRunSnapshot(await readJson(response, opts));
+    if (!isSafeRunId(snapshot.id)) throw new PerplexityError("bad-response", messages.badResponse("a run id with unexpected characters"), { detail: "bad run id" });
+    const scrubbed: RunSnapshot = { ...snapshot };
+    if (snapshot.answer) scrubbed.answer = scrubAnswer(snapshot.answer, key);
+    if (snapshot.error) scrubbed.error = scrubError(snapshot.error, key);
+    return scrubbed;
+  }
+
+  function startRun(req: AskRequest, opts: { signal?: AbortSignal } = {}): Promise<RunSnapshot> {
+    return send(req, opts, { stream: false, background: true }, readSnapshot);
+  }
+
+  async function retrieveRun(responseId: string, opts: { signal?: AbortSignal } = {}): Promise<RunSnapshot> {
+    // An unsafe id throws before anything is sent.
+    const path = runPath("responses", responseId);
+    const { sdk, apiKey } = await sdkFor();
+    const key = new KeyScrubber(apiKey);
+    try {
+      // The official SDK's `responses.retrieve`. No retries here: the caller polls again later anyway.
+      const response = await sdk.get(path, { maxRetries: 0, ...(opts.signal ? { signal: opts.signal } : {}) }).asResponse();
+      return await readSnapshot(response, opts, key);
+    } catch (err) {
+      if (err instanceof PerplexityError) throw err;
+      // Unknown to the server: expired, started with store false (live: 404 not_found), or another key's run.
+      if (err instanceof APIError && err.status === 404) throw new PerplexityError("run-unknown", messages.runUnknown(), { status: 404, detail: "HTTP 404 not_found" });
+      throw scrubError(toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs }), key);
+    }
+  }
+
   async function testConnection(opts: { signal?: AbortSignal } = {}): Promise<ConnectionReport> {
     const started = Date.now();
     try {
@@ -288,7 +345,11 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
     return result;
   }
 
-  async function cancelRun(responseId: string): Promise<void> {
+  /**
+   * Asks Perplexity to stop a run: "cancelling" when it was still running (200), "ended" when it had already
+   * ended (400: live, an unknown id gets the same 400 "the run is already terminal"), "unknown" for a 404.
+   */
+  async function cancelRun(responseId: string): Promise<CancelResult> {
     const id = responseId.trim();
     if (!id) throw new PerplexityError("invalid-request", messages.invalidRequest("id", "the run id is empty"), { param: "id" });
     // The path Perplexity's own MCP server uses to stop an abandoned run; an unsafe id throws before anything is sent.
@@ -296,12 +357,14 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
     const { sdk, apiKey } = await sdkFor();
     try {
       await sdk.post(path, { maxRetries: 0 });
+      return "cancelling";
     } catch (err) {
       // 400: the run has already ended, so it costs nothing more; that is what cancelling was for.
-      if (err instanceof APIError && err.status === 400) return;
+      if (err instanceof APIError && err.status === 400) return "ended";
+      if (err instanceof APIError && err.status === 404) return "unknown";
       throw scrubError(toPerplexityError(err, { apiKey, timeoutMs: options.timeoutMs }), new KeyScrubber(apiKey));
     }
   }
 
-  return { ask, testConnection, cancelRun };
+  return { ask, testConnection, cancelRun, startRun, retrieveRun };
 }

@@ -20,6 +20,7 @@ export type ErrorKind =
   | "run-failed"
   | "run-cancelled"
   | "run-incomplete"
+  | "run-unknown"
   | "bad-response"
   | "aborted";
 
@@ -116,6 +117,9 @@ export const messages = {
   runFailed: (serverMessage?: string): string =>
     `Perplexity could not finish the answer${serverMessage ? `: ${serverMessage}` : ""}. Try again.`,
   runCancelled: (): string => "The Perplexity run was cancelled before it finished.",
+  runUnknown: (): string =>
+    "Perplexity no longer knows this run (HTTP 404): it may have expired, have been started without being stored, " +
+    "or belong to another API key. Its answer cannot be fetched.",
   runIncomplete: (reason?: string): string =>
     reason === "max_output_tokens"
       ? `Perplexity stopped because the answer reached the maximum output tokens. Raise the limit in ${SETTINGS_PLACE} to get a complete answer.`

@@ -66,6 +66,11 @@ export type PresetField = "preset" | "effort";
 
 export interface WireOptions {
   stream: boolean;
+  /**
+   * Start a background run: Perplexity answers at once with the run's id and status `queued`, and keeps the run
+   * (`store: true`) so it can be fetched with GET /v1/responses/{id} until it ends (never with `stream`).
+   */
+  background?: boolean;
   /** Default `preset`. */
   presetField?: PresetField;
   /** Today, for the model instructions (default: now). */
@@ -189,6 +194,10 @@ export function toWireRequest(req: AskRequest, opts: WireOptions): Record<string
   } else if (requiresLimit(model)) {
     body["max_output_tokens"] = REQUIRED_LIMIT_DEFAULT;
   }
-  body["stream"] = opts.stream;
+  if (opts.background) {
+    body["stream"] = false;
+    body["background"] = true;
+    body["store"] = true;
+  } else body["stream"] = opts.stream;
   return body;
 }

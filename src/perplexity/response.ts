@@ -287,7 +287,7 @@ export function settleResponse(parsed: ParsedResponse): Answer {
         ...(parsed.incompleteReason ? { detail: parsed.incompleteReason } : {}),
       });
     default:
-      // `queued` / `in_progress` only happen for background runs, which this client does not start.
+      // `queued` / `in_progress` are a background run still going: `readRunSnapshot` reads those.
       throw badResponse(`unexpected status "${parsed.status.slice(0, 40)}"`);
   }
 }
@@ -295,4 +295,31 @@ export function settleResponse(parsed: ParsedResponse): Answer {
 /** Map a non-streamed Agent API response body (parsed JSON) to an Answer, or throw a PerplexityError. */
 export function answerFromResponse(json: unknown): Answer {
   return settleResponse(parseResponseObject(json));
+}
+
+/** A background run as one GET (or its start) shows it. */
+export interface RunSnapshot {
+  id: string;
+  status: string;
+  /** The answer, once the run completed. */
+  answer?: Answer;
+  /** Why the run ended without an answer (failed, cancelled, incomplete), with what arrived as `partial`. */
+  error?: PerplexityError;
+  /** While it runs: how many sources it found so far (the in-progress output lists them, the live capture shows). */
+  sources: number;
+}
+
+const UNFINISHED = new Set(["queued", "in_progress"]);
+
+/** Reads a run object from POST (background) or GET /v1/responses/{id}; throws `bad-response` when it is none. */
+export function readRunSnapshot(json: unknown): RunSnapshot {
+  const parsed = parseResponseObject(json);
+  if (!parsed.id) throw badResponse("no run id");
+  if (UNFINISHED.has(parsed.status)) return { id: parsed.id, status: parsed.status, sources: mergeSearchResults(parsed.resultLists).length };
+  try {
+    return { id: parsed.id, status: parsed.status, answer: settleResponse(parsed), sources: 0 };
+  } catch (error) {
+    if (!(error instanceof PerplexityError)) throw error;
+    return { id: parsed.id, status: parsed.status, error, sources: 0 };
+  }
 }

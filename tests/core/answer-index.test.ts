@@ -36,6 +36,17 @@ describe("answer rows", () => {
     expect(rowsOf("C.md", checked)[0]!.checks).toBe("Sources checked 2026-12-01: 1 supported, 1 gone");
     expect(rowsOf("A.md", A)[0]!.checks).toBeUndefined();
   });
+
+  it("tells a background run's pending block, with its run id, device and estimate, from an answer", () => {
+    const running = block("eeeeee", "2026-11-24T11:58:00.000Z", "Deep question?", {
+      state: "pending", request: { preset: "high", noteContext: true }, answer: "", sources: [], answeredBy: undefined, cost: undefined,
+      answerHash: undefined, responseId: "resp_d60f3e03-57e0-4048", device: "k2v9x0q4m1zd", estimate: 0.4,
+    });
+    expect(rowsOf("D.md", `# D\n\n${running}\n`)).toEqual([
+      expect.objectContaining({ blockId: "eeeeee", state: "pending", model: "high", responseId: "resp_d60f3e03-57e0-4048", device: "k2v9x0q4m1zd", estimate: 0.4 }),
+    ]);
+    expect(rowsOf("A.md", A)[0]).not.toHaveProperty("device");
+  });
 });
 
 describe("the index", () => {

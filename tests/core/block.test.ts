@@ -87,6 +87,35 @@ describe("formatBlock", () => {
     const failed: AnswerBlock = { ...pending, state: "failed", failure: "Perplexity rejected the API key.\nTry again" };
     expect(formatBlock(failed, options)).toContain("> **Failed:** Perplexity rejected the API key. Try again\n>\n> %% pplx");
   });
+  it("says that a background run is researching, when and with what, and reads it back", () => {
+    const at = "2026-11-24T14:02:00.000Z";
+    const running: AnswerBlock = {
+      ...example(), state: "pending", askedAt: at, request: { preset: "high", noteContext: true }, answer: "", sources: [],
+      answeredBy: undefined, answerHash: undefined, cost: undefined, responseId: "resp_5e673b76-3ae9", device: "k2v9x0q4m1zd", estimate: 0.42,
+    };
+    const local = `${String(new Date(at).getHours()).padStart(2, "0")}:${String(new Date(at).getMinutes()).padStart(2, "0")}`;
+    const text = formatBlock(running, options);
+    expect(text).toContain(`> **Model:** high\n>\n> *Researching in the background… started ${local}, preset high*\n>\n> %% pplx`);
+    expect(text).toContain('"rid":"resp_5e673b76-3ae9"');
+    expect(text).toContain('"dev":"k2v9x0q4m1zd","est":0.42');
+    expect(parseBlocks(text)[0]!.block).toEqual(running);
+    // A model name holding a line separator or spaces only still gives one status line (read back as status, not answer).
+    for (const model of ["a\u2028b", " ", "\u2029"]) {
+      const odd = { ...running, request: { model, noteContext: true } };
+      expect(parseBlocks(formatBlock(odd, options))[0]!.block).toEqual(odd);
+    }
+    // A pending block without a run id (an ask held open, stopped by a crash) keeps the plain waiting line.
+    expect(formatBlock({ ...running, responseId: undefined }, options)).toContain("> *Waiting for Perplexity…*");
+  });
+  it("reads blocks written before background runs existed unchanged", () => {
+    const old = formatBlock(example(), options);
+    expect(old).not.toContain('"dev"');
+    expect(old).not.toContain('"est"');
+    const parsed = parseBlocks(old)[0]!;
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.block.device).toBeUndefined();
+    expect(parsed.block.estimate).toBeUndefined();
+  });
   it("rejects an invalid block id", () => {
     expect(() => formatBlock({ ...example(), blockId: "a b\n" }, options)).toThrow(RangeError);
   });
@@ -202,6 +231,10 @@ const block: fc.Arbitrary<AnswerBlock> = fc
     // Threads: mostly valid ids, sometimes ones that cannot be written (normal form drops them).
     parent: optional(fc.oneof({ weight: 4, arbitrary: fc.stringMatching(/^[0-9a-z]{6}$/) }, { weight: 1, arbitrary: hostile(2) })),
     thread: optional(fc.oneof({ weight: 4, arbitrary: fc.stringMatching(/^[0-9a-z]{6}$/) }, { weight: 1, arbitrary: hostile(2) })),
+    // Background runs: the polling device (ours are random base-36 ids; a hand edit may write anything) and
+    // the estimate held against the caps (a negative or non-finite one is dropped).
+    device: optional(fc.oneof({ weight: 4, arbitrary: fc.stringMatching(/^[0-9a-z]{12}$/) }, { weight: 1, arbitrary: hostile(2) })),
+    estimate: optional(fc.oneof(fc.integer({ min: 0, max: 10_000_000 }).map((n) => n / 1e6), fc.constantFrom(-0.5, Number.NaN, Number.POSITIVE_INFINITY))),
   })
   .map((b) => withoutUndefined(b) as AnswerBlock);
 

@@ -72,6 +72,27 @@ describe("the caps", () => {
     expect(tracker.inFlightUsd).toBe(0);
   });
 
+  it("holds a background run's recorded estimate after a restart: new requests see it, its final cost replaces it", () => {
+    const HIGH = requestKind({ preset: "high" });
+    const l = ledgerWith([[HIGH, 0.4]]);
+    const tracker = new SpendTracker(l, () => ({ monthlyUsd: 1, batchUsd: null }), () => NOW, () => undefined);
+    // The run was admitted before the restart with an estimate of $0.40; its block says so.
+    const restored = tracker.hold(HIGH, 0.4);
+    expect(tracker.inFlightUsd).toBeCloseTo(0.4);
+    // $0.40 spent + $0.40 held + $0.40 estimated would pass $1: refused, naming what is still on its way.
+    expect(() => tracker.reserve(HIGH)).toThrow(/\$0\.40 more is on its way in requests still running/);
+    restored.settle(true, 0.1);
+    expect(tracker.inFlightUsd).toBe(0);
+    expect(monthSpend(l, NOW)).toMatchObject({ answers: 2, unknown: 0 });
+    expect(monthSpend(l, NOW).usd).toBeCloseTo(0.5);
+    // A run whose cost never arrives (cancelled: usage null) counts as unknown.
+    tracker.hold(HIGH, 0.4).settle(true, undefined);
+    expect(monthSpend(l, NOW).unknown).toBe(1);
+    // An unreadable estimate holds nothing rather than something absurd.
+    tracker.hold(HIGH, Number.NaN);
+    expect(tracker.inFlightUsd).toBe(0);
+  });
+
   it("stops a batch at the batch cap, whatever the monthly spend", () => {
     const l = ledgerWith([[FAST, 0.1]]);
     const tracker = new SpendTracker(l, () => ({ monthlyUsd: null, batchUsd: 0.25 }), () => NOW, () => undefined);

@@ -109,10 +109,26 @@ describe("every emulator response and stream event is valid", () => {
     }
   });
 
-  it("a background run while it is in progress, and a stream cancelled midway", async () => {
-    conforms(await post({ preset: "fast", input: "Q", background: true }));
+  it("a background run queued, in progress, completed and cancelled, and a stream cancelled midway", async () => {
+    const read = async (id: unknown) => ({ json: await (await fetch(`${emu.baseUrl}/agent/${String(id)}`, { headers: AUTH })).json() });
+    emu.setScenario({ steps: [{ backgroundPolls: 2 }, { backgroundPolls: 3 }] });
+    const started = await post({ preset: "high", input: "Q", background: true });
+    conforms(started);
+    const runId = (started.json as { id: string }).id;
+    for (const status of ["queued", "in_progress", "completed"]) {
+      const snapshot = await read(runId);
+      expect(snapshot.json).toMatchObject({ status });
+      conforms(snapshot);
+    }
+    const other = (await post({ preset: "medium", input: "Q", background: true })).json as { id: string };
+    await read(other.id);
+    await read(other.id);
+    await fetch(`${emu.baseUrl}/agent/${other.id}/cancel`, { method: "POST", headers: AUTH });
+    const cancelled = await read(other.id);
+    expect(cancelled.json).toMatchObject({ status: "cancelled" });
+    conforms(cancelled);
     emu.setScenario({ steps: [{ stream: { eventDelayMs: 10 } }] });
-    const res = await fetch(`${emu.baseUrl}/agent`, { method: "POST", headers: AUTH, body: JSON.stringify({ preset: "fast", input: "Q", stream: true }) });
+    const res = await fetch(`${emu.baseUrl}/agent`, { method: "POST", headers: AUTH, body: JSON.stringify({ preset: "fast", input: "Q", stream: true, store: true }) });
     const reader = res.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
     const id = (JSON.parse(first.split("\n")[0]!.slice(6)) as { response: { id: string } }).response.id;

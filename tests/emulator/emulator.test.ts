@@ -7,7 +7,8 @@ import OpenAI from "openai";
 import type { ResponseCreateParamsNonStreaming, ResponseCreateParamsStreaming } from "openai/resources/responses/responses";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { capturedResponse, capturedStreamEvents, makeAnswer } from "./fixtures";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { parseScenario, type Scenario, type SearchResultsItem } from "./scenario";
 import { startEmulator, type Emulator } from "./server";
 
@@ -271,18 +272,28 @@ describe("default answer (JSON)", () => {
     expect(noContent.json.error).not.toHaveProperty("param");
   });
 
-  it("is readable again with GET /v1/agent/{id} and /v1/responses/{id}; unknown ids are 404 not_found", async () => {
-    const { json } = await postJson("/v1/responses", { preset: "fast", input: "Q" });
+  it("keeps a stored run readable with GET /v1/agent/{id} and /v1/responses/{id}; unknown, unstored and malformed ids are refused as live", async () => {
+    const { json } = await postJson("/v1/responses", { preset: "fast", input: "Q", store: true });
     for (const prefix of ["/v1/agent/", "/v1/responses/"]) {
       const res = await fetch(`${emu.origin}${prefix}${String(json.id)}`, { headers: AUTH });
       const read = (await res.json()) as Json;
       expect(read.id).toBe(json.id);
       expect(read.status).toBe("completed");
+      expect(read.store).toBe(true);
       expect(messageText(read)).toBe(messageText(json));
     }
-    const missing = await fetch(`${emu.origin}/v1/agent/resp_nope`, { headers: AUTH });
-    expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ error: { message: "resource not found", type: "not_found", code: 404 } });
+    // Live, a plain run is not stored ("store": false) and GET answers 404 (agent_get_store_false_404.json),
+    // as for an unknown well-formed id; a malformed id is 400 "invalid response id" (agent_get_malformed_400.json).
+    const plain = await postJson("/v1/responses", { preset: "fast", input: "Q" });
+    expect(plain.json.store).toBe(false);
+    for (const id of [String(plain.json.id), "resp_00000000-0000-4000-8000-000000000000"]) {
+      const missing = await fetch(`${emu.origin}/v1/agent/${id}`, { headers: AUTH });
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toEqual({ error: { message: "resource not found", type: "not_found", code: 404 } });
+    }
+    const malformed = await fetch(`${emu.origin}/v1/agent/not-a-run`, { headers: AUTH });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({ error: { message: "invalid response id", type: "invalid_request", code: 400 } });
   });
 });
 
@@ -711,7 +722,7 @@ describe("run status in HTTP 200", () => {
 describe("cancel and background runs", () => {
   it("cancels a run mid-stream: the stream ends with response.cancelled and GET shows it", async () => {
     emu.setScenario({ steps: [{ stream: { eventDelayMs: 15 } }] });
-    const res = await post("/v1/agent", { preset: "fast", input: "Q", stream: true });
+    const res = await post("/v1/agent", { preset: "fast", input: "Q", stream: true, store: true });
     const { events, reader, decoder, rest } = await readUntil(res, (e) => e.type === "response.output_text.delta");
     const id = (events[0]?.response as Obj).id as string;
     const cancel = await post(`/v1/agent/${id}/cancel`, "");
@@ -736,28 +747,89 @@ describe("cancel and background runs", () => {
     expect(((await again.json()) as Json).error).toMatchObject({ type: "invalid_request", code: 400 });
   });
 
-  it("cancels through /v1/responses/{id}/cancel too; an unknown run gets the live 400 'already terminal', not a 404", async () => {
-    const unknown = await post("/v1/responses/resp_unknown/cancel", "");
+  it("cancels through /v1/responses/{id}/cancel too; an unknown run gets the same 400 as an ended one, as live", async () => {
+    const unknown = await post("/v1/responses/resp_00000000-0000-4000-8000-000000000000/cancel", "");
     expect(unknown.status).toBe(400);
-    // Captured live: cfdude agent_cancel_unknown_400.json.
     expect(await unknown.json()).toEqual({ error: { message: "the run is already terminal and cannot be cancelled", type: "invalid_request", code: 400 } });
     const { json } = await postJson("/v1/responses", { preset: "fast", input: "Q", background: true });
-    expect(json.status).toBe("in_progress");
+    expect(json.status).toBe("queued");
     const cancel = await post(`/v1/responses/${String(json.id)}/cancel`, "");
     expect(((await cancel.json()) as Json).status).toBe("cancelling");
     const read = (await (await fetch(`${emu.baseUrl}/responses/${String(json.id)}`, { headers: AUTH })).json()) as Json;
     expect(read.status).toBe("cancelled");
   });
 
-  it("polls a background run: in_progress for backgroundPolls GETs, then completed", async () => {
-    emu.setScenario({ steps: [{ backgroundPolls: 1 }] });
+  const poll = async (id: unknown) => (await (await fetch(`${emu.baseUrl}/agent/${String(id)}`, { headers: AUTH })).json()) as Json;
+
+  it("starts a background run queued and stored, then GETs see it queued, in progress with its sources, completed", async () => {
+    emu.setScenario({ steps: [{ backgroundPolls: 2 }] });
     const { json } = await postJson("/v1/agent", { preset: "high", input: "Deep question", background: true });
-    expect(json).toMatchObject({ status: "in_progress", output: [], background: true });
-    const poll = async () => (await (await fetch(`${emu.baseUrl}/agent/${String(json.id)}`, { headers: AUTH })).json()) as Json;
-    expect((await poll()).status).toBe("in_progress");
-    const done = await poll();
-    expect(done.status).toBe("completed");
+    // As captured live (agent_background_submit.json): queued, stored, no output, no usage, the preset as model.
+    expect(json).toMatchObject({ status: "queued", output: [], background: true, store: true, usage: null, model: "high", completed_at: null, tools: [] });
+    expect(await poll(json.id)).toMatchObject({ status: "queued", output: [] });
+    const running = await poll(json.id);
+    // In progress: the search results so far and no message yet (agent_background_in_progress.json).
+    expect(running).toMatchObject({ status: "in_progress", usage: null });
+    expect(running.output?.map((item) => item.type)).toEqual(["search_results"]);
+    const done = await poll(json.id);
+    expect(done).toMatchObject({ status: "completed", model: "openai/gpt-6-luna" });
     expect(messageText(done)).toContain("Deep question");
+    expect((done.usage?.cost as Obj).total_cost).toBeGreaterThan(0);
+    expect((await poll(json.id)).status).toBe("completed");
+  });
+
+  it("finishes a background run after `backgroundMs` on its clock, and forgets runs older than `runRetentionMs`", async () => {
+    await emu.close();
+    let now = 1_000_000;
+    emu = await startEmulator({ clock: { now: () => now }, scenario: { runRetentionMs: 60_000, steps: [{ backgroundMs: 10_000 }] } });
+    const { json } = await postJson("/v1/agent", { preset: "xhigh", input: "Slow question", background: true });
+    expect((await poll(json.id)).status).toBe("queued");
+    now += 5_000;
+    expect((await poll(json.id)).status).toBe("in_progress");
+    now += 5_000;
+    expect((await poll(json.id)).status).toBe("completed");
+    now += 60_001;
+    const gone = await fetch(`${emu.baseUrl}/agent/${String(json.id)}`, { headers: AUTH });
+    expect(gone.status).toBe(404);
+  });
+
+  it("cancels a background run in progress with the captured shape: cost never arrives", async () => {
+    emu.setScenario({ steps: [{ backgroundPolls: 5 }] });
+    const { json } = await postJson("/v1/agent", { preset: "medium", input: "Q", background: true });
+    await poll(json.id);
+    await poll(json.id);
+    expect((await post(`/v1/agent/${String(json.id)}/cancel`, "")).status).toBe(200);
+    const cancelled = await poll(json.id);
+    // agent_background_cancelled.json: error and incomplete_details say "cancelled", usage is null, sources kept.
+    expect(cancelled).toMatchObject({ status: "cancelled", error: { code: "cancelled", message: "cancelled", type: "cancelled" }, incomplete_details: { reason: "cancelled" }, usage: null, completed_at: null });
+    expect(cancelled.output?.map((item) => item.type)).toEqual(["search_results"]);
+    expect((await post(`/v1/agent/${String(json.id)}/cancel`, "")).status).toBe(400);
+  });
+
+  it("drops the connection of the first `backgroundDroppedPolls` GETs (a phone losing the network); the run goes on", async () => {
+    emu.setScenario({ steps: [{ backgroundDroppedPolls: 1 }] });
+    const { json } = await postJson("/v1/agent", { preset: "high", input: "Q", background: true });
+    await expect(fetch(`${emu.baseUrl}/agent/${String(json.id)}`, { headers: AUTH })).rejects.toThrow();
+    expect((await poll(json.id)).status).toBe("completed");
+  });
+
+  it("keeps background runs in `runsFile` for the next emulator process, as Perplexity keeps them while the app is closed", async () => {
+    const file = `${tmpdir()}/emulator-runs-${process.pid}-${Date.now()}.json`;
+    await emu.close();
+    emu = await startEmulator({ runsFile: file, scenario: { steps: [{ backgroundPolls: 1 }] } });
+    const { json } = await postJson("/v1/agent", { preset: "high", input: "Kept question", background: true });
+    await emu.close();
+    emu = await startEmulator({ runsFile: file });
+    expect((await poll(json.id)).status).toBe("queued");
+    const done = await poll(json.id);
+    expect(messageText(done)).toContain("Kept question");
+    rmSync(file, { force: true });
+  });
+
+  it("a background run started with store false cannot be read back (404), as live", async () => {
+    const { json } = await postJson("/v1/agent", { preset: "high", input: "Q", background: true, store: false });
+    expect(json).toMatchObject({ status: "queued", store: false });
+    expect((await fetch(`${emu.baseUrl}/agent/${String(json.id)}`, { headers: AUTH })).status).toBe(404);
   });
 });
 

@@ -35,7 +35,8 @@ export interface Run {
 
 const DEFAULT_ERRORS: Record<"failed" | "cancelled", RunError> = {
   failed: { message: "The run failed: upstream model error.", type: "internal_error", code: "internal_error" },
-  cancelled: { message: "The run was cancelled.", type: "cancelled", code: "cancelled" },
+  // As captured live (cfdude/mcp-perplexity-pro agent_background_cancelled.json): code, message and type "cancelled".
+  cancelled: { message: "cancelled", type: "cancelled", code: "cancelled" },
 };
 
 export function markerFor(request: ParsedRequest): "n" | "web" {
@@ -328,7 +329,7 @@ export function responseObject(run: Run, phase: "in_progress" | "final", overrid
     safety_identifier: null,
     service_tier: final ? "fast" : "default",
     status: final ? run.status : "in_progress",
-    store: false,
+    store: run.request.store,
     temperature: 1,
     text: { format: { type: "text" } },
     tool_choice: "auto",
@@ -340,6 +341,32 @@ export function responseObject(run: Run, phase: "in_progress" | "final", overrid
     user: null,
     ...overrides,
   };
+}
+
+/**
+ * A background run that is not finished, as GET /v1/agent/{id} showed it live: `queued` with no output right
+ * after the start (agent_background_submit.json, agent_background_poll_pending.json), then `in_progress` with
+ * the search results found so far and no message (agent_background_in_progress.json). `usage` is null, `model`
+ * names what was asked for, `tools` is empty.
+ */
+export function unfinishedObject(run: Run, stage: "queued" | "in_progress"): Obj {
+  const output = stage === "in_progress" ? run.searchResults.map((item) => searchResultsItem(item, run.request.question)) : [];
+  return responseObject(run, "in_progress", { output, status: stage, tools: [] });
+}
+
+/**
+ * A background run cancelled before it finished, as captured live (agent_background_cancelled.json): status and
+ * error `cancelled`, `incomplete_details.reason` "cancelled", no usage (its cost never arrives), the search
+ * results found until then and no message.
+ */
+export function cancelledRunObject(run: Run, stage: "queued" | "in_progress"): Obj {
+  return responseObject(run, "in_progress", {
+    error: DEFAULT_ERRORS.cancelled,
+    incomplete_details: { reason: "cancelled" },
+    output: stage === "in_progress" ? run.searchResults.map((item) => searchResultsItem(item, run.request.question)) : [],
+    status: "cancelled",
+    tools: [],
+  });
 }
 
 /** Split text into `count` chunks by characters (never inside a surrogate pair), or into word pieces. */

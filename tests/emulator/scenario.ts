@@ -106,10 +106,17 @@ export interface AnswerStep extends StepBase {
   /** Extra response headers. */
   headers?: Record<string, string>;
   stream?: StreamScript;
-  /** For `background: true` requests: how many GETs still see `in_progress` before the finished run. */
+  /**
+   * For `background: true` requests: how many GETs still see the run unfinished (the first `queued`, the others
+   * `in_progress` with the search results so far) before the finished run. Default 0: the first GET sees it done.
+   */
   backgroundPolls?: number;
   /** The run's id as sent (default `resp_<uuid>`): hostile ids such as ".." for the client's URL building. */
   runId?: string;
+  /** For `background: true` requests: the run finishes this many ms after it started (emulator clock), instead of after `backgroundPolls` GETs. */
+  backgroundMs?: number;
+  /** For `background: true` requests: the connections of this many GETs are dropped before any answer (a phone losing the network). */
+  backgroundDroppedPolls?: number;
 }
 
 /** A plain HTTP answer, for errors: 429 with Retry-After, 500, HTML pages, ... */
@@ -180,6 +187,8 @@ export interface Scenario {
   unauthorized?: "json" | "html";
   /** Captured answers for the other routes, sent instead of the emulator's own (see captures.ts). */
   routes?: { models?: RouteReply; cancel?: RouteReply };
+  /** Stored runs older than this (ms, emulator clock) are forgotten: GET answers 404, cancel 400, as for an unknown id. */
+  runRetentionMs?: number;
   /** Consumed in order by POST /v1/responses and /v1/agent (requests rejected with 401/400 consume nothing). */
   steps?: Step[];
   /** Used once the steps are used up. Default: a completed answer about the question. */
@@ -235,6 +244,9 @@ export function parseScenario(value: unknown): Scenario {
   if (scenario.unauthorized !== undefined && !["json", "html"].includes(scenario.unauthorized)) throw new Error('unauthorized must be "json" or "html"');
   if (scenario.presetField !== undefined && !["preset", "effort", "neither"].includes(scenario.presetField)) {
     throw new Error('presetField must be "preset", "effort" or "neither"');
+  }
+  if (scenario.runRetentionMs !== undefined && !(typeof scenario.runRetentionMs === "number" && scenario.runRetentionMs > 0)) {
+    throw new Error("runRetentionMs must be a positive number of milliseconds");
   }
   if (scenario.rateLimit !== undefined) {
     const perMinute = (scenario.rateLimit as { perMinute?: unknown } | null)?.perMinute;

@@ -1,15 +1,18 @@
 // The Perplexity emulator: a real HTTP server on 127.0.0.1 speaking the Agent API (JSON and SSE),
 // scriptable through a Scenario. Routing lives here; building answers is in responses.ts, streaming in sse.ts.
 
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import {
   cancelledEvent,
+  cancelledRunObject,
   createRun,
   errorEvent,
   responseObject,
   streamEvents,
   terminalEvent,
+  unfinishedObject,
   type Run,
 } from "./responses";
 import { StepCursor, type AnswerStep, type HttpStep, type ReplayStep, type RouteReply, type Scenario } from "./scenario";
@@ -36,6 +39,11 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** Time for `scenario.rateLimit` (ms); default `Date.now`. A test shares a simulated clock with its rate limiter. */
   clock?: { now(): number };
+  /**
+   * A JSON file that keeps the background runs between emulator processes, as Perplexity keeps them while the
+   * app is closed (the demo's `--detach` and `--command resume-pending`). Read at start, written on each change.
+   */
+  runsFile?: string;
 }
 
 export interface Emulator {
@@ -56,12 +64,26 @@ type Obj = Record<string, unknown>;
 /** A run kept for GET /v1/agent/{id} and cancels. */
 interface StoredRun {
   run: Run;
-  /** In progress while streaming, or for background runs until `pollsLeft` GETs have been made. */
+  /** In progress while streaming, or for background runs until they finish. */
   inProgress: boolean;
+  /** Readable with GET (`store`); a run that is not answers 404, as live. */
+  stored: boolean;
+  /** When it started (emulator clock, ms): for `backgroundMs` and `runRetentionMs`. */
+  startedAt: number;
+  /** Background: GETs that still see the run unfinished, or the time it finishes (`backgroundMs`). */
   pollsLeft: number;
+  finishAt?: number;
+  /** Background: GETs made so far, and how many more have their connection dropped. */
+  polls: number;
+  dropPolls: number;
+  /** What the last GET showed of an unfinished background run. */
+  stage: "queued" | "in_progress";
   cancel: AbortController;
   final?: Obj;
 }
+
+/** A run id as Perplexity makes them; anything else is a malformed id (live: 400 "invalid response id"). */
+const WELL_FORMED_ID = /^resp_[A-Za-z0-9-]+$/;
 
 // What Perplexity answers to a missing or wrong key (captured live: cfdude models_unauthenticated.json).
 const UNAUTHORIZED_JSON = apiError(401, "invalid_api_key", "Invalid API key provided. Ensure your API key is correct and active.");
@@ -140,18 +162,48 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
 
     const match = RUN_PATH.exec(path);
     if (match) {
-      const stored = runs.get(decodeURIComponent(match[2] ?? ""));
+      const id = decodeURIComponent(match[2] ?? "");
+      // Live (cfdude/mcp-perplexity-pro): a malformed id is 400 "invalid response id"; an unknown one, one made
+      // with store false, or one forgotten since, is 404 "resource not found" to GET, and to a cancel the same
+      // 400 as a run that already ended ("the run is already terminal and cannot be cancelled").
+      if (method === "GET" && !match[3]) {
+        if (!WELL_FORMED_ID.test(id)) return sendError(res, apiError(400, "invalid_request", "invalid response id"));
+        const stored = known(id);
+        if (!stored?.stored) return sendError(res, apiError(404, "not_found", "resource not found"));
+        if (stored.run.request.background && stored.dropPolls > 0) {
+          stored.dropPolls--;
+          save();
+          req.socket.destroy();
+          return;
+        }
+        const body = readRun(stored);
+        save();
+        return sendJson(res, 200, sortKeys(body));
+      }
       if (method === "POST" && match[3]) {
         if (scenario.routes?.cancel) return sendReply(res, scenario.routes.cancel);
-        // Live, a run that ended and a run never seen get the same 400 (cfdude agent_cancel_unknown_400.json).
+        const stored = known(id);
+        // A run whose time has come ended at Perplexity whether or not anyone asked since.
+        if (stored?.inProgress && stored.finishAt !== undefined && clock.now() >= stored.finishAt && !stored.run.request.stream) finish(stored, responseObject(stored.run, "final"));
         if (!stored?.inProgress) return sendError(res, apiError(400, "invalid_request", "the run is already terminal and cannot be cancelled"));
         cancelRun(stored);
+        save();
         return sendJson(res, 200, { response_id: stored.run.id, status: "cancelling" });
       }
-      if (!stored) return sendError(res, apiError(404, "not_found", "resource not found"));
-      if (method === "GET") return sendJson(res, 200, sortKeys(readRun(stored)));
     }
     return sendError(res, apiError(404, "not_found", `no route for ${method} ${path}`));
+  }
+
+  /** The run with this id, unless it is unknown or older than the scenario's retention (then it is forgotten). */
+  function known(id: string): StoredRun | undefined {
+    const stored = runs.get(id);
+    const retention = scenario.runRetentionMs;
+    if (stored && retention !== undefined && clock.now() - stored.startedAt > retention) {
+      runs.delete(id);
+      save();
+      return undefined;
+    }
+    return stored;
   }
 
   function authorized(req: IncomingMessage): boolean {
@@ -223,13 +275,19 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
 
   async function answerRun(res: ServerResponse, request: ParsedRequest, step: AnswerStep): Promise<void> {
     const run = createRun(request, step);
-    const stored: StoredRun = { run, inProgress: true, pollsLeft: 0, cancel: new AbortController() };
+    const stored: StoredRun = {
+      run, inProgress: true, stored: request.store, startedAt: clock.now(), pollsLeft: 0, polls: 0, dropPolls: 0, stage: "queued", cancel: new AbortController(),
+    };
     runs.set(run.id, stored);
 
     if (!request.stream) {
       if (request.background) {
+        // Live: the start answers at once with status "queued" and no output (agent_background_submit.json).
         stored.pollsLeft = step.backgroundPolls ?? 0;
-        return sendJson(res, 200, sortKeys(responseObject(run, "in_progress")), step.headers);
+        if (step.backgroundMs !== undefined) stored.finishAt = stored.startedAt + step.backgroundMs;
+        stored.dropPolls = step.backgroundDroppedPolls ?? 0;
+        save();
+        return sendJson(res, 200, sortKeys(unfinishedObject(run, "queued")), step.headers);
       }
       finish(stored, responseObject(run, "final"));
       return sendJson(res, 200, sortKeys(stored.final), step.headers);
@@ -264,24 +322,50 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
   }
 
   function readRun(stored: StoredRun): Obj {
-    if (stored.inProgress && stored.pollsLeft > 0) {
-      stored.pollsLeft--;
-      return responseObject(stored.run, "in_progress");
+    const { run } = stored;
+    if (stored.inProgress && run.request.background && !run.request.stream) {
+      stored.polls++;
+      const now = clock.now();
+      const unfinished = stored.finishAt !== undefined ? now < stored.finishAt : stored.pollsLeft > 0;
+      if (unfinished) {
+        if (stored.finishAt === undefined) stored.pollsLeft--;
+        // Queued at first (live: "queued", "queued", "completed" for a fast run), then in progress with sources.
+        const queued = stored.finishAt !== undefined ? now - stored.startedAt < Math.min(1000, (stored.finishAt - stored.startedAt) / 4) : stored.polls === 1;
+        stored.stage = queued ? "queued" : "in_progress";
+        return unfinishedObject(run, stored.stage);
+      }
+      finish(stored, responseObject(run, "final"));
     }
-    // A background run finishes once its polls are used up; a streaming one only when its stream ends.
-    if (stored.inProgress && stored.run.request.background && !stored.run.request.stream) {
-      finish(stored, responseObject(stored.run, "final"));
-    }
-    return stored.inProgress ? responseObject(stored.run, "in_progress") : (stored.final ?? responseObject(stored.run, "final"));
+    // A streaming run finishes only when its stream ends.
+    return stored.inProgress ? responseObject(run, "in_progress") : (stored.final ?? responseObject(run, "final"));
   }
 
   function cancelRun(stored: StoredRun): void {
     stored.run.status = "cancelled";
-    stored.run.error = { message: "The run was cancelled.", type: "cancelled", code: "cancelled" };
+    stored.run.error = { message: "cancelled", type: "cancelled", code: "cancelled" };
     stored.cancel.abort();
-    // A streaming run is finished by its stream (with response.cancelled); a background one right here.
-    if (!stored.run.request.stream) finish(stored, responseObject(stored.run, "final", { status: "cancelled", completed_at: null }));
+    // A streaming run is finished by its stream (with response.cancelled); a background one right here, as captured.
+    if (!stored.run.request.stream) finish(stored, stored.run.request.background ? cancelledRunObject(stored.run, stored.stage) : responseObject(stored.run, "final", { status: "cancelled", completed_at: null }));
   }
+
+  /** Writes the stored background runs to `runsFile`, if there is one. */
+  function save(): void {
+    if (!options.runsFile) return;
+    const kept = [...runs.values()].filter((r) => r.run.request.background && r.stored);
+    writeFileSync(options.runsFile, JSON.stringify(kept.map(({ cancel: _cancel, ...rest }) => rest)));
+  }
+
+  /** Reads the runs another emulator process kept in `runsFile`. */
+  function load(): void {
+    if (!options.runsFile || !existsSync(options.runsFile)) return;
+    try {
+      const kept = JSON.parse(readFileSync(options.runsFile, "utf8")) as Omit<StoredRun, "cancel">[];
+      for (const r of kept) runs.set(r.run.id, { ...r, cancel: new AbortController() });
+    } catch {
+      log(`emulator: ${options.runsFile} could not be read; starting without its runs`);
+    }
+  }
+  load();
 
   return new Promise((resolve, reject) => {
     server.once("error", reject);

@@ -33,6 +33,8 @@ export interface ParsedRequest {
   inputIsMessages: boolean;
   stream: boolean;
   background: boolean;
+  /** Kept for GET /v1/responses/{id}: `store` as sent, else true for a background run and false otherwise (live). */
+  store: boolean;
   instructions?: string;
   maxOutputTokens?: number;
   /** The tools as sent (echoed in the response). */
@@ -253,7 +255,7 @@ export function validateRequest(body: unknown, dialect: ServerDialect = {}): Par
   const { question, earlier } = input;
   const inputIsMessages = Array.isArray(body.input);
 
-  for (const key of ["stream", "background"] as const) {
+  for (const key of ["stream", "background", "store"] as const) {
     if (body[key] !== undefined && typeof body[key] !== "boolean") {
       return apiError(400, "invalid_request", `invalid request body: json: cannot unmarshal ${typeof body[key]} into field ${key} of type bool`);
     }
@@ -300,6 +302,9 @@ export function validateRequest(body: unknown, dialect: ServerDialect = {}): Par
     inputIsMessages,
     stream: body.stream === true,
     background: body.background === true,
+    // Live: a plain run comes back with "store": false (capture of 2026-09-25), a background one with
+    // "store": true (cfdude/mcp-perplexity-pro agent_background_submit.json).
+    store: typeof body.store === "boolean" ? body.store : body.background === true,
     instructions: body.instructions,
     maxOutputTokens: max,
     tools: body.tools as unknown[] | undefined,

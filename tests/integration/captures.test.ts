@@ -29,7 +29,7 @@ type Expected =
   /** A failure: the error's kind and the message the user reads. */
   | { message: { kind: ErrorKind; text: RegExp } }
   /** A cancel that must count as done: the run is stopped or had already ended. */
-  | { cancelled: true }
+  | { cancelled: "cancelling" | "ended" }
   | { models: number }
   | { modelsMessage: { kind: ErrorKind; text: RegExp } };
 
@@ -63,8 +63,8 @@ const EXPECTED: Record<string, Expected> = {
   "cfdude/agent_bad_recency_400": { message: { kind: "invalid-request", text: INVALID } },
   "cfdude/agent_empty_input_400": { message: { kind: "invalid-request", text: INVALID } },
   "cfdude/agent_max_steps_zero_400": { message: { kind: "invalid-request", text: INVALID } },
-  "cfdude/agent_cancel_unknown_400": { cancelled: true },
-  "cfdude/agent_cancel_accepted": { cancelled: true },
+  "cfdude/agent_cancel_unknown_400": { cancelled: "ended" },
+  "cfdude/agent_cancel_accepted": { cancelled: "cancelling" },
   "cfdude/async_chat_completions_403": { message: { kind: "retired-endpoint", text: /^Perplexity has retired the endpoint this request was sent to/ } },
   "cfdude/models": { models: 52 },
   "cfdude/models_unauthenticated": { modelsMessage: { kind: "key-rejected", text: /^Perplexity rejected the API key\. Check the key in Settings → Perplexity Query\.$/ } },
@@ -136,7 +136,7 @@ describe.each(captures().map((c) => [c.id, c] as const))("%s", (_id, entry: Capt
         expect(error.kind).toBe(expected.message.kind);
         expect(error.message).toMatch(expected.message.text);
       } else if ("cancelled" in expected) {
-        await expect(client.cancelRun("resp_5e673b76-3ae9-4a96-abd8-46a85b8108df")).resolves.toBeUndefined();
+        await expect(client.cancelRun("resp_5e673b76-3ae9-4a96-abd8-46a85b8108df")).resolves.toBe(expected.cancelled);
         expect(emu.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /v1/agent/resp_5e673b76-3ae9-4a96-abd8-46a85b8108df/cancel"]);
       } else if ("models" in expected) {
         expect(await listModels(buffered, emu.baseUrl, API_KEY)).toHaveLength(expected.models);

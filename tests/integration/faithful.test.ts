@@ -1,6 +1,7 @@
 // Issue 10: what the mocks used to hide, each through the built main.js in a runtime that behaves like the
 // app (CodeMirror-backed editors, Canvas and popover editors, link settings, asynchronous metadata, unload,
-// app versions, a desktop network that Node cannot get through).
+// app versions, a desktop network that Node cannot get through). Its streams use the medium preset with
+// background runs off (issue 21 runs deep presets in the background by default; see background.test.ts).
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { formatBlock, hashText, parseBlocks } from "../../src/core/block";
 import type { AnswerBlock } from "../../src/core/block";
@@ -57,7 +58,7 @@ describe("editors that are not a markdown tab (finding 3)", () => {
   }
 
   it("streams into a Canvas card on the desktop app, then writes the file once the card is closed", async () => {
-    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: { steps: [{ answer: ANSWER, stream: { deltas: 30, eventDelayMs: 15 } }] } });
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium", backgroundRuns: "off" }, scenario: { steps: [{ answer: ANSWER, stream: { deltas: 30, eventDelayMs: 15 } }] } });
     const editor = await h.runtime.openEmbedded(NOTE, "canvas");
     askIn(editor, h);
     await waitFor(() => (parseBlocks(editor.getValue())[0]?.block.answer ?? "") !== "", 5000, "streamed text in the card");
@@ -160,7 +161,7 @@ describe("citation links in tables (finding 4)", () => {
 describe("disabling the plugin stops its work (finding 6)", () => {
   it("after onunload nothing is written, no source note is made and no notice shown", async () => {
     const scenario: Scenario = { steps: [{ answer: ANSWER, stream: { deltas: 200, eventDelayMs: 15 } }] };
-    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario });
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium", backgroundRuns: "off" }, scenario });
     await selectInNote(h.runtime, NOTE, QUESTION);
     h.runtime.runCommand("ask-selection");
     await waitFor(() => (parseBlocks(h!.runtime.editor(NOTE).getValue())[0]?.block.answer ?? "") !== "", 5000, "streamed text");
@@ -211,7 +212,7 @@ describe("disabling the plugin stops its work (finding 6)", () => {
 describe("desktop streaming that cannot connect (finding 7)", () => {
   for (const nodeNetwork of ["refused", "certificate"] as const) {
     it(`sends the same request through requestUrl when Node's connection is ${nodeNetwork === "refused" ? "refused" : "refused a certificate"}`, async () => {
-      h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: { default: { answer: ANSWER } }, runtime: { nodeNetwork } });
+      h = await startHarness({ platform: "desktop", settings: { preset: "medium", backgroundRuns: "off" }, scenario: { default: { answer: ANSWER } }, runtime: { nodeNetwork } });
       await selectInNote(h.runtime, NOTE, QUESTION);
       h.runtime.runCommand("ask-selection");
       await h.plugin.idle();
@@ -231,7 +232,7 @@ describe("desktop streaming that cannot connect (finding 7)", () => {
   }
 
   it("does not resend a request that reached the server and then failed", async () => {
-    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: { steps: [{ kind: "disconnect", repeat: 4 }] } });
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium", backgroundRuns: "off" }, scenario: { steps: [{ kind: "disconnect", repeat: 4 }] } });
     await selectInNote(h.runtime, NOTE, QUESTION);
     h.runtime.runCommand("ask-selection");
     await h.plugin.idle();

@@ -1,5 +1,7 @@
 // Streaming answers into the note on the desktop app, through the built main.js against the emulator's
-// scripted streams: text arriving in batched flushes, progress, cancel, undo, bad input, mobile.
+// scripted streams: text arriving in batched flushes, progress, cancel, undo, bad input, mobile. The deep presets
+// used here (for their [web:n] markers) would run in the background by default (issue 21, tests in
+// background.test.ts): these tests hold the connection open, so background runs are off.
 import { history, undo } from "@codemirror/commands";
 import { EditorState } from "@codemirror/state";
 import type { TransactionSpec } from "@codemirror/state";
@@ -81,7 +83,7 @@ async function untilTextShows(harness: Harness, chars = 1): Promise<void> {
 
 describe("streaming on the desktop app", () => {
   it("shows progress, then the answer in several batched flushes, markers rendered only when whole", async () => {
-    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: slow(70, 12) });
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium", backgroundRuns: "off" }, scenario: slow(70, 12) });
     await h.runtime.openNote(NOTE);
     const writes = recordWrites(h);
     await ask(h);
@@ -123,7 +125,7 @@ describe("streaming on the desktop app", () => {
   });
 
   it("keeps flushing while the user types above and below the block, and keeps what they typed", async () => {
-    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: slow(60, 15) });
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium", backgroundRuns: "off" }, scenario: slow(60, 15) });
     const editor = (await h.runtime.openNote(NOTE)).editor;
     const writes = recordWrites(h);
     await ask(h);
@@ -144,7 +146,7 @@ describe("streaming on the desktop app", () => {
   });
 
   it("writes the rest with vault.process when the note is closed mid-stream", async () => {
-    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: slow(60, 12) });
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium", backgroundRuns: "off" }, scenario: slow(60, 12) });
     await ask(h);
     await untilTextShows(h);
     await h.runtime.closeNote(NOTE);
@@ -161,7 +163,7 @@ describe("streaming on the desktop app", () => {
     // Every event 1.1 s apart while the request timeout is 1 s: only the deep-research idle floor lets it through.
     h = await startHarness({
       platform: "desktop",
-      settings: { preset: "high", requestTimeoutSeconds: 1 },
+      settings: { preset: "high", backgroundRuns: "off", requestTimeoutSeconds: 1 },
       scenario: { steps: [{ answer: { text: "Deep answer.", searchResults: [] }, stream: { deltas: 1, eventDelayMs: 1100 } }] },
     });
     await ask(h);
@@ -175,7 +177,7 @@ describe("streaming on the desktop app", () => {
 
 describe("cancel", () => {
   it("aborts the stream, cancels the run at Perplexity and keeps the text marked as cancelled", async () => {
-    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: slow(200, 20) });
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium", backgroundRuns: "off" }, scenario: slow(200, 20) });
     await ask(h);
     await untilTextShows(h, 20);
     expect(h.runtime.runCommand("cancel")).toBe(true);
@@ -190,7 +192,7 @@ describe("cancel", () => {
   });
 
   it("stops the run when the user deletes the placeholder mid-stream, and writes nothing", async () => {
-    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: slow(200, 20) });
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium", backgroundRuns: "off" }, scenario: slow(200, 20) });
     await ask(h);
     await untilTextShows(h, 20);
     const editor = h.runtime.editor(NOTE);
@@ -205,7 +207,7 @@ describe("cancel", () => {
   });
 
   it("removes the partial answer when the setting says so, leaving the note as it was", async () => {
-    h = await startHarness({ platform: "desktop", settings: { preset: "medium", keepPartialOnCancel: false }, scenario: slow(200, 20) });
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium", backgroundRuns: "off", keepPartialOnCancel: false }, scenario: slow(200, 20) });
     await ask(h);
     await untilTextShows(h);
     h.runtime.runCommand("cancel");
@@ -215,7 +217,7 @@ describe("cancel", () => {
   });
 
   it("stops the stream and marks the block when the plugin is unloaded mid-stream", async () => {
-    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: slow(200, 20) });
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium", backgroundRuns: "off" }, scenario: slow(200, 20) });
     await ask(h);
     await untilTextShows(h);
     const plugin = h.plugin;
@@ -230,7 +232,7 @@ describe("cancel", () => {
 
 describe("bad streams", () => {
   it("keeps what arrived of a stream cut mid-answer, marked incomplete, and says so", async () => {
-    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: slow(40, 0, { disconnectAfter: 25 }) });
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium", backgroundRuns: "off" }, scenario: slow(40, 0, { disconnectAfter: 25 }) });
     await ask(h);
     await h.plugin.idle();
     const { block } = blockOf(h.runtime.editor(NOTE).getValue());
@@ -239,7 +241,7 @@ describe("bad streams", () => {
   });
 
   it("times out a stream that never ends (idle timeout) and keeps its text", async () => {
-    h = await startHarness({ platform: "desktop", settings: { preset: "medium", requestTimeoutSeconds: 1 }, scenario: slow(20, 0, { noTerminal: true }) });
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium", backgroundRuns: "off", requestTimeoutSeconds: 1 }, scenario: slow(20, 0, { noTerminal: true }) });
     await ask(h);
     await h.plugin.idle();
     const { block } = blockOf(h.runtime.editor(NOTE).getValue());
@@ -252,7 +254,7 @@ describe("bad streams", () => {
       { after: 8, raw: "data: {broken\n\n" },
       { after: 12, raw: "data: not json either\n\n" },
     ];
-    h = await startHarness({ platform: "desktop", settings: { preset: "medium" }, scenario: slow(20, 0, { inject }) });
+    h = await startHarness({ platform: "desktop", settings: { preset: "medium", backgroundRuns: "off" }, scenario: slow(20, 0, { inject }) });
     await ask(h);
     await h.plugin.idle();
     const { block } = blockOf(h.runtime.editor(NOTE).getValue());
@@ -276,7 +278,7 @@ describe("bad streams", () => {
   it("keeps the text of a run that fails mid-stream (response.failed), marked", async () => {
     h = await startHarness({
       platform: "desktop",
-      settings: { preset: "medium" },
+      settings: { preset: "medium", backgroundRuns: "off" },
       scenario: { steps: [{ status: "failed", error: { message: "upstream model failed" }, answer: ANSWER, stream: { deltas: 20 } }] },
     });
     await ask(h);
@@ -289,7 +291,7 @@ describe("bad streams", () => {
 
 describe("mobile", () => {
   it("asks buffered through requestUrl and writes the block once, whole", async () => {
-    h = await startHarness({ platform: "mobile", settings: { preset: "medium" }, scenario: slow(40, 5) });
+    h = await startHarness({ platform: "mobile", settings: { preset: "medium", backgroundRuns: "off" }, scenario: slow(40, 5) });
     await h.runtime.openNote(NOTE);
     const writes = recordWrites(h);
     await ask(h);

@@ -20,6 +20,8 @@
 //    Obsidian's desktop loader does; `resolve` injects DNS answers there and into requestUrl) or "mobile" (no Node: `require` of them throws); left out, the
 //    mocks' desktop flags with no Node modules (the desktop fallback when they fail to load);
 //    `@codemirror/state` and `@codemirror/commands` are given on every platform, as Obsidian provides them;
+//  - the layout can start not ready (`layoutReady: false`, then `setLayoutReady()`), as while Obsidian starts;
+//  - `localStorage` seeds what `app.loadLocalStorage` finds, and `localStorage()` reads it back (a device's storage);
 //  - Modal.open does not close itself again at once, and open modals are recorded;
 //  - a button's onClick listens for clicks on its element, and a text field's onChange for input on its
 //    element, as Obsidian's components do (the mocks only store the callbacks), so a click on `buttonEl`
@@ -155,6 +157,10 @@ export interface RuntimeOptions {
    * the plugin's checks judged as such) is reached at the address given, e.g. `{ "93.184.216.34": "127.0.0.1" }`.
    */
   routes?: Record<string, string>;
+  /** False: the workspace layout is not ready yet when the plugin loads (Obsidian starting); `setLayoutReady()` makes it so. Default true. */
+  layoutReady?: boolean;
+  /** What `app.loadLocalStorage` finds: this device's storage for the vault, kept by Obsidian outside the vault. */
+  localStorage?: Record<string, unknown>;
 }
 
 export type ApiVersion = "1.11.4" | "1.13.1";
@@ -228,6 +234,8 @@ export class ObsidianRuntime {
   private readonly viewCreators = new Map<string, ViewCreator>();
   /** False until the plugin has loaded: the app indexes the vault after loading plugins. */
   private indexing = false;
+  /** A test holds the layout back (`layoutReady: false`) until it calls `setLayoutReady()`. */
+  private readonly holdLayout: boolean;
   /** Notes added before indexing started, parsed once it does. */
   private readonly unindexed: mocks.TFile[] = [];
   private readonly layout: NonNullable<RuntimeOptions["layout"]>;
@@ -236,6 +244,9 @@ export class ObsidianRuntime {
     // The vault starts empty so the patches below are in place before any file is parsed.
     this.app = mocks.App.createConfigured__({});
     (this.app as unknown as { [RUNTIME]: ObsidianRuntime })[RUNTIME] = this;
+    // The layout becomes ready once the vault starts indexing (startIndexing), unless a test holds it back.
+    this.holdLayout = options.layoutReady === false;
+    for (const [key, value] of Object.entries(options.localStorage ?? {})) this.app.saveLocalStorage(key, value);
     this.patchSecretStorage();
     for (const [id, secret] of Object.entries(options.secrets ?? {})) this.app.secretStorage.setSecret(id, secret);
     this.pluginData = options.pluginData ?? null;
@@ -270,7 +281,7 @@ export class ObsidianRuntime {
       const leaf = this.restoreLeaf(type) as unknown as LeafWithView;
       if (shown) await leaf.loadIfDeferred();
     }
-    this.app.workspace.setLayoutReady__();
+    if (!this.holdLayout) this.app.workspace.setLayoutReady__();
     const metadataCache = this.app.metadataCache as unknown as { parseFileMetadata(file: mocks.TFile): void } & mocks.Events;
     for (const file of this.unindexed.splice(0)) metadataCache.parseFileMetadata(file);
     await this.metadataSettled();
@@ -324,6 +335,17 @@ export class ObsidianRuntime {
     deferred.isDeferred = true;
     deferred.viewState = { type };
     return leaf;
+  }
+
+  /** Everything saved with `app.saveLocalStorage` (the demo keeps it between runs, as Obsidian keeps it on the device). */
+  localStorage(): Record<string, unknown> {
+    const stored = (this.app as unknown as { localStorage: Map<string, unknown> }).localStorage;
+    return Object.fromEntries([...stored].filter(([, value]) => value !== null));
+  }
+
+  /** The workspace layout becomes ready, as when Obsidian has finished starting: `onLayoutReady` callbacks run. */
+  setLayoutReady(): void {
+    this.app.workspace.setLayoutReady__();
   }
 
   /** Resolves once the metadata cache has parsed every write so far. */

@@ -385,16 +385,19 @@ describe.each(transports)("client over $name", ({ name, fetch }) => {
     expect(recorded()).toHaveLength(1);
   });
 
-  it("cancelRun posts to /v1/agent/{id}/cancel; a run that already ended or never existed (live: the same 400) is fine", async () => {
+  it("cancelRun posts to /v1/agent/{id}/cancel and says the run had ended (400, also for an unknown id, as live); a bad id is never sent", async () => {
     const answer = await client().ask(QUESTION);
-    await expect(client().cancelRun(answer.responseId)).resolves.toBeUndefined();
+    await expect(client().cancelRun(answer.responseId)).resolves.toBe("ended");
     const cancel = recorded()[1];
     expect(cancel?.method).toBe("POST");
     expect(cancel?.path).toBe(`/v1/agent/${answer.responseId}/cancel`);
     expect(cancel?.headers["authorization"]).toBe(`Bearer ${KEY}`);
-    await expect(client().cancelRun("resp_nope")).resolves.toBeUndefined();
-    expect(recorded()[2]?.path).toBe("/v1/agent/resp_nope/cancel");
-    await failure(client({ getApiKey: () => "pplx-bad" }).cancelRun("resp_nope"), "key-rejected");
+    // Live (cfdude/mcp-perplexity-pro agent_cancel_unknown_400.json): an unknown well-formed id gets the same 400.
+    await expect(client().cancelRun("resp_00000000-0000-4000-8000-000000000000")).resolves.toBe("ended");
+    const sent = recorded().length;
+    await failure(client().cancelRun("resp_1/../../models"), "invalid-request");
+    expect(recorded()).toHaveLength(sent);
+    await failure(client({ getApiKey: () => "pplx-bad" }).cancelRun("resp_00000000-0000-4000-8000-000000000000"), "key-rejected");
   });
 
   it("testConnection makes one tiny fast run and reports its cost", async () => {

@@ -104,12 +104,28 @@ export function statusLine(status: string): string {
   return `*${escapeDisplayText(status)}*`;
 }
 
+/** Whether a block stands for a run going on at Perplexity in the background (see core/background.ts). */
+export function isBackgroundPending(b: Pick<AnswerBlock, "state" | "responseId" | "device">): boolean {
+  return b.state === "pending" && b.responseId !== undefined && b.responseId !== "" && b.device !== undefined;
+}
+
+/** "Researching in the background… started 14:02, preset high": a background run's waiting line (display only). */
+export function backgroundStatus(b: Pick<AnswerBlock, "askedAt" | "request">, progress?: string): string {
+  const at = new Date(b.askedAt);
+  const started = Number.isNaN(at.getTime()) ? "" : ` started ${formatDate(at, "HH:mm")},`;
+  // One line whatever the names hold (a line separator would end the status line and make it answer text).
+  const name = (s: string | undefined) => (s ?? "").replace(/\s+/g, " ").trim();
+  const asked = name(b.request.preset) ? `preset ${name(b.request.preset)}` : name(b.request.model) ? `model ${name(b.request.model)}` : "default preset";
+  return `Researching in the background…${started} ${asked}${progress ? ` · ${name(progress)}` : ""}`;
+}
+
 /** A pending block's status line as written (display only, like the Question line: never parsed back). */
 export const STATUS_LINE_RE = /^\*.*\*$/;
 
 /**
  * The block as Markdown, from the callout's first line to the `^pplx-` line, without a trailing newline.
- * `status` replaces the waiting line of a pending block (progress while an answer streams in).
+ * `status` replaces the waiting line of a pending block (progress while an answer streams in); a background
+ * run's block says so without it.
  */
 export function formatBlock(block: AnswerBlock, options: FormatOptions, status?: string): string {
   if (!isValidBlockId(block.blockId)) throw new RangeError(`invalid block id: ${JSON.stringify(block.blockId)}`);
@@ -124,7 +140,10 @@ export function formatBlock(block: AnswerBlock, options: FormatOptions, status?:
   const checks = describeChecks(b.sources.flatMap((s) => (s.check === undefined ? [] : [s.check])));
   if (checks !== null) lines.push(CHECKS_PREFIX + checks.replace(/^Sources checked /, ""));
   lines.push("");
-  if (b.state === "pending") lines.push(status === undefined ? PENDING_LINE : statusLine(status), "");
+  if (b.state === "pending") {
+    const waiting = status !== undefined ? statusLine(status) : isBackgroundPending(b) ? statusLine(backgroundStatus(b)) : PENDING_LINE;
+    lines.push(waiting, "");
+  }
   if (b.state === "failed") lines.push(FAILED_PREFIX + escapeDisplayText(b.failure ?? "Perplexity did not answer."), "");
   if (b.state === "answered" || b.answer !== "") lines.push(...b.answer.split("\n"), "");
   const cited = b.sources.filter((s) => s.cited);

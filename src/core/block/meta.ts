@@ -26,6 +26,9 @@ export interface Meta {
   /** Threads: the block id this answer follows up, and the thread's first block id (follow-ups only). */
   parent?: string;
   thread?: string;
+  /** Background runs: the device that polls the run, and the estimate held against the spending caps. */
+  dev?: string;
+  est?: number;
   /** Source checks (issue 12): one entry per checked source, by ID, in source order. */
   ck?: { id: string; v: string; on: string; f?: string[]; m?: string[]; r?: string }[];
   /** IDs of cited sources, then of other sources, in order. */
@@ -96,6 +99,8 @@ export function metaLine(b: AnswerBlock): string {
     p: b.previous?.map((x) => ({ at: x.askedAt, by: x.answeredBy, e: x.edited, h: hashText(x.answer) })),
     parent: b.parent,
     thread: b.thread,
+    dev: b.device,
+    est: b.estimate,
     c: b.sources.filter((s) => s.cited).map((s) => s.id),
     o: b.sources.filter((s) => !s.cited).map((s) => s.id),
   };
@@ -132,6 +137,8 @@ export function readMeta(line: string): Meta | null {
   if (typeof r.rid === "string") meta.rid = r.rid;
   if (typeof r.h === "string") meta.h = r.h;
   if (typeof r.fail === "string") meta.fail = r.fail;
+  if (typeof r.dev === "string" && r.dev !== "") meta.dev = r.dev;
+  if (typeof r.est === "number" && Number.isFinite(r.est) && r.est >= 0) meta.est = r.est;
   const issues: string[] = [];
   if (r.stale !== undefined) {
     const days = parseStaleAfter(r.stale);

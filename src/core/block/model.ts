@@ -11,7 +11,9 @@
 //   > **Sources checked** 2026-12-01: 3 supported, 1 partly, 1 gone   (after a source check; display only)
 //   >
 //   > *Waiting for Perplexity…*   |   **Failed:** <message>    (pending / failed blocks only, then ">";
-//                                                            a streaming block's status replaces the waiting line)
+//                                                            a streaming block's status replaces the waiting line;
+//                                                            a background run's says so: "*Researching in the
+//                                                            background… started 14:02, preset high*")
 //   > <answer lines>                                          (answered blocks, or any block with an answer)
 //   >
 //   > **Citations**
@@ -137,6 +139,12 @@ export interface AnswerBlock {
   parent?: string;
   /** Block id of the thread's first answer. */
   thread?: string;
+  // Background runs (see core/background.ts). A pending block with `responseId` and `device` is a run going on
+  // at Perplexity that the device named here polls; absent on every other block and on old blocks.
+  /** The random id of the device that polls the run (never anything personal: see docs/background-runs.md). */
+  device?: string;
+  /** The spending estimate (USD) held against the caps while the run is pending; replaced by `cost` when it lands. */
+  estimate?: number;
 }
 
 export interface FormatOptions {
@@ -246,7 +254,8 @@ export function normalizeRequest(r: BlockRequestMeta): BlockRequestMeta {
  * The block as `formatBlock` writes it: answers contained (`containAnswer`), sources cited-first with one-line
  * titles (empty → site), safe URLs and valid dates only, non-finite numbers dropped, a negative stale-after
  * dropped, empty changes and previous lists dropped, `edited` only when true, thread links only when they are
- * valid block ids (and `thread` only with a `parent`). Idempotent; blocks from
+ * valid block ids (and `thread` only with a `parent`), an empty device and a negative or non-finite estimate
+ * dropped. Idempotent; blocks from
  * `buildAnswerBlock` are already normal, so for them format-then-parse is the identity.
  */
 export function normalizeBlock(b: AnswerBlock): AnswerBlock {
@@ -271,6 +280,8 @@ export function normalizeBlock(b: AnswerBlock): AnswerBlock {
   const changes = normalizeChanges(b.changes);
   if (changes !== undefined) out.changes = changes;
   if (b.previous !== undefined && b.previous.length > 0) out.previous = b.previous.map(normalizePrevious);
+  if (typeof b.device === "string" && b.device !== "") out.device = b.device;
+  if (typeof b.estimate === "number" && Number.isFinite(b.estimate) && b.estimate >= 0) out.estimate = b.estimate;
   // Thread links are block ids or nothing: a link that could not be written as `^pplx-<id>` is dropped.
   if (b.parent !== undefined && isValidBlockId(b.parent)) {
     out.parent = b.parent;

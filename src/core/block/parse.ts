@@ -271,6 +271,8 @@ export function readRegion(noteText: string, lineStarts: readonly number[], regi
   if (previous.length > 0) block.previous = previous;
   if (meta.parent !== undefined) block.parent = meta.parent;
   if (meta.parent !== undefined && meta.thread !== undefined) block.thread = meta.thread;
+  if (meta.dev !== undefined) block.device = meta.dev;
+  if (meta.est !== undefined) block.estimate = meta.est;
   const edited = meta.h !== undefined && hashText(answer) !== meta.h;
   return { parsed: { block, from: region.from, to, edited, problems } };
 }

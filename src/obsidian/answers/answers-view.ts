@@ -6,6 +6,8 @@ import { ItemView, Setting, TFile } from "obsidian";
 import type { App, CachedMetadata, EventRef, WorkspaceLeaf } from "obsidian";
 import { AnswerIndex, formatAge } from "../../core/answer-index";
 import type { AnswerFilter, AnswerRow, Staleness } from "../../core/answer-index";
+import { ownership } from "../../core/background";
+import type { Ownership } from "../../core/background";
 import { formatUsd } from "../../core/spend";
 import { STALE_AFTER_PROPERTY } from "../../core/staleness";
 import type { PerplexityQuerySettings } from "../../settings";
@@ -20,6 +22,12 @@ export interface AnswersViewHost {
   now: () => Date;
   /** Refreshes one block (the refresh-at-cursor path, with its notice). */
   refresh(file: TFile, blockId: string): void;
+  /** Background runs: whose a pending row is, and cancelling or taking over its run. */
+  background?: {
+    deviceId: string;
+    cancel(rid: string): void;
+    takeOver(file: TFile, blockId: string): void;
+  };
 }
 
 function listsAnswers(cache: CachedMetadata | null): boolean {
@@ -186,6 +194,25 @@ export class AnswersView extends ItemView {
     if (file) this.host.refresh(file, row.blockId);
   }
 
+  /** Whose background run a pending row is (none: no background run). */
+  owner(row: AnswerRow): Ownership {
+    const device = this.host.background?.deviceId;
+    return device === undefined ? "none" : ownership({ state: row.state, responseId: row.responseId, device: row.device }, device);
+  }
+
+  private stateText(row: AnswerRow): string {
+    const owner = this.owner(row);
+    if (owner === "mine") return "researching in the background on this device";
+    if (owner === "elsewhere") return "researching in the background, checked by another device";
+    return row.state === "answered" ? "" : row.state;
+  }
+
+  /** Takes the row's run over (it is then polled and written on this device). */
+  takeOver(row: AnswerRow): void {
+    const file = this.app.vault.getFileByPath(row.path);
+    if (file) this.host.background?.takeOver(file, row.blockId);
+  }
+
   redraw(): void {
     const list = this.listEl;
     if (!list) return;
@@ -202,16 +229,20 @@ export class AnswersView extends ItemView {
         row.path.replace(/\.md$/, ""),
         `${formatAge(row.askedAt, now)}${stale ? " (stale)" : ""}`,
         row.model,
-        row.cost === undefined ? "cost unknown" : formatUsd(row.cost),
-        `${row.cited} cited of ${row.sources} sources`,
+        // A pending run has no cost or sources yet: what it holds against the caps instead.
+        row.state === "pending" ? (row.estimate ? `estimate ${formatUsd(row.estimate)}` : "") : row.cost === undefined ? "cost unknown" : formatUsd(row.cost),
+        row.state === "pending" ? "" : `${row.cited} cited of ${row.sources} sources`,
         row.checks ?? "",
-        row.state === "answered" ? "" : row.state,
+        this.stateText(row),
         row.profile ? `profile ${row.profile}` : "",
       ].filter(Boolean);
       item.createDiv({ text: bits.join(" · "), cls: "setting-item-description" });
       const actions = new Setting(item);
       actions.addButton((b) => b.setButtonText("Open").onClick(() => void this.open(row)));
-      actions.addButton((b) => b.setButtonText("Refresh").onClick(() => this.refresh(row)));
+      const owner = this.owner(row);
+      if (owner === "none") actions.addButton((b) => b.setButtonText("Refresh").onClick(() => this.refresh(row)));
+      else if (owner === "mine") actions.addButton((b) => b.setButtonText("Cancel run").onClick(() => this.host.background?.cancel(row.responseId ?? "")));
+      else actions.addButton((b) => b.setButtonText("Take over").onClick(() => this.takeOver(row)));
     }
     if (rows.length > SHOWN) list.createEl("p", { text: `…and ${rows.length - SHOWN} more: narrow the filters to see them.` });
   }

@@ -1,12 +1,12 @@
 // The "ask" job: insert a pending block at once, ask Perplexity, show the answer in the block as it
 // streams in (desktop), then write the finished block wherever it is by then (found again by its id),
 // or put the note back on failure. Streamed states stay out of the undo history (see stream-writer.ts).
-import { Notice } from "obsidian";
+import { Notice, Platform } from "obsidian";
 import type { TFile } from "obsidian";
 import type { App, Editor } from "obsidian";
-import { BLOCK_ID_PREFIX, buildAnswerBlock, formatBlock, newBlockId } from "../../core/block";
+import { BLOCK_ID_PREFIX, backgroundStatus, buildAnswerBlock, findBlock, formatBlock, newBlockId } from "../../core/block";
 import type { AnswerBlock, BlockRequestMeta, FormatOptions, SourceEntry } from "../../core/block";
-import { placeAnswer, planInsertion } from "../../core/insertion";
+import { linesAddedInside, placeAnswer, planInsertion } from "../../core/insertion";
 import { noteContextLine } from "../../core/note-context";
 import { INCOMPLETE_PREFIX, incompleteNote } from "../../core/partial";
 import { PartialAnswer } from "../../core/partial-answer";
@@ -21,10 +21,16 @@ import { trackElapsed } from "./elapsed-status";
 import type { PerplexityService } from "../service/perplexity-service";
 import type { SourceLinker } from "../sources/source-linker";
 import { applyFinal, editorPort, settleStreamedBlock } from "../editing/editor-port";
-import { openEditorFor } from "../editing/note-writer";
+import { applyToNote, openEditorFor } from "../editing/note-writer";
 import { BlockStreamWriter, writeFinal } from "../editing/stream-writer";
 import type { Lifetime } from "../lifetime";
+import { requestKind } from "../../core/spend";
 import type { BatchSpend } from "../../core/spend";
+import { checkLanding, isUnfinished, runsInBackground } from "../../core/background";
+import type { NotLanding } from "../../core/background";
+import { plural } from "../../core/plural";
+import type { BackgroundRuns } from "../background/background-runs";
+import type { StartedRun } from "../service/perplexity-service";
 
 export interface AskContext {
   app: App;
@@ -38,6 +44,8 @@ export interface AskContext {
   lifetime?: Lifetime;
   /** Told about each answer written whole (the source check of new answers listens). */
   answered?: (file: TFile, blockId: string) => void;
+  /** Background runs (deep presets): started here, polled and written by this. */
+  background?: BackgroundRuns;
 }
 
 /** Where the question sits in the note when the user asks. */
@@ -99,6 +107,37 @@ export function requestMeta(request: AskRequest, noteContext: boolean, profile?:
 
 /** Runs one question end to end. Resolves when the block is written or the failure reported. */
 export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<AskOutcome> {
+  return startAsk(ctx, target).outcome;
+}
+
+/** An ask under way: `started` resolves once nothing holds a connection any more (null), or with the outcome if it ended first. */
+export interface AskHandle {
+  started: Promise<AskOutcome | null>;
+  outcome: Promise<AskOutcome>;
+}
+
+/**
+ * Starts one question. A question that runs in the background (a deep preset) is `started` as soon as
+ * Perplexity has its run: a batch frees its place in the rate limiter then, while the answer is polled for.
+ */
+export function startAsk(ctx: AskContext, target: AskTarget): AskHandle {
+  let markStarted: (outcome: AskOutcome | null) => void = () => undefined;
+  const started = new Promise<AskOutcome | null>((resolve) => (markStarted = resolve));
+  const outcome = runQuestion(ctx, target, () => markStarted(null)).then(
+    (o) => {
+      markStarted(o);
+      return o;
+    },
+    (error: unknown) => {
+      const failed: AskOutcome = { kind: "failed", message: errorMessage(error), error };
+      markStarted(failed);
+      return failed;
+    },
+  );
+  return { started, outcome };
+}
+
+async function runQuestion(ctx: AskContext, target: AskTarget, markStarted: () => void): Promise<AskOutcome> {
   const settings = ctx.settings();
   const tell = (message: string, ms?: number) => {
     if (!target.silent) new Notice(message, ms);
@@ -142,6 +181,8 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
   if (target.signal?.aborted) stop.abort();
   const onStop = () => stop.abort();
   target.signal?.addEventListener("abort", onStop, { once: true });
+  // What the placeholder shows now: the streamed answer so far, or a background run's status.
+  let renderNow: (() => string) | null = null;
   const writer = new BlockStreamWriter({
     origin,
     onBlockGone: () => placeholderGone.abort(),
@@ -151,6 +192,7 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
     from: insertion.change.from + insertion.lead.length,
     text: insertion.pendingText,
     render: () => {
+      if (renderNow) return renderNow();
       // IDs as the finished block will have them (resolved again only when new sources arrived).
       if (idsFor !== partial.results.length) {
         idFor = ctx.sources.idResolver(partial.results.map((r) => r.url));
@@ -186,10 +228,128 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
       const plan = settleStreamedBlock(now, insertion, writer.written, pending.blockId, formatted);
       if (plan) applyFinal(port, now, plan);
     }) ?? (() => undefined);
+  const background = ctx.background && runsInBackground(request.choice, settings.backgroundRuns, Platform.isMobile) ? ctx.background : null;
   try {
-    return await runAsk();
+    return await (background ? runInBackground(background) : runAsk());
   } finally {
     unregister();
+  }
+
+  /**
+   * A deep question: started at Perplexity as a background run, its id written into the placeholder (which
+   * then survives a restart), then polled by `runs` until it ends; the answer replaces the placeholder as one
+   * undo step, as a streamed answer does.
+   */
+  async function runInBackground(runs: BackgroundRuns): Promise<AskOutcome> {
+    let current: AnswerBlock = pending;
+    let status: string | undefined = "Starting a background run at Perplexity…";
+    renderNow = () => formatBlock({ ...current, ...links }, options, status);
+    writer.changed(true);
+    let started: StartedRun;
+    try {
+      started = await ctx.service.startRun(request, { signal: stop.signal, ...(target.batch ? { batch: target.batch } : {}) });
+    } catch (error) {
+      // Unloaded: the cleanup above already put the note back.
+      if (ctx.lifetime?.ended) return { kind: "dropped", message: "the plugin was stopped" };
+      writer.stop();
+      stopElapsed();
+      // No run was started: the note goes back to how it was, as for any failed ask.
+      await writeFinal(ctx.app, file, (text) => settleStreamedBlock(text, insertion, writer.written, pending.blockId, null), origin);
+      const message = placeholderGone.signal.aborted ? "The answer's placeholder was removed from the note, so no run was started." : errorMessage(error);
+      tell(message, 10_000);
+      return { kind: "failed", message, error };
+    } finally {
+      target.signal?.removeEventListener("abort", onStop);
+    }
+    const rid = started.snapshot.id;
+    // From here on, unloading leaves the placeholder pending: the run goes on and lands after the next load.
+    unregister();
+    stopElapsed();
+    current = { ...pending, responseId: rid, device: runs.deviceId, estimate: started.reservation?.estimate.usd ?? 0 };
+    status = undefined;
+    if (!(await persistRun(current))) {
+      // Deleted while the run was being started: nothing will be written, so it need not cost more.
+      void ctx.service.cancelRun(rid).catch(() => undefined);
+      started.reservation?.settle(true, undefined);
+      writer.stop();
+      const message = "The answer's placeholder was removed from the note. Perplexity was told to stop the run.";
+      tell(message);
+      markStarted();
+      return { kind: "dropped", message };
+    }
+    markStarted();
+    // Mobile has no status bar: say once that the answer will come, even if the app is left meanwhile.
+    if (Platform.isMobile) tell(`Perplexity is researching in the background (${plural(runs.count + 1, "run")} pending); the answer is written into the note when it is ready, also if you leave the app meanwhile.`, 8_000);
+    // Stopped from now on (a cancelled batch, the placeholder deleted): cancelled at Perplexity.
+    const cancelRun = () => void runs.cancel([rid]);
+    target.signal?.addEventListener("abort", cancelRun, { once: true });
+    placeholderGone.signal.addEventListener("abort", cancelRun, { once: true });
+    if (target.signal?.aborted) cancelRun();
+    try {
+      return await runs.track(
+        {
+          rid,
+          file,
+          blockId: pending.blockId,
+          question: pending.question,
+          kind: requestKind(request.choice),
+          ...(started.reservation ? { reservation: started.reservation } : {}),
+          ...(target.silent ? { silent: true } : {}),
+          progress: (snapshot) => {
+            status = snapshot.sources > 0 ? backgroundStatus(current, `${plural(snapshot.sources, "source")} found so far`) : undefined;
+            writer.changed();
+          },
+          write: (f, final) => writeLanded(f, final, rid, runs.deviceId),
+        },
+        !isUnfinished(started.snapshot.status),
+      );
+    } finally {
+      writer.stop();
+      target.signal?.removeEventListener("abort", cancelRun);
+    }
+  }
+
+  /** Writes the run id into the placeholder: quietly in the open editor, else into the file. False when the placeholder is gone. */
+  async function persistRun(block: AnswerBlock): Promise<boolean> {
+    const text = formatBlock({ ...block, ...links }, options);
+    writer.changed(true);
+    const holdsRun = (now: string) => findBlock(now, pending.blockId)?.block.responseId === block.responseId;
+    const editor = openEditorFor(ctx.app, file, origin);
+    if (editor && holdsRun(editor.getValue())) return true;
+    // A closed note, or the user typed inside the placeholder (the writer leaves it alone then): one edit, lines they typed kept.
+    const written = await applyToNote(
+      ctx.app,
+      file,
+      (now) => {
+        const found = findBlock(now, pending.blockId);
+        if (!found || found.block.state !== "pending" || found.block.responseId !== undefined) return null;
+        const typed = linesAddedInside(now.slice(found.from, found.to), writer.written).join("\n");
+        return { from: found.from, to: found.to, text: typed ? `${text}\n\n${typed}` : text };
+      },
+      origin,
+    );
+    if (written === "written") writer.rebase(text);
+    return written === "written";
+  }
+
+  /** The landed run's final text, as one undo step with the insertion (settleStreamedBlock), while the block is still this run's. */
+  async function writeLanded(f: TFile, final: string, rid: string, device: string): Promise<"written" | "note-missing" | NotLanding> {
+    writer.stop();
+    let why: NotLanding | null = null;
+    const outcome = await writeFinal(
+      ctx.app,
+      f,
+      (text) => {
+        const check = checkLanding(findBlock(text, pending.blockId)?.block, rid, device);
+        if (!check.ok) {
+          why = check.why;
+          return null;
+        }
+        return settleStreamedBlock(text, insertion, writer.written, pending.blockId, final);
+      },
+      origin,
+    );
+    return outcome === "written" ? "written" : outcome === "note-missing" ? "note-missing" : (why ?? "gone");
   }
 
   async function runAsk(): Promise<AskOutcome> {
@@ -264,10 +424,10 @@ export async function askAndInsert(ctx: AskContext, target: AskTarget): Promise<
  * The partial answer of a run that stopped early, with a line saying so, and the message for the user;
  * null when nothing usable arrived or the user cancelled and chose not to keep partial answers.
  */
-function keptPartial(error: unknown, streamed: PartialAnswer, settings: PerplexityQuerySettings): { answer: Answer; message: string } | null {
+export function keptPartial(error: unknown, streamed: PartialAnswer | null, settings: PerplexityQuerySettings): { answer: Answer; message: string } | null {
   if (!(error instanceof PerplexityError)) return null;
   // The client attaches what it read; a stream cut before it could do so still left its text with us.
-  const partial = error.partial ?? (streamed.text ? { ...streamed.asAnswer(), text: streamed.text } : undefined);
+  const partial = error.partial ?? (streamed?.text ? { ...streamed.asAnswer(), text: streamed.text } : undefined);
   if (!partial?.text.trim()) return null;
   const text = partial.text.trimEnd();
   if (error.kind === "aborted") {

@@ -6,6 +6,7 @@ import type { AskContext, AskTarget } from "./ask-flow";
 import { AskModal } from "./ask-modal";
 import { linkCitationsWithNotice } from "../sources/link-citations";
 import { noticeProblems, resolveForFile } from "../settings/profile-options";
+import { describeCancel } from "../background/commands";
 
 export const COMMAND_IDS = { askSelection: "ask-selection", ask: "ask", cancel: "cancel", linkCitations: "link-citations" } as const;
 
@@ -86,14 +87,18 @@ export function registerCommands(host: CommandHost): void {
     id: COMMAND_IDS.cancel,
     name: "Cancel running requests",
     checkCallback: (checking) => {
-      if (host.context.service.pendingCount === 0 && host.batches.size === 0) return false;
+      const runs = host.context.background;
+      const background = runs?.count ?? 0;
+      if (host.context.service.pendingCount === 0 && host.batches.size === 0 && background === 0) return false;
       if (!checking) {
         const batches = host.batches.size;
         const count = host.context.service.pendingCount;
         for (const batch of host.batches) batch.abort();
         host.context.service.cancelAll();
         const requests = `${count} Perplexity ${count === 1 ? "request" : "requests"}`;
-        new Notice(`Cancelled ${requests}${batches ? ` and ${batches === 1 ? "the running batch" : `${batches} running batches`}` : ""}.`);
+        if (count || batches || !background) new Notice(`Cancelled ${requests}${batches ? ` and ${batches === 1 ? "the running batch" : `${batches} running batches`}` : ""}.`);
+        // Background runs are cancelled at Perplexity, which says whether each was still running.
+        if (runs && background) host.track(runs.cancel().then((report) => new Notice(describeCancel(report), 10_000)));
       }
       return true;
     },

@@ -11,8 +11,8 @@ import type { CapNote, Estimate, SpendTracker } from "../../core/spend";
 import type { ResolvedOptions } from "../../core/profiles";
 import type { RateLimiter } from "../../core/rate-limiter";
 import { PerplexityError } from "../../perplexity/errors";
-import { askAndInsert } from "../ask/ask-flow";
-import type { AskContext, AskOutcome } from "../ask/ask-flow";
+import { startAsk } from "../ask/ask-flow";
+import type { AskContext, AskHandle, AskOutcome } from "../ask/ask-flow";
 import { BATCH_STOPPERS } from "../refresh/refresh-flow";
 
 export interface BatchPlan {
@@ -83,7 +83,8 @@ export async function runBatch(ctx: AskContext, limiter: RateLimiter, plan: Batc
     plan.questions.map(async (q) => {
       const item: BatchItem = { question: q.question };
       try {
-        const outcome = await limiter.run(async (): Promise<AskOutcome | BatchItem> => {
+        // A background run (deep preset) holds its place in the limiter only while it is started; its answer is awaited outside.
+        const handle = await limiter.run(async (): Promise<AskHandle | BatchItem> => {
           if (!stillOpen(ctx, plan.editor)) {
             stopBatch(`"${plan.file.basename}" was closed, so the remaining questions were not asked.`);
             return { ...item, detail: "the note was closed before its turn" };
@@ -91,7 +92,7 @@ export async function runBatch(ctx: AskContext, limiter: RateLimiter, plan: Batc
           // Found again now: answers inserted above it (and the user's typing) moved it.
           const at = locateQuestion(plan.editor.getValue(), q);
           if (!at) return { ...item, detail: "its line was changed or deleted, or it was answered meanwhile" };
-          const result = await askAndInsert(ctx, {
+          const asking = startAsk(ctx, {
             editor: plan.editor,
             file: plan.file,
             question: q.question,
@@ -105,9 +106,11 @@ export async function runBatch(ctx: AskContext, limiter: RateLimiter, plan: Batc
             signal: stop.signal,
           });
           // A 429 goes back to the limiter, which slows the whole batch down and asks again.
-          if (result.error instanceof PerplexityError && result.error.kind === "rate-limited") throw result.error;
-          return result;
+          const early = await asking.started;
+          if (early?.error instanceof PerplexityError && early.error.kind === "rate-limited") throw early.error;
+          return asking;
         }, stop.signal);
+        const outcome: AskOutcome | BatchItem = "outcome" in handle ? await handle.outcome : handle;
         if (!("kind" in outcome)) report.skipped.push(outcome);
         else if (outcome.kind === "answered") report.answered.push(item);
         else if (outcome.kind === "incomplete") report.incomplete.push({ ...item, detail: outcome.message ?? "" });

@@ -97,6 +97,11 @@ export class BlockStreamWriter {
     this.flushes++;
   }
 
+  /** The block was written some other way (a closed note, through vault.process): this is its text now. */
+  rebase(text: string): void {
+    this.last = { from: this.last.from, text };
+  }
+
   /** No more flushes (the answer is complete, failed or cancelled). */
   stop(): void {
     this.stopped = true;

@@ -3,10 +3,13 @@
 // place, found again by its id at write time. Nothing the user wrote is ever overwritten: an
 // edited answer is skipped or kept folded (setting), a block changed or deleted meanwhile is
 // left alone, and every outcome is reported.
-import { TFile } from "obsidian";
+import { Platform, TFile } from "obsidian";
 import type { App } from "obsidian";
 import { findBlock, formatBlock, parseBlocks, scanBlocks } from "../../core/block";
-import type { AnswerBlock } from "../../core/block";
+import type { AnswerBlock, ParsedBlock } from "../../core/block";
+import type { Answer } from "../../core/answer";
+import { runsInBackground } from "../../core/background";
+import type { BackgroundRuns } from "../background/background-runs";
 import { noteContextLine } from "../../core/note-context";
 import { questionFraming } from "../../core/ask-options";
 import { createRateLimiter } from "../../core/rate-limiter";
@@ -36,7 +39,11 @@ export interface RefreshContext {
   settings: () => PerplexityQuerySettings;
   now: () => Date;
   sources: SourceLinker;
+  /** Deep presets are asked as background runs, polled by this (no connection held for minutes). */
+  background?: BackgroundRuns;
 }
+
+type RefreshResult = { kind: "refreshed" | "unchanged" | "skipped"; detail?: string };
 
 /** One block to refresh: where it is and what it looked like when planned. */
 export interface RefreshTarget {
@@ -231,7 +238,9 @@ export class Refresher {
         try {
           const parent = waitFor.get(target);
           if (parent !== undefined) await finished.get(parent);
-          const outcome = await limiter.run(() => this.refreshOne(target, stop.signal, batch), stop.signal);
+          // A background run (deep preset) holds its place in the limiter only while it is started.
+          const step = await limiter.run(() => this.refreshOne(target, stop.signal, batch), stop.signal);
+          const outcome = typeof step === "function" ? await step() : step;
           if (outcome.kind === "refreshed") report.refreshed.push(item);
           else if (outcome.kind === "unchanged") report.unchanged.push(item);
           else report.skipped.push({ ...item, detail: outcome.detail });
@@ -255,8 +264,11 @@ export class Refresher {
     return report;
   }
 
-  /** Re-asks one block and writes the new answer in its place. */
-  async refreshOne(target: RefreshTarget, signal?: AbortSignal, batch?: BatchSpend): Promise<{ kind: "refreshed" | "unchanged" | "skipped"; detail?: string }> {
+  /**
+   * Re-asks one block and writes the new answer in its place. A deep preset's background run returns once it has
+   * started, with the rest of the work to await (outside the rate limiter's place).
+   */
+  async refreshOne(target: RefreshTarget, signal?: AbortSignal, batch?: BatchSpend): Promise<RefreshResult | (() => Promise<RefreshResult>)> {
     const { app } = this.ctx;
     const settings = this.ctx.settings();
     const file = target.file;
@@ -291,11 +303,24 @@ export class Refresher {
       ...(recorded.guidance ? { guidance: recorded.guidance } : {}),
     };
     const request: AskRequest = history.length > 0 ? { ...asked, history } : asked;
+    const runs = this.ctx.background;
+    if (runs && runsInBackground(request.choice, settings.backgroundRuns, Platform.isMobile)) {
+      const started = await this.ctx.service.startRun(request, { ...(signal ? { signal } : {}), ...(batch ? { batch } : {}) });
+      return async () => this.writeRefreshed(target, found, recorded.noteContext, request, current, await runs.awaitAnswer(started, signal));
+    }
     const answer = await this.ctx.service.ask(request, { ...(signal ? { signal } : {}), ...(batch ? { batch } : {}) });
-    const requestRecord = current ? requestMeta(request, recorded.noteContext, current.profile) : found.block.request;
+    return this.writeRefreshed(target, found, recorded.noteContext, request, current, answer);
+  }
+
+  /** Writes a refreshed answer over its block, found again by id (edits guarded by applyRefresh). */
+  private async writeRefreshed(target: RefreshTarget, found: ParsedBlock, noteContext: boolean, request: AskRequest, applied: ReturnType<typeof resolveForFile> | null, answer: Answer): Promise<RefreshResult> {
+    const { app } = this.ctx;
+    const settings = this.ctx.settings();
+    const file = target.file;
+    const requestRecord = applied ? requestMeta(request, noteContext, applied.profile) : found.block.request;
     const meta = { blockId: found.block.blockId, askedAt: this.ctx.now().toISOString(), question: found.block.question, request: requestRecord };
     const built = await buildWithSources(this.ctx, answer, meta, file);
-    let result: { kind: "refreshed" | "unchanged" | "skipped"; detail?: string } = { kind: "skipped", detail: "the block was deleted" };
+    let result: RefreshResult = { kind: "skipped", detail: "the block was deleted" };
     const outcome = await applyToNote(app, file, (current) => {
       const now = findBlock(current, target.blockId);
       if (!now) return null;

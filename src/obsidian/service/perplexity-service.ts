@@ -16,7 +16,9 @@ import type { NodeHttpLike } from "../../perplexity/transport-node-https";
 import { createRequestUrlFetch } from "../../perplexity/transport-request-url";
 import { CONNECTION_TEST_REQUEST } from "../../perplexity/client";
 import { requestKind } from "../../core/spend";
-import type { BatchSpend, SpendTracker } from "../../core/spend";
+import type { BatchSpend, SpendReservation, SpendTracker } from "../../core/spend";
+import type { CancelResult } from "../../perplexity/client";
+import type { RunSnapshot } from "../../perplexity/response";
 import { mayHaveBeenBilled } from "./spend-status";
 import type { AskRequest } from "../../core/ask-request";
 import type { Answer, StreamProgress } from "../../core/answer";
@@ -48,8 +50,19 @@ export interface ServiceAskOptions {
   batch?: BatchSpend;
 }
 
+/** A background run just started: its first snapshot and what it holds against the spending caps. */
+export interface StartedRun {
+  snapshot: RunSnapshot;
+  reservation?: SpendReservation;
+}
+
+/** The longest a background run's start, GET or cancel may take: short JSON requests, unlike an answer held open. */
+const RUN_REQUEST_TIMEOUT_MS = 60_000;
+
 export class PerplexityService {
   private readonly inFlight = new Map<AbortController, { reason?: CancelReason }>();
+  /** Paid requests wait for this: the reservations of background runs found pending after a restart. */
+  private restored: Promise<void> = Promise.resolve();
   private node: NodeHttpModules | null | undefined;
   /** Why the streaming transport could not connect, once it could not: requests go through requestUrl. */
   private streamingUnreachable: string | null = null;
@@ -92,6 +105,7 @@ export class PerplexityService {
    * (why it was stopped) and the partial answer that had arrived, if any.
    */
   async ask(request: AskRequest, options: ServiceAskOptions = {}): Promise<Answer> {
+    await this.restored;
     // Throws a SpendCapError (nothing sent) when the request would pass a spending cap.
     const reservation = this.spend?.reserve(requestKind(request.choice), options.batch);
     try {
@@ -130,6 +144,65 @@ export class PerplexityService {
       throw error;
     } finally {
       options.signal?.removeEventListener("abort", stop);
+      this.inFlight.delete(controller);
+    }
+  }
+
+  /** Until `done` settles, paid requests wait (so a restored run's estimate counts before anything new is sent). */
+  waitForRestored(done: Promise<unknown>): void {
+    this.restored = done.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /**
+   * Starts a background run (`background: true`): reserved against the caps like any ask (a SpendCapError,
+   * nothing sent, when it would pass one); the reservation is the caller's to settle when the run ends.
+   */
+  async startRun(request: AskRequest, options: { signal?: AbortSignal; batch?: BatchSpend } = {}): Promise<StartedRun> {
+    await this.restored;
+    const reservation = this.spend?.reserve(requestKind(request.choice), options.batch);
+    try {
+      const snapshot = await this.tracked(options.signal, (signal) => this.runClient().startRun(request, { signal }));
+      return { snapshot, ...(reservation ? { reservation } : {}) };
+    } catch (error) {
+      reservation?.settle(mayHaveBeenBilled(error), undefined);
+      throw error;
+    }
+  }
+
+  /** GET /v1/responses/{id}: a background run as it is now. Costs no run; counts as a request against rate limits. */
+  retrieveRun(responseId: string, options: { signal?: AbortSignal } = {}): Promise<RunSnapshot> {
+    return this.tracked(options.signal, (signal) => this.runClient().retrieveRun(responseId, { signal }));
+  }
+
+  /**
+   * Asks Perplexity to stop a run: whether it was still running ("cancelling"), had ended, or is unknown. Not
+   * tracked as a request in flight: stopping everything (cancel, unload) must not stop the cancel itself.
+   */
+  cancelRun(responseId: string): Promise<CancelResult> {
+    return this.runClient().cancelRun(responseId);
+  }
+
+  /** Background requests are short JSON, sent like any other: over Node on desktop (no redirect followed), requestUrl on mobile. */
+  private runClient() {
+    return this.client(Math.min(RUN_REQUEST_TIMEOUT_MS, this.settings().requestTimeoutSeconds * 1000), this.nodeTransport());
+  }
+
+  /** Runs `work` as a request in flight: the cancel command and unloading stop it; `signal` too. */
+  private async tracked<T>(signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const entry: { reason?: CancelReason } = {};
+    this.inFlight.set(controller, entry);
+    const stop = () => controller.abort();
+    if (signal?.aborted) stop();
+    signal?.addEventListener("abort", stop, { once: true });
+    try {
+      if (controller.signal.aborted) throw new PerplexityError("aborted", messages.aborted());
+      return await work(controller.signal);
+    } finally {
+      signal?.removeEventListener("abort", stop);
       this.inFlight.delete(controller);
     }
   }

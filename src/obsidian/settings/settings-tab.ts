@@ -278,6 +278,26 @@ export class PerplexitySettingTab extends PluginSettingTab {
         ],
       },
       {
+        heading: "Background runs",
+        items: [
+          this.choice(
+            "backgroundRuns",
+            "Run in the background",
+            "A background run goes on at Perplexity while Obsidian is closed or the phone is locked; its answer is written into the note when it is ready, after a restart too.",
+            [
+              ["deep", "Deep presets (medium, high, xhigh)"],
+              ["deep-and-mobile", "Deep presets, and every question asked on mobile"],
+              ["off", "Never (wait for each answer with the connection open)"],
+            ],
+          ),
+          this.number(
+            "pollMaxSeconds",
+            "Check a running answer at least every",
+            "Seconds. The first check comes 3 seconds after the start; the wait then grows to this. Each check is one request, paced with the requests per minute below.",
+          ),
+        ],
+      },
+      {
         heading: "Note",
         items: [
           this.choice("insertionMode", "Insert the answer", "Below keeps the selected question where it is; replace puts the answer block in its place (the question is kept inside the block).", [

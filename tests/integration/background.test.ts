@@ -1,0 +1,323 @@
+// Background runs (issue 21) through the built main.js: deep questions start a run at the emulator, the
+// placeholder records it, and its answer lands after a restart, after a phone's dropped connection, on the
+// device that started it only; cancel, expiry, unknown runs and a batch of deep questions.
+import { afterEach, describe, expect, it } from "vitest";
+import { parseBlocks } from "../../src/core/block";
+import type { AnswerBlock } from "../../src/core/block";
+import { monthSpend } from "../../src/core/spend";
+import type { SpendLedger } from "../../src/core/spend";
+import { startEmulator } from "../emulator/server";
+import type { Emulator } from "../emulator/server";
+import type { Scenario } from "../emulator/scenario";
+import { ObsidianRuntime, waitFor } from "../obsidian-runtime/runtime";
+import type { LoadedPlugin, Platform } from "../obsidian-runtime/runtime";
+import { API_KEY, NOTE, NOTE_TEXT, QUESTION } from "./harness";
+
+type Plugin = LoadedPlugin & { idle(): Promise<void>; resuming: Promise<unknown> | null; spend: { ledger: SpendLedger }; background: { count: number } };
+
+let emu: Emulator | undefined;
+const devices: Device[] = [];
+/** The emulator's clock: background runs with `backgroundMs` finish when it says so. */
+let emulatorNow = Date.parse("2026-11-24T16:43:12.385Z");
+
+afterEach(async () => {
+  for (const d of devices.splice(0)) await d.runtime.unloadPlugin();
+  await emu?.close();
+  emu = undefined;
+});
+
+async function emulator(scenario: Scenario): Promise<Emulator> {
+  emu = await startEmulator({ scenario, clock: { now: () => emulatorNow } });
+  return emu;
+}
+
+interface Device {
+  runtime: ObsidianRuntime;
+  plugin: Plugin;
+}
+
+/** A device with the vault `files` (as synced to it), the plugin loaded; `settings` over deep-preset defaults. */
+async function device(files: Record<string, string>, options: { settings?: Record<string, unknown>; platform?: Platform; layoutReady?: boolean } = {}): Promise<Device> {
+  const runtime = new ObsidianRuntime({
+    files,
+    secrets: { "perplexity-api-key": API_KEY },
+    pluginData: { baseUrl: emu!.baseUrl, requestTimeoutSeconds: 10, requestsPerMinute: 6000, preset: "high", ...options.settings },
+    ...(options.platform ? { platform: options.platform } : {}),
+    ...(options.layoutReady === false ? { layoutReady: false } : {}),
+  });
+  const d: Device = { runtime, plugin: (await runtime.loadPlugin()) as Plugin };
+  devices.push(d);
+  return d;
+}
+
+/** Obsidian closed and opened again on the same vault and device: unload, load again, wait for the search for pending runs. */
+async function restart(d: Device): Promise<void> {
+  await d.runtime.saveAll();
+  await d.runtime.unloadPlugin();
+  d.plugin = (await d.runtime.loadPlugin()) as Plugin;
+  await waitFor(() => d.plugin.resuming !== null, 2000, "the search for pending runs");
+  await d.plugin.resuming;
+}
+
+async function ask(d: Device): Promise<void> {
+  const view = await d.runtime.openNote(NOTE);
+  const at = view.editor.getValue().indexOf(QUESTION);
+  view.editor.setSelection(view.editor.offsetToPos(at), view.editor.offsetToPos(at + QUESTION.length));
+  expect(d.runtime.runCommand("ask-selection")).toBe(true);
+}
+
+async function blocks(d: Device, path = NOTE): Promise<AnswerBlock[]> {
+  return parseBlocks(await d.runtime.read(path)).map((p) => p.block);
+}
+
+/** Waits until the note's placeholder records its run (the start answered), and returns the run id. */
+async function runStarted(d: Device, path = NOTE): Promise<string> {
+  let rid = "";
+  await waitFor(async () => {
+    rid = (await blocks(d, path)).find((b) => b.state === "pending" && b.responseId)?.responseId ?? "";
+    return rid !== "";
+  }, 5000, "the run id in the placeholder");
+  return rid;
+}
+
+const posts = () => emu!.requests.filter((r) => r.method === "POST" && /\/v1\/(responses|agent)$/.test(r.path));
+const gets = (rid: string) => emu!.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/${rid}`));
+
+describe("a deep question", () => {
+  it("starts a background run, says so in the placeholder, and lands its answer in one undo step", async () => {
+    await emulator({ steps: [{ backgroundPolls: 1, answer: { cost: 0.25 } }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    const rid = await runStarted(d);
+    expect(posts()).toHaveLength(1);
+    expect(posts()[0]!.json).toMatchObject({ preset: "high", background: true, store: true, stream: false });
+    const pending = (await blocks(d))[0]!;
+    expect(pending).toMatchObject({ state: "pending", responseId: rid, request: { preset: "high" } });
+    expect(pending.device).toMatch(/^[0-9a-z]{12}$/);
+    expect(await d.runtime.read(NOTE)).toMatch(/> \*Researching in the background… started \d\d:\d\d, preset high\*/);
+    await d.plugin.idle();
+    const [landed] = await blocks(d);
+    expect(landed).toMatchObject({ state: "answered", responseId: rid, cost: 0.25, answeredBy: "openai/gpt-6-luna" });
+    expect(landed).not.toHaveProperty("device");
+    expect(landed!.answer).toContain("Who are the major");
+    // Polled politely: queued at the first GET (3 s after the start), done at the second.
+    expect(gets(rid)).toHaveLength(2);
+    expect(monthSpend(d.plugin.spend.ledger, new Date()).usd).toBeCloseTo(0.25);
+    // One undo takes the whole ask back.
+    const editor = d.runtime.editor(NOTE) as unknown as { undo(): void; getValue(): string };
+    editor.undo();
+    expect(editor.getValue()).toBe(NOTE_TEXT);
+  });
+
+  it("shows how many sources it found so far while the run is in progress", async () => {
+    await emulator({ steps: [{ backgroundPolls: 2 }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    await waitFor(async () => /· 5 sources found so far\*/.test(await d.runtime.read(NOTE)), 12_000, "the progress line");
+    await d.plugin.idle();
+    expect((await blocks(d))[0]!.state).toBe("answered");
+  });
+});
+
+describe("after a restart", () => {
+  it("lands the answer of a run that finished while the plugin was not running, found after layout-ready", async () => {
+    await emulator({ steps: [{ backgroundMs: 60_000, answer: { cost: 0.3 } }], default: { backgroundMs: 60_000 } });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    const rid = await runStarted(d);
+    // Obsidian closes before the first poll; the run goes on at Perplexity and finishes.
+    await d.runtime.saveAll();
+    await d.runtime.unloadPlugin();
+    expect((await blocks(d))[0]).toMatchObject({ state: "pending", responseId: rid });
+    emulatorNow += 60_000;
+    // Opening again: nothing happens before the layout is ready.
+    d.plugin = (await d.runtime.loadPlugin()) as Plugin;
+    await waitFor(() => d.plugin.resuming !== null, 2000, "the search for pending runs");
+    await waitFor(async () => (await blocks(d))[0]!.state === "answered", 5000, "the answer to land");
+    expect((await blocks(d))[0]).toMatchObject({ state: "answered", responseId: rid, cost: 0.3 });
+    // Nothing sent twice: one start, polled after the restart.
+    expect(posts()).toHaveLength(1);
+    expect(gets(rid)).toHaveLength(1);
+    expect(d.runtime.notices.at(-1)).toMatch(/^Perplexity answered "Who are the major/);
+    expect(monthSpend(d.plugin.spend.ledger, new Date())).toMatchObject({ answers: 1, unknown: 0 });
+  });
+
+  it("starts looking only once the layout is ready, and holds the run's estimate against the caps meanwhile", async () => {
+    await emulator({ steps: [{ backgroundMs: 60_000 }] });
+    const spend = { v: 1, months: {}, recent: { "preset high": [0.4] } };
+    const first = await device({ [NOTE]: NOTE_TEXT }, { settings: { spend } });
+    await ask(first);
+    const rid = await runStarted(first);
+    expect((await blocks(first))[0]!.estimate).toBeCloseTo(0.4);
+    await first.runtime.saveAll();
+    const files = await first.runtime.snapshot();
+    const hints = first.runtime.app.loadLocalStorage("perplexity-query-background-runs");
+    const id = first.runtime.app.loadLocalStorage("perplexity-query-device");
+    await first.runtime.unloadPlugin();
+    // The same device starting up: its local storage kept, the layout not ready yet.
+    const d = await device(files, { settings: { spend, monthlyCapUsd: 0.5 }, layoutReady: false });
+    d.runtime.app.saveLocalStorage("perplexity-query-background-runs", hints);
+    d.runtime.app.saveLocalStorage("perplexity-query-device", id);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(d.plugin.resuming).toBeNull();
+    expect(gets(rid)).toHaveLength(0);
+    d.runtime.setLayoutReady();
+    await waitFor(() => gets(rid).length === 1, 3000, "the first poll");
+    expect(d.plugin.background.count).toBe(1);
+    // $0.40 held for the pending run: a second deep question (about $0.40) would pass the $0.50 cap.
+    await d.runtime.openNote(NOTE);
+    const view = d.runtime.editor(NOTE);
+    view.setCursor(view.offsetToPos(view.getValue().indexOf("Closing paragraph")));
+    view.setSelection(view.offsetToPos(view.getValue().indexOf("Closing paragraph")), view.offsetToPos(view.getValue().indexOf("Closing paragraph") + 17));
+    expect(d.runtime.runCommand("ask-selection")).toBe(true);
+    await waitFor(() => d.runtime.notices.some((n) => n.startsWith("Not sent")), 3000, "the cap notice");
+    expect(d.runtime.notices.find((n) => n.startsWith("Not sent"))).toContain("($0.40 more is on its way in requests still running)");
+    expect(posts()).toHaveLength(1);
+  });
+
+  it("says so in the block when the run expired meanwhile, and offers to ask again without sending anything", async () => {
+    await emulator({ runRetentionMs: 3_600_000, steps: [{ backgroundMs: 60_000 }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    const rid = await runStarted(d);
+    await d.runtime.saveAll();
+    await d.runtime.unloadPlugin();
+    emulatorNow += 2 * 3_600_000;
+    d.plugin = (await d.runtime.loadPlugin()) as Plugin;
+    await waitFor(async () => (await blocks(d))[0]!.state === "failed", 5000, "the failed block");
+    const failed = (await blocks(d))[0]!;
+    expect(failed).toMatchObject({ state: "failed", responseId: rid, question: QUESTION });
+    expect(failed.failure).toMatch(/^Perplexity no longer knows this run \(HTTP 404\).*To ask again, put the cursor in this block and run "Refresh this answer"; nothing is sent until you do\.$/);
+    expect(posts()).toHaveLength(1);
+    // The cost never arrived: counted as unknown.
+    expect(monthSpend(d.plugin.spend.ledger, new Date()).unknown).toBe(1);
+    // Asking again is the refresh of a failed block, at the user's word.
+    const editor = d.runtime.editor(NOTE);
+    editor.setCursor(editor.offsetToPos(editor.getValue().indexOf("%% pplx")));
+    expect(d.runtime.isCommandAvailable("refresh-at-cursor")).toBe(true);
+  });
+});
+
+describe("on a phone", () => {
+  it("runs any ask in the background when the setting says so, survives a dropped poll and checks at once when the app comes back", async () => {
+    await emulator({ steps: [{ backgroundDroppedPolls: 1, answer: { cost: 0.002 } }] });
+    const d = await device({ [NOTE]: NOTE_TEXT }, { platform: "mobile", settings: { preset: "fast", backgroundRuns: "deep-and-mobile" } });
+    await ask(d);
+    const rid = await runStarted(d);
+    expect(posts()[0]!.json).toMatchObject({ preset: "fast", background: true });
+    // No status bar on a phone: a notice says the answer will come.
+    await waitFor(() => d.runtime.notices.some((n) => n.startsWith("Perplexity is researching in the background (1 run pending)")), 2000, "the notice");
+    // The first poll's connection drops (the phone was locked): the block stays pending.
+    await waitFor(() => gets(rid).length === 1, 6000, "the first poll");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await blocks(d))[0]!.state).toBe("pending");
+    // The app comes back to the foreground: checked at once, not after the next wait.
+    activeDocument.dispatchEvent(new Event("visibilitychange"));
+    await waitFor(async () => (await blocks(d))[0]!.state === "answered", 2000, "the answer after the app came back");
+    expect(gets(rid)).toHaveLength(2);
+  });
+});
+
+describe("cancel", () => {
+  it("stops a run still researching, and says it was still running; the block says so", async () => {
+    await emulator({ steps: [{ backgroundMs: 600_000 }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    const rid = await runStarted(d);
+    expect(d.runtime.runCommand("cancel")).toBe(true);
+    await waitFor(async () => (await blocks(d))[0]!.state === "failed", 5000, "the cancelled block");
+    expect(emu!.requests.some((r) => r.method === "POST" && r.path === `/v1/agent/${rid}/cancel`)).toBe(true);
+    expect(d.runtime.notices).toContain("Perplexity: 1 background run cancelled at Perplexity: 1 was still running and was stopped.");
+    expect((await blocks(d))[0]!.failure).toMatch(/^You cancelled this run while Perplexity was still researching/);
+    expect(monthSpend(d.plugin.spend.ledger, new Date()).unknown).toBe(1);
+    expect(d.runtime.isCommandAvailable("cancel")).toBe(false);
+  });
+
+  it("after the run finished, says it had already ended and writes its answer", async () => {
+    await emulator({ steps: [{ backgroundMs: 30_000, answer: { cost: 0.2 } }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    const rid = await runStarted(d);
+    emulatorNow += 30_000;
+    // The cursor in the block: the command for this one run.
+    const editor = d.runtime.editor(NOTE);
+    editor.setCursor(editor.offsetToPos(editor.getValue().indexOf("%% pplx")));
+    expect(d.runtime.runCommand("cancel-background-run")).toBe(true);
+    await waitFor(async () => (await blocks(d))[0]!.state === "answered", 5000, "the answer");
+    expect(d.runtime.notices).toContain("Perplexity: 1 background run cancelled at Perplexity: 1 had already ended (its answer is written as usual).");
+    expect((await blocks(d))[0]).toMatchObject({ responseId: rid, cost: 0.2 });
+  });
+});
+
+describe("two devices on one synced vault", () => {
+  it("only the device that started a run polls it; another can take it over; a landed block is never rewritten", async () => {
+    await emulator({ steps: [{ backgroundMs: 60_000, answer: { cost: 0.3 } }] });
+    const laptop = await device({ [NOTE]: NOTE_TEXT });
+    await ask(laptop);
+    const rid = await runStarted(laptop);
+    await laptop.runtime.saveAll();
+    await laptop.runtime.unloadPlugin();
+    // The note syncs to the phone, which loads with its own device id.
+    const phone = await device(await laptop.runtime.snapshot());
+    await phone.plugin.resuming;
+    emulatorNow += 60_000;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(gets(rid)).toHaveLength(0);
+    expect(phone.plugin.background.count).toBe(0);
+    // Its answers view lists the run as another device's, with a Take over button instead of Refresh.
+    const creators = (phone.plugin as unknown as { views__: Map<string, (leaf: unknown) => { onOpen(): Promise<void>; contentEl: HTMLElement } > }).views__;
+    const view = creators.get("perplexity-answers")!(phone.runtime.app.workspace.getRightLeaf(false));
+    await view.onOpen();
+    expect(view.contentEl.textContent).toContain("Research/The AI Model Wars · 0 h · high · researching in the background, checked by another device");
+    const buttons = [...view.contentEl.querySelectorAll("button")].map((b) => b.textContent);
+    expect(buttons).toEqual(["Open", "Take over"]);
+    // The phone can take it over; the block then names the phone, which polls and writes it.
+    await phone.runtime.openNote(NOTE);
+    const editor = phone.runtime.editor(NOTE);
+    editor.setCursor(editor.offsetToPos(editor.getValue().indexOf("%% pplx")));
+    expect(phone.runtime.isCommandAvailable("take-over-background-run")).toBe(true);
+    expect(phone.runtime.isCommandAvailable("cancel-background-run")).toBe(true);
+    phone.runtime.runCommand("take-over-background-run");
+    await waitFor(async () => (await blocks(phone))[0]!.state === "answered", 5000, "the answer on the phone");
+    expect(gets(rid)).toHaveLength(1);
+    expect(monthSpend(phone.plugin.spend.ledger, new Date())).toMatchObject({ answers: 1 });
+    // The laptop opens again with the synced note: the block was landed elsewhere, nothing is polled or rewritten.
+    const synced = await phone.runtime.snapshot();
+    await laptop.runtime.closeNote(NOTE);
+    await laptop.runtime.app.vault.modify(laptop.runtime.app.vault.getFileByPath(NOTE)!, synced[NOTE]!);
+    laptop.plugin = (await laptop.runtime.loadPlugin()) as Plugin;
+    await waitFor(() => laptop.plugin.resuming !== null, 2000, "the laptop's search");
+    await laptop.plugin.resuming;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(gets(rid)).toHaveLength(1);
+    expect(await laptop.runtime.read(NOTE)).toBe(synced[NOTE]);
+    expect(laptop.plugin.background.count).toBe(0);
+  });
+});
+
+describe("a batch of deep questions", () => {
+  it("starts 20 background runs without holding a connection each, and lands every answer below its question", async () => {
+    const questions = Array.from({ length: 20 }, (_, i) => `What is deep question number ${i + 1}?`);
+    const note = `# Research\n\n${questions.join("\n\n")}\n`;
+    await emulator({ default: { backgroundPolls: 0 } });
+    const d = await device({ "Research.md": note }, { settings: { concurrency: 2 } });
+    const view = await d.runtime.openNote("Research.md");
+    view.editor.setSelection(view.editor.offsetToPos(0), view.editor.offsetToPos(note.length));
+    expect(d.runtime.runCommand("ask-questions-in-selection")).toBe(true);
+    const modal = d.runtime.openModals.at(-1) as unknown as { run(): Promise<{ answered: unknown[]; failed: unknown[] }> };
+    const report = await modal.run();
+    expect(report.answered).toHaveLength(20);
+    expect(report.failed).toHaveLength(0);
+    expect(posts()).toHaveLength(20);
+    expect(posts().every((p) => (p.json as { background?: boolean }).background === true)).toBe(true);
+    // Two places in the limiter, yet every run was started before the first one was polled: none held its place.
+    const firstGet = emu!.requests.findIndex((r) => r.method === "GET");
+    const lastPost = emu!.requests.map((r) => r.method === "POST").lastIndexOf(true);
+    expect(lastPost).toBeLessThan(firstGet);
+    const after = d.runtime.editor("Research.md").getValue();
+    const landed = parseBlocks(after);
+    expect(landed.map((b) => b.block.question)).toEqual(questions);
+    expect(landed.every((b) => b.block.state === "answered")).toBe(true);
+    for (const b of landed) expect(after.slice(0, b.from).trimEnd().endsWith(b.block.question)).toBe(true);
+  }, 40_000);
+});
