@@ -85,7 +85,7 @@ export const TOUR: TourStep[] = [
     async run(ctx) {
       ctx.print(`Selects the question in "${ctx.run.note}" and runs "Ask about selection" (ask-selection).`);
       const result = await command(ctx, "ask-selection", { select: DEMO_QUESTION });
-      ctx.print(`\nThe answer block written below the question:\n\n${result.changedBlocks.join("\n\n")}\n`);
+      ctx.print(`\nThe answer block written after the question's paragraph:\n\n${result.changedBlocks.join("\n\n")}\n`);
       ctx.print("Each cited source got a short ID, hashed from its URL, and a source note:");
       for (const path of result.changedFiles) if (result.before[path] === undefined) ctx.print(`  New file ${path}`);
     },
@@ -180,7 +180,7 @@ export const TOUR: TourStep[] = [
     title: "Many questions at once",
     async run(ctx) {
       ctx.print(`With the list in "${MARKETS_NOTE}" selected, "Ask every question in the selection"`);
-      ctx.print("(ask-questions-in-selection) asks each line that ends with \"?\" and puts its answer below it. Before");
+      ctx.print("(ask-questions-in-selection) asks each line that ends with \"?\" and puts the answers after its list. Before");
       ctx.print("anything is sent it says how many questions and what they will cost, estimated from recorded costs;");
       ctx.print("the tour confirms, as --yes does.");
       const result = await command(ctx, "ask-questions-in-selection", { note: MARKETS_NOTE, select: BATCH_LINES });
@@ -219,7 +219,23 @@ export const TOUR: TourStep[] = [
       ctx.print("The tour then clears the cap again, so that this vault asks normally when you open it in Obsidian.");
     },
   },
+  {
+    title: "Where answers go",
+    async run(ctx) {
+      ctx.print(`In "${TABLE_NOTE}" a question sits in a table cell, another in the note's properties (topic). An answer`);
+      ctx.print("never goes inside what holds the question: after the whole table, and after the properties, so the");
+      ctx.print("table keeps its rows and the properties still parse. (The plugin reads the note as Markdown to know.)");
+      ctx.print(`\nSelects "${TABLE_QUESTION}" in its cell and runs "Ask about selection":`);
+      printChanges(ctx, await command(ctx, "ask-selection", { note: TABLE_NOTE, select: TABLE_QUESTION }));
+      ctx.print(`\nSelects the value of the property topic, "${PROPERTY_QUESTION}", and runs "Ask about selection":`);
+      printChanges(ctx, await command(ctx, "ask-selection", { note: TABLE_NOTE, select: PROPERTY_QUESTION }));
+    },
+  },
 ];
+
+const TABLE_NOTE = "Research/Vendor comparison.md";
+const TABLE_QUESTION = "What is Anthropic's largest model?";
+const PROPERTY_QUESTION = "Which AI vendor offers the longest context window?";
 
 const MARKETS_FOLDER = "Markets";
 const MARKETS_NOTE = `${MARKETS_FOLDER}/Pricing questions.md`;

@@ -10,6 +10,7 @@ import { parseBlocks } from "../../src/core/block";
 
 const NOTE = "The AI Model Wars.md";
 const MARKETS_NOTE = "Markets/Pricing questions.md";
+const TABLE_NOTE = "Research/Vendor comparison.md";
 
 /** data.json, as much of it as these tests read. */
 interface Settings {
@@ -74,6 +75,28 @@ const blocksIn = (vault: string) => parseBlocks(readFileSync(join(vault, NOTE), 
 
 // Each test starts Node a few times; on a busy 2-core machine one start can take many seconds.
 describe("npm run demo", { timeout: 300_000 }, () => {
+  it("--detach stops once the deep question's background run has started; --command resume-pending lands it later (issue 21)", async () => {
+    const vault = committedDemoVault();
+    const detached = await demo(["--vault", vault, "--detach"]);
+    expect(detached.code).toBe(0);
+    expect(detached.stdout).toContain("Detached: the runner stopped as Obsidian closing would");
+    expect(detached.stdout).toContain(`--vault "${vault}" --command resume-pending`);
+    const pending = blocksIn(vault).at(-1)!.block;
+    expect(pending).toMatchObject({ state: "pending", request: { preset: "high" } });
+    expect(pending.responseId).toMatch(/^resp_/);
+    // --detach's preset is for that run only: the vault's settings keep their own.
+    const dataPath = join(vault, ".obsidian/plugins/perplexity-query/data.json");
+    if (existsSync(dataPath)) expect((JSON.parse(readFileSync(dataPath, "utf8")) as { preset?: string }).preset).not.toBe("high");
+    // The emulator's deep runs take 3 s; another runner, as Obsidian opening again on the same device.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const resumed = await demo(["--vault", vault, "--command", "resume-pending"]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('Notice: Perplexity answered "Who are the major');
+    expect(blocksIn(vault).at(-1)!.block).toMatchObject({ state: "answered", responseId: pending.responseId, request: { preset: "high" } });
+    const nothing = await demo(["--vault", vault, "--command", "resume-pending"]);
+    expect(nothing.stdout).toContain("No background run of this device is pending in this vault.");
+  });
+
   it("asks the demo question on a scratch copy of demo-vault/, prints its path and leaves demo-vault/ alone", async () => {
     const status = () => execFileSync("git", ["status", "--porcelain", "--", "demo-vault"], { encoding: "utf8" });
     const statusBefore = status();
@@ -275,7 +298,7 @@ describe("npm run demo -- --tour", { timeout: 300_000 }, () => {
     const run = await demo(["--tour", "--vault", vault, "--now", "2026-11-24T16:43:12.385Z"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    const titles = ["Ask", "Cite", "Time passes", "Refresh", "Refresh the vault", "Follow up", "Refresh the thread", "A profile for a folder", "Many questions at once", "A spending cap"];
+    const titles = ["Ask", "Cite", "Time passes", "Refresh", "Refresh the vault", "Follow up", "Refresh the thread", "A profile for a folder", "Many questions at once", "A spending cap", "Where answers go"];
     titles.forEach((title, i) => expect(run.stdout).toContain(`Step ${i + 1} of ${titles.length}: ${title} `));
     // Refresh: the Changes line, the folded previous answer, and a source note with its new update date.
     expect(run.stdout).toContain("+ > **Changes:** 1 new source");
@@ -320,8 +343,20 @@ describe("npm run demo -- --tour", { timeout: 300_000 }, () => {
     expect(cap).toBeGreaterThan(data.spend.months["2027-02"]!.usd);
     expect(run.stdout).toContain("The tour then clears the cap again");
     expect(data.monthlyCapUsd).toBeNull();
-    // February: the vault refresh, the follow-up, the thread refresh (two answers), the profile ask, the batch (two).
-    expect(data.spend.months["2027-02"]!.answers).toBe(7);
+    // February: the vault refresh, the follow-up, the thread refresh (two answers), the profile ask, the batch (two),
+    // and the two questions of "Where answers go".
+    expect(data.spend.months["2027-02"]!.answers).toBe(9);
+    // Where answers go (issue 18): asked from a table cell, the answer is after the whole table; asked from a
+    // property value, after the properties, which still parse to the same object.
+    const original = readFileSync(join("demo-vault", TABLE_NOTE), "utf8");
+    const research = readFileSync(join(vault, TABLE_NOTE), "utf8");
+    const asked = parseBlocks(research);
+    expect(asked.map((b) => b.block.question)).toEqual(["Which AI vendor offers the longest context window?", "What is Anthropic's largest model?"]);
+    const table = original.slice(original.indexOf("| Vendor"), original.indexOf("\n\nNotes written below"));
+    expect(research.slice(0, asked[1]!.from).trimEnd().endsWith(table)).toBe(true);
+    const properties = original.slice(0, original.indexOf("# Vendor comparison"));
+    expect(research.startsWith(properties.trimEnd() + "\n\n> [!perplexity]")).toBe(true);
+    expect(research.replace(/\n\n> \[!perplexity\][\s\S]*?\^pplx-[a-z0-9]+(?=\n)/g, "")).toBe(original);
   });
 
   it("refuses --real: its second answer is the emulator's", async () => {

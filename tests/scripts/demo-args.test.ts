@@ -1,5 +1,7 @@
 // The demo's command line: strict --now, the real API only with --real, and messages that say what to do.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DemoError, USAGE, parseDemoArgs, parseNow } from "../../scripts/demo/args";
 
@@ -65,13 +67,34 @@ describe("parseDemoArgs", () => {
     expect(() => parseDemoArgs(["--select", "--yes"])).toThrow(DemoError);
   });
 
+  it("reads the selection from a file with --select-file (a 200 KB selection does not fit one argument)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "demo-select-"));
+    const file = join(dir, "selection.txt");
+    const long = "Why? ".repeat(40_000).trim();
+    writeFileSync(file, `${long}\n`);
+    expect(parseDemoArgs(["--select-file", file]).select).toBe(long);
+    expect(refusal(() => parseDemoArgs(["--select-file", file, "--select", "x"]))).toMatch(/use one/);
+    expect(refusal(() => parseDemoArgs(["--select-file", join(dir, "missing.txt")]))).toMatch(/cannot read/);
+    expect(refusal(() => parseDemoArgs(["--tour", "--select-file", file]))).toMatch(/--tour runs its own commands/);
+  });
+
   it("an exported key alone does not mean the real API", () => {
     process.env.PERPLEXITY_API_KEY = "pplx-exported";
     expect(parseDemoArgs([]).real).toBe(false);
     expect(parseDemoArgs(["--real"]).real).toBe(true);
   });
 
+  it("--detach asks and stops once the background run started; resume-pending lands the runs later", () => {
+    delete process.env.PERPLEXITY_API_KEY;
+    expect(parseDemoArgs(["--detach"])).toMatchObject({ detach: true, command: "ask-selection" });
+    expect(parseDemoArgs([]).detach).toBe(false);
+    expect(parseDemoArgs(["--vault", "/tmp/v", "--command", "resume-pending"])).toMatchObject({ command: "resume-pending", detach: false });
+  });
+
   it.each([
+    [["--detach", "--command", "refresh-stale-in-note"], "--detach goes with ask-selection"],
+    [["--detach", "--tour"], "--tour runs its own commands; leave out --detach"],
+    [["--command", "resume-pending", "--select", "x"], "resume-pending selects nothing"],
     [["--real"], "--real needs your key in the PERPLEXITY_API_KEY environment variable"],
     [["--command", "cancel"], "the headless runner waits for each command to finish"],
     [["--command", "ask"], "use --command ask-selection with --select TEXT"],
