@@ -188,6 +188,18 @@ export const TOUR: TourStep[] = [
     },
   },
   {
+    title: "Where answers go",
+    async run(ctx) {
+      ctx.print(`In "${TABLE_NOTE}" a question sits in a table cell, another in the note's properties (topic). An answer`);
+      ctx.print("never goes inside what holds the question: after the whole table, and after the properties, so the");
+      ctx.print("table keeps its rows and the properties still parse. (The plugin reads the note as Markdown to know.)");
+      ctx.print(`\nSelects "${TABLE_QUESTION}" in its cell and runs "Ask about selection":`);
+      printChanges(ctx, await command(ctx, "ask-selection", { note: TABLE_NOTE, select: TABLE_QUESTION }));
+      ctx.print(`\nSelects the value of the property topic, "${PROPERTY_QUESTION}", and runs "Ask about selection":`);
+      printChanges(ctx, await command(ctx, "ask-selection", { note: TABLE_NOTE, select: PROPERTY_QUESTION }));
+    },
+  },
+  {
     title: "A spending cap",
     async run(ctx) {
       const { ledger } = normalizeLedger((readPluginData(ctx.run.vault) as { spend?: unknown } | null)?.spend);
@@ -217,18 +229,6 @@ export const TOUR: TourStep[] = [
         });
       }
       ctx.print("The tour then clears the cap again, so that this vault asks normally when you open it in Obsidian.");
-    },
-  },
-  {
-    title: "Where answers go",
-    async run(ctx) {
-      ctx.print(`In "${TABLE_NOTE}" a question sits in a table cell, another in the note's properties (topic). An answer`);
-      ctx.print("never goes inside what holds the question: after the whole table, and after the properties, so the");
-      ctx.print("table keeps its rows and the properties still parse. (The plugin reads the note as Markdown to know.)");
-      ctx.print(`\nSelects "${TABLE_QUESTION}" in its cell and runs "Ask about selection":`);
-      printChanges(ctx, await command(ctx, "ask-selection", { note: TABLE_NOTE, select: TABLE_QUESTION }));
-      ctx.print(`\nSelects the value of the property topic, "${PROPERTY_QUESTION}", and runs "Ask about selection":`);
-      printChanges(ctx, await command(ctx, "ask-selection", { note: TABLE_NOTE, select: PROPERTY_QUESTION }));
     },
   },
 ];

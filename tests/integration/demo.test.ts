@@ -298,7 +298,7 @@ describe("npm run demo -- --tour", { timeout: 300_000 }, () => {
     const run = await demo(["--tour", "--vault", vault, "--now", "2026-11-24T16:43:12.385Z"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    const titles = ["Ask", "Cite", "Time passes", "Refresh", "Refresh the vault", "Follow up", "Refresh the thread", "A profile for a folder", "Many questions at once", "A spending cap", "Where answers go"];
+    const titles = ["Ask", "Cite", "Time passes", "Refresh", "Refresh the vault", "Follow up", "Refresh the thread", "A profile for a folder", "Many questions at once", "Where answers go", "A spending cap"];
     titles.forEach((title, i) => expect(run.stdout).toContain(`Step ${i + 1} of ${titles.length}: ${title} `));
     // Refresh: the Changes line, the folded previous answer, and a source note with its new update date.
     expect(run.stdout).toContain("+ > **Changes:** 1 new source");
