@@ -356,7 +356,8 @@ describe("npm run demo -- --tour", { timeout: 300_000 }, () => {
     expect(research.slice(0, asked[1]!.from).trimEnd().endsWith(table)).toBe(true);
     const properties = original.slice(0, original.indexOf("# Vendor comparison"));
     expect(research.startsWith(properties.trimEnd() + "\n\n> [!perplexity]")).toBe(true);
-    expect(research.replace(/\n\n> \[!perplexity\][\s\S]*?\^pplx-[a-z0-9]+(?=\n)/g, "")).toBe(original);
+    // Nothing else changed but the blank line that now parts the answer from the heading below the properties.
+    expect(research.replace(/\n\n> \[!perplexity\][\s\S]*?\^pplx-[a-z0-9]+(?=\n)/g, "")).toBe(original.replace("---\n# Vendor", "---\n\n# Vendor"));
   });
 
   it("refuses --real: its second answer is the emulator's", async () => {
