@@ -62,7 +62,7 @@ export interface PerplexityClient {
 }
 
 /**
- * The cheapest request that proves the key works. `GET /models` needs no key, so it proves nothing;
+ * The cheapest request that proves the key works. `GET /models` proves little (Perplexity's docs say it needs no key);
  * an unknown run id might answer 404 for a good key, but that is undocumented. This is a real run:
  * preset `fast` (the cheapest), a one-word answer and a 16-token cap (the usual minimum). It costs a
  * fraction of a cent (tokens, plus about $0.001 if the preset decides to search); the report says

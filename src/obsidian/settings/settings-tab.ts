@@ -300,8 +300,8 @@ export class PerplexitySettingTab extends PluginSettingTab {
       {
         heading: "Note",
         items: [
-          this.choice("insertionMode", "Insert the answer", "Below keeps the selected question where it is; replace puts the answer block in its place (the question is kept inside the block).", [
-            ["below", "Below the selection"],
+          this.choice("insertionMode", "Insert the answer", "After the paragraph, list, table or callout that holds the question, which stays where it is. Replace puts the answer block in place of the selected paragraphs (the question is kept inside the block); a selection of less than whole paragraphs is answered after them.", [
+            ["below", "After the selection's block"],
             ["replace", "In place of the selection"],
           ]),
           this.choice("calloutFold", "Answer block", "Whether new answer callouts start expanded, collapsed, or cannot be folded.", [
@@ -349,7 +349,7 @@ export class PerplexitySettingTab extends PluginSettingTab {
           this.number(
             "requestsPerMinute",
             "Requests per minute",
-            "For refreshing many answers at once. Perplexity's limit for your usage tier: 50 at tier 0, 150 at tier 1, 500 at tier 2.",
+            "Paces refreshing many answers, questions asked together and checks on background runs. Perplexity's limit for your usage tier: 50 at tier 0, 150 at tier 1, 500 at tier 2.",
           ),
           this.number("concurrency", "Parallel requests", "How many answers are refreshed at the same time."),
         ],
@@ -383,7 +383,7 @@ export class PerplexitySettingTab extends PluginSettingTab {
             ["profile", "folder", "space"],
             (el, redraw) => displayProfileSettings(this.app, el, this.host, redraw),
           ),
-          this.choice("batchQuestionLines", "Questions in a selection", "Which lines of a selection are asked by the command that asks every question in it. Each answer goes below its question.", [
+          this.choice("batchQuestionLines", "Questions in a selection", "Which lines of a selection are asked by the command that asks every question in it. The answers go after the list, in the order of its questions.", [
             ["question-mark", "Lines ending with a question mark"],
             ["list-items", "Every list item"],
           ]),
