@@ -375,6 +375,15 @@ describe("parseBlocks in a note", () => {
     expect(lostLine.block.sources.map((s) => s.id)).toEqual(["u4vyfy", "46fzl3"]);
     expect(lostLine.problems.length).toBeGreaterThan(0);
   });
+  it("reads a sources heading the user left a trailing space or tab on as that heading", () => {
+    const text = formatBlock(example(), options);
+    const clean = parseBlocks(text)[0]!;
+    for (const end of [" ", "  ", "\t"]) {
+      const spaced = parseBlocks(text.replace("> **Citations**\n", `> **Citations**${end}\n`).replace("> **Other sources**\n", `> **Other sources**${end}\n`))[0]!;
+      expect(spaced.problems).toEqual([]);
+      expect(spaced.block).toEqual(clean.block);
+    }
+  });
   it("ignores callouts without metadata and findBlock finds by id", () => {
     const a = formatBlock(example(), options);
     const b = formatBlock({ ...example(), blockId: "bbbbbb" }, options);

@@ -160,8 +160,10 @@ function readBody(body: string[], meta: Meta, problems: string[], marks: BodyMar
   let index = 0;
   for (let k = sectionStart; k < previousStart; k++) {
     const l = body[k]!;
-    if (l === RESERVED_LINES[0] || l === RESERVED_LINES[1]) {
-      cited = l === RESERVED_LINES[0];
+    // As `bodyMarks` reads a heading: the paragraph's text, without the spaces around it.
+    const heading = RESERVED_LINES.indexOf(l.trim());
+    if (heading !== -1) {
+      cited = heading === 0;
       index = 0;
     } else if (l.trim() === "") continue;
     else if (l.startsWith("- ") && cited !== undefined) {
