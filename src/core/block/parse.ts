@@ -4,9 +4,8 @@ import { unescapeLinkText, unescapeLinkUrl } from "../sanitize";
 import { RESERVED_LINES } from "./contain";
 import { STATUS_LINE_RE } from "./format";
 import type { Token } from "markdown-it";
-import { calloutOf } from "../markdown";
-import { lineEnd, noteStructure } from "../markdown";
-import { answerRegions, regionMeta } from "./regions";
+import { calloutOf, lineAt, lineEnd, noteStructure, skimStructure, unquoted } from "../markdown";
+import { answerRegions, isAnswerCallout, regionAt, regionMeta } from "./regions";
 import type { AnswerRegion } from "./regions";
 import type { Meta } from "./meta";
 import {
@@ -15,7 +14,6 @@ import {
 import type { AnswerBlock, ParsedBlock, PreviousAnswer, SourceEntry } from "./model";
 import type { SourceCheck } from "../source-check/verdict";
 
-const QUOTE_PREFIX_RE = /^ {0,3}> ?/;
 // The optional tail " ✓ 2026-12-01" is a source check's mark (display only: the metadata holds the check).
 const CITATION_TAIL_RE =
   /^\[((?:[^\\[\]]|\\.)*)\]\(((?:[^\\()\s]|\\.)*)\)\.(?: Published: (\d{4}-\d{2}-\d{2}))?(?:(?: \|)? Updated: (\d{4}-\d{2}-\d{2}))?(?: [✓◐↪✗?] \d{4}-\d{2}-\d{2})?\s*$/;
@@ -89,7 +87,7 @@ function readPrevious(body: string[], start: number, meta: Meta, problems: strin
     // The blank line that closes each previous callout is not part of its text (an empty text line is ">").
     if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
     const m = recorded[k]!;
-    const answer = lines.map((l) => l.replace(/^> ?/, "")).join("\n");
+    const answer = lines.map(unquoted).join("\n");
     const out: PreviousAnswer = { askedAt: m.at, answer };
     if (m.by !== undefined) out.answeredBy = m.by;
     if (m.e === true || (m.h !== undefined && m.h !== hashText(answer))) out.edited = true;
@@ -105,7 +103,7 @@ interface BodyMarks {
   previous: Set<number>;
 }
 
-function bodyMarks(body: readonly string[], tokens: readonly Token[], firstLine: number): BodyMarks {
+function bodyMarks(body: readonly string[], tokens: readonly Readonly<Token>[], firstLine: number): BodyMarks {
   const marks: BodyMarks = { headings: new Set(), previous: new Set() };
   for (let k = 0; k + 1 < tokens.length; k++) {
     const t = tokens[k]!;
@@ -204,16 +202,10 @@ export function parseBlocks(noteText: string): ParsedBlock[] {
  * or a `^pplx-` line after a perplexity callout without metadata. Callouts with neither are the user's own.
  */
 export function scanBlocks(noteText: string): BlockScan {
-  return scan(noteText);
-}
-
-/** Reads the answer callouts of a note; with `containing`, only those whose text contains it (the others are skipped unread). */
-function scan(noteText: string, containing?: string): BlockScan {
   const structure = noteStructure(noteText);
   const out: ParsedBlock[] = [];
   const unreadable: UnreadableBlock[] = [];
   for (const region of answerRegions(noteText, structure)) {
-    if (containing !== undefined && !noteText.slice(region.from, region.to).includes(containing)) continue;
     const read = readRegion(noteText, structure.lineStarts, region);
     if (read.parsed) out.push(read.parsed);
     else if (read.unreadable) unreadable.push(read.unreadable);
@@ -245,7 +237,7 @@ export function readRegion(noteText: string, lineStarts: readonly number[], regi
   const problems: string[] = [...(meta.issues ?? [])];
   if (meta.v !== BLOCK_FORMAT_VERSION) problems.push(`metadata version ${meta.v} is not ${BLOCK_FORMAT_VERSION}`);
   const body: string[] = [];
-  for (let k = i; k <= metaAt; k++) body.push(lineText(k).replace(QUOTE_PREFIX_RE, ""));
+  for (let k = i; k <= metaAt; k++) body.push(unquoted(lineText(k)));
   const { answer, sources, previous } = readBody(body, meta, problems, bodyMarks(body, region.tokens, i));
   let to = lineEnd(noteText, lineStarts, metaAt);
   if (metaAt < j - 1) {
@@ -279,10 +271,34 @@ export function readRegion(noteText: string, lineStarts: readonly number[], regi
   return { parsed: { block, from: region.from, to, edited, problems } };
 }
 
-/** The block whose metadata has this id (the first, if a block was duplicated). */
+/**
+ * The block whose metadata has this id (the first, if a block was duplicated): what `parseBlocks` finds. A block's
+ * metadata line holds its id, so the note is read only as far as the first answer callout holding the id that is
+ * that block, and only the answer callouts holding the id are read in full: in a long note of answers (a batch of
+ * questions) that is one block, not all of them.
+ */
 export function findBlock(noteText: string, blockId: string): ParsedBlock | undefined {
-  // A block's metadata line holds its id, so only callouts containing the id need reading: in a long note of
-  // answers (a batch of questions) that is one block, not all of them.
-  if (!noteText.includes(blockId)) return undefined;
-  return scan(noteText, blockId).blocks.find((p) => p.block.blockId === blockId);
+  let at = noteText.indexOf(blockId); // the first place of the id not before the block looked at
+  if (at === -1) return undefined;
+  const structure = skimStructure(noteText);
+  const { blocks, lineStarts } = structure;
+  let next = 0; // the first block not looked at yet
+  while (at !== -1) {
+    structure.readPast(lineAt(lineStarts, at));
+    // A callout's id line may be the block after it: the last block read is looked at once the one after it is read.
+    const known = structure.complete ? blocks.length : blocks.length - 1;
+    for (; next < known; next++) {
+      const block = blocks[next]!;
+      while (at !== -1 && at < block.from) at = noteText.indexOf(blockId, at + 1);
+      if (at === -1) return undefined;
+      // An answer's region ends, at the latest, with the first line of the block after it.
+      if (!isAnswerCallout(block) || at + blockId.length > (blocks[next + 1]?.to ?? block.to)) continue;
+      const region = block.tokens ? regionAt(noteText, structure, next) : regionAt(noteText, { lineStarts, blocks: structure.inFull(next) }, 0);
+      if (region === undefined || at + blockId.length > region.to) continue;
+      const found = readRegion(noteText, lineStarts, region).parsed;
+      if (found?.block.blockId === blockId) return found;
+    }
+    if (structure.complete) return undefined;
+  }
+  return undefined;
 }

@@ -3,7 +3,7 @@
 // is not an answer (it is an example, or quoted text), and neither is a metadata line inside the answer's own code:
 // only a `%% pplx` comment that is a direct part of the callout is its metadata.
 import type { Token } from "markdown-it";
-import { noteStructure, lineEnd } from "../markdown/structure";
+import { isQuoteLine, lineEnd, noteStructure, unquoted } from "../markdown/structure";
 import type { Block, NoteStructure } from "../markdown/structure";
 import { readMeta } from "./meta";
 import type { Meta } from "./meta";
@@ -28,63 +28,72 @@ export interface AnswerRegion {
   /** End of the region: the id line's end, or the last quote line's. */
   to: number;
   /** The callout's block-level tokens (their `map` lines count from the note's first line). */
-  tokens: Token[];
+  tokens: readonly Readonly<Token>[];
 }
 
-const QUOTE_LINE = /^ {0,3}>/;
-
-function isAnswerCallout(block: Block): boolean {
+/** Whether a top-level block is an answer callout (a `perplexity` callout), wherever its metadata is. */
+export function isAnswerCallout(block: Block): boolean {
   return block.kind === "callout" && block.callout?.type === CALLOUT_TYPE;
 }
 
 /** Lines of the callout's direct `%% pplx` comments (not those inside its code, lists or nested quotes). */
-function metaLinesOf(tokens: readonly Token[], src: string, lineStarts: readonly number[]): number[] {
+function metaLinesOf(tokens: readonly Readonly<Token>[], text: string, lineStarts: readonly number[]): number[] {
   const out: number[] = [];
   for (const t of tokens) {
     if (t.type !== "comment_block" || t.level !== 1 || !t.map) continue;
     const line = t.map[0];
-    const text = src.slice(lineStarts[line], lineStarts[line + 1] ?? src.length).replace(/^ {0,3}> ?/, "");
-    if (META_START_RE.test(text)) out.push(line);
+    if (META_START_RE.test(unquoted(lineText(text, lineStarts, line)))) out.push(line);
   }
   return out;
+}
+
+function lineText(text: string, lineStarts: readonly number[], line: number): string {
+  return text.slice(lineStarts[line], lineEnd(text, lineStarts, line));
+}
+
+/**
+ * The answer region of `blocks[index]`, when that block is an answer callout. The block after it must have been
+ * read (it may be the id line), unless `blocks[index]` is the note's last.
+ */
+export function regionAt(text: string, structure: NoteStructure, index: number): AnswerRegion | undefined {
+  const { blocks, lineStarts } = structure;
+  const block = blocks[index]!;
+  if (!isAnswerCallout(block)) return undefined;
+  let quoteEnd = block.endLine;
+  while (quoteEnd > block.startLine + 1 && !isQuoteLine(lineText(text, lineStarts, quoteEnd - 1))) quoteEnd--;
+  const tokens = block.tokens ?? [];
+  const region: AnswerRegion = {
+    startLine: block.startLine,
+    quoteEndLine: quoteEnd,
+    from: block.from,
+    quoteTo: lineEnd(text, lineStarts, quoteEnd - 1),
+    metaLines: metaLinesOf(tokens, text, lineStarts),
+    to: 0,
+    tokens,
+  };
+  // The id line: the first line after the quote, as a lazy line of it or as the next block's first line.
+  const idAt = quoteEnd < block.endLine ? quoteEnd : blocks[index + 1]?.startLine;
+  const m = idAt === undefined ? null : ID_LINE_RE.exec(lineText(text, lineStarts, idAt));
+  if (idAt !== undefined && m) region.idLine = { line: idAt, id: m[1]!, to: lineEnd(text, lineStarts, idAt) };
+  region.to = region.idLine?.to ?? region.quoteTo;
+  return region;
 }
 
 /** The answer callouts of a note with their id lines, in note order. */
 export function answerRegions(text: string, structure: NoteStructure = noteStructure(text)): AnswerRegion[] {
-  const { blocks, lineStarts } = structure;
-  const line = (n: number) => text.slice(lineStarts[n], lineEnd(text, lineStarts, n));
   const out: AnswerRegion[] = [];
-  for (let b = 0; b < blocks.length; b++) {
-    const block = blocks[b]!;
-    if (!isAnswerCallout(block)) continue;
-    let quoteEnd = block.endLine;
-    while (quoteEnd > block.startLine + 1 && !QUOTE_LINE.test(line(quoteEnd - 1))) quoteEnd--;
-    const region: AnswerRegion = {
-      startLine: block.startLine,
-      quoteEndLine: quoteEnd,
-      from: block.from,
-      quoteTo: lineEnd(text, lineStarts, quoteEnd - 1),
-      metaLines: metaLinesOf(block.tokens ?? [], text, lineStarts),
-      to: 0,
-      tokens: block.tokens ?? [],
-    };
-    // The id line: the first line after the quote, as a lazy line of it or as the next block's first line.
-    const idAt = quoteEnd < block.endLine ? quoteEnd : blocks[b + 1]?.startLine;
-    const m = idAt === undefined ? null : ID_LINE_RE.exec(line(idAt));
-    if (idAt !== undefined && m) region.idLine = { line: idAt, id: m[1]!, to: lineEnd(text, lineStarts, idAt) };
-    region.to = region.idLine?.to ?? region.quoteTo;
-    out.push(region);
+  for (let b = 0; b < structure.blocks.length; b++) {
+    const region = regionAt(text, structure, b);
+    if (region) out.push(region);
   }
   return out;
 }
-
-const QUOTE_PREFIX_RE = /^ {0,3}> ?/;
 
 /** A region's metadata: its last readable `%% pplx` comment (answer text comes before it), and that comment's line. */
 export function regionMeta(text: string, lineStarts: readonly number[], region: AnswerRegion): { meta: Meta; line: number } | null {
   for (let k = region.metaLines.length - 1; k >= 0; k--) {
     const line = region.metaLines[k]!;
-    const meta = readMeta(text.slice(lineStarts[line], lineEnd(text, lineStarts, line)).replace(QUOTE_PREFIX_RE, ""));
+    const meta = readMeta(unquoted(lineText(text, lineStarts, line)));
     if (meta) return { meta, line };
   }
   return null;

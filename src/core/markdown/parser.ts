@@ -47,8 +47,13 @@ export interface TopLevelRun {
   startLine: number;
   /** The line after the block (trailing blank lines excluded). */
   endLine: number;
-  /** Its tokens (none for link reference definitions, which only define labels). */
+  /** Its tokens (none for link reference definitions, which only define labels); this run's own array. */
   tokens: Token[];
+  /**
+   * A blockquote read without its content (a skimming `TopLevelReader`): its tokens are only its opening and
+   * closing, and when its last line is a lazy continuation line, that line may instead be a block of its own.
+   */
+  skimmed?: boolean;
 }
 
 /**
@@ -62,32 +67,186 @@ export function parserSource(text: string): string {
 }
 
 /**
- * The top-level blocks of `text`, in order, from markdown-it's block rules (no inline parsing). The loop is the
- * block tokenizer's own, run here at the top level so that each block's line range is known exactly (a footnote
- * definition or a reference definition carries no source map) and so that reading can stop early: with
- * `untilLine`, blocks after the one holding that line are not parsed.
+ * markdown-it's block state for `src`, with the line tables its constructor would compute (where each line starts
+ * and ends, its indent), found here with native line searches instead of a loop over every character: in a long
+ * note that loop was most of the time of reading it. A test checks the tables against the constructor's own, its
+ * quirk included (a last line of only spaces or tabs, without a line break, is no line).
  */
-export function topLevelRuns(text: string, untilLine = Infinity): TopLevelRun[] {
+export function blockState(src: string, env: object, tokens: Token[]): StateBlock {
   const md = markdownParser();
-  const tokens: Token[] = [];
-  // `source`: the caller's text as it is, for rules that must tell a CR from a space (properties).
-  const state: StateBlock = new md.block.State(parserSource(text), md, { source: text }, tokens);
-  const rules = md.block.ruler.getRules("");
-  const runs: TopLevelRun[] = [];
-  const endLine = state.lineMax;
-  let line = 0;
-  while (line < endLine && line <= untilLine) {
-    line = state.skipEmptyLines(line);
-    if (line >= endLine) break;
+  const state: StateBlock = new md.block.State("", md, env, tokens);
+  const bMarks: number[] = [];
+  const eMarks: number[] = [];
+  const tShift: number[] = [];
+  const sCount: number[] = [];
+  const bsCount: number[] = [];
+  const len = src.length;
+  for (let start = 0; start < len; ) {
+    let pos = start;
+    let offset = 0;
+    for (; pos < len; pos++) {
+      const c = src.charCodeAt(pos);
+      if (c === 0x20) offset++;
+      else if (c === 0x09) offset += 4 - (offset % 4);
+      else break;
+    }
+    if (pos === len) break;
+    let end = src.indexOf("\n", pos);
+    if (end === -1) end = len;
+    bMarks.push(start);
+    eMarks.push(end);
+    tShift.push(pos - start);
+    sCount.push(offset);
+    bsCount.push(0);
+    start = end + 1;
+  }
+  // markdown-it's fake entry after the last line, which spares its rules a bounds check.
+  bMarks.push(len);
+  eMarks.push(len);
+  tShift.push(0);
+  sCount.push(0);
+  bsCount.push(0);
+  state.src = src;
+  state.bMarks = bMarks;
+  state.eMarks = eMarks;
+  state.tShift = tShift;
+  state.sCount = sCount;
+  state.bsCount = bsCount;
+  state.lineMax = bMarks.length - 1;
+  return state;
+}
+
+/** A blockquote's lazy continuation lines carry this indent while its content is read (markdown-it's blockquote rule). */
+const LAZY = -1;
+
+/**
+ * markdown-it reading top-level blockquotes without their content where that cannot change where they end (see
+ * `TopLevelReader`). `tail` says what the last top-level blockquote read was: -2 read in full (or none), -1
+ * skimmed, or skimmed with a lazy last line, that line.
+ */
+interface SkimmingParser extends MarkdownItInstance {
+  tail: number;
+}
+
+function skimmingParser(md: MarkdownItInstance): SkimmingParser {
+  const block = Object.create(md.block) as MarkdownItInstance["block"];
+  const skimming = Object.create(md, { block: { value: block } }) as SkimmingParser;
+  skimming.tail = -2;
+  block.tokenize = (state, startLine, endLine) => {
+    if (state.parentType === "blockquote" && state.level === 1) {
+      // Where a blockquote's content ends is where the blockquote ends: at `endLine` (blank lines after it aside)
+      // unless a lazy line is not taken up by the content before it. Without lazy lines, or with only the last
+      // one (settled by the reader), the content need not be read.
+      let lazy = -1;
+      for (let line = startLine; line < endLine && (lazy === -1 || lazy === endLine - 1); line++) if (state.sCount[line] === LAZY) lazy = line;
+      if (lazy === -1 || lazy === endLine - 1) {
+        skimming.tail = lazy;
+        state.line = endLine;
+        return;
+      }
+    }
+    md.block.tokenize(state, startLine, endLine);
+  };
+  return skimming;
+}
+
+/**
+ * Reads the top-level blocks of a text one at a time, in order, with markdown-it's block rules (no inline
+ * parsing). The loop is the block tokenizer's own, run here at the top level so that each block's line range is
+ * known exactly (a footnote definition or a reference definition carries no source map) and so that reading can
+ * stop early: a block never depends on the blocks after it.
+ *
+ * Skimming, a blockquote's content is read only when it could change where the blockquote ends, which is the
+ * blockquote's own business (markdown-it takes its lines up to a blank line or a line that starts another block,
+ * lazy lines included) except for a lazy line its content does not take up: then the blockquote ends before
+ * that line. With no lazy line, nothing can end it early. With one, as its last line (a `^block-id` under a
+ * callout), the content would decide whether that line is the blockquote's or a block of its own; when that
+ * block would be that line alone, the blocks after it are the same either way, and the blockquote is `skimmed`.
+ * Otherwise its content is read. So every block a skimming reader reads starts where the full reading's does.
+ */
+export class TopLevelReader {
+  private readonly state: StateBlock;
+  private readonly rules = markdownParser().block.ruler.getRules("");
+  private readonly skimming: SkimmingParser | null;
+  /** Where the next block is looked for (the line after the last block read, or blank lines before the next). */
+  private line = 0;
+
+  constructor(text: string, skim = false) {
+    // `source`: the caller's text as it is, for rules that must tell a CR from a space (properties).
+    this.state = blockState(parserSource(text), { source: text }, []);
+    this.skimming = skim ? skimmingParser(this.state.md) : null;
+  }
+
+  /** The line the reader has reached: every line before it belongs to a block already read or is blank. */
+  get position(): number {
+    return this.line;
+  }
+
+  /** The next top-level block, or undefined at the end of the text. */
+  next(): TopLevelRun | undefined {
+    const state = this.state;
+    const line = state.skipEmptyLines(this.line);
+    if (line >= state.lineMax) {
+      this.line = line;
+      return undefined;
+    }
+    const run = this.skimming === null ? this.read(line) : this.skim(line, this.skimming);
+    this.line = state.line;
+    return run;
+  }
+
+  /** `count` blocks from `line` (where a block starts), read in full (not skimmed); the reader stays where it was. */
+  readAt(line: number, count: number): TopLevelRun[] {
+    const { state } = this;
+    const runs: TopLevelRun[] = [];
+    for (let at = line; runs.length < count && (at = state.skipEmptyLines(at)) < state.lineMax; at = state.line) runs.push(this.read(at));
+    return runs;
+  }
+
+  private skim(line: number, skimming: SkimmingParser): TopLevelRun {
+    const state = this.state;
+    const md = state.md;
+    skimming.tail = -2;
+    state.md = skimming;
+    const run = this.read(line);
+    state.md = md;
+    const tail = skimming.tail;
+    if (tail === -2) return run;
+    if (tail >= 0) {
+      // The lazy last line as a block of its own: when it ends there, reading goes on where it would anyway.
+      const after = state.line;
+      this.read(tail);
+      if (state.skipEmptyLines(state.line) !== state.skipEmptyLines(after)) return this.read(line);
+      state.line = after;
+    }
+    run.skimmed = true;
+    return run;
+  }
+
+  /** The block that starts at `line`, by the rules of `state.md`. */
+  private read(line: number): TopLevelRun {
+    const state = this.state;
     state.line = line;
-    const first = tokens.length;
+    // Each block gets an array of its own: callers keep the tokens of the blocks they need and drop the rest.
+    const tokens: Token[] = [];
+    state.tokens = tokens;
     // The paragraph rule matches any line, so some rule always does.
-    for (const rule of rules) if (rule(state, line, endLine, false)) break;
+    for (const rule of this.rules) if (rule(state, line, state.lineMax, false)) break;
     if (state.line <= line) throw new Error(`Markdown parser made no progress at line ${line}`);
     let end = state.line;
     while (end > line + 1 && state.isEmpty(end - 1)) end--;
-    runs.push({ startLine: line, endLine: end, tokens: tokens.slice(first) });
-    line = state.line;
+    return { startLine: line, endLine: end, tokens };
   }
+}
+
+/**
+ * The top-level blocks of `text`, in order (see `TopLevelReader`). With `untilLine`, reading stops once the
+ * parser has passed that line: after the block that holds it or, when that line is blank, possibly after the
+ * first block below it (which starts past `untilLine`).
+ */
+export function topLevelRuns(text: string, untilLine = Infinity): TopLevelRun[] {
+  const reader = new TopLevelReader(text);
+  const runs: TopLevelRun[] = [];
+  for (let run: TopLevelRun | undefined; reader.position <= untilLine && (run = reader.next()) !== undefined; ) runs.push(run);
   return runs;
 }

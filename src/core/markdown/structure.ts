@@ -1,7 +1,8 @@
 // A note's block structure: its top-level blocks with their kinds and source ranges, as the parser reads them.
-// Where an answer goes and which callouts are answers are both decided from this (see placement.ts, callouts.ts).
+// Where an answer goes (insertion.ts) and which callouts are answers (block/regions.ts) are both decided from this.
 import type { Token } from "markdown-it";
-import { topLevelRuns } from "./parser";
+import { TopLevelReader } from "./parser";
+import type { TopLevelRun } from "./parser";
 
 export type BlockKind =
   | "properties"
@@ -27,27 +28,37 @@ export interface Callout {
   fold: string;
 }
 
+/**
+ * A top-level block. Blocks (and their tokens) are shared by every caller that reads the same note (see
+ * `noteStructure`): read-only, which the types say; nothing copies or freezes them at run time.
+ */
 export interface Block {
-  kind: BlockKind;
+  readonly kind: BlockKind;
   /** Lines `[startLine, endLine)`, 0-based. */
-  startLine: number;
-  endLine: number;
+  readonly startLine: number;
+  readonly endLine: number;
   /** Offsets in the note: the block's first character and just past its last line (before its line end). */
-  from: number;
-  to: number;
+  readonly from: number;
+  readonly to: number;
   /** For `callout`: its type and fold. */
-  callout?: Callout;
+  readonly callout?: Readonly<Callout>;
   /** For `callout`: its tokens (block level), for readers that look inside (the answer's metadata comment). */
-  tokens?: Token[];
+  readonly tokens?: readonly Readonly<Token>[];
   /** For `heading`: its level (1-6) and its text as written (inline Markdown, without the `#` marks or underline). */
-  heading?: { level: number; text: string };
+  readonly heading?: { readonly level: number; readonly text: string };
 }
 
 export interface NoteStructure {
   /** Offset of each line's first character. */
-  lineStarts: number[];
+  readonly lineStarts: readonly number[];
   /** Top-level blocks in note order; lines between them are blank. */
-  blocks: Block[];
+  readonly blocks: readonly Block[];
+}
+
+/** The blocks of a note read as far as a caller needed: the first blocks of its `NoteStructure`, or all of them. */
+export interface PartialStructure extends NoteStructure {
+  /** Whether `blocks` are all the note's blocks. */
+  readonly complete: boolean;
 }
 
 const KIND_OF_TOKEN: Record<string, BlockKind> = {
@@ -70,14 +81,25 @@ const KIND_OF_TOKEN: Record<string, BlockKind> = {
 
 /** `[!type]` with an optional fold sign, at the start of a blockquote's first line. */
 const CALLOUT_HEAD = /^\[!([^\]\s]+)\]([+-]?)/;
+/** A blockquote's marker at the start of one of its lines: up to three spaces, `>`, and the space after it if any. */
 const QUOTE_MARKER = /^ {0,3}> ?/;
+
+/** `line` without the blockquote marker it starts with (unchanged when it starts with none). */
+export function unquoted(line: string): string {
+  return line.replace(QUOTE_MARKER, "");
+}
+
+/** Whether `line` starts with a blockquote marker. */
+export function isQuoteLine(line: string): boolean {
+  return QUOTE_MARKER.test(line);
+}
 
 /**
  * The callout a blockquote opens, from its first line (`quoteLine`, with its `>`): Obsidian reads `[!type]` there
  * whatever the rest of the quote makes of that line. Undefined for a plain quote.
  */
 export function calloutOf(quoteLine: string): Callout | undefined {
-  const m = CALLOUT_HEAD.exec(quoteLine.replace(QUOTE_MARKER, ""));
+  const m = CALLOUT_HEAD.exec(unquoted(quoteLine));
   return m ? { type: m[1]!.toLowerCase(), fold: m[2]! } : undefined;
 }
 
@@ -106,48 +128,94 @@ export function lineEnd(text: string, lineStarts: readonly number[], line: numbe
   return text.charCodeAt(next - 2) === 13 && text.charCodeAt(next - 1) === 10 ? next - 2 : next - 1;
 }
 
+/** A note's structure as far as it has been read: the blocks in order, read on from where reading stopped. */
+class StructureReading implements SkimmedStructure {
+  readonly lineStarts: number[];
+  readonly blocks: Block[] = [];
+  private readonly reader: TopLevelReader;
+  private done = false;
+
+  constructor(
+    private readonly text: string,
+    readonly skimmed: boolean,
+  ) {
+    this.lineStarts = lineStartsOf(text);
+    this.reader = new TopLevelReader(text, skimmed);
+  }
+
+  get complete(): boolean {
+    return this.done;
+  }
+
+  /** Reads on until a block that starts after `line` has been read (or the note ends). */
+  readPast(line: number): void {
+    const { blocks } = this;
+    while (!this.done && (blocks.length === 0 || blocks[blocks.length - 1]!.startLine <= line)) {
+      const run = this.reader.next();
+      if (run === undefined) this.done = true;
+      else blocks.push(this.blockOf(run));
+    }
+  }
+
+  inFull(index: number): Block[] {
+    return this.reader.readAt(this.blocks[index]!.startLine, 2).map((run) => this.blockOf(run));
+  }
+
+  private blockOf(run: TopLevelRun): Block {
+    const { text, lineStarts } = this;
+    const { startLine, endLine, tokens } = run;
+    const first = tokens[0];
+    const from = lineStarts[startLine]!;
+    const to = lineEnd(text, lineStarts, endLine - 1);
+    const kind: BlockKind = first ? KIND_OF_TOKEN[first.type] ?? "paragraph" : "reference";
+    if (kind === "heading") return { kind, startLine, endLine, from, to, heading: { level: Number(first!.tag.slice(1)), text: tokens[1]?.content ?? "" } };
+    if (kind === "quote") {
+      const callout = calloutOf(text.slice(from, lineEnd(text, lineStarts, startLine)));
+      // Only a callout keeps its tokens (none when skimmed): no caller looks inside other blocks.
+      if (callout) return run.skimmed ? { kind: "callout", startLine, endLine, from, to, callout } : { kind: "callout", startLine, endLine, from, to, callout, tokens };
+    }
+    return { kind, startLine, endLine, from, to };
+  }
+}
+
 // The last few notes read: one command reads the same text several times (is the cursor in an answer? where does
 // the answer go? which block is pending?), and a Map keyed by the text finds it again at the cost of a string hash.
-const recent = new Map<string, NoteStructure>();
+// A note read only in part is read on from where it stopped.
+const recent = new Map<string, StructureReading>();
 const RECENT_LIMIT = 4;
 
+function readingOf(text: string, skim: boolean): StructureReading {
+  let reading = recent.get(text);
+  if (reading === undefined || (reading.skimmed && !skim)) {
+    if (reading === undefined && recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value!);
+    reading = new StructureReading(text, skim);
+    recent.set(text, reading);
+  }
+  return reading;
+}
+
+/** The top-level blocks of a note. */
+export function noteStructure(text: string): NoteStructure {
+  const reading = readingOf(text, false);
+  reading.readPast(Infinity);
+  return reading;
+}
+
 /**
- * The top-level blocks of a note. With `untilLine`, only as far as the block that holds that line (the blocks
- * before a line never depend on what follows it, so the result is a prefix of the whole note's).
+ * A note read only as far as a caller needs, to find a few blocks fast (`findBlock`): a note read before is read on
+ * where it stopped, in full when it was; otherwise skimmed (see `TopLevelReader`): each block starts where it starts
+ * in `noteStructure(text)`, but a callout read without its content has no tokens, and when its last line is a lazy
+ * line, `noteStructure` may read that line as a block of its own. `inFull` reads a callout's blocks as they are.
  */
-export function noteStructure(text: string, untilLine?: number): NoteStructure {
-  const known = recent.get(text);
-  if (known !== undefined) return known;
-  const lineStarts = lineStartsOf(text);
-  const blocks: Block[] = [];
-  for (const run of topLevelRuns(text, untilLine)) {
-    const first = run.tokens[0];
-    let kind: BlockKind = first ? KIND_OF_TOKEN[first.type] ?? "paragraph" : "reference";
-    const block: Block = {
-      kind,
-      startLine: run.startLine,
-      endLine: run.endLine,
-      from: lineStarts[run.startLine]!,
-      to: lineEnd(text, lineStarts, run.endLine - 1),
-    };
-    if (kind === "heading") block.heading = { level: Number(first!.tag.slice(1)), text: run.tokens[1]?.content ?? "" };
-    if (kind === "quote") {
-      const callout = calloutOf(text.slice(block.from, lineEnd(text, lineStarts, run.startLine)));
-      if (callout) {
-        kind = "callout";
-        block.kind = kind;
-        block.callout = callout;
-        block.tokens = run.tokens;
-      }
-    }
-    blocks.push(block);
-  }
-  const structure = { lineStarts, blocks };
-  if (untilLine === undefined) {
-    if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value!);
-    recent.set(text, structure);
-  }
-  return structure;
+export interface SkimmedStructure extends PartialStructure {
+  /** Reads on until a block starting after line `line` is read (the block holding that line and the one after it are then known), or to the end. */
+  readPast(line: number): void;
+  /** `blocks[index]` and the block after it, as `noteStructure` reads them. */
+  inFull(index: number): Block[];
+}
+
+export function skimStructure(text: string): SkimmedStructure {
+  return readingOf(text, true);
 }
 
 /** The line holding `offset` (a line break belongs to the line it ends). */

@@ -2,7 +2,7 @@
 // page moved), `archive` (the Web Archive copy nearest the first citation), and `check_missing` /
 // `check_reason` (so the next answer citing the page, within the recheck interval, gets the same detail
 // without another fetch). Only these keys are ever written; the user's body and other properties stay.
-import { lineEnd, noteStructure } from "../markdown";
+import { lineEnd, noteStructure, unquoted } from "../markdown";
 import { unescapeText } from "../markdown/escape";
 import { archiveUrl } from "./archive";
 import { VERDICTS, type SourceCheck, type Verdict } from "./verdict";
@@ -49,7 +49,7 @@ export function snippetOfNote(text: string): string | undefined {
     if (block.kind !== "quote") continue;
     const quote: string[] = [];
     for (let line = block.startLine; line < block.endLine; line++) {
-      quote.push(text.slice(structure.lineStarts[line], lineEnd(text, structure.lineStarts, line)).replace(/^ {0,3}> ?/, ""));
+      quote.push(unquoted(text.slice(structure.lineStarts[line], lineEnd(text, structure.lineStarts, line))));
     }
     // The snippet was written as Markdown text (escaped): read back as the characters it shows.
     const snippet = unescapeText(quote.join("\n").trim());
