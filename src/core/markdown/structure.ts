@@ -42,7 +42,10 @@ export interface Block {
   readonly to: number;
   /** For `callout`: its type and fold. */
   readonly callout?: Readonly<Callout>;
-  /** For `callout`: its tokens (block level), for readers that look inside (the answer's metadata comment). */
+  /**
+   * For `callout`: its tokens (block level), for readers that look inside (the answer's metadata comment). For
+   * `fence`: its one token (its marker and whether it was closed, see `closerAtEnd`).
+   */
   readonly tokens?: readonly Readonly<Token>[];
   /** For `heading`: its level (1-6) and its text as written (inline Markdown, without the `#` marks or underline). */
   readonly heading?: { readonly level: number; readonly text: string };
@@ -168,6 +171,7 @@ class StructureReading implements SkimmedStructure {
     const from = lineStarts[startLine]!;
     const to = lineEnd(text, lineStarts, endLine - 1);
     const kind: BlockKind = first ? KIND_OF_TOKEN[first.type] ?? "paragraph" : "reference";
+    if (kind === "fence") return { kind, startLine, endLine, from, to, tokens };
     if (kind === "heading") return { kind, startLine, endLine, from, to, heading: { level: Number(first!.tag.slice(1)), text: tokens[1]?.content ?? "" } };
     if (kind === "quote") {
       const callout = calloutOf(text.slice(from, lineEnd(text, lineStarts, startLine)));
@@ -266,10 +270,15 @@ export function closerAtEnd(text: string, structure: NoteStructure): string | nu
   const first = line(last.startLine);
   const lastLine = line(last.endLine - 1);
   const single = last.endLine - last.startLine === 1;
-  if (last.kind === "fence") {
-    const marker = /^ *(`{3,}|~{3,})/.exec(first)![1]!;
-    const closing = new RegExp(`^ {0,3}${marker[0] === "`" ? "`" : "~"}{${marker.length},}[ \\t]*$`);
-    return !single && closing.test(lastLine) ? null : /^ */.exec(first)![0] + marker;
+  const fence = last.kind === "fence" ? last.tokens?.[0] : undefined;
+  if (fence?.map) {
+    // The parser's fence token: its marker, its lines (the closing one included when there is one) and its
+    // content (each line with its line break; the note's last line may have none).
+    const { content } = fence;
+    let contentLines = content === "" || content.endsWith("\n") ? 0 : 1;
+    for (let at = content.indexOf("\n"); at !== -1; at = content.indexOf("\n", at + 1)) contentLines++;
+    const closed = fence.map[1] - fence.map[0] - 1 > contentLines;
+    return closed ? null : /^ */.exec(first)![0] + fence.markup;
   }
   if (last.kind === "html") {
     const start = first.trimStart();

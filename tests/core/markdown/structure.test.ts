@@ -100,8 +100,14 @@ describe("closerAtEnd", () => {
     expect(closer("<script>\nx")).toBe("</script>");
     expect(closer("<?php\necho")).toBe("?>");
     expect(closer("%%\nhidden")).toBe("%%");
+    // A line that only looks like the fence's end: shorter, the other character, or indented as code.
+    expect(closer("````\ncode\n```")).toBe("````");
+    expect(closer("```\ncode\n~~~")).toBe("```");
+    expect(closer("```\ncode\n    ```\n")).toBe("```");
+    expect(closer("```")).toBe("```");
+    expect(closer("para\n\n ```\n\n")).toBe(" ```");
   });
   it("says nothing when the last block is closed", () => {
-    for (const text of ["```\ncode\n```", "<!-- a -->", "<div>\nx\n</div>", "%% x %%", "text", "", "<script>x</script>"]) expect(closer(text), text).toBeNull();
+    for (const text of ["```\ncode\n```", "```\n```", "~~~\na\n\nb\n~~~~  \n\n", "```\ncode\r\n```\r\n", "> ```\n> x\n\n```\ny\n```", "<!-- a -->", "<div>\nx\n</div>", "%% x %%", "text", "", "<script>x</script>"]) expect(closer(text), text).toBeNull();
   });
 });
