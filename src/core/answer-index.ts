@@ -2,7 +2,7 @@
 // one parse of that note (never a rescan of the vault). The answers view lists and filters these rows.
 import type { Meta } from "./block/meta";
 import { answerRegions, regionMeta } from "./block/regions";
-import { noteStructure } from "./markdown";
+import { readStructure } from "./markdown";
 import { describeChecks, VERDICTS } from "./source-check/verdict";
 import type { Verdict } from "./source-check/verdict";
 import { isStale, parseAskedAt } from "./staleness";
@@ -46,7 +46,8 @@ export interface AnswerFilter {
 
 /** The metadata of each answer block of a note, in note order. */
 function metadataOf(text: string): Meta[] {
-  const structure = noteStructure(text);
+  // Each note is read once here (a vault at a time): not remembered.
+  const structure = readStructure(text);
   return answerRegions(text, structure).flatMap((region) => regionMeta(text, structure.lineStarts, region)?.meta ?? []);
 }
 

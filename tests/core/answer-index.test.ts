@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AnswerIndex, formatAge, rowsOf } from "../../src/core/answer-index";
 import { formatBlock, hashText } from "../../src/core/block";
 import type { AnswerBlock } from "../../src/core/block";
+import { noteStructure } from "../../src/core/markdown";
 
 const NOW = Date.parse("2026-11-24T12:00:00.000Z");
 
@@ -21,6 +22,12 @@ const A = `# A\n\n${block("aaaaaa", "2026-09-01T10:00:00.000Z", "Old solar quest
 const B = `# B\n\n${block("cccccc", "2026-11-01T10:00:00.000Z", "Tides?", { cost: undefined })}\n`;
 
 describe("answer rows", () => {
+  it("indexing a vault leaves the notes a command is reading remembered", () => {
+    const open = `${A}\nThe note being edited.\n`;
+    const read = noteStructure(open);
+    for (let k = 0; k < 10; k++) rowsOf(`N${k}.md`, `${B}\n${k}\n`);
+    expect(noteStructure(open)).toBe(read);
+  });
   it("one row per block with what the view shows", () => {
     expect(rowsOf("A.md", A)[0]).toMatchObject({ path: "A.md", blockId: "aaaaaa", question: "Old solar question?", model: "fast · openai/gpt-6-luna", cost: 0.003, sources: 2, cited: 1, state: "answered" });
     expect(rowsOf("A.md", "no answers")).toEqual([]);
