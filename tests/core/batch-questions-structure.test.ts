@@ -1,7 +1,10 @@
 // Which text of a selection is a question, read from the parsed structure: a list item's own text (or, by question
 // mark, a paragraph's or heading's line), never code, math, comments, HTML, properties or quoted text inside it.
+import { readFileSync } from "node:fs";
+import type { Token } from "markdown-it";
 import { describe, expect, it } from "vitest";
 import { findQuestions, locateQuestion } from "../../src/core/batch-questions";
+import { lineAt, noteStructure, topLevelRuns } from "../../src/core/markdown";
 import type { QuestionLines } from "../../src/core/batch-questions";
 
 const asked = (text: string, mode: QuestionLines) => findQuestions(text, 0, text.length, mode).questions.map((q) => q.question);
@@ -100,5 +103,60 @@ describe("finding a question's line again, by the structure", () => {
     expect(at.from).toBe(text.lastIndexOf("  - B?"));
     expect(text.slice(at.from, at.to)).toBe("  - B?");
     expect(locateQuestion("- A?\n  ~~~\n  - B?\n  ~~~\n", q)).toBeNull();
+  });
+});
+
+describe("in real notes (tests/fixtures/notes)", () => {
+  const dir = "tests/fixtures/notes/";
+  const manifest = JSON.parse(readFileSync(`${dir}MANIFEST.json`, "utf8")) as { file: string }[];
+  const LITERAL = new Set(["fence", "code_block", "math_block", "comment_block", "html_block", "front_matter"]);
+  // Each token's type, where it starts, the content of inline text, and where leaf blocks end (a list's or an
+  // item's end may differ by the blank lines after it, which a block alone does not have).
+  const shape = (tokens: readonly Token[], shift: number) =>
+    tokens.map((t) => `${t.type}|${t.map ? t.map[0] + shift : ""}-${t.map && !t.type.endsWith("_open") ? t.map[1] + shift : ""}|${t.type === "inline" ? t.content : ""}`);
+
+  it("a list, paragraph or heading reads the same alone as in its note (questions are read from the block alone)", () => {
+    let blocks = 0;
+    for (const { file } of manifest) {
+      const text = readFileSync(dir + file, "utf8");
+      const { blocks: all } = noteStructure(text);
+      const runs = topLevelRuns(text);
+      expect(runs).toHaveLength(all.length);
+      all.forEach((block, b) => {
+        if (!["list", "paragraph", "heading"].includes(block.kind)) return;
+        blocks++;
+        const alone = topLevelRuns(text.slice(block.from, block.to)).flatMap((r) => r.tokens);
+        expect(shape(alone, block.startLine), `${file}, line ${block.startLine + 1}`).toEqual(shape(runs[b]!.tokens, 0));
+      });
+    }
+    expect(blocks).toBeGreaterThan(100);
+  });
+
+  it("asks no line of code, math, a comment, HTML, the properties or a quote, and finds every question's line again", () => {
+    let found = 0;
+    for (const { file } of manifest) {
+      const text = readFileSync(dir + file, "utf8");
+      const { lineStarts } = noteStructure(text);
+      // The lines that are not the note's own text, from the whole note's tokens.
+      const notOwn = new Set<number>();
+      for (const run of topLevelRuns(text)) {
+        let quoted = 0;
+        for (const t of run.tokens) {
+          if (t.type === "blockquote_open") quoted++;
+          if (t.type === "blockquote_close") quoted--;
+          if (t.map && (quoted > 0 || LITERAL.has(t.type))) for (let l = t.map[0]; l < t.map[1]; l++) notOwn.add(l);
+        }
+      }
+      for (const mode of ["question-mark", "list-items"] as const) {
+        for (const q of findQuestions(text, 0, text.length, mode).questions) {
+          found++;
+          const at = locateQuestion(text, q);
+          expect(at, `${file}: ${q.line}`).not.toBeNull();
+          expect(text.slice(at!.from, at!.to)).toBe(q.line);
+          expect(notOwn.has(lineAt(lineStarts, at!.from)), `${file}: ${q.line}`).toBe(false);
+        }
+      }
+    }
+    expect(found).toBeGreaterThan(50);
   });
 });
