@@ -5,7 +5,7 @@ import { runInNewContext, runInThisContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { rewriteOpenAiPath } from "../../scripts/no-lookbehind.mjs";
 import { NO_ENV_READER, SMALL_QUERY, slimOpenAiClient } from "../../scripts/slim-openai.mjs";
-import { LINKIFY_PLACEHOLDER } from "../../scripts/slim-markdown-it.mjs";
+import { LINKIFY_PLACEHOLDER, PLACEHOLDERS } from "../../scripts/slim-markdown-it.mjs";
 
 const code = readFileSync("main.js", "utf8");
 
@@ -94,6 +94,27 @@ describe("the slimmed markdown-it", () => {
     expect(code).not.toContain("fuzzyEmail");
     expect(code).toContain("block rule didn't increment state.line");
     expect(code).not.toMatch(/require\("(markdown-it|linkify-it)/);
+  });
+
+  it("leaves out the HTML renderer, the typographer's and linkify's rules, mdurl and punycode", () => {
+    // punycode's overflow message and prefix, the renderer's code block, mdurl's protocol table.
+    expect(code).not.toContain("wider integers");
+    expect(code).not.toContain("xn--");
+    expect(code).not.toContain("<pre><code");
+    expect(code).not.toContain("slashes");
+    // The parser still reads a link: the bundle keeps the link rule's own check.
+    expect(code).toContain("normalizeLink");
+  });
+
+  it("every left-out module throws should anything use it", () => {
+    for (const [name, source] of Object.entries(PLACEHOLDERS)) {
+      const defaultName = /^export default (?:class |function )?(\w+)/m.exec(source)![1]!;
+      const body = source.replace(/^export default \w+;$/m, "").replace(/^export default (class|function) /gm, "$1 ").replace(/^export /gm, "");
+      const made = runInNewContext(`${body}\n${defaultName}`) as (new () => { render(): string; test(s: string): boolean }) & (() => void);
+      if (name === "linkify-it") expect(() => new made().test("https://example.org"), name).toThrow(/left out of main\.js/);
+      else if (name === "./renderer.mjs") expect(() => new made().render(), name).toThrow(/left out of main\.js/);
+      else expect(() => made(), name).toThrow(/left out of main\.js/);
+    }
   });
 
   it("fails loudly should anything use the placeholder", () => {
