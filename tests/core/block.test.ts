@@ -393,6 +393,17 @@ describe("parseBlocks in a note", () => {
     expect(note.slice(found.from, found.to)).toBe(b);
     expect(findBlock(note, "nope")).toBeUndefined();
   });
+  it("findBlock finds a block whose id the note mentions before it, outside any answer", () => {
+    const b = formatBlock({ ...example(), blockId: "bbbbbb" }, options);
+    const other = formatBlock(example(), options);
+    for (const before of ["See bbbbbb below.", "> [!note] bbbbbb\n> quoted", "```\nbbbbbb\n```", `${other}\n\nAbout bbbbbb:`, "- bbbbbb\n- x"]) {
+      const note = `${before}\n\n${b}\n\nAfter bbbbbb.\n`;
+      const found = findBlock(note, "bbbbbb");
+      expect(found, before).toEqual(parseBlocks(note).find((p) => p.block.blockId === "bbbbbb"));
+      expect(note.slice(found!.from, found!.to)).toBe(b);
+      expect(findBlock(`${before}\n\nno block here\n`, "bbbbbb")).toBeUndefined();
+    }
+  });
   it("findBlock, reading only the callouts that contain the id, finds what parsing the whole note finds", () => {
     const pick = fc.stringMatching(/^[0-9a-z]{6}$/);
     fc.assert(

@@ -4,7 +4,7 @@ import { unescapeLinkText, unescapeLinkUrl } from "../sanitize";
 import { RESERVED_LINES } from "./contain";
 import { STATUS_LINE_RE } from "./format";
 import type { Token } from "markdown-it";
-import { calloutOf, lineAt, lineEnd, noteStructure, skimStructure, unquoted } from "../markdown";
+import { calloutOf, lineEnd, noteStructure, skimStructure, unquoted } from "../markdown";
 import { answerRegions, isAnswerCallout, regionAt, regionMeta } from "./regions";
 import type { AnswerRegion } from "./regions";
 import type { Meta } from "./meta";
@@ -282,23 +282,23 @@ export function findBlock(noteText: string, blockId: string): ParsedBlock | unde
   if (at === -1) return undefined;
   const structure = skimStructure(noteText);
   const { blocks, lineStarts } = structure;
-  let next = 0; // the first block not looked at yet
-  while (at !== -1) {
-    structure.readPast(lineAt(lineStarts, at));
-    // A callout's id line may be the block after it: the last block read is looked at once the one after it is read.
-    const known = structure.complete ? blocks.length : blocks.length - 1;
-    for (; next < known; next++) {
-      const block = blocks[next]!;
-      while (at !== -1 && at < block.from) at = noteText.indexOf(blockId, at + 1);
-      if (at === -1) return undefined;
-      // An answer's region ends, at the latest, with the first line of the block after it.
-      if (!isAnswerCallout(block) || at + blockId.length > (blocks[next + 1]?.to ?? block.to)) continue;
-      const region = block.tokens ? regionAt(noteText, structure, next) : regionAt(noteText, { lineStarts, blocks: structure.inFull(next) }, 0);
-      if (region === undefined || at + blockId.length > region.to) continue;
-      const found = readRegion(noteText, lineStarts, region).parsed;
-      if (found?.block.blockId === blockId) return found;
-    }
-    if (structure.complete) return undefined;
+  /** Whether `blocks[index]` exists, reading on (one block at a time) until it is read or the note ends. */
+  const read = (index: number): boolean => {
+    while (blocks.length <= index && !structure.complete) structure.readPast(blocks[blocks.length - 1]?.startLine ?? -1);
+    return index < blocks.length;
+  };
+  for (let next = 0; read(next); next++) {
+    const block = blocks[next]!;
+    while (at !== -1 && at < block.from) at = noteText.indexOf(blockId, at + 1);
+    if (at === -1) return undefined;
+    if (!isAnswerCallout(block)) continue;
+    // An answer's region ends, at the latest, with the first line of the block after it (its id line).
+    read(next + 1);
+    if (at + blockId.length > (blocks[next + 1]?.to ?? block.to)) continue;
+    const region = block.tokens ? regionAt(noteText, structure, next) : regionAt(noteText, { lineStarts, blocks: structure.inFull(next) }, 0);
+    if (region === undefined || at + blockId.length > region.to) continue;
+    const found = readRegion(noteText, lineStarts, region).parsed;
+    if (found?.block.blockId === blockId) return found;
   }
   return undefined;
 }
