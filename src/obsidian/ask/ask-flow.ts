@@ -26,7 +26,7 @@ import { BlockStreamWriter, writeFinal } from "../editing/stream-writer";
 import type { Lifetime } from "../lifetime";
 import { requestKind } from "../../core/spend";
 import type { BatchSpend } from "../../core/spend";
-import { checkLanding, isUnfinished, runsInBackground } from "../../core/background";
+import { BACKGROUND_START_STATUS, checkLanding, isUnfinished, runsInBackground } from "../../core/background";
 import type { NotLanding } from "../../core/background";
 import { plural } from "../../core/plural";
 import type { BackgroundRuns } from "../background/background-runs";
@@ -242,7 +242,7 @@ async function runQuestion(ctx: AskContext, target: AskTarget, markStarted: () =
    */
   async function runInBackground(runs: BackgroundRuns): Promise<AskOutcome> {
     let current: AnswerBlock = pending;
-    let status: string | undefined = "Starting a background run at Perplexity…";
+    let status: string | undefined = BACKGROUND_START_STATUS;
     renderNow = () => formatBlock({ ...current, ...links }, options, status);
     writer.changed(true);
     let started: StartedRun;

@@ -6,11 +6,10 @@
 import { Notice, Platform, TFile } from "obsidian";
 import type { App } from "obsidian";
 import { rowsOf } from "../../core/answer-index";
-import { PollQueue, checkLanding, failedRunBlock, isUnfinished, ownership, pollPolicy, takenOver } from "../../core/background";
+import { PollQueue, checkLanding, failedRunBlock, isUnfinished, ownership, pollPolicy, overPending, takenOver } from "../../core/background";
 import type { NotLanding } from "../../core/background";
 import { findBlock, formatBlock } from "../../core/block";
 import type { AnswerBlock } from "../../core/block";
-import { linesAddedInside } from "../../core/insertion";
 import { plural } from "../../core/plural";
 import type { RateLimiter } from "../../core/rate-limiter";
 import { requestKind } from "../../core/spend";
@@ -394,7 +393,7 @@ export class BackgroundRuns {
     return { outcome, end };
   }
 
-  /** Writes `text` over the pending block as it is now (one undo step in an open editor), lines the user typed inside it kept after it. */
+  /** Writes `text` over the pending block as it is now (one undo step in an open editor), lines the user typed inside it kept after it (as the ask flow keeps them). */
   private async write(file: TFile, t: Tracked, text: string): Promise<"written" | "note-missing" | NotLanding> {
     let why: NotLanding | null = null;
     const options = formatOptions(this.deps.settings(), (s) => this.deps.sources.linkFor(s, file));
@@ -405,8 +404,7 @@ export class BackgroundRuns {
         why = check.ok ? "gone" : check.why;
         return null;
       }
-      const typed = linesAddedInside(now.slice(found.from, found.to), formatBlock(found.block, options)).join("\n");
-      return { from: found.from, to: found.to, text: typed ? `${text}\n\n${typed}` : text };
+      return overPending(now, found, text, options);
     });
     return outcome === "written" ? "written" : outcome === "note-missing" ? "note-missing" : (why ?? "gone");
   }
@@ -442,7 +440,10 @@ export class BackgroundRuns {
     return report;
   }
 
-  /** The run of this block is polled here from now on: the block names this device, and its estimate is held here. */
+  /**
+   * The run of this block is polled here from now on: the block names this device, and its estimate is held here.
+   * Lines the user typed inside the placeholder are kept after it, as when an answer lands.
+   */
   async takeOver(file: TFile, blockId: string): Promise<string> {
     let taken: AnswerBlock | null = null;
     const options = formatOptions(this.deps.settings(), (s) => this.deps.sources.linkFor(s, file));
@@ -450,7 +451,7 @@ export class BackgroundRuns {
       const found = findBlock(text, blockId);
       if (!found || ownership(found.block, this.deps.deviceId()) !== "elsewhere") return null;
       taken = takenOver(found.block, this.deps.deviceId());
-      return { from: found.from, to: found.to, text: formatBlock(taken, options) };
+      return overPending(text, found, formatBlock(taken, options), options);
     });
     const block = taken as AnswerBlock | null;
     if (!block?.responseId) return "This block has no background run started on another device: nothing to take over.";
