@@ -302,6 +302,31 @@ describe("cancel", () => {
     expect(d.runtime.isCommandAvailable("cancel")).toBe(false);
   });
 
+  it("while Perplexity is still starting the run (its id not in yet): waits for the id, cancels the run, puts the note back and says so", async () => {
+    await emulator({ steps: [{ backgroundReplyMs: 400, backgroundMs: 600_000 }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    await waitFor(() => emu!.startedRuns().length === 1, 3000, "the run started at the emulator");
+    expect(d.runtime.runCommand("cancel")).toBe(true);
+    await d.plugin.idle();
+    const [run] = emu!.startedRuns();
+    expect(emu!.requests.filter((r) => r.path.endsWith("/cancel")).map((r) => r.path)).toEqual([`/v1/agent/${run!.id}/cancel`]);
+    expect(run!.cancelled).toBe(true);
+    expect(d.runtime.editor(NOTE).getValue()).toBe(NOTE_TEXT);
+    expect(d.runtime.notices.at(-1)).toMatch(/^The request to Perplexity was cancelled\. Perplexity had already started the run, so the plugin told it to stop/);
+    expect(monthSpend(d.plugin.spend.ledger, new Date()).unknown).toBe(1);
+  });
+
+  it("Obsidian closing while Perplexity is still starting the run: the run is cancelled once its id is in, not left going unseen", async () => {
+    await emulator({ steps: [{ backgroundReplyMs: 400, backgroundMs: 600_000 }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    await waitFor(() => emu!.startedRuns().length === 1, 3000, "the run started at the emulator");
+    await d.runtime.unloadPlugin();
+    await waitFor(() => emu!.startedRuns()[0]!.cancelled, 3000, "the run cancelled");
+    expect(await d.runtime.read(NOTE)).toBe(NOTE_TEXT);
+  });
+
   it("after the run finished, says it had already ended and writes its answer", async () => {
     await emulator({ steps: [{ backgroundMs: 30_000, answer: { cost: 0.2 } }] });
     const d = await device({ [NOTE]: NOTE_TEXT });
