@@ -424,6 +424,101 @@ describe("taking a run over on another device", () => {
   });
 });
 
+describe("the placeholder moved, deleted or taken while its run goes on", () => {
+  const OTHER = "Research/Moved here.md";
+
+  /** Cuts the pending block (with its id line) out of the open note and returns its text, as the user's cut does. */
+  function cutBlock(d: Device): string {
+    const editor = d.runtime.editor(NOTE);
+    const text = editor.getValue();
+    const [found] = parseBlocks(text);
+    editor.replaceRange("", editor.offsetToPos(found!.from), editor.offsetToPos(found!.to));
+    return text.slice(found!.from, found!.to);
+  }
+
+  it("cut and pasted into another note while the plugin was closed: found there after the restart, the answer lands there", async () => {
+    await emulator({ steps: [{ backgroundMs: 60_000, answer: { cost: 0.3 } }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    const rid = await runStarted(d);
+    const block = cutBlock(d);
+    await d.runtime.saveAll();
+    await d.runtime.unloadPlugin();
+    await d.runtime.closeNote(NOTE);
+    await d.runtime.app.vault.create(OTHER, `# Moved here\n\n${block}\n`);
+    emulatorNow += 60_000;
+    d.plugin = (await d.runtime.loadPlugin(MAIN)) as Plugin;
+    await waitFor(async () => (await blocks(d, OTHER))[0]?.state === "answered", 5000, "the answer in the other note");
+    expect((await blocks(d, OTHER))[0]).toMatchObject({ responseId: rid, cost: 0.3 });
+    expect(await d.runtime.read(NOTE)).not.toContain("pplx");
+  });
+
+  it("cut and pasted into another note while the run goes on: the run is not cancelled, its answer lands where the placeholder is now", async () => {
+    await emulator({ steps: [{ backgroundMs: 60_000, answer: { cost: 0.3 } }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    const rid = await runStarted(d);
+    const block = cutBlock(d);
+    await d.runtime.saveAll();
+    // The first poll finds the block in no note (it is not pasted yet).
+    await waitFor(() => gets(rid).length === 1, 6000, "the first poll");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const pasted = await d.runtime.app.vault.create(OTHER, `# Moved here\n\n${block}\n`);
+    // Obsidian's metadata cache lists the block's id there within moments (the next poll comes seconds later).
+    const blockId = parseBlocks(block)[0]!.block.blockId;
+    await waitFor(() => d.runtime.app.metadataCache.getFileCache(pasted)?.blocks?.[`pplx-${blockId}`] !== undefined, 2000, "the metadata cache");
+    // The next poll finds it in the other note; the run finished meanwhile.
+    emulatorNow += 60_000;
+    expect(d.runtime.runCommand("check-background-runs")).toBe(true);
+    await waitFor(async () => (await blocks(d, OTHER))[0]?.state === "answered", 5000, "the answer in the other note");
+    expect((await blocks(d, OTHER))[0]).toMatchObject({ responseId: rid, cost: 0.3 });
+    expect(emu!.requests.some((r) => r.path.endsWith("/cancel"))).toBe(false);
+  });
+
+  it("deleted while the run goes on: once two polls in a row find it in no note, the run is cancelled at Perplexity and the notice says so", async () => {
+    await emulator({ steps: [{ backgroundMs: 600_000 }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    const rid = await runStarted(d);
+    cutBlock(d);
+    await waitFor(() => gets(rid).length === 1, 6000, "the first poll");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // One poll is not enough (the block may be on its way to another note).
+    expect(emu!.startedRuns()[0]!.cancelled).toBe(false);
+    expect(d.plugin.background.count).toBe(1);
+    expect(d.runtime.runCommand("check-background-runs")).toBe(true);
+    await waitFor(() => emu!.startedRuns()[0]!.cancelled, 3000, "the run cancelled");
+    await waitFor(() => d.plugin.background.count === 0, 2000, "the run no longer polled");
+    expect(d.runtime.notices.at(-1)).toMatch(/was not written: its placeholder was removed from the note\. Perplexity was told to stop the run, so it costs nothing more\.$/);
+    expect(d.runtime.editor(NOTE).getValue()).not.toContain("pplx");
+  });
+
+  it("taken over by another device while this one polls it: this one stops polling it and cancels nothing", async () => {
+    await emulator({ steps: [{ backgroundMs: 600_000 }] });
+    const laptop = await device({ [NOTE]: NOTE_TEXT });
+    await ask(laptop);
+    const rid = await runStarted(laptop);
+    await laptop.runtime.saveAll();
+    // The phone takes it over; the note syncs back to the laptop, which is still running.
+    const phone = await device(await laptop.runtime.snapshot());
+    await phone.plugin.resuming;
+    await phone.runtime.openNote(NOTE);
+    const editor = phone.runtime.editor(NOTE);
+    editor.setCursor(editor.offsetToPos(editor.getValue().indexOf("%% pplx")));
+    expect(phone.runtime.runCommand("take-over-background-run")).toBe(true);
+    await waitFor(() => phone.plugin.background.count === 1, 3000, "the phone polling");
+    await phone.runtime.saveAll();
+    await laptop.runtime.closeNote(NOTE);
+    await laptop.runtime.app.vault.modify(laptop.runtime.app.vault.getFileByPath(NOTE)!, (await phone.runtime.snapshot())[NOTE]!);
+    expect(laptop.plugin.background.count).toBe(1);
+    expect(laptop.runtime.runCommand("check-background-runs")).toBe(true);
+    await waitFor(() => laptop.plugin.background.count === 0, 3000, "the laptop no longer polling");
+    expect(emu!.startedRuns()[0]!.cancelled).toBe(false);
+    expect(phone.plugin.background.count).toBe(1);
+    expect(laptop.runtime.notices.at(-1)).toMatch(/was not written: another device took the run over\.$/);
+  });
+});
+
 describe("a batch of deep questions", () => {
   it("starts 20 background runs without holding a connection each, and lands every answer below its question", async () => {
     const questions = Array.from({ length: 20 }, (_, i) => `What is deep question number ${i + 1}?`);
