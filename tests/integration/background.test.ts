@@ -103,6 +103,29 @@ async function progressShown(d: Device): Promise<void> {
 const TYPED = ["> a thought typed under the question", ">"];
 const TYPED_LATER = ["> my own note typed while waiting", ">"];
 
+/** Asks, lets the user type inside the placeholder once its progress shows, and closes Obsidian; returns the run id. */
+async function typedWhileWaiting(d: Device): Promise<string> {
+  await ask(d);
+  const rid = await runStarted(d);
+  await progressShown(d);
+  typeAfter(d, /^> \*\*Model:\*\*/m, TYPED);
+  typeAfter(d, /sources found so far\*$/m, [">", ...TYPED_LATER]);
+  await d.runtime.saveAll();
+  await d.runtime.unloadPlugin();
+  return rid;
+}
+
+/** A phone with the vault as synced from `laptop`, which takes the run over with the command, the cursor in its block. */
+async function takenOverOnPhone(laptop: Device): Promise<{ phone: Device; editor: ReturnType<ObsidianRuntime["editor"]> }> {
+  const phone = await device(await laptop.runtime.snapshot());
+  await phone.plugin.resuming;
+  await phone.runtime.openNote(NOTE);
+  const editor = phone.runtime.editor(NOTE);
+  editor.setCursor(editor.offsetToPos(editor.getValue().indexOf("%% pplx")));
+  expect(phone.runtime.runCommand("take-over-background-run")).toBe(true);
+  return { phone, editor };
+}
+
 /** The note once the run landed: every typed line kept once, after the block, and none of the placeholder's waiting lines left. */
 function expectTypedKept(text: string): void {
   const [block] = parseBlocks(text);
@@ -180,13 +203,7 @@ describe("after a restart", () => {
   it("keeps what the user typed inside the placeholder (after it, as any ask does) and leaves none of its progress lines behind", async () => {
     await emulator({ steps: [{ backgroundMs: 60_000, answer: { cost: 0.3 } }] });
     const d = await device({ [NOTE]: NOTE_TEXT });
-    await ask(d);
-    const rid = await runStarted(d);
-    await progressShown(d);
-    typeAfter(d, /^> \*\*Model:\*\*/m, TYPED);
-    typeAfter(d, /sources found so far\*$/m, [">", ...TYPED_LATER]);
-    await d.runtime.saveAll();
-    await d.runtime.unloadPlugin();
+    const rid = await typedWhileWaiting(d);
     emulatorNow += 60_000;
     d.plugin = (await d.runtime.loadPlugin(MAIN)) as Plugin;
     await waitFor(async () => (await blocks(d))[0]?.state === "answered", 5000, "the answer to land");
@@ -198,13 +215,7 @@ describe("after a restart", () => {
   it("keeps what the user typed when the run expired meanwhile: after the failed block, not in it", async () => {
     await emulator({ runRetentionMs: 3_600_000, steps: [{ backgroundMs: 60_000 }] });
     const d = await device({ [NOTE]: NOTE_TEXT });
-    await ask(d);
-    await runStarted(d);
-    await progressShown(d);
-    typeAfter(d, /^> \*\*Model:\*\*/m, TYPED);
-    typeAfter(d, /sources found so far\*$/m, [">", ...TYPED_LATER]);
-    await d.runtime.saveAll();
-    await d.runtime.unloadPlugin();
+    await typedWhileWaiting(d);
     emulatorNow += 2 * 3_600_000;
     d.plugin = (await d.runtime.loadPlugin(MAIN)) as Plugin;
     await waitFor(async () => (await blocks(d))[0]?.state === "failed", 5000, "the failed block");
@@ -393,20 +404,9 @@ describe("taking a run over on another device", () => {
   it("keeps what the user typed inside the placeholder on the first device, and leaves none of its progress lines behind", async () => {
     await emulator({ steps: [{ backgroundMs: 60_000, answer: { cost: 0.3 } }] });
     const laptop = await device({ [NOTE]: NOTE_TEXT });
-    await ask(laptop);
-    const rid = await runStarted(laptop);
-    await progressShown(laptop);
-    typeAfter(laptop, /^> \*\*Model:\*\*/m, TYPED);
-    typeAfter(laptop, /sources found so far\*$/m, [">", ...TYPED_LATER]);
-    await laptop.runtime.saveAll();
-    await laptop.runtime.unloadPlugin();
-    const phone = await device(await laptop.runtime.snapshot());
-    await phone.plugin.resuming;
-    await phone.runtime.openNote(NOTE);
-    const editor = phone.runtime.editor(NOTE);
-    editor.setCursor(editor.offsetToPos(editor.getValue().indexOf("%% pplx")));
+    const rid = await typedWhileWaiting(laptop);
     // Taking over writes the block again (it names the phone now): what was typed moves after it, nothing is lost.
-    expect(phone.runtime.runCommand("take-over-background-run")).toBe(true);
+    const { phone, editor } = await takenOverOnPhone(laptop);
     await waitFor(() => {
       const [found] = parseBlocks(editor.getValue());
       return found?.block.state === "pending" && found.block.device !== undefined && editor.getValue().slice(found.to).includes("my own note typed while waiting");
@@ -500,12 +500,7 @@ describe("the placeholder moved, deleted or taken while its run goes on", () => 
     const rid = await runStarted(laptop);
     await laptop.runtime.saveAll();
     // The phone takes it over; the note syncs back to the laptop, which is still running.
-    const phone = await device(await laptop.runtime.snapshot());
-    await phone.plugin.resuming;
-    await phone.runtime.openNote(NOTE);
-    const editor = phone.runtime.editor(NOTE);
-    editor.setCursor(editor.offsetToPos(editor.getValue().indexOf("%% pplx")));
-    expect(phone.runtime.runCommand("take-over-background-run")).toBe(true);
+    const { phone } = await takenOverOnPhone(laptop);
     await waitFor(() => phone.plugin.background.count === 1, 3000, "the phone polling");
     await phone.runtime.saveAll();
     await laptop.runtime.closeNote(NOTE);
