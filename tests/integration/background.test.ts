@@ -436,13 +436,19 @@ describe("the placeholder moved, deleted or taken while its run goes on", () => 
     return text.slice(found!.from, found!.to);
   }
 
-  it("cut and pasted into another note while the plugin was closed: found there after the restart, the answer lands there", async () => {
+  /** A background run started (finishing a minute later) whose placeholder was then cut and the note saved. */
+  async function askedThenCut(): Promise<{ d: Device; rid: string; block: string }> {
     await emulator({ steps: [{ backgroundMs: 60_000, answer: { cost: 0.3 } }] });
     const d = await device({ [NOTE]: NOTE_TEXT });
     await ask(d);
     const rid = await runStarted(d);
     const block = cutBlock(d);
     await d.runtime.saveAll();
+    return { d, rid, block };
+  }
+
+  it("cut and pasted into another note while the plugin was closed: found there after the restart, the answer lands there", async () => {
+    const { d, rid, block } = await askedThenCut();
     await d.runtime.unloadPlugin();
     await d.runtime.closeNote(NOTE);
     await d.runtime.app.vault.create(OTHER, `# Moved here\n\n${block}\n`);
@@ -454,12 +460,7 @@ describe("the placeholder moved, deleted or taken while its run goes on", () => 
   });
 
   it("cut and pasted into another note while the run goes on: the run is not cancelled, its answer lands where the placeholder is now", async () => {
-    await emulator({ steps: [{ backgroundMs: 60_000, answer: { cost: 0.3 } }] });
-    const d = await device({ [NOTE]: NOTE_TEXT });
-    await ask(d);
-    const rid = await runStarted(d);
-    const block = cutBlock(d);
-    await d.runtime.saveAll();
+    const { d, rid, block } = await askedThenCut();
     // The first poll finds the block in no note (it is not pasted yet).
     await waitFor(() => gets(rid).length === 1, 6000, "the first poll");
     await new Promise((resolve) => setTimeout(resolve, 100));
