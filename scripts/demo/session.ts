@@ -18,6 +18,8 @@ export interface CommandRun {
   select?: string;
   /** `select` is the demo's own question, not text given with --select. */
   selectIsDefault?: boolean;
+  /** The flag the selection came from, for messages about it. */
+  selectFlag?: "--select" | "--select-file";
   /** The follow-up's text, typed into the prompt that ask-follow-up opens. */
   question?: string;
   now?: Date;
@@ -161,7 +163,7 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
       if (at < 0 && run.selectIsDefault) {
         throw new DemoError(`${join(run.vault, run.note)} does not contain the demo's question, which ${run.command} asks when --select is left out; give the text to ask with --select TEXT`);
       }
-      if (at < 0) throw new DemoError(`the text to select (--select) was not found in ${join(run.vault, run.note)}`);
+      if (at < 0) throw new DemoError(`the text to select (${run.selectFlag ?? "--select"}) was not found in ${join(run.vault, run.note)}`);
       view.editor.setSelection(view.editor.offsetToPos(at), view.editor.offsetToPos(at + run.select.length));
     } else if (AT_LAST_BLOCK[run.command] !== undefined) {
       // The cursor goes into the note's last answer block (its metadata line).
@@ -306,8 +308,12 @@ export function printOutcome(result: CommandResult, print: (line: string) => voi
 /** Nothing was stale (said in a notice, or in the vault refresh's dialog): not a failure, nothing to do. */
 export const isNothingStale = (lines: string[]): boolean => lines.some((n) => n.startsWith("No stale answers"));
 
-/** Nothing stale, or every question of a batch already answered: nothing to do, which is not a failure. */
-const isNothingToDo = (lines: string[]): boolean => isNothingStale(lines) || lines.some((n) => n.startsWith("Every question in the selection already has its answer"));
+/**
+ * Nothing stale, every stale answer skipped for a reason the notice gives (you edited it, say), or every question
+ * of a batch already answered: nothing to do, which is not a failure.
+ */
+const isNothingToDo = (lines: string[]): boolean =>
+  isNothingStale(lines) || lines.some((n) => n.startsWith("Nothing refreshed in") || n.startsWith("Every question in the selection already has its answer"));
 
 /** The answers view the command opened, as its rows read: the count line, then one line per answer. */
 async function answersViewLines(runtime: ObsidianRuntime): Promise<string[]> {
