@@ -122,7 +122,7 @@ async function main(): Promise<void> {
       for (const path of result.changedFiles) console.log(`  ${path}`);
     } else {
       const select = args.select ?? (args.command === "ask-selection" ? DEMO_QUESTION : undefined);
-      const result = await runCommand({ ...run, command: args.command, select, selectIsDefault: args.select === undefined, selectFlag: args.selectFlag, question: args.question, now: args.now, detach: args.detach });
+      const result = await runCommand({ ...run, command: args.command, select, selectIsDefault: args.select === undefined, selectFlag: args.selectFlag, onWait: (line) => console.log(`Waiting: ${line}`), question: args.question, now: args.now, detach: args.detach });
       wrote = result.changedFiles.length > 0;
       printOutcome(result, (line) => console.log(line));
       if (result.failure) throw new DemoError(inDemoTerms(result.failure));

@@ -34,6 +34,26 @@ export interface CommandRun {
   pluginDir: string;
   /** Ask as a background run (preset high) and stop as soon as it has started, as if Obsidian were closed. */
   detach?: boolean;
+  /** Told each wait the note's placeholder shows while the command runs (a rate-limit wait), so a run never looks hung. */
+  onWait?: (line: string) => void;
+}
+
+/** A placeholder's line that says the plugin is waiting (Perplexity's rate limit), as the note shows it. */
+const WAIT_LINE = /^> \*(Perplexity is limiting how often you can ask[^*]*)\*$/m;
+
+/** Calls `onWait` with each new wait line the editor's text shows, until `done` settles. */
+async function reportWaits(text: () => string, done: Promise<unknown>, onWait: ((line: string) => void) | undefined): Promise<void> {
+  if (!onWait) return void (await done);
+  let settled = false;
+  let last = "";
+  void done.then(() => (settled = true), () => (settled = true));
+  while (!settled) {
+    const line = WAIT_LINE.exec(text())?.[1];
+    if (line && line !== last) onWait(line);
+    last = line ?? "";
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await done;
 }
 
 export interface CommandResult {
@@ -184,7 +204,7 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
       void idle().then(() => (done = true));
       const started = () => parseBlocks(view.editor.getValue()).some((p) => !earlier.has(p.block.blockId) && p.block.state === "pending" && p.block.responseId);
       await waitFor(() => done || started(), 60_000, "the background run to start");
-    } else await idle();
+    } else await reportWaits(() => view.editor.getValue(), idle(), run.onWait);
     if (run.command === "ask-follow-up") {
       // The command opens the follow-up prompt: type the question into it and press Ask, as the user would.
       const prompt = runtime.openModals.at(-1) as unknown as { question: string; submit(): void } | undefined;

@@ -305,6 +305,25 @@ describe("npm run demo against a server that never answers", { timeout: 120_000 
   });
 });
 
+describe("npm run demo while Perplexity's rate limit holds", { timeout: 120_000 }, () => {
+  it("prints the wait the placeholder shows, so the run does not look hung, then the answer", async () => {
+    const { startEmulator } = await import("../emulator/server");
+    // Live headers: x-ratelimit-reset in epoch seconds, read against the response's date (as in ask.test.ts).
+    const serverNow = Math.floor(Date.now() / 1000);
+    const headers = { date: new Date(serverNow * 1000).toUTCString(), "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(serverNow + 3) };
+    const limited = await startEmulator({ scenario: { steps: [{ kind: "http", status: 429, headers }] } });
+    try {
+      const vault = committedDemoVault();
+      const run = await demo(["--vault", vault, "--base-url", limited.baseUrl], {}, 60_000);
+      expect(run.stdout).toMatch(/^Waiting: Perplexity is limiting how often you can ask: asking again in [1-3] seconds?…$/m);
+      expect(run.code).toBe(0);
+      expect(blocksIn(vault)[0]!.block.state).toBe("answered");
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe("npm run demo -- --tour", { timeout: 300_000 }, () => {
   it("asks, cites, moves the clock, refreshes, follows up and refreshes the thread, printing what changed at each step", async () => {
     const vault = committedDemoVault();
