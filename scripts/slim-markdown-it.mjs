@@ -8,18 +8,11 @@
 //  - the HTML entity encoder (~23 KB): markdown-it only decodes entities (`decodeHTML`, `decodeHTMLStrict`), but
 //    imports them from the entities package's index, which drags its encoder along. The import is pointed at the
 //    package's own decode module.
-// Each left-out module becomes a placeholder that throws if it is ever used, so a change that starts relying on
-// one fails loudly (tests/integration/bundle.test.ts loads them).
-
-/** A placeholder module whose named exports (and default export) throw when called. */
-function placeholder(module, names) {
-  const fail = `throw new Error("${module} is left out of main.js (scripts/slim-markdown-it.mjs)")`;
-  const lines = names.map((name) => `export function ${name}() { ${fail}; }`);
-  return `${lines.join("\n")}\nexport default function ${module.replace(/\W/g, "_")}() { ${fail}; }\n`;
-}
+// Each left-out module becomes a placeholder that throws if it is ever used (placeholder-module.mjs).
+import { leftOut, placeholderModule } from "./placeholder-module.mjs";
 
 export const LINKIFY_PLACEHOLDER = `export class LinkifyIt {
-  test() { throw new Error("linkify-it is left out of main.js (scripts/slim-markdown-it.mjs)"); }
+  test() { ${leftOut("linkify-it")}; }
   match() { return this.test(); }
   matchAtStart() { return this.test(); }
   set() { return this; }
@@ -29,7 +22,7 @@ export default LinkifyIt;
 
 export const RENDERER_PLACEHOLDER = `export default class Renderer {
   constructor() { this.rules = {}; }
-  render() { throw new Error("markdown-it's renderer is left out of main.js (scripts/slim-markdown-it.mjs)"); }
+  render() { ${leftOut("markdown-it's renderer")}; }
   renderInline() { return this.render(); }
   renderToken() { return this.render(); }
 }
@@ -38,13 +31,13 @@ export const RENDERER_PLACEHOLDER = `export default class Renderer {
 /** Left-out modules by the name they are imported as (markdown-it's own files are matched relative to its lib). */
 export const PLACEHOLDERS = {
   "linkify-it": LINKIFY_PLACEHOLDER,
-  mdurl: placeholder("mdurl", ["decode", "encode", "format", "parse"]),
-  "punycode.js": placeholder("punycode.js", ["toASCII", "toUnicode", "encode", "decode"]),
+  mdurl: placeholderModule("mdurl", { functions: ["decode", "encode", "format", "parse"] }),
+  "punycode.js": placeholderModule("punycode.js", { functions: ["toASCII", "toUnicode", "encode", "decode"] }),
   "./renderer.mjs": RENDERER_PLACEHOLDER,
-  "./rules_core/linkify.mjs": placeholder("markdown-it's linkify rule", []),
-  "./rules_core/replacements.mjs": placeholder("markdown-it's typographer replacements", []),
-  "./rules_core/smartquotes.mjs": placeholder("markdown-it's smart quotes", []),
-  "./rules_inline/linkify.mjs": placeholder("markdown-it's inline linkify rule", []),
+  "./rules_core/linkify.mjs": placeholderModule("markdown-it's linkify rule"),
+  "./rules_core/replacements.mjs": placeholderModule("markdown-it's typographer replacements"),
+  "./rules_core/smartquotes.mjs": placeholderModule("markdown-it's smart quotes"),
+  "./rules_inline/linkify.mjs": placeholderModule("markdown-it's inline linkify rule"),
 };
 
 /** The esbuild plugin applying the replacements. */

@@ -209,22 +209,34 @@ function citedText(s: string, ctx: Context, before: { char: string }, escapedBra
  * (an image or embed): a "!" before a written link is escaped.
  */
 function joinPieces(pieces: readonly string[]): string {
-  let out = "";
+  // Parts joined once at the end, and the last two characters written kept aside: reading characters of a string
+  // being built by `+=` flattens it each time, which is quadratic over a long paragraph.
+  const parts: string[] = [];
+  let tail = "";
   let previous = "";
+  const write = (s: string) => {
+    if (s === "") return;
+    parts.push(s);
+    tail = (tail + s).slice(-2);
+  };
   for (const piece of pieces) {
     const c = piece[0];
-    const end = out.length;
-    const unescaped = out[end - 2] !== "\\";
-    if ((c === "=" || c === ":") && out[end - 1] === c && unescaped) out += "\\";
+    const unescaped = tail[tail.length - 2] !== "\\";
+    if ((c === "=" || c === ":") && tail[tail.length - 1] === c && unescaped) write("\\");
     // A "!" the text ends with would make the link that follows an image (or an embed).
-    else if (c === "[" && out[end - 1] === "!" && unescaped) out = out.slice(0, -1) + "\\!";
+    else if (c === "[" && tail[tail.length - 1] === "!" && unescaped) {
+      // The "!" is the last character of the last part written.
+      const at = parts.length - 1;
+      parts[at] = `${parts[at]!.slice(0, -1)}\\!`;
+      tail = (tail.slice(0, -1) + "\\!").slice(-2);
+    }
     // Two code spans side by side (what was between them dropped) would read as one: a space keeps them apart.
     // (Only a code span's piece starts with a backtick: text escapes its own.)
-    else if (c === "`" && previous.startsWith("`")) out += " ";
-    out += piece;
+    else if (c === "`" && previous.startsWith("`")) write(" ");
+    write(piece);
     if (piece !== "") previous = piece;
   }
-  return out;
+  return parts.join("");
 }
 
 /**
