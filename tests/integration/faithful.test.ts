@@ -119,7 +119,7 @@ describe("linking citations in an editor that is not a markdown tab (finding 3)"
     const now = editor.getValue();
     expect(now).toContain("Unsaved line.");
     expect(blockOf(now).block.answer).toMatch(/\[\[[a-z0-9]{6,}\]\]/);
-    expect(h.runtime.notices.at(-1)).toMatch(/1 updated/);
+    expect(h.runtime.notices.at(-1)).toBe("Linked 1 cited source in 1 answer, 1 source note made; 1 answer rewritten with the links.");
   });
 });
 
