@@ -176,12 +176,19 @@ function pushComment(state: StateBlock, from: number, to: number, open: boolean)
  * A `%%` comment that starts a line: up to the line holding the closing `%%` (blank lines included, as Obsidian
  * hides them all), or on while the text after a close opens another. Unclosed, it runs to the end of its container,
  * marked as open: the editor hides the rest of the note (a quote's comment goes on after the quote, see
- * `continuingComments`).
+ * `continuingComments`). One closed on its own line is inline (rule 1 of the team's Obsidian notes: a `%%…%%` pair
+ * on one line is inline): a paragraph goes on over it, and with lines after it, it starts one. Alone, or as the last
+ * line of its container, it is a block of its own: the answer block's metadata line, last in its callout after the
+ * source list, is read so (a reading Obsidian agrees with for what it shows: the comment is hidden either way).
  */
 export const commentBlock: BlockRule = (state, startLine, endLine, silent) => {
   if (state.sCount[startLine]! - state.blkIndent >= 4) return false;
   if (!lineText(state, startLine).startsWith("%%")) return false;
-  if (silent) return true;
+  const text = lineText(state, startLine);
+  const close = text.indexOf("%%", 2);
+  const oneLine = close !== -1 && openCommentIn(state, text.slice(close + 2)) === -1;
+  if (silent) return !oneLine || startLine + 1 === endLine;
+  if (oneLine && paragraphEnd(state, startLine + 1, endLine) > startLine + 1) return false;
   const { end, open } = commentEnd(state, startLine, 2, endLine);
   pushComment(state, startLine, end, open);
   state.line = end;
