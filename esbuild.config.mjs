@@ -6,6 +6,7 @@ import { builtinModules } from "node:module";
 import { LOOKBEHIND, noLookbehind } from "./scripts/no-lookbehind.mjs";
 import { slimOpenAi } from "./scripts/slim-openai.mjs";
 import { slimMarkdownIt } from "./scripts/slim-markdown-it.mjs";
+import { slimDateFns } from "./scripts/slim-date-fns.mjs";
 
 const production = process.argv[2] === "production";
 
@@ -32,7 +33,7 @@ const context = await esbuild.context({
   legalComments: production ? "none" : "inline",
   metafile: true,
   outfile: "main.js",
-  plugins: [noLookbehind, slimOpenAi, slimMarkdownIt],
+  plugins: [noLookbehind, slimOpenAi, slimMarkdownIt, slimDateFns],
 });
 
 if (production) {

@@ -4,6 +4,8 @@
 // client module so those resources become empty placeholders. Auth, retries, timeouts and error
 // classes, which the plugin relies on, live in the client and core modules and are untouched.
 
+import { placeholderModule } from "./placeholder-module.mjs";
+
 const API_IMPORT = 'import * as API from "./resources/index.mjs";';
 const RESOURCE_IMPORT = /^import \{([^}]*)\} from "\.\/resources\/[^"]+";$/gm;
 
@@ -49,12 +51,25 @@ export const SMALL_QUERY = `export function stringifyQuery(query) {
 }
 `;
 
+/**
+ * What only options the plugin never uses need (~4 KB): workload-identity auth (the plugin passes an API key) and
+ * file uploads (`OpenAI.toFile`; the plugin sends JSON). Placeholders that throw if they are ever used.
+ */
+export const OPENAI_PLACEHOLDERS = {
+  "auth/workload-identity-auth.mjs": placeholderModule("the openai SDK's workload identity auth", { classes: ["WorkloadIdentityAuth"] }),
+  "core/uploads.mjs": placeholderModule("the openai SDK's file uploads", { functions: ["toFile", "toStreamingFile"] }),
+};
+
 /** The esbuild plugin applying the rewrites. */
 export const slimOpenAi = {
   name: "slim-openai",
   setup(build) {
     build.onLoad({ filter: /openai[\\/]internal[\\/]utils[\\/]env\.mjs$/ }, () => ({ contents: NO_ENV_READER, loader: "js" }));
     build.onLoad({ filter: /openai[\\/]internal[\\/]utils[\\/]query\.mjs$/ }, () => ({ contents: SMALL_QUERY, loader: "js" }));
+    build.onLoad({ filter: /openai[\\/](?:auth[\\/]workload-identity-auth|core[\\/]uploads)\.mjs$/ }, (args) => ({
+      contents: OPENAI_PLACEHOLDERS[args.path.split(/[\\/]/).slice(-2).join("/")],
+      loader: "js",
+    }));
     build.onLoad({ filter: /openai[\\/]client\.mjs$/ }, async (args) => {
       const { readFile } = await import("node:fs/promises");
       return { contents: slimOpenAiClient(await readFile(args.path, "utf8")), loader: "js" };

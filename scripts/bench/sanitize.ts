@@ -40,6 +40,10 @@ function adversarial(length: number): Record<string, string> {
     "emphasis runs": repeatTo("**a*_b__ ", length),
     "link openers": repeatTo("[a](b [c][d] ", length),
     "HTML": repeatTo("<a href=x><img src=y> ", length),
+    // The review's quadratic inputs: a regex anchored at a line's end over long space runs, trailing line breaks.
+    "80,000-space runs": repeatTo(`a${" ".repeat(80_000)}b\n`, length),
+    "`&#10;` runs": repeatTo("&#10;", length),
+    "markers meeting": repeatTo("*&#32;~~a~~&#32;* ", length),
   };
 }
 

@@ -3,7 +3,11 @@
 // survives the app closing. This module decides which asks run in the background, when each run is polled
 // next, and whether a finished run may still be written into its block. The note is the record: a pending
 // block with a run id (`rid`) and a device (`dev`) is a run going on at Perplexity, polled by that device only.
-import type { AnswerBlock } from "./block/model";
+import { BACKGROUND_STATUS_LEAD, formatBlock, statusLine } from "./block/format";
+import { PENDING_LINE } from "./block/model";
+import type { AnswerBlock, FormatOptions, ParsedBlock } from "./block/model";
+import { linesAddedInside } from "./insertion";
+import type { TextChange } from "./insertion";
 
 /** The presets whose runs take minutes (the docs recommend background mode for those). */
 export const DEEP_PRESETS: readonly string[] = ["medium", "high", "xhigh"];
@@ -151,17 +155,55 @@ export function checkLanding(found: Pick<AnswerBlock, "state" | "responseId" | "
   return { ok: true };
 }
 
-/** The block of a run that ended without an answer: failed, with the message; the run id stays, the polling fields go. */
+/**
+ * The block of a run that ended without an answer: failed, with the message; the run id stays, the polling fields
+ * go. What read as its answer was typed by the user (`typedInPending`), kept after the block, not in it.
+ */
 export function failedRunBlock(block: AnswerBlock, message: string): AnswerBlock {
-  const out: AnswerBlock = { ...block, state: "failed", failure: message };
+  const out: AnswerBlock = { ...block, answer: "", state: "failed", failure: message };
   delete out.device;
   delete out.estimate;
   return out;
 }
 
-/** The block handed to another device: it polls the run from now on (and holds its estimate). */
+/** The block handed to another device: it polls the run from now on (and holds its estimate). Typed lines as in `failedRunBlock`. */
 export function takenOver(block: AnswerBlock, me: string): AnswerBlock {
-  return { ...block, device: me };
+  return { ...block, answer: "", device: me };
+}
+
+/** The waiting line of a placeholder while its background run starts (display only). */
+export const BACKGROUND_START_STATUS = "Starting a background run at Perplexity…";
+
+/**
+ * Whether a line (its quote marker gone) is one the plugin writes as a background placeholder's waiting line, in
+ * any of its forms: before the run has an id, plain, or with its start time (the clock of the device that wrote
+ * it), preset and progress so far.
+ */
+export function isWaitingLine(line: string): boolean {
+  const shown = line.trim();
+  if (shown === PENDING_LINE || shown === statusLine(BACKGROUND_START_STATUS)) return true;
+  const lead = statusLine(BACKGROUND_STATUS_LEAD);
+  return shown.startsWith(lead.slice(0, -1)) && shown.endsWith("*") && shown.length >= lead.length;
+}
+
+/**
+ * The lines the user typed inside a background run's placeholder (`found`, the block's text as in the note now),
+ * which are kept after the block whenever the plugin writes it again: `linesAddedInside`, as for any placeholder
+ * (core/insertion.ts). The placeholder was written in another session (before a restart, on another device), so
+ * the plugin's own lines are rebuilt: the block without answer text (the plugin writes none into a pending block:
+ * what reads as its answer was typed), the callout's first line as found (the fold setting may have changed since),
+ * and its waiting line in any form (`isWaitingLine`).
+ */
+export function typedInPending(found: string, block: AnswerBlock, options: FormatOptions): string[] {
+  const firstLine = found.split(/\r?\n/, 1)[0]!;
+  const ours = `${firstLine}\n${formatBlock({ ...block, answer: "" }, options)}`;
+  return linesAddedInside(found, ours).filter((line) => !isWaitingLine(line));
+}
+
+/** The change writing `text` over a background run's placeholder `found` in `note`: the lines the user typed inside it kept after it. */
+export function overPending(note: string, found: Pick<ParsedBlock, "block" | "from" | "to">, text: string, options: FormatOptions): TextChange {
+  const typed = typedInPending(note.slice(found.from, found.to), found.block, options).join("\n");
+  return { from: found.from, to: found.to, text: typed ? `${text}\n\n${typed}` : text };
 }
 
 /** A random device id: 12 base-36 characters from `random` (Web Crypto in the glue), nothing about the device itself. */

@@ -2,6 +2,7 @@
 // as the answer is written (sanitize.ts calls back for each marker in text, never in code). Only untyped and `web`
 // markers name a search result (or a page read in full); and existing citation
 // links in an answer are repointed (relinkCitations), leaving code, math and HTML alone (markdown/literals.ts).
+import { lineAt } from "./markdown";
 import { inLiteral, textLayout } from "./markdown/literals";
 import { sanitizeAnswer } from "./sanitize";
 import type { CitationLinker } from "./sanitize";
@@ -70,8 +71,7 @@ export function relinkCitations<S extends { id: string }>(text: string, sources:
   const link = new RegExp(`\\[\\[(?:[^\\]|\\n]*\\|(${ids})|(?:[^\\]|\\n]*/)?(${ids}))\\]\\]|\\[(${ids})\\]\\([^)\\s]*\\)`, "gi");
   const layout = textLayout(text);
   const tableRows = (at: number): boolean => {
-    let line = 0;
-    while (line + 1 < layout.lineStarts.length && layout.lineStarts[line + 1]! <= at) line++;
+    const line = lineAt(layout.lineStarts, at);
     return layout.tables.some(([from, to]) => line >= from && line < to);
   };
   return text.replace(link, (whole: string, alias: string | undefined, target: string | undefined, label: string | undefined, at: number) => {

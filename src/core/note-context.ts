@@ -2,22 +2,17 @@
 // "Layer 1" in a note about AI vendors is not about blockchains; the question alone does not say so.
 // It travels in `input` beside the question, to be read but not searched (see questionFraming in ask-options.ts and
 // src/perplexity/request.ts), never as `instructions`.
-import { lineAt, noteStructure } from "./markdown";
+import { inlineDisplayText, lineAt, noteStructure } from "./markdown";
 
 const MAX_PART = 120;
 
-/** Heading text as a reader sees it: links reduced to their text, emphasis and code marks and block ids dropped. */
-function plainHeading(s: string): string {
-  let t = s
-    .replace(/!?\[\[([^\]|]*)\|([^\]]*)\]\]/g, "$2")
-    .replace(/!?\[\[([^\]]*)\]\]/g, "$1")
-    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/\s\^[A-Za-z0-9-]+$/, "")
-    .replace(/[*_`=~]+/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
-  if (t.length > MAX_PART) t = t.slice(0, MAX_PART - 1) + "…";
-  return t;
+function shortened(t: string): string {
+  return t.length > MAX_PART ? t.slice(0, MAX_PART - 1) + "…" : t;
+}
+
+/** Heading text as a reader sees it (see inlineDisplayText). */
+function plainHeading(inline: string): string {
+  return shortened(inlineDisplayText(inline));
 }
 
 /** The headings above `offset`, outermost first: the note's own headings (not those in properties, code or quotes). */
@@ -42,7 +37,8 @@ export function headingPath(noteText: string, offset: number): string[] {
  * Read it in that context.` Empty when there is neither a title nor a heading.
  */
 export function noteContextLine(noteTitle: string, noteText: string, offset: number): string {
-  const title = plainHeading(noteTitle);
+  // A note's title is its file name, not Markdown: it is shown as it is.
+  const title = shortened(noteTitle.replace(/\s+/g, " ").trim());
   const path = headingPath(noteText, offset);
   if (title === "" && path.length === 0) return "";
   const where = title === "" ? "a note" : `a note titled "${title}"`;

@@ -5,11 +5,14 @@
 // embeds, wikilinks, tags, comments, math, footnotes, task boxes, Dataview fields, callouts, headings' outline
 // entries...) is written as escaped text that reads as the characters the model wrote (escape.ts). Headings become
 // bold paragraphs: inside an answer they would join the note's outline, its heading links and Dataview's sections,
-// which belong to the user. Each token is written once, so the time is linear in the answer's length.
+// which belong to the user. Each paragraph is read back once written: markup that only the written text holds
+// (markers meeting at a line start, made by what was dropped between them) sends it back as plain text. Each token
+// is written once and each paragraph read once, so the time is linear in the answer's length.
 import type { Token } from "markdown-it";
 import { lineAt, lineStartsOf, markdownParser, topLevelRuns } from "./markdown";
 import { escapeDisplayText, escapeLineStarts, escapeText, unescapeText } from "./markdown/escape";
-import { containAnswer } from "./block/contain";
+import { containAnswer, normalizeNewlines } from "./block/contain";
+import { cleanWebText } from "./web-text";
 
 export { escapeDisplayText, unescapeText } from "./markdown/escape";
 
@@ -80,6 +83,39 @@ function textOf(s: string): string {
   return escapeText(s.includes("<%") ? s.replace(/<%/g, "< %") : s);
 }
 
+/** Whether `c` is a space or a tab (the whitespace Markdown trims around a line). */
+function isBlank(c: string | undefined): boolean {
+  return c === " " || c === "\t";
+}
+
+/** `s` without spaces and tabs at its end (a loop: a regex anchored at the end is quadratic on long runs). */
+function trimBlankEnd(s: string): string {
+  let end = s.length;
+  while (end > 0 && isBlank(s[end - 1])) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
+
+function trimBlank(s: string): string {
+  let start = 0;
+  while (start < s.length && isBlank(s[start])) start++;
+  return trimBlankEnd(start === 0 ? s : s.slice(start));
+}
+
+/** Whether `s` ends at the start of a line: after a newline and nothing but spaces and tabs. */
+function endsAtLineStart(s: string): boolean {
+  let end = s.length;
+  while (end > 0 && isBlank(s[end - 1])) end--;
+  return end > 0 && s[end - 1] === "\n";
+}
+
+/**
+ * A character reference (`&#13;`, `&#x202E;`) decoded: the parser decodes it after the web text was cleaned, so it
+ * is cleaned here (web-text.ts), and a line break it spells is a space (it is no line break in Markdown either).
+ */
+function referencedText(decoded: string): string {
+  return cleanWebText(decoded).replace(/[\r\n]/g, " ");
+}
+
 /** An http(s) URL, percent-encoded and with Markdown's link characters escaped, or null. */
 export function safeLinkDestination(href: string): string | null {
   let url: URL;
@@ -103,6 +139,12 @@ interface Context {
   itemStart?: boolean;
   /** How many lists hold this block. */
   depth?: number;
+  /** Emphasis and strikethrough are left out (a paragraph whose markers would not read back as written). */
+  plain?: boolean;
+  /** A heading's or a table cell's text: line breaks are spaces. */
+  oneLine?: boolean;
+  /** The markup written (emphasis, strikethrough and code spans, opening and closing), to compare with what is read back. */
+  written?: string[];
 }
 
 /** A run of backticks longer than any in `code`. */
@@ -119,7 +161,10 @@ function codeSpan(code: string): string {
   return `${ticks}${pad}${code}${pad}${ticks}`;
 }
 
-/** Citation markers of a text, as links where `cite` gives one; the rest escaped. */
+/**
+ * Citation markers of a text, as links where `cite` gives one; the rest escaped. The text around a marker that is
+ * removed is escaped as one, so that characters meeting there ("key:" and ": value") are escaped as neighbours.
+ */
 function citedText(s: string, ctx: Context, before: { char: string }, escapedBrackets: ReadonlySet<number>, atLineStart: boolean): string {
   if (ctx.cite === undefined || !s.includes("[")) {
     const out = textOf(s);
@@ -127,8 +172,9 @@ function citedText(s: string, ctx: Context, before: { char: string }, escapedBra
     return out;
   }
   let out = "";
+  // Text not yet escaped: since the last link written.
+  let raw = "";
   let at = 0;
-  let lastLinkEnd = -1;
   for (const m of s.matchAll(MARKER)) {
     // "[[1]]" is no marker: those are a wikilink's words (and "\\[1]" one the model escaped).
     if (s[m.index - 1] === "[" || s[m.index + m[0].length] === "]" || escapedBrackets.has(m.index)) continue;
@@ -136,25 +182,61 @@ function citedText(s: string, ctx: Context, before: { char: string }, escapedBra
     if (atLineStart && m.index === 0 && s[m[0].length] === ":") continue;
     const link = ctx.cite(Number(m[2]), m[1]);
     if (link === null) continue;
-    const prev = m.index > 0 ? s[m.index - 1]! : before.char;
+    const textBefore = raw + s.slice(at, m.index);
+    at = m.index + m[0].length;
     if (link === "") {
       // A marker that is removed takes the spaces before it along (not a line's indentation).
-      const textBefore = s.slice(at, m.index);
-      const lineStart = (m.index === 0 ? atLineStart : false) || /\n[ \t]*$/.test(textBefore) || (at === 0 && atLineStart && /^[ \t]*$/.test(textBefore));
-      out += textOf(lineStart ? textBefore : textBefore.replace(/[ \t]+$/, ""));
-      at = m.index + m[0].length;
+      const lineStart = endsAtLineStart(textBefore) || (out === "" && atLineStart && trimBlank(textBefore) === "");
+      raw = lineStart ? textBefore : trimBlankEnd(textBefore);
       continue;
     }
-    out += textOf(s.slice(at, m.index));
+    out += textOf(textBefore);
+    raw = "";
     // A space before each link keeps "text.[1][3]" readable: "text. [[a]] [[b]]", not "text.[[a]][[b]]".
-    const glued = m.index === lastLinkEnd || (prev !== "" && !/[\s([{]/.test(prev));
+    const prev = textBefore !== "" ? textBefore[textBefore.length - 1]! : out !== "" ? "]" : before.char;
+    const glued = prev !== "" && !/[\s([{]/.test(prev);
     out += (glued ? " " : "") + (ctx.inTable ? link.replace(/\|/g, "\\|") : link);
-    at = m.index + m[0].length;
-    lastLinkEnd = at;
+    before.char = ")";
   }
-  out += textOf(s.slice(at));
+  out += textOf(raw + s.slice(at));
   if (s !== "") before.char = s[s.length - 1]!;
   return out;
+}
+
+/**
+ * Pieces of inline Markdown joined, with a `=` or `:` that meets its twin across two pieces escaped: each piece is
+ * escaped on its own, and "==" (a highlight) or "::" (a Dataview field) may only form where they meet. So may "!["
+ * (an image or embed): a "!" before a written link is escaped.
+ */
+function joinPieces(pieces: readonly string[]): string {
+  // Parts joined once at the end, and the last two characters written kept aside: reading characters of a string
+  // being built by `+=` flattens it each time, which is quadratic over a long paragraph.
+  const parts: string[] = [];
+  let tail = "";
+  let previous = "";
+  const write = (s: string) => {
+    if (s === "") return;
+    parts.push(s);
+    tail = (tail + s).slice(-2);
+  };
+  for (const piece of pieces) {
+    const c = piece[0];
+    const unescaped = tail[tail.length - 2] !== "\\";
+    if ((c === "=" || c === ":") && tail[tail.length - 1] === c && unescaped) write("\\");
+    // A "!" the text ends with would make the link that follows an image (or an embed).
+    else if (c === "[" && tail[tail.length - 1] === "!" && unescaped) {
+      // The "!" is the last character of the last part written.
+      const at = parts.length - 1;
+      parts[at] = `${parts[at]!.slice(0, -1)}\\!`;
+      tail = (tail.slice(0, -1) + "\\!").slice(-2);
+    }
+    // Two code spans side by side (what was between them dropped) would read as one: a space keeps them apart.
+    // (Only a code span's piece starts with a backtick: text escapes its own.)
+    else if (c === "`" && previous.startsWith("`")) write(" ");
+    write(piece);
+    if (piece !== "") previous = piece;
+  }
+  return parts.join("");
 }
 
 /**
@@ -170,6 +252,12 @@ function inline(tokens: readonly Token[], ctx: Context): string {
   const before = { char: "" };
   const opened: number[] = [];
   const escapedBrackets = new Set<number>();
+  // At the start of a list item, "[x](…)" would read to the Tasks plugin as a task box "[x]": only its words are kept.
+  const taskBoxAt = (text: string) => {
+    if (ctx.itemStart !== true || !/^.$/u.test(unescapeText(text))) return false;
+    flush();
+    return out.every((piece) => piece.trim() === "");
+  };
   const flush = () => {
     if (pending === "") return;
     last = citedText(pending, ctx, before, escapedBrackets, out.length === 0 || last.endsWith("\n"));
@@ -192,35 +280,44 @@ function inline(tokens: readonly Token[], ctx: Context): string {
       case "text_special":
         // A character the model escaped is text like any other, but an escaped "\[1]" is no marker.
         if (t.info === "escape" && t.content === "[") escapedBrackets.add(pending.length);
-        pending += t.content;
+        pending += t.info === "entity" ? referencedText(t.content) : t.content;
         break;
       case "softbreak":
-        emit("\n", " ");
-        break;
       case "hardbreak":
-        emit("\\\n", " ");
+        if (ctx.oneLine) pending += " ";
+        else emit(t.type === "softbreak" ? "\n" : "\\\n", " ");
         break;
       case "code_inline":
-        if (isInertSpan(t.content)) emit(codeSpan(t.content), "`");
-        else pending += "`" + t.content + "`";
+        // In a table a "|" ends the cell even inside code, unless escaped (GFM; the parser dropped the backslash).
+        if (isInertSpan(t.content)) {
+          emit(codeSpan(ctx.inTable ? t.content.replace(/\|/g, "\\|") : t.content), "`");
+          ctx.written?.push(t.type);
+        } else pending += "`" + t.content + "`";
         break;
       case "em_open":
       case "strong_open":
       case "s_open":
+        if (ctx.plain) break;
         // The delimiters as written ("*" or "_"): whether they open and close depends on them and their neighbours.
         emit(t.markup, before.char);
         opened.push(out.length);
+        ctx.written?.push(t.type);
         break;
       case "em_close":
       case "strong_close":
       case "s_close": {
+        if (ctx.plain) break;
         flush();
         const at = opened.pop();
         // Emphasis around nothing (what it held was dropped) is not written: "**" alone would read as text.
         if (at === out.length) {
           out.pop();
           last = out[out.length - 1] ?? "";
-        } else emit(t.markup, before.char);
+          ctx.written?.pop();
+        } else {
+          emit(t.markup, before.char);
+          ctx.written?.push(t.type);
+        }
         break;
       }
       case "link_open": {
@@ -236,8 +333,7 @@ function inline(tokens: readonly Token[], ctx: Context): string {
         }
         // A link's text has no citations of its own (a marker there would nest links).
         const text = inline(tokens.slice(i + 1, j - 1), { ...ctx, cite: undefined, itemStart: false });
-        // At the start of a list item, "[x](…)" would read to the Tasks plugin as a task box "[x]".
-        if (ctx.itemStart && out.length === 0 && pending === "" && /^.$/u.test(unescapeText(text))) pending += unescapeText(text);
+        if (taskBoxAt(text)) pending += unescapeText(text);
         else emit(`[${text === "" ? escapeText(t.attrGet("href") ?? "") : text}](${dest})`, ")");
         i = j - 1;
         break;
@@ -248,11 +344,12 @@ function inline(tokens: readonly Token[], ctx: Context): string {
         // No image is loaded: an http(s) image becomes a link to it, any other is its description.
         const dest = safeLinkDestination(t.attrGet("src") ?? "");
         if (dest === null) {
-          pending += (t.children ?? []).map((c) => c.content).join("");
+          pending += (t.children ?? []).map((c) => (c.type === "text_special" && c.info === "entity" ? referencedText(c.content) : c.content)).join("");
           break;
         }
-        const alt = inline(t.children ?? [], { ...ctx, cite: undefined, itemStart: false });
-        emit(`[${alt === "" ? "image" : alt}](${dest})`, ")");
+        const alt = inline(t.children ?? [], { ...ctx, cite: undefined, itemStart: false }) || "image";
+        if (taskBoxAt(alt)) pending += unescapeText(alt);
+        else emit(`[${alt}](${dest})`, ")");
         break;
       }
       default:
@@ -261,8 +358,9 @@ function inline(tokens: readonly Token[], ctx: Context): string {
     }
   }
   flush();
-  // A line break that ends the text breaks nothing (and a lone "\\" would read as a backslash).
-  return out.join("").replace(/(?:\\?\n)+$/, "");
+  // A line break that ends the text breaks nothing (and a lone "\\" would read as a backslash), nor do spaces.
+  while (out.length > 0 && (out[out.length - 1] === "\\\n" || out[out.length - 1]!.trim() === "")) out.pop();
+  return joinPieces(out);
 }
 
 /** The index just past the closing token of the block opened at `i`. */
@@ -276,15 +374,73 @@ function closeOf(tokens: readonly Token[], i: number): number {
 }
 
 /** Escaped inline Markdown as the lines of a paragraph: no line can start a block, no space around a line (indentation
- *  could make code, trailing spaces a line break; a hard break is written "\\"). */
+ *  could make code, trailing spaces a line break; a hard break is written "\\"), no blank line. */
 function paragraphLines(markdown: string): string[] {
-  return escapeLineStarts(markdown.replace(/^[ \t]+|[ \t]+$/gm, "")).split("\n");
+  // A line of nothing but spaces (a dropped marker's, a referenced space's) would end the paragraph: it is left out.
+  const lines = markdown.split("\n").map(trimBlank).filter((l) => l !== "");
+  return escapeLineStarts(lines.join("\n")).split("\n");
+}
+
+const MARKUP = new Set(["em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close", "code_inline"]);
+
+/**
+ * Whether `lines` read back as one paragraph, as they are meant to (see `paragraph`), holding the `written` markup
+ * in its order (when given).
+ */
+function isOneParagraph(lines: readonly string[], written?: readonly string[]): boolean {
+  const tokens = markdownParser().parse(lines.join("\n"), {});
+  if (tokens.length !== 3 || tokens[0]!.type !== "paragraph_open" || tokens[2]!.type !== "paragraph_close") return false;
+  if (written === undefined) return true;
+  let k = 0;
+  for (const t of tokens[1]!.children ?? []) if (MARKUP.has(t.type) && written[k++] !== t.type) return false;
+  return k === written.length;
+}
+
+/**
+ * Inline tokens as the lines of one paragraph. Emphasis markers are written as they were; what lay between them
+ * may have been dropped (a removed citation marker, a link that is not kept, a character reference for a space), and
+ * markers meeting at a line start could then open a fence ("~~~~"), a list item ("* "), a task or a thematic break,
+ * or no longer open emphasis (around a space) and show as asterisks. Read back, the lines must be one paragraph
+ * with the emphasis written; if not, the paragraph is written without emphasis.
+ */
+function paragraph(tokens: readonly Token[], ctx: Context): string[] {
+  const written: string[] = [];
+  const lines = paragraphLines(inline(tokens, { ...ctx, written }));
+  if (lines.join("").trim() === "" || isOneParagraph(lines, written)) return lines;
+  return plainParagraph(tokens, ctx);
+}
+
+/** `paragraph` without emphasis. */
+function plainParagraph(tokens: readonly Token[], ctx: Context): string[] {
+  const plain = paragraphLines(inline(tokens, { ...ctx, plain: true }));
+  if (isOneParagraph(plain)) return plain;
+  // Without emphasis only text, code and links are left, whose line starts escapeLineStarts knows; should one still
+  // start a block, every line's leading punctuation is escaped (a backslash is valid before any of it).
+  return plain.map((l) => (/^[!-/:-@[-`{-~]/.test(l) && !l.startsWith("\\") ? "\\" + l : l));
+}
+
+/**
+ * A heading as a bold paragraph (unless it holds bold already), read back like any paragraph: a heading inside an
+ * answer would join the note's outline.
+ */
+function heading(tokens: readonly Token[], ctx: Context): string[] {
+  const bolded = !tokens.some((c) => c.type === "strong_open");
+  const written: string[] = [];
+  const text = inline(tokens, { ...ctx, oneLine: true, written }).trim();
+  if (text === "") return [];
+  const line = paragraphLines(bolded ? `**${text}**` : text);
+  if (isOneParagraph(line, bolded ? ["strong_open", ...written, "strong_close"] : written)) return line;
+  const plain = plainParagraph(tokens, { ...ctx, oneLine: true }).join(" ");
+  const boldPlain = [`**${plain}**`];
+  return isOneParagraph(boldPlain, ["strong_open", "strong_close"]) ? boldPlain : [plain];
 }
 
 /** Lines of escaped text: what a construct outside the allowlist is written as. */
 function textLines(text: string): string[] {
   // Spaces around a line are not text (four in front make code, two behind a line break).
-  const lines = text.replace(/\n+$/, "").split("\n").map((l) => l.trim());
+  let end = text.length;
+  while (end > 0 && text[end - 1] === "\n") end--;
+  const lines = text.slice(0, end).split("\n").map((l) => l.trim());
   return paragraphLines(textOf(lines.join("\n").replace(/\n{3,}/g, "\n\n")));
 }
 
@@ -304,8 +460,8 @@ function table(tokens: readonly Token[], ctx: Context): string[] {
     if (t.type === "tr_open") rows.push([]);
     else if (t.type === "th_open" || t.type === "td_open") {
       if (header) aligns.push(ALIGN[t.attrGet("style") ?? ""] ?? "---");
-      const cell = tokens[i + 1]?.type === "inline" ? inline(tokens[i + 1]!.children ?? [], { ...ctx, inTable: true }) : "";
-      rows[rows.length - 1]!.push(cell.replace(/\n/g, " "));
+      const cell = tokens[i + 1]?.type === "inline" ? inline(tokens[i + 1]!.children ?? [], { ...ctx, inTable: true, oneLine: true }) : "";
+      rows[rows.length - 1]!.push(cell);
     } else if (t.type === "thead_close") header = false;
   }
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
@@ -316,36 +472,35 @@ function table(tokens: readonly Token[], ctx: Context): string[] {
 /** Block tokens `[from, to)` as lines of Markdown, blocks separated by a blank line. */
 function blocks(tokens: readonly Token[], from: number, to: number, ctx: Context, tight = false): string[] {
   const out: string[] = [];
-  const push = (lines: string[]) => {
+  // The list written last, if the last block written is one: a list written right after it continues it unless
+  // its marker differs.
+  let lastList: { ordered: boolean; other: boolean } | null = null;
+  const push = (lines: string[], list: { ordered: boolean; other: boolean } | null = null) => {
     if (out.length > 0 && !tight) out.push("");
     out.push(...lines);
+    lastList = list;
   };
   let i = from;
-  let alternate = false;
   while (i < to) {
     const t = tokens[i]!;
     const end = t.nesting === 1 ? closeOf(tokens, i) : i + 1;
-    if (t.type !== "bullet_list_open" && t.type !== "ordered_list_open") alternate = false;
     switch (t.type) {
       case "paragraph_open": {
-        const text = inline(tokens[i + 1]?.children ?? [], { ...ctx, itemStart: ctx.itemStart === true && out.length === 0 });
-        if (text.trim() !== "") push(paragraphLines(text));
+        const lines = paragraph(tokens[i + 1]?.children ?? [], { ...ctx, itemStart: ctx.itemStart === true && out.length === 0 });
+        if (lines.join("").trim() !== "") push(lines);
         break;
       }
       case "heading_open": {
-        const children = tokens[i + 1]?.children ?? [];
-        const text = inline(children, ctx).replace(/\n/g, " ");
-        if (text.trim() === "") break;
-        const bold = !children.some((c) => c.type === "strong_open");
-        push(bold ? [`**${text.trim()}**`] : paragraphLines(text));
+        const lines = heading(tokens[i + 1]?.children ?? [], ctx);
+        if (lines.length > 0) push(lines);
         break;
       }
       case "bullet_list_open":
       case "ordered_list_open": {
         const ordered = t.type === "ordered_list_open";
-        // Two lists in a row are two lists only if their markers differ ("-" then "+", "." then ")").
-        const other: boolean = i > from && tokens[i - 1]!.type === (ordered ? "ordered_list_close" : "bullet_list_close") && !alternate;
-        alternate = other;
+        // Two lists in a row are two lists only if their markers differ ("-" then "*", "." then ")").
+        const previous = lastList as { ordered: boolean; other: boolean } | null;
+        const other = previous !== null && previous.ordered === ordered && !previous.other;
         let n = Number(t.attrGet("start") ?? 1);
         const items: string[] = [];
         const loose = tokens.slice(i, end).some((x) => x.type === "paragraph_open" && !x.hidden);
@@ -355,11 +510,13 @@ function blocks(tokens: readonly Token[], from: number, to: number, ctx: Context
           const bullet = other ? "* " : (ctx.depth ?? 0) % 2 === 0 ? "- " : "+ ";
           const marker = ordered ? `${n++}${other ? ")" : "."} ` : bullet;
           const content = blocks(tokens, k + 1, close - 1, { ...ctx, itemStart: true, depth: (ctx.depth ?? 0) + 1 }, !loose);
-          if (loose && items.length > 0) items.push("");
-          items.push(...(content.length === 0 ? [marker.trimEnd()] : indent(content, marker, " ".repeat(marker.length))));
           k = close;
+          // An empty item shows nothing (and a lone marker after text would read as that text's last line).
+          if (content.length === 0) continue;
+          if (loose && items.length > 0) items.push("");
+          items.push(...indent(content, marker, " ".repeat(marker.length)));
         }
-        push(items);
+        if (items.length > 0) push(items, { ordered, other });
         break;
       }
       case "blockquote_open": {
@@ -396,8 +553,12 @@ function blocks(tokens: readonly Token[], from: number, to: number, ctx: Context
         if (content.length > 0) push(content);
         break;
       }
+      case "front_matter":
+        // Its lines between the "---" that fence it: shown as they were written.
+        push(textLines(`---\n${t.content}---`));
+        break;
       default:
-        // Raw HTML, math, comments, properties and whatever else: the characters as text.
+        // Raw HTML, math, comments and whatever else: the characters as text.
         if (t.nesting === 0 && t.block) push(textLines(t.content));
         else if (t.nesting === 1) push(blocks(tokens, i + 1, end - 1, ctx));
     }
@@ -418,13 +579,9 @@ function cutAt(text: string): number {
   return nl > 0 ? nl : MAX_ANSWER_LENGTH;
 }
 
-function normalizeNewlines(text: string): string {
-  return text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
-}
-
-/** Markdown through the allowlist, blocks separated by a blank line (no containment, no cut). */
+/** Markdown through the allowlist, blocks separated by a blank line (no containment, no cut), its web text cleaned. */
 function serialize(src: string, options: SanitizeOptions): string {
-  const tokens = markdownParser().parse(src, {});
+  const tokens = markdownParser().parse(cleanWebText(src), {});
   return blocks(tokens, 0, tokens.length, { cite: options.cite, inTable: false }).join("\n");
 }
 
@@ -517,9 +674,4 @@ export function escapeLinkUrl(url: string): string {
 /** Inverse of `escapeLinkUrl` for URLs already passed through `safeUrl`. */
 export function unescapeLinkUrl(s: string): string {
   return s.replace(/\\([\\()<>[\]`$&])/g, "$1");
-}
-
-/** Text for a wikilink alias (`[[target|alias]]`), where backslash escapes do not work. */
-export function escapeWikilinkAlias(s: string): string {
-  return s.replace(/[\r\n]+/g, " ").replace(/\[/g, "(").replace(/\]/g, ")").replace(/\|/g, "¦").replace(/%%/g, "%").replace(/#/g, "＃");
 }

@@ -2,7 +2,7 @@
 // changes its properties get. The Obsidian glue applies them with processFrontMatter.
 import { siteOf } from "./block";
 import { escapeDisplayText, escapeLinkText, escapeLinkUrl, sanitizeAnswer } from "./sanitize";
-import { beyondNextYear, cleanWebLine, cleanWebText } from "./web-text";
+import { beyondNextYear, cleanWebLine } from "./web-text";
 
 export interface CitedSource {
   id: string;
@@ -63,7 +63,7 @@ export function sourceNoteBody(source: CitedSource): string {
   // open a comment that hides the user's notes, run code or load images.
   const title = sourceTitle(source);
   const lines = [`# ${escapeDisplayText(title)}`, "", `[${escapeLinkText(title)}](${escapeLinkUrl(source.url)})`, ""];
-  const snippet = sanitizeAnswer(cleanWebText(source.snippet ?? "").trim());
+  const snippet = sanitizeAnswer((source.snippet ?? "").trim());
   if (snippet) {
     for (const line of snippet.split("\n")) lines.push(`> ${line}`.trimEnd());
     lines.push("");

@@ -160,7 +160,8 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
   const base = parseBaseUrl(options.baseUrl);
   const baseURL = base.ok ? base.url : options.baseUrl;
 
-  async function sdkFor(): Promise<{ sdk: OpenAI; apiKey: string }> {
+  /** `watch` wraps the fetch of this one client (startRun learns when its POST leaves). */
+  async function sdkFor(watch?: (f: typeof fetch) => typeof fetch): Promise<{ sdk: OpenAI; apiKey: string }> {
     let raw: string | null | undefined;
     try {
       raw = await options.getApiKey();
@@ -180,7 +181,7 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
       project: null,
       webhookSecret: null,
       logLevel: "off",
-      fetch: fetchWithoutSdkHeaders,
+      fetch: watch ? watch(fetchWithoutSdkHeaders) : fetchWithoutSdkHeaders,
       timeout: options.timeoutMs,
       // The SDK would also retry timeouts, dropped connections and 5xx: each retry of a question
       // starts another paid run while the first may still be running. `ask` retries 429s itself.
@@ -220,7 +221,7 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
   async function send<T>(
     req: AskRequest,
     opts: AskOptions,
-    wire: { stream: boolean; background?: boolean },
+    wire: { stream: boolean; background?: boolean; watch?: (f: typeof fetch) => typeof fetch },
     read: (response: Response, opts: AskOptions, key: KeyScrubber) => Promise<T>,
   ): Promise<T> {
     let dialect = dialects.get(baseURL) ?? { presetField: "preset" };
@@ -229,7 +230,7 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
     // Input errors first: they need neither a key nor the network.
     let body = bodyFor(dialect);
     if (opts.signal?.aborted) throw abortedError();
-    const { sdk, apiKey } = await sdkFor();
+    const { sdk, apiKey } = await sdkFor(wire.watch);
     // Whatever the server sends back leaves the client without the key in any form (key-scrub.ts).
     const key = new KeyScrubber(apiKey);
     const retries = options.maxRetries ?? 2;
@@ -297,8 +298,51 @@ export function createPerplexityClient(options: PerplexityClientOptions): Perple
     return scrubbed;
   }
 
-  function startRun(req: AskRequest, opts: { signal?: AbortSignal } = {}): Promise<RunSnapshot> {
-    return send(req, opts, { stream: false, background: true }, readSnapshot);
+  /**
+   * Starts a background run. Once its POST has left, Perplexity may have started the run, and only the reply says
+   * the run's id: an abort from then on does not drop the exchange (a background start replies at once) but waits
+   * for the reply and cancels the run it names, so no run goes on unseen. An abort before the POST left (or while a
+   * 429 is waited out: no run) stops at once. When the reply never comes (timeout, abort and then no reply), the
+   * error says that a run may go on and be billed.
+   */
+  async function startRun(req: AskRequest, opts: { signal?: AbortSignal } = {}): Promise<RunSnapshot> {
+    const exchange = new AbortController();
+    // A POST has left and no reply said that it started nothing (an error status starts no run).
+    let mayHaveStarted = false;
+    let abandoned = false;
+    const stop = (): void => {
+      abandoned = true;
+      if (!mayHaveStarted) exchange.abort();
+    };
+    const watch = (f: typeof fetch): typeof fetch => async (input, init) => {
+      if (!exchange.signal.aborted) mayHaveStarted = true;
+      const response = await f(input, init);
+      if (!response.ok) {
+        mayHaveStarted = false;
+        if (abandoned) exchange.abort();
+      }
+      return response;
+    };
+    if (opts.signal?.aborted) stop();
+    opts.signal?.addEventListener("abort", stop, { once: true });
+    let snapshot: RunSnapshot;
+    try {
+      snapshot = await send(req, { signal: exchange.signal }, { stream: false, background: true, watch }, readSnapshot);
+    } catch (error) {
+      if (!mayHaveStarted || !(error instanceof PerplexityError)) throw abandoned ? abortedError() : error;
+      if (abandoned) throw new PerplexityError("aborted", messages.runStartUnnamed(), { detail: `no reply (${error.kind})` });
+      if (error.kind === "timeout") throw new PerplexityError("timeout", messages.runStartUnnamed(options.timeoutMs), { detail: "no reply to the start" });
+      throw error;
+    } finally {
+      opts.signal?.removeEventListener("abort", stop);
+    }
+    if (!abandoned) return snapshot;
+    try {
+      await cancelRun(snapshot.id);
+    } catch (error) {
+      throw new PerplexityError("aborted", messages.runStartNotStopped(error instanceof PerplexityError ? error.message : messages.network()), { detail: "started, not cancelled" });
+    }
+    throw new PerplexityError("aborted", messages.runStartStopped(), { detail: "started, cancelled" });
   }
 
   async function retrieveRun(responseId: string, opts: { signal?: AbortSignal } = {}): Promise<RunSnapshot> {

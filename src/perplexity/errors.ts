@@ -130,6 +130,19 @@ export const messages = {
     `Perplexity sent a response this plugin could not read${what ? ` (${what})` : ""}. ` +
     "Try again; if it keeps happening, update the plugin.",
   aborted: (): string => "The request to Perplexity was cancelled.",
+  runStartStopped: (): string =>
+    "The request to Perplexity was cancelled. Perplexity had already started the run, so the plugin told it to stop; " +
+    "what it did until then may be billed (a cancelled run reports no cost: the spending total counts it as unknown).",
+  runStartNotStopped: (why: string): string =>
+    `The request to Perplexity was cancelled, but Perplexity had already started the run and could not be told to stop (${why}). ` +
+    "It may run to its end and be billed.",
+  runStartUnnamed: (timeoutMs?: number): string =>
+    (timeoutMs !== undefined
+      ? `Perplexity did not reply within ${formatSeconds(timeoutMs / 1000)} to the start of a background run. `
+      : "The request to Perplexity was cancelled after the question was sent, and Perplexity's reply never arrived. ") +
+    "If Perplexity started the run, it goes on and may be billed: without the run's id, which only that reply says, " +
+    "the plugin can neither stop it nor fetch its answer." +
+    (timeoutMs !== undefined ? ` Check your connection before asking again, or raise the timeout in ${SETTINGS_PLACE}.` : ""),
   redirected: (status: number, to?: string): string =>
     `Perplexity's address answered with a redirect (HTTP ${status}${to ? ` to ${to}` : ""}). The plugin never follows a ` +
     `redirect of a request that carries your API key, so nothing was asked. Check the base URL in ${SETTINGS_PLACE}.`,

@@ -1,9 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  PollQueue, checkLanding, failedRunBlock, isDeviceId, isUnfinished, newDeviceId, ownership, pollDelayMs, pollPolicy, runsInBackground, takenOver,
+  BACKGROUND_START_STATUS, PollQueue, checkLanding, failedRunBlock, isDeviceId, isUnfinished, newDeviceId, ownership, pollDelayMs, pollPolicy, runsInBackground,
+  takenOver, typedInPending,
 } from "../../src/core/background";
-import type { AnswerBlock } from "../../src/core/block";
+import { PENDING_LINE, backgroundStatus, findBlock, formatBlock } from "../../src/core/block";
+import type { AnswerBlock, FormatOptions } from "../../src/core/block";
 
 describe("which asks run in the background", () => {
   it("deep presets everywhere, every ask on mobile only when the setting says so, nothing when off", () => {
@@ -129,11 +131,88 @@ describe("who polls a run, and whether its answer may still be written", () => {
     expect(takenOver(block(), "bbbbbbbbbbbb").device).toBe("bbbbbbbbbbbb");
   });
 
+  it("what reads as a pending block's answer was typed by the user: neither a failed nor a taken-over block keeps it inside (it is kept after the block)", () => {
+    const typed = block({ answer: "my own note typed while waiting" });
+    expect(failedRunBlock(typed, "Failed.").answer).toBe("");
+    expect(takenOver(typed, "bbbbbbbbbbbb").answer).toBe("");
+  });
+
   it("device ids are 12 random base-36 characters and nothing else", () => {
     const ids = new Set(Array.from({ length: 50 }, () => newDeviceId(Math.random)));
     expect(ids.size).toBe(50);
     for (const id of ids) expect(isDeviceId(id)).toBe(true);
     expect(newDeviceId(() => 0.999999)).toBe("zzzzzzzzzzzz");
     for (const bad of ["", "ABCDEFGHIJKL", "abc", 42, null, "aaaaaaaaaaaa\n"]) expect(isDeviceId(bad)).toBe(false);
+  });
+});
+
+describe("lines the user typed inside a background run's placeholder", () => {
+  const options: FormatOptions = { fold: "", citationDateFormat: "yyyy-MM-dd", linkFor: (s) => `[[${s.id}]]` };
+  /** The placeholder as found in the note, with `typed` put in before line `at` (quoted, as typing inside a callout does). */
+  const placeholder = (b: AnswerBlock, status: string | undefined, typed: string[], at: (lines: string[]) => number, o = options): string => {
+    const lines = formatBlock(b, o, status).split("\n");
+    lines.splice(at(lines), 0, ...typed);
+    return lines.join("\n");
+  };
+  const typedIn = (noteBlock: string, o = options): string[] => {
+    const note = `Intro\n\n${noteBlock}\n`;
+    const found = findBlock(note, "abc123")!;
+    return typedInPending(note.slice(found.from, found.to), found.block, o);
+  };
+  const afterStatus = (lines: string[]) => lines.findIndex((l) => l.startsWith("> *")) + 2;
+
+  it("keeps what was typed after the progress line and knows the progress line as the plugin's (the reviewer's input)", () => {
+    // /work/tmp-rev/t8.ts: the parser reads the typed line as the pending block's answer; it must not count as ours,
+    // and the progress line (never written again from the block) must not count as typed.
+    const b = block({ askedAt: "2026-01-02T10:00:00Z", question: "What?", request: { preset: "pro-search", noteContext: false }, responseId: "run_1", device: "dev1", estimate: 0.1 });
+    const found = placeholder(b, backgroundStatus(b, "12 sources found so far"), ["> my own note typed while waiting", ">"], afterStatus);
+    expect(typedIn(found)).toEqual(["my own note typed while waiting"]);
+  });
+
+  it("keeps lines typed anywhere inside, and every form of the waiting line is the plugin's", () => {
+    const b = block();
+    const typed = ["> first thought", "> *in italics, my own*", ">", "> second paragraph"];
+    const statuses = [
+      undefined,
+      backgroundStatus(b),
+      backgroundStatus(b, "1 source found so far"),
+      // Written by another device, whose clock says another hour.
+      backgroundStatus(b).replace(/started \d\d:\d\d/, "started 03:17"),
+      BACKGROUND_START_STATUS,
+    ];
+    for (const status of statuses) {
+      expect(typedIn(placeholder(b, status, typed, afterStatus))).toEqual(["first thought", "*in italics, my own*", "second paragraph"]);
+      // Typed before the waiting line: the parser then reads the waiting line as part of the answer.
+      expect(typedIn(placeholder(b, status, ["> typed after the model line", ">"], (lines) => lines.findIndex((l) => l.startsWith("> **Model:**")) + 1))).toEqual(["typed after the model line"]);
+      // Nothing typed: nothing kept.
+      expect(typedIn(placeholder(b, status, [], () => 0))).toEqual([]);
+    }
+    // The plain waiting line too (a placeholder before its run id was written).
+    const plain = formatBlock(b, options).replace(/^> \*Researching in the background.*$/m, `> ${PENDING_LINE}`);
+    expect(plain).toContain(PENDING_LINE);
+    expect(typedIn(plain)).toEqual([]);
+  });
+
+  it("the callout's first line is the plugin's even when the fold setting changed since it was written", () => {
+    const b = block();
+    const found = placeholder(b, undefined, ["> typed"], afterStatus, { ...options, fold: "-" });
+    expect(typedIn(found, options)).toEqual(["typed"]);
+  });
+
+  it("keeps every line typed inside, wherever it goes (property)", () => {
+    const b = block();
+    const base = formatBlock(b, options, backgroundStatus(b, "7 sources found so far")).split("\n");
+    // Between the callout's first line and its metadata line: inside the callout, as the user sees it.
+    const word = fc.stringMatching(/^[a-z][a-z ]{0,20}[a-z]$/);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: base.length - 3 }), word), { maxLength: 5 }), (inserts) => {
+        const lines = [...base];
+        const sorted = [...inserts].sort((x, y) => y[0] - x[0]);
+        for (const [at, text] of sorted) lines.splice(at, 0, `> ${text}`, ">");
+        const kept = typedIn(lines.join("\n"));
+        expect([...kept].sort()).toEqual(inserts.map(([, text]) => text).sort());
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -7,13 +7,17 @@ import MarkdownIt from "markdown-it";
 import { describe, expect, it } from "vitest";
 import { parseBlocks, formatBlock, type AnswerBlock } from "../../src/core/block";
 import {
-  escapeDisplayText, escapeLinkText, escapeLinkUrl, escapeWikilinkAlias, GrowingAnswer, MAX_ANSWER_LENGTH,
+  escapeDisplayText, escapeLinkText, escapeLinkUrl, GrowingAnswer, INERT_FENCE_LANGUAGES, MAX_ANSWER_LENGTH,
   safeLinkDestination, sanitizeAnswer, unescapeLinkText, unescapeLinkUrl,
 } from "../../src/core/sanitize";
-import { findings, renderedText } from "../support/obsidian-judge";
+import { rewriteCitations } from "../../src/core/citations";
+import { noteStructure } from "../../src/core/markdown";
+import { cleanWebText } from "../../src/core/web-text";
+import { findings, LIVE_FENCE_LANGUAGES, renderedText } from "../support/obsidian-judge";
 
 const s = (text: string) => sanitizeAnswer(text);
 const dir = "tests/fixtures/hostile/answers/";
+const SOURCES = new Map([1, 2].map((n) => [n, { url: `https://e.example/${n}`, id: `s${n}` }]));
 const corpus = JSON.parse(readFileSync(`${dir}MANIFEST.json`, "utf8")) as { file: string; item: number; what: string }[];
 
 /** The answer written in a block, read back: what a note would hold. */
@@ -31,11 +35,15 @@ describe("the hostile answer corpus (tests/fixtures/hostile/answers)", () => {
     for (const e of corpus) expect(findings(readFileSync(dir + e.file, "utf8")).length, e.file).toBeGreaterThan(0);
   });
   for (const e of corpus) {
-    it(`item ${e.item}: ${e.file} leaves nothing that does something, inside one intact block`, () => {
+    it(`item ${e.item}: ${e.file} leaves nothing that does something, inside one intact block, with or without citation links`, () => {
       const raw = readFileSync(dir + e.file, "utf8");
       const out = s(raw);
       expect(findings(out)).toEqual([]);
       expect(inBlock(out).answer).toBe(out);
+      // As an answer is written: web text cleaned, then markers linked (typed ones such as [page:1] removed).
+      const cited = rewriteCitations(cleanWebText(raw), SOURCES, (x) => `[[${x.id}]]`).text;
+      expect(findings(cited, ["s1", "s2"])).toEqual([]);
+      expect(inBlock(cited).answer).toBe(cited);
     });
   }
   it("shows embeds, HTML and the link texts as the characters the model wrote", () => {
@@ -115,32 +123,93 @@ describe("sanitizeAnswer keeps what an answer needs", () => {
   });
 });
 
+describe("markup that only the written answer would hold (the review's inputs)", () => {
+  const cite = (id: number, type: string | undefined) => (type === undefined || type === "web" ? `[[s${id}]]` : type === "page" || type === "conversation_history" || type === "file" ? "" : null);
+  const c = (text: string) => sanitizeAnswer(cleanWebText(text), { cite });
+  it("writes no fence, list, task or rule from markers left at a line start", () => {
+    for (const text of [
+      "[page:1]~~~~dataviewjs\ndv.paragraph(app.vault.getName())~~~~",
+      "&#32;~~~~dataview\nLIST FROM \"\"~~~~",
+      "Intro.\n&#32;~~~~dataviewjs\ndv.paragraph(1)~~~~",
+      "*&#32;[x](https://a.com)*",
+      "*&#32;foo*",
+      "***&#32;***",
+      "[file:2]* [ ] buy*",
+      "x\n[page:1]*  > quote*",
+      "x\n*&#32;&#32;&#32;&#32;&#32;code*",
+    ]) {
+      const out = c(text);
+      expect(findings(out, ["s1"]), `${text} => ${out}`).toEqual([]);
+      expect(noteStructure(out).blocks.map((b) => b.kind), `${text} => ${out}`).toEqual(noteStructure(out).blocks.map(() => "paragraph"));
+    }
+    // The words stay.
+    expect(renderedText(c("*&#32;foo*"))).toContain("foo");
+    expect(renderedText(c("[page:1]~~~~dataviewjs\ndv.paragraph(app.vault.getName())~~~~"))).toContain("dv.paragraph(app.vault.getName())");
+  });
+  it("forms no Dataview field or highlight where a removed marker or dropped link joins two characters", () => {
+    for (const text of ["key:[conversation_history:1]: value", "key:*[](javascript:x)*: value", "a=[page:1]=b=[page:2]=", "a=*[](javascript:x)*=b=*[](javascript:x)*="]) {
+      const out = c(text);
+      expect(findings(out), `${text} => ${out}`).toEqual([]);
+      expect(renderedText(out)).toContain(text.startsWith("key") ? "key:: value" : "a==b==");
+    }
+  });
+  it("turns no image at the start of a list item into a task box", () => {
+    for (const text of ["- ![x](https://a.com/i.png) buy milk", "- ![ ](https://a.com/i.png) todo", "1. ![x](https://a.com/i.png) done"]) {
+      const out = c(text);
+      expect(findings(out), `${text} => ${out}`).toEqual([]);
+    }
+  });
+  it("decodes character references into what web-text cleaning keeps: no control, direction or hidden character, no line break", () => {
+    for (const text of ["Secret plan&#13;---&#13;&#13;more", "x&#13;1. one&#13;> quoted&#13;- item", "line&#10;- item", "a&#x202E;gpj.exe", "tag&#xE0041;&#xE0042;smuggle", "zw&#x200B;sp", "&#x2028;x", "&#xFEFF;bom"]) {
+      const out = c(text);
+      expect(findings(out), `${text} => ${JSON.stringify(out)}`).toEqual([]);
+      expect(noteStructure(out).blocks.map((b) => b.kind), text).toEqual(["paragraph"]);
+    }
+    expect(renderedText(c("a&#x202E;gpj.exe")).trim()).toBe("agpj.exe");
+    expect(renderedText(c("Secret plan&#13;---&#13;&#13;more")).trim()).toBe("Secret plan ---  more");
+  });
+  it("keeps a table's cells when inline code holds an escaped pipe", () => {
+    const out = c("| a | b | c |\n|---|---|---|\n| `x \\| y` | z | w |");
+    const cells = new MarkdownIt("commonmark").enable(["table"]).parse(out, {}).filter((t) => t.type === "td_open").length;
+    expect(cells, out).toBe(3);
+    expect(renderedText(out)).toContain("x | y");
+  });
+  it("shows front matter in an answer with its --- lines, as text", () => {
+    const out = c("---\ntitle: x\n---\nrest");
+    expect(findings(out)).toEqual([]);
+    expect(renderedText(out)).toMatch(/---\s*title: x\s*---/);
+  });
+  it("allows no fence language a plugin renders or runs (the judge's own list)", () => {
+    for (const lang of LIVE_FENCE_LANGUAGES) expect(INERT_FENCE_LANGUAGES.has(lang), lang).toBe(false);
+  });
+});
+
 describe("sanitizeAnswer on anything", () => {
   const unit = fc.constantFrom(
     "a", " ", "\n", "\n\n", "`", "``", "```", "~~~", "$", "$$", "%%", "[", "]", "(", ")", "![", "[[", "]]", "<", ">", "*", "_", "#", "- ", "1. ",
     "> ", "    ", "|", "---", "===", "^", "=", "==", "::", "&amp;", "&#106;", "\\", "<%", "%>", "[!note]", "[^1]", ":", "javascript:", "http://x.y/",
     "<img src=x>", "<div>", "[x](", "](javascript:1)", "[1]", "[web:2]", "\t", "x",
+    "~~", "&#32;", "&#13;", "&#10;", "&#x202E;", "[page:1]", "[conversation_history:2]", "![x](https://a.b/i.png)", "[](javascript:x)",
   );
   const soup = fc.array(unit, { maxLength: 60 }).map((a) => a.join(""));
   it("leaves nothing that does something", () => {
     fc.assert(
       fc.property(soup, (text) => {
         expect(findings(s(text))).toEqual([]);
+        // As an answer is written: cleaned, markers linked or removed.
+        expect(findings(rewriteCitations(cleanWebText(text), SOURCES, (x) => `[[${x.id}]]`).text, ["s1", "s2"])).toEqual([]);
       }),
       { numRuns: 5000 },
     );
   });
   it("is stable: writing its output again gives the same", () => {
-    // Without what only changes emphasis next to it (known corners, where emphasis then shows as its asterisks):
-    // a character reference for a letter ("_x_&#106;" is emphasis, "_x_j" is not) and a link or image that is
-    // dropped (its neighbour then changes from ")" to the link's words).
-    const plain = fc.array(unit.filter((u) => u !== "&#106;" && u !== "](javascript:1)" && u !== "[x]("), { maxLength: 60 }).map((a) => a.join(""));
+    // Character references and dropped links included: emphasis that would not read back as written is not written.
     fc.assert(
-      fc.property(plain, (text) => {
+      fc.property(soup, (text) => {
         const once = s(text);
         expect(s(once)).toBe(once);
       }),
-      { numRuns: 3000 },
+      { numRuns: 5000 },
     );
   });
   it("always fits in a block: the block reads back with its answer as written", () => {
@@ -207,8 +276,5 @@ describe("escaping display text and titles (one way everywhere)", () => {
     );
     expect(safeLinkDestination("javascript:alert(1)")).toBeNull();
     expect(safeLinkDestination(" https://ok.example")).not.toBeNull();
-  });
-  it("makes wikilink aliases safe", () => {
-    expect(escapeWikilinkAlias("a|b]]c[[d\ne")).toBe("a¦b))c((d e");
   });
 });

@@ -813,6 +813,19 @@ describe("cancel and background runs", () => {
     expect((await poll(json.id)).status).toBe("completed");
   });
 
+  it("starts a background run before a slow reply (`backgroundReplyMs`); a client that leaves meanwhile leaves it going, unnamed", async () => {
+    emu.setScenario({ steps: [{ backgroundReplyMs: 5_000 }] });
+    const before = emu.startedRuns().length;
+    const controller = new AbortController();
+    const leaving = fetch(`${emu.baseUrl}/agent`, { method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body: JSON.stringify({ preset: "high", input: "Q", background: true }), signal: controller.signal });
+    await expect.poll(() => emu.startedRuns().length, { timeout: 2000 }).toBe(before + 1);
+    controller.abort();
+    await expect(leaving).rejects.toThrow();
+    const [run] = emu.startedRuns().slice(before);
+    expect(run).toMatchObject({ background: true, cancelled: false });
+    expect((await poll(run!.id)).status).toBe("completed");
+  });
+
   it("keeps background runs in `runsFile` for the next emulator process, as Perplexity keeps them while the app is closed", async () => {
     const file = `${tmpdir()}/emulator-runs-${process.pid}-${Date.now()}.json`;
     await emu.close();

@@ -117,6 +117,11 @@ export interface AnswerStep extends StepBase {
   backgroundMs?: number;
   /** For `background: true` requests: the connections of this many GETs are dropped before any answer (a phone losing the network). */
   backgroundDroppedPolls?: number;
+  /**
+   * For `background: true` requests: the run starts at once, the reply that says its id comes this many ms later
+   * (real time): a client that stops waiting meanwhile leaves a run it cannot name, going on and billed, as live.
+   */
+  backgroundReplyMs?: number;
 }
 
 /** A plain HTTP answer, for errors: 429 with Retry-After, 500, HTML pages, ... */

@@ -53,6 +53,8 @@ export interface Emulator {
   origin: string;
   /** Every request received, in order. */
   requests: RecordedRequest[];
+  /** Every run started, in order, also those whose id never reached the client (it left before the reply). */
+  startedRuns(): { id: string; background: boolean; cancelled: boolean }[];
   /** Replaces the script and resets the step counter. */
   setScenario(scenario: Scenario): void;
   /** Stops the server and destroys open sockets, so no test hangs on a stream. */
@@ -287,6 +289,12 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
         if (step.backgroundMs !== undefined) stored.finishAt = stored.startedAt + step.backgroundMs;
         stored.dropPolls = step.backgroundDroppedPolls ?? 0;
         save();
+        if (step.backgroundReplyMs) {
+          // The run goes on whether or not the client waits for the reply, as live.
+          const clientGone = closedSignal(res);
+          await sleep(step.backgroundReplyMs, clientGone);
+          if (clientGone.aborted) return;
+        }
         return sendJson(res, 200, sortKeys(unfinishedObject(run, "queued")), step.headers);
       }
       finish(stored, responseObject(run, "final"));
@@ -377,6 +385,7 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> 
         baseUrl: `${origin}/v1`,
         origin,
         requests,
+        startedRuns: () => [...runs.values()].map(({ run }) => ({ id: run.id, background: run.request.background === true, cancelled: run.status === "cancelled" })),
         setScenario(next: Scenario) {
           scenario = next;
           cursor = new StepCursor(next);

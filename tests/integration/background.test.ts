@@ -13,6 +13,9 @@ import { ObsidianRuntime, waitFor } from "../obsidian-runtime/runtime";
 import type { LoadedPlugin, Platform } from "../obsidian-runtime/runtime";
 import { API_KEY, NOTE, NOTE_TEXT, QUESTION } from "./harness";
 
+/** PLUGIN_MAIN=path/to/main.js runs this suite against another build (to see a test fail on an older one), as the harness does. */
+const MAIN = process.env.PLUGIN_MAIN ?? "main.js";
+
 type Plugin = LoadedPlugin & { idle(): Promise<void>; resuming: Promise<unknown> | null; spend: { ledger: SpendLedger }; background: { count: number } };
 
 let emu: Emulator | undefined;
@@ -45,7 +48,7 @@ async function device(files: Record<string, string>, options: { settings?: Recor
     ...(options.platform ? { platform: options.platform } : {}),
     ...(options.layoutReady === false ? { layoutReady: false } : {}),
   });
-  const d: Device = { runtime, plugin: (await runtime.loadPlugin()) as Plugin };
+  const d: Device = { runtime, plugin: (await runtime.loadPlugin(MAIN)) as Plugin };
   devices.push(d);
   return d;
 }
@@ -54,7 +57,7 @@ async function device(files: Record<string, string>, options: { settings?: Recor
 async function restart(d: Device): Promise<void> {
   await d.runtime.saveAll();
   await d.runtime.unloadPlugin();
-  d.plugin = (await d.runtime.loadPlugin()) as Plugin;
+  d.plugin = (await d.runtime.loadPlugin(MAIN)) as Plugin;
   await waitFor(() => d.plugin.resuming !== null, 2000, "the search for pending runs");
   await d.plugin.resuming;
 }
@@ -78,6 +81,61 @@ async function runStarted(d: Device, path = NOTE): Promise<string> {
     return rid !== "";
   }, 5000, "the run id in the placeholder");
   return rid;
+}
+
+/** Types `lines` into the open note after the first line matching `after`, as the user does inside a callout. */
+function typeAfter(d: Device, after: RegExp, lines: string[]): void {
+  const editor = d.runtime.editor(NOTE);
+  const text = editor.getValue();
+  const match = after.exec(text);
+  if (!match) throw new Error(`no line matching ${String(after)}`);
+  const at = text.indexOf("\n", match.index) + 1;
+  editor.replaceRange(lines.map((l) => `${l}\n`).join(""), editor.offsetToPos(at));
+}
+
+/** The run's progress line ("· 5 sources found so far") in the open note: the emulator's run has gone on 2 s, and the first poll (3 s) saw it. */
+async function progressShown(d: Device): Promise<void> {
+  emulatorNow += 2_000;
+  await waitFor(() => /· 5 sources found so far\*$/m.test(d.runtime.editor(NOTE).getValue()), 8_000, "the progress line");
+}
+
+/** What the user typed inside the placeholder while the run went on: under the Model line, and under the progress line. */
+const TYPED = ["> a thought typed under the question", ">"];
+const TYPED_LATER = ["> my own note typed while waiting", ">"];
+
+/** Asks, lets the user type inside the placeholder once its progress shows, and closes Obsidian; returns the run id. */
+async function typedWhileWaiting(d: Device): Promise<string> {
+  await ask(d);
+  const rid = await runStarted(d);
+  await progressShown(d);
+  typeAfter(d, /^> \*\*Model:\*\*/m, TYPED);
+  typeAfter(d, /sources found so far\*$/m, [">", ...TYPED_LATER]);
+  await d.runtime.saveAll();
+  await d.runtime.unloadPlugin();
+  return rid;
+}
+
+/** A phone with the vault as synced from `laptop`, which takes the run over with the command, the cursor in its block. */
+async function takenOverOnPhone(laptop: Device): Promise<{ phone: Device; editor: ReturnType<ObsidianRuntime["editor"]> }> {
+  const phone = await device(await laptop.runtime.snapshot());
+  await phone.plugin.resuming;
+  await phone.runtime.openNote(NOTE);
+  const editor = phone.runtime.editor(NOTE);
+  editor.setCursor(editor.offsetToPos(editor.getValue().indexOf("%% pplx")));
+  expect(phone.runtime.runCommand("take-over-background-run")).toBe(true);
+  return { phone, editor };
+}
+
+/** The note once the run landed: every typed line kept once, after the block, and none of the placeholder's waiting lines left. */
+function expectTypedKept(text: string): void {
+  const [block] = parseBlocks(text);
+  expect(block!.block.answer).not.toContain("typed");
+  const after = text.slice(block!.to);
+  for (const line of ["a thought typed under the question", "my own note typed while waiting"]) {
+    expect(text.split(line)).toHaveLength(2);
+    expect(after).toContain(`\n${line}\n`);
+  }
+  expect(text).not.toMatch(/Researching in the background|sources found so far|Waiting for Perplexity|Starting a background run/);
 }
 
 const posts = () => emu!.requests.filter((r) => r.method === "POST" && /\/v1\/(responses|agent)$/.test(r.path));
@@ -131,7 +189,7 @@ describe("after a restart", () => {
     expect((await blocks(d))[0]).toMatchObject({ state: "pending", responseId: rid });
     emulatorNow += 60_000;
     // Opening again: nothing happens before the layout is ready.
-    d.plugin = (await d.runtime.loadPlugin()) as Plugin;
+    d.plugin = (await d.runtime.loadPlugin(MAIN)) as Plugin;
     await waitFor(() => d.plugin.resuming !== null, 2000, "the search for pending runs");
     await waitFor(async () => (await blocks(d))[0]!.state === "answered", 5000, "the answer to land");
     expect((await blocks(d))[0]).toMatchObject({ state: "answered", responseId: rid, cost: 0.3 });
@@ -140,6 +198,28 @@ describe("after a restart", () => {
     expect(gets(rid)).toHaveLength(1);
     expect(d.runtime.notices.at(-1)).toMatch(/^Perplexity answered "Who are the major/);
     expect(monthSpend(d.plugin.spend.ledger, new Date())).toMatchObject({ answers: 1, unknown: 0 });
+  });
+
+  it("keeps what the user typed inside the placeholder (after it, as any ask does) and leaves none of its progress lines behind", async () => {
+    await emulator({ steps: [{ backgroundMs: 60_000, answer: { cost: 0.3 } }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    const rid = await typedWhileWaiting(d);
+    emulatorNow += 60_000;
+    d.plugin = (await d.runtime.loadPlugin(MAIN)) as Plugin;
+    await waitFor(async () => (await blocks(d))[0]?.state === "answered", 5000, "the answer to land");
+    expect((await blocks(d))[0]).toMatchObject({ responseId: rid, cost: 0.3 });
+    expectTypedKept(d.runtime.editor(NOTE).getValue());
+    expectTypedKept(await d.runtime.read(NOTE));
+  });
+
+  it("keeps what the user typed when the run expired meanwhile: after the failed block, not in it", async () => {
+    await emulator({ runRetentionMs: 3_600_000, steps: [{ backgroundMs: 60_000 }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await typedWhileWaiting(d);
+    emulatorNow += 2 * 3_600_000;
+    d.plugin = (await d.runtime.loadPlugin(MAIN)) as Plugin;
+    await waitFor(async () => (await blocks(d))[0]?.state === "failed", 5000, "the failed block");
+    expectTypedKept(await d.runtime.read(NOTE));
   });
 
   it("starts looking only once the layout is ready, and holds the run's estimate against the caps meanwhile", async () => {
@@ -183,7 +263,7 @@ describe("after a restart", () => {
     await d.runtime.saveAll();
     await d.runtime.unloadPlugin();
     emulatorNow += 2 * 3_600_000;
-    d.plugin = (await d.runtime.loadPlugin()) as Plugin;
+    d.plugin = (await d.runtime.loadPlugin(MAIN)) as Plugin;
     await waitFor(async () => (await blocks(d))[0]!.state === "failed", 5000, "the failed block");
     const failed = (await blocks(d))[0]!;
     expect(failed).toMatchObject({ state: "failed", responseId: rid, question: QUESTION });
@@ -231,6 +311,31 @@ describe("cancel", () => {
     expect((await blocks(d))[0]!.failure).toMatch(/^You cancelled this run while Perplexity was still researching/);
     expect(monthSpend(d.plugin.spend.ledger, new Date()).unknown).toBe(1);
     expect(d.runtime.isCommandAvailable("cancel")).toBe(false);
+  });
+
+  it("while Perplexity is still starting the run (its id not in yet): waits for the id, cancels the run, puts the note back and says so", async () => {
+    await emulator({ steps: [{ backgroundReplyMs: 400, backgroundMs: 600_000 }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    await waitFor(() => emu!.startedRuns().length === 1, 3000, "the run started at the emulator");
+    expect(d.runtime.runCommand("cancel")).toBe(true);
+    await d.plugin.idle();
+    const [run] = emu!.startedRuns();
+    expect(emu!.requests.filter((r) => r.path.endsWith("/cancel")).map((r) => r.path)).toEqual([`/v1/agent/${run!.id}/cancel`]);
+    expect(run!.cancelled).toBe(true);
+    expect(d.runtime.editor(NOTE).getValue()).toBe(NOTE_TEXT);
+    expect(d.runtime.notices.at(-1)).toMatch(/^The request to Perplexity was cancelled\. Perplexity had already started the run, so the plugin told it to stop/);
+    expect(monthSpend(d.plugin.spend.ledger, new Date()).unknown).toBe(1);
+  });
+
+  it("Obsidian closing while Perplexity is still starting the run: the run is cancelled once its id is in, not left going unseen", async () => {
+    await emulator({ steps: [{ backgroundReplyMs: 400, backgroundMs: 600_000 }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    await waitFor(() => emu!.startedRuns().length === 1, 3000, "the run started at the emulator");
+    await d.runtime.unloadPlugin();
+    await waitFor(() => emu!.startedRuns()[0]!.cancelled, 3000, "the run cancelled");
+    expect(await d.runtime.read(NOTE)).toBe(NOTE_TEXT);
   });
 
   it("after the run finished, says it had already ended and writes its answer", async () => {
@@ -285,13 +390,128 @@ describe("two devices on one synced vault", () => {
     const synced = await phone.runtime.snapshot();
     await laptop.runtime.closeNote(NOTE);
     await laptop.runtime.app.vault.modify(laptop.runtime.app.vault.getFileByPath(NOTE)!, synced[NOTE]!);
-    laptop.plugin = (await laptop.runtime.loadPlugin()) as Plugin;
+    laptop.plugin = (await laptop.runtime.loadPlugin(MAIN)) as Plugin;
     await waitFor(() => laptop.plugin.resuming !== null, 2000, "the laptop's search");
     await laptop.plugin.resuming;
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(gets(rid)).toHaveLength(1);
     expect(await laptop.runtime.read(NOTE)).toBe(synced[NOTE]);
     expect(laptop.plugin.background.count).toBe(0);
+  });
+});
+
+describe("taking a run over on another device", () => {
+  it("keeps what the user typed inside the placeholder on the first device, and leaves none of its progress lines behind", async () => {
+    await emulator({ steps: [{ backgroundMs: 60_000, answer: { cost: 0.3 } }] });
+    const laptop = await device({ [NOTE]: NOTE_TEXT });
+    const rid = await typedWhileWaiting(laptop);
+    // Taking over writes the block again (it names the phone now): what was typed moves after it, nothing is lost.
+    const { phone, editor } = await takenOverOnPhone(laptop);
+    await waitFor(() => {
+      const [found] = parseBlocks(editor.getValue());
+      return found?.block.state === "pending" && found.block.device !== undefined && editor.getValue().slice(found.to).includes("my own note typed while waiting");
+    }, 3000, "the block taken over");
+    const taken = editor.getValue();
+    const [pending] = parseBlocks(taken);
+    for (const line of ["a thought typed under the question", "my own note typed while waiting"]) expect(taken.slice(pending!.to)).toContain(`\n${line}\n`);
+    expect(pending!.block.answer).toBe("");
+    // The run finishes; the phone checks now.
+    emulatorNow += 60_000;
+    expect(phone.runtime.runCommand("check-background-runs")).toBe(true);
+    await waitFor(async () => (await blocks(phone))[0]!.state === "answered", 8000, "the answer on the phone");
+    expect((await blocks(phone))[0]).toMatchObject({ responseId: rid, cost: 0.3 });
+    expectTypedKept(editor.getValue());
+  });
+});
+
+describe("the placeholder moved, deleted or taken while its run goes on", () => {
+  const OTHER = "Research/Moved here.md";
+
+  /** Cuts the pending block (with its id line) out of the open note and returns its text, as the user's cut does. */
+  function cutBlock(d: Device): string {
+    const editor = d.runtime.editor(NOTE);
+    const text = editor.getValue();
+    const [found] = parseBlocks(text);
+    editor.replaceRange("", editor.offsetToPos(found!.from), editor.offsetToPos(found!.to));
+    return text.slice(found!.from, found!.to);
+  }
+
+  /** A background run started (finishing a minute later) whose placeholder was then cut and the note saved. */
+  async function askedThenCut(): Promise<{ d: Device; rid: string; block: string }> {
+    await emulator({ steps: [{ backgroundMs: 60_000, answer: { cost: 0.3 } }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    const rid = await runStarted(d);
+    const block = cutBlock(d);
+    await d.runtime.saveAll();
+    return { d, rid, block };
+  }
+
+  it("cut and pasted into another note while the plugin was closed: found there after the restart, the answer lands there", async () => {
+    const { d, rid, block } = await askedThenCut();
+    await d.runtime.unloadPlugin();
+    await d.runtime.closeNote(NOTE);
+    await d.runtime.app.vault.create(OTHER, `# Moved here\n\n${block}\n`);
+    emulatorNow += 60_000;
+    d.plugin = (await d.runtime.loadPlugin(MAIN)) as Plugin;
+    await waitFor(async () => (await blocks(d, OTHER))[0]?.state === "answered", 5000, "the answer in the other note");
+    expect((await blocks(d, OTHER))[0]).toMatchObject({ responseId: rid, cost: 0.3 });
+    expect(await d.runtime.read(NOTE)).not.toContain("pplx");
+  });
+
+  it("cut and pasted into another note while the run goes on: the run is not cancelled, its answer lands where the placeholder is now", async () => {
+    const { d, rid, block } = await askedThenCut();
+    // The first poll finds the block in no note (it is not pasted yet).
+    await waitFor(() => gets(rid).length === 1, 6000, "the first poll");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const pasted = await d.runtime.app.vault.create(OTHER, `# Moved here\n\n${block}\n`);
+    // Obsidian's metadata cache lists the block's id there within moments (the next poll comes seconds later).
+    const blockId = parseBlocks(block)[0]!.block.blockId;
+    await waitFor(() => d.runtime.app.metadataCache.getFileCache(pasted)?.blocks?.[`pplx-${blockId}`] !== undefined, 2000, "the metadata cache");
+    // The next poll finds it in the other note; the run finished meanwhile.
+    emulatorNow += 60_000;
+    expect(d.runtime.runCommand("check-background-runs")).toBe(true);
+    await waitFor(async () => (await blocks(d, OTHER))[0]?.state === "answered", 5000, "the answer in the other note");
+    expect((await blocks(d, OTHER))[0]).toMatchObject({ responseId: rid, cost: 0.3 });
+    expect(emu!.requests.some((r) => r.path.endsWith("/cancel"))).toBe(false);
+  });
+
+  it("deleted while the run goes on: once two polls in a row find it in no note, the run is cancelled at Perplexity and the notice says so", async () => {
+    await emulator({ steps: [{ backgroundMs: 600_000 }] });
+    const d = await device({ [NOTE]: NOTE_TEXT });
+    await ask(d);
+    const rid = await runStarted(d);
+    cutBlock(d);
+    await waitFor(() => gets(rid).length === 1, 6000, "the first poll");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // One poll is not enough (the block may be on its way to another note).
+    expect(emu!.startedRuns()[0]!.cancelled).toBe(false);
+    expect(d.plugin.background.count).toBe(1);
+    expect(d.runtime.runCommand("check-background-runs")).toBe(true);
+    await waitFor(() => emu!.startedRuns()[0]!.cancelled, 3000, "the run cancelled");
+    await waitFor(() => d.plugin.background.count === 0, 2000, "the run no longer polled");
+    expect(d.runtime.notices.at(-1)).toMatch(/was not written: its placeholder was removed from the note\. Perplexity was told to stop the run, so it costs nothing more\.$/);
+    expect(d.runtime.editor(NOTE).getValue()).not.toContain("pplx");
+  });
+
+  it("taken over by another device while this one polls it: this one stops polling it and cancels nothing", async () => {
+    await emulator({ steps: [{ backgroundMs: 600_000 }] });
+    const laptop = await device({ [NOTE]: NOTE_TEXT });
+    await ask(laptop);
+    const rid = await runStarted(laptop);
+    await laptop.runtime.saveAll();
+    // The phone takes it over; the note syncs back to the laptop, which is still running.
+    const { phone } = await takenOverOnPhone(laptop);
+    await waitFor(() => phone.plugin.background.count === 1, 3000, "the phone polling");
+    await phone.runtime.saveAll();
+    await laptop.runtime.closeNote(NOTE);
+    await laptop.runtime.app.vault.modify(laptop.runtime.app.vault.getFileByPath(NOTE)!, (await phone.runtime.snapshot())[NOTE]!);
+    expect(laptop.plugin.background.count).toBe(1);
+    expect(laptop.runtime.runCommand("check-background-runs")).toBe(true);
+    await waitFor(() => laptop.plugin.background.count === 0, 3000, "the laptop no longer polling");
+    expect(emu!.startedRuns()[0]!.cancelled).toBe(false);
+    expect(phone.plugin.background.count).toBe(1);
+    expect(laptop.runtime.notices.at(-1)).toMatch(/was not written: another device took the run over\.$/);
   });
 });
 

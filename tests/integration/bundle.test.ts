@@ -4,8 +4,10 @@ import { createRequire } from "node:module";
 import { runInNewContext, runInThisContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { rewriteOpenAiPath } from "../../scripts/no-lookbehind.mjs";
-import { NO_ENV_READER, SMALL_QUERY, slimOpenAiClient } from "../../scripts/slim-openai.mjs";
-import { LINKIFY_PLACEHOLDER } from "../../scripts/slim-markdown-it.mjs";
+import { NO_ENV_READER, OPENAI_PLACEHOLDERS, SMALL_QUERY, slimOpenAiClient } from "../../scripts/slim-openai.mjs";
+import { LINKIFY_PLACEHOLDER, PLACEHOLDERS, RENDERER_PLACEHOLDER } from "../../scripts/slim-markdown-it.mjs";
+import { DATE_FNS_PLACEHOLDERS, slimDateFns } from "../../scripts/slim-date-fns.mjs";
+import { build } from "esbuild";
 
 const code = readFileSync("main.js", "utf8");
 
@@ -96,6 +98,71 @@ describe("the slimmed markdown-it", () => {
     expect(code).not.toMatch(/require\("(markdown-it|linkify-it)/);
   });
 
+  it("leaves out the HTML renderer, the typographer's and linkify's rules, mdurl and punycode", () => {
+    // punycode's overflow message and prefix, the renderer's code block, mdurl's protocol table.
+    expect(code).not.toContain("wider integers");
+    expect(code).not.toContain("xn--");
+    expect(code).not.toContain("<pre><code");
+    expect(code).not.toContain("slashes");
+    // The parser still reads a link: the bundle keeps the link rule's own check.
+    expect(code).toContain("normalizeLink");
+  });
+
+  it("every left-out module throws should anything use it", () => {
+    for (const [name, source] of Object.entries(PLACEHOLDERS)) {
+      if (name === "linkify-it" || name === "./renderer.mjs") continue; // classes with methods, below
+      expectLeftOut(name, source);
+    }
+    const Renderer = runInNewContext(`${RENDERER_PLACEHOLDER.replace(/^export default /m, "")}\nRenderer`) as new () => { render(): string };
+    expect(() => new Renderer().render()).toThrow(/left out of main\.js/);
+  });
+});
+
+describe("the slimmed openai SDK and date-fns", () => {
+  it("leaves out workload identity auth, file uploads, and the locale's parsing and relative dates", () => {
+    expect(code).not.toContain("Token exchange response");
+    expect(code).not.toContain("Unexpected data type");
+    expect(code).not.toContain("less than a second");
+    expect(code).not.toContain("'last' eeee");
+  });
+
+  it("every left-out module throws should anything use it", () => {
+    for (const [name, source] of Object.entries({ ...OPENAI_PLACEHOLDERS, ...DATE_FNS_PLACEHOLDERS })) expectLeftOut(name, source);
+  });
+
+  it("still formats dates with every token a citation date format may use", async () => {
+    // date-fns bundled as main.js bundles it (the same plugin), then run: formatting must not touch what is gone.
+    const built = await build({
+      stdin: { contents: 'import { format } from "date-fns"; export const f = (d, p) => format(d, p);', resolveDir: process.cwd() },
+      bundle: true,
+      write: false,
+      format: "cjs",
+      plugins: [slimDateFns],
+    });
+    const module = { exports: {} as { f?: (d: Date, pattern: string) => string } };
+    runInNewContext(built.outputFiles[0]!.text, { module, exports: module.exports });
+    const day = new Date(2026, 11, 6, 14, 5);
+    expect(module.exports.f!(day, "yyyy, MMM d")).toBe("2026, Dec 6");
+    expect(module.exports.f!(day, "EEEE, MMMM do yyyy, h:mm a, QQQ, 'week' w")).toBe("Sunday, December 6th 2026, 2:05 PM, Q4, week 50");
+    expect(module.exports.f!(day, "PPPP")).toBe("Sunday, December 6th, 2026");
+  });
+});
+
+/** Loads a placeholder module and uses each of its exports: every use must throw saying it is left out. */
+function expectLeftOut(name: string, source: string): void {
+  const exported = [...source.matchAll(/^export (?:default )?(function|class|const) (\w+)/gm)].map((m) => ({ kind: m[1]!, name: m[2]! }));
+  const body = source.replace(/^export (?:default )?/gm, "");
+  const module = runInNewContext(`${body}\n({ ${exported.map((e) => e.name).join(", ")} })`) as Record<string, unknown>;
+  expect(exported.length, name).toBeGreaterThan(0);
+  for (const e of exported) {
+    const value = module[e.name];
+    const use =
+      e.kind === "class" ? () => new (value as new () => unknown)() : e.kind === "const" ? () => (value as Record<string, unknown>).anything : () => (value as () => unknown)();
+    expect(use, `${name}: ${e.name}`).toThrow(/left out of main\.js/);
+  }
+}
+
+describe("the slimmed markdown-it placeholders", () => {
   it("fails loudly should anything use the placeholder", () => {
     const LinkifyIt = runInNewContext(`${LINKIFY_PLACEHOLDER.replace(/^export default .*$/m, "").replace(/^export /gm, "")}\nLinkifyIt`) as new () => { test(s: string): boolean };
     expect(() => new LinkifyIt().test("https://example.org")).toThrow(/left out of main\.js/);

@@ -36,11 +36,15 @@ afterAll(async () => {
 
 /** Requests the emulator recorded since the test started. */
 let firstRequest = 0;
+let firstRun = 0;
 beforeEach(() => {
   emu.setScenario({ apiKey: KEY });
   firstRequest = emu.requests.length;
+  firstRun = emu.startedRuns().length;
 });
 const recorded = (): Emulator["requests"] => emu.requests.slice(firstRequest);
+/** The runs the emulator started in this test, also those whose id never reached the client. */
+const startedRuns = () => emu.startedRuns().slice(firstRun);
 
 /** The paths requested in this test, once a cancel sent in the background has arrived (or 2 s passed). */
 async function requestPaths(): Promise<string[]> {
@@ -427,5 +431,84 @@ describe("client over fetch only (live stream)", () => {
     const error = await failure(pending, "aborted");
     expect(error.partial?.text.length).toBeGreaterThan(0);
     await expect.poll(() => recorded().some((r) => r.path.endsWith("/cancel")), { timeout: 2000 }).toBe(true);
+  });
+});
+
+// Review (orphaned background run): a run Perplexity started is never left going unseen because its start was
+// aborted, and when its id cannot be known the error says what may still be billed.
+describe.each(transports)("starting a background run over $name", ({ fetch }) => {
+  const DEEP: AskRequest = { question: "What changed in the EU AI Act in 2026?", choice: { preset: "high" } };
+  const client = (overrides: Partial<PerplexityClientOptions> = {}) =>
+    createPerplexityClient({ baseUrl: emu.baseUrl, getApiKey: () => KEY, fetch, timeoutMs: 3000, maxRetries: 1, ...overrides });
+  const cancels = () => recorded().filter((r) => r.method === "POST" && r.path.endsWith("/cancel"));
+
+  /** Starts a run whose reply comes `replyMs` after it started, aborts once the emulator has started it, and returns the error. */
+  async function abortedOnceStarted(replyMs: number, overrides: Partial<PerplexityClientOptions> = {}, routes?: Scenario["routes"]): Promise<PerplexityError> {
+    useScenario({ steps: [{ backgroundReplyMs: replyMs, backgroundMs: 600_000 }], ...(routes ? { routes } : {}) });
+    const controller = new AbortController();
+    const start = client(overrides).startRun(DEEP, { signal: controller.signal });
+    await expect.poll(() => startedRuns().length, { timeout: 3000, interval: 5 }).toBe(1);
+    controller.abort();
+    return failure(start, "aborted");
+  }
+
+  it("aborted after the POST arrived: waits for the reply and cancels the run it names; the error says so", async () => {
+    const error = await abortedOnceStarted(300);
+    expect(error.message).toMatch(/^The request to Perplexity was cancelled\. Perplexity had already started the run, so the plugin told it to stop/);
+    const [run] = startedRuns();
+    expect(cancels().map((r) => r.path)).toEqual([`/v1/agent/${run!.id}/cancel`]);
+    expect(run).toMatchObject({ background: true, cancelled: true });
+  });
+
+  it("aborted, and then the reply never comes: says the run may go on and be billed, and why it cannot be stopped", async () => {
+    const error = await abortedOnceStarted(5_000, { timeoutMs: 600 });
+    expect(error.message).toMatch(/^The request to Perplexity was cancelled after the question was sent, and Perplexity's reply never arrived\. If Perplexity started the run, it goes on and may be billed/);
+    expect(cancels()).toHaveLength(0);
+    expect(startedRuns()).toMatchObject([{ background: true, cancelled: false }]);
+  });
+
+  it("aborted, the reply in, but the cancel does not get through: says the run may run to its end and be billed", async () => {
+    const cancel = { status: 500, headers: { "content-type": "application/json" }, body: '{"error":{"message":"boom","type":"server_error"}}' };
+    const error = await abortedOnceStarted(300, {}, { cancel });
+    expect(error.message).toMatch(/^The request to Perplexity was cancelled, but Perplexity had already started the run and could not be told to stop \(Perplexity had a server problem \(HTTP 500\)\..*\)\. It may run to its end and be billed\.$/);
+    expect(cancels()).toHaveLength(1);
+  });
+
+  it("aborted before the POST left: nothing is sent, nothing started", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const error = await failure(client().startRun(DEEP, { signal: controller.signal }), "aborted");
+    expect(error.message).toBe("The request to Perplexity was cancelled.");
+    expect(recorded()).toHaveLength(0);
+  });
+
+  it("aborted while a 429 is waited out (no run was started): stops at once, asks nothing more", async () => {
+    useScenario({ steps: [{ kind: "http", status: 429, headers: { "retry-after": "2" } }, {}] });
+    const controller = new AbortController();
+    const start = client().startRun(DEEP, { signal: controller.signal });
+    await expect.poll(() => recorded().length, { timeout: 3000, interval: 5 }).toBe(1);
+    const at = Date.now();
+    controller.abort();
+    const error = await failure(start, "aborted");
+    expect(Date.now() - at).toBeLessThan(1000);
+    expect(error.message).toBe("The request to Perplexity was cancelled.");
+    expect(recorded()).toHaveLength(1);
+    expect(startedRuns()).toHaveLength(0);
+  });
+
+  it("a reply that does not come in time: the run goes on unnamed, and the timeout says it may be billed", async () => {
+    useScenario({ steps: [{ backgroundReplyMs: 5_000, backgroundMs: 600_000 }] });
+    const error = await failure(client({ timeoutMs: 500 }).startRun(DEEP), "timeout");
+    expect(error.message).toMatch(/^Perplexity did not reply within 1 second to the start of a background run\. If Perplexity started the run, it goes on and may be billed: without the run's id.*the plugin can neither stop it nor fetch its answer\./);
+    // The emulator, like Perplexity, has the run going; nothing could cancel it.
+    expect(startedRuns()).toMatchObject([{ background: true, cancelled: false }]);
+    expect(cancels()).toHaveLength(0);
+  });
+
+  it("not aborted: the run's first snapshot, nothing cancelled", async () => {
+    useScenario({ steps: [{ backgroundReplyMs: 100, backgroundMs: 600_000 }] });
+    const snapshot = await client().startRun(DEEP, { signal: new AbortController().signal });
+    expect(snapshot).toMatchObject({ id: startedRuns()[0]!.id, status: "queued" });
+    expect(cancels()).toHaveLength(0);
   });
 });

@@ -8,7 +8,20 @@
 // (Obsidian's help vault, Dataview's, Meta Bind's and Templater's code).
 import MarkdownIt from "markdown-it";
 import type { StateInline, Token } from "markdown-it";
-import { INERT_FENCE_LANGUAGES } from "../../src/core/sanitize";
+
+/**
+ * Fence languages that render, query or run something, as their plugins register them (the judge's own list,
+ * apart from the sanitizer's allowlist, so that a language the sanitizer wrongly allows is still caught): Obsidian
+ * (mermaid, query, base, math), Dataview, Datacore, Tasks, Meta Bind, JS Engine, Admonition (`ad-*`), Charts,
+ * PlantUML, TikZJax, Excalidraw, Kanban, Buttons, Leaflet, Graphviz, Vega, Markmap, Execute Code's `run-*`.
+ */
+export const LIVE_FENCE_LANGUAGES: ReadonlySet<string> = new Set([
+  "mermaid", "query", "base", "bases", "math", "dataview", "dataviewjs", "datacore", "datacorejs", "datacorejsx", "datacorets",
+  "datacoretsx", "tasks", "meta-bind", "meta-bind-button", "meta-bind-embed", "meta-bind-js-view", "js-engine", "chart",
+  "plantuml", "plantuml-svg", "plantuml-ascii", "tikz", "excalidraw", "compressed-json", "kanban", "button", "leaflet",
+  "dot", "graphviz", "vega", "vega-lite", "markmap", "abc", "smiles", "timeline", "todoist", "dataviewjsx",
+]);
+const LIVE_FENCE_PREFIXES = ["ad-", "run-", "meta-bind", "js-engine", "dataview", "datacore"];
 
 type InlineRule = (state: StateInline, silent: boolean) => boolean;
 
@@ -54,8 +67,10 @@ const ALLOWED_BLOCKS = new Set([
   "fence", "code_block",
 ]);
 const ALLOWED_INLINE = new Set(["text", "softbreak", "hardbreak", "code_inline", "em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close", "link_open", "link_close"]);
+// Controls (but tab and newline), direction controls, and what hides text: zero-width space, word joiner and the
+// invisible operators, BOM, tag characters (a flag's few tags aside, which answers never need).
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b\u200e\u200f\u2060-\u2064\ufeff\u061c\u{e0000}-\u{e007f}]/u;
 
 /** Code a plugin evaluates or runs (Dataview trims with JavaScript's trim before its prefixes). */
 function liveCode(code: string): string | null {
@@ -90,6 +105,8 @@ export function findings(markdown: string, citations: readonly string[] = []): s
       }
       if (t.type === "code_inline" && liveCode(t.content)) out.push(`${liveCode(t.content)}: ${t.content}`);
       if (t.type === "text" && /<%/.test(t.content)) out.push(`a Templater tag: ${t.content}`);
+      // A character reference ("&#x202E;") is the character it names once rendered.
+      if (t.type === "text" && CONTROL.test(t.content)) out.push(`a control or direction character, referenced: ${JSON.stringify(t.content)}`);
     }
   };
   for (let i = 0; i < tokens.length; i++) {
@@ -98,7 +115,7 @@ export function findings(markdown: string, citations: readonly string[] = []): s
     if (t.type === "inline") inline(t.children ?? []);
     if (t.type === "fence") {
       const lang = t.info.trim().split(/\s+/)[0]?.toLowerCase() ?? "";
-      if (lang !== "" && !INERT_FENCE_LANGUAGES.has(lang)) out.push(`a ${lang} fence`);
+      if (LIVE_FENCE_LANGUAGES.has(lang) || LIVE_FENCE_PREFIXES.some((p) => lang.startsWith(p))) out.push(`a ${lang} fence`);
     }
     if ((t.type === "fence" || t.type === "code_block") && (liveCode(t.content) || t.content.includes("<%"))) out.push(`live code: ${t.content}`);
     if (t.type === "blockquote_open" && tokens[i + 2]?.type === "inline" && /^\[![^\]]+\]/.test(tokens[i + 2]!.content)) out.push("a callout");

@@ -5,7 +5,7 @@ import { hashText } from "../hash";
 import { sanitizeAnswer } from "../sanitize";
 import type { SanitizeOptions } from "../sanitize";
 import { canonicalUrl, MAX_SOURCE_ID_LENGTH, sourceIdOfCanonical } from "../source-id";
-import { cleanWebLine, cleanWebText } from "../web-text";
+import { cleanWebLine } from "../web-text";
 import { normalizeDay, siteOf } from "./model";
 import type { AnswerBlock, BlockRequestMeta, SourceEntry } from "./model";
 
@@ -65,7 +65,7 @@ export function buildAnswerBlock(answer: Answer, ctx: BuildContext, sanitize: (t
     if (!byMarker.has(r.id)) byMarker.set(r.id, entry);
   }
   const { cite, cited } = citationLinker(byMarker, (s) => ctx.linkFor(s));
-  const text = sanitize(cleanWebText(answer.text), { cite });
+  const text = sanitize(answer.text, { cite });
   for (const s of cited) s.cited = true;
   const all = [...byCanonical.values()];
   const sources = [...cited, ...all.filter((s) => !s.cited)];

@@ -12,7 +12,8 @@ export const RESERVED_LINES: readonly string[] = ["**Citations**", "**Other sour
 /** The same headings in the other bold syntax: they read alike, and an answer's paragraph never ends its section. */
 const RESERVED_SPELLED_APART: Record<string, string> = { "**Citations**": "__Citations__", "**Other sources**": "__Other sources__" };
 
-function normalizeNewlines(s: string): string {
+/** CR LF and lone CR line ends as "\n". */
+export function normalizeNewlines(s: string): string {
   return s.includes("\r") ? s.replace(/\r\n?/g, "\n") : s;
 }
 

@@ -109,6 +109,9 @@ export function isBackgroundPending(b: Pick<AnswerBlock, "state" | "responseId" 
   return b.state === "pending" && b.responseId !== undefined && b.responseId !== "" && b.device !== undefined;
 }
 
+/** How a background run's waiting line starts, whatever follows (its start time, preset, progress). */
+export const BACKGROUND_STATUS_LEAD = "Researching in the background…";
+
 /** "Researching in the background… started 14:02, preset high": a background run's waiting line (display only). */
 export function backgroundStatus(b: Pick<AnswerBlock, "askedAt" | "request">, progress?: string): string {
   const at = new Date(b.askedAt);
@@ -116,7 +119,7 @@ export function backgroundStatus(b: Pick<AnswerBlock, "askedAt" | "request">, pr
   // One line whatever the names hold (a line separator would end the status line and make it answer text).
   const name = (s: string | undefined) => (s ?? "").replace(/\s+/g, " ").trim();
   const asked = name(b.request.preset) ? `preset ${name(b.request.preset)}` : name(b.request.model) ? `model ${name(b.request.model)}` : "default preset";
-  return `Researching in the background…${started} ${asked}${progress ? ` · ${name(progress)}` : ""}`;
+  return `${BACKGROUND_STATUS_LEAD}${started} ${asked}${progress ? ` · ${name(progress)}` : ""}`;
 }
 
 /** A pending block's status line as written (display only, like the Question line: never parsed back). */

@@ -1,7 +1,7 @@
 // The answer block, one module per job: model (fields, normal form, ids), meta (the metadata comment),
 // format (Markdown out), parse (Markdown in, found after edits), build (an Answer to a block).
 export * from "./model";
-export { backgroundStatus, describeChanges, formatBlock, isBackgroundPending, statusLine } from "./format";
+export { BACKGROUND_STATUS_LEAD, backgroundStatus, describeChanges, formatBlock, isBackgroundPending, statusLine } from "./format";
 export { findBlock, parseBlocks, scanBlocks } from "./parse";
 export type { BlockScan, UnreadableBlock } from "./parse";
 export { buildAnswerBlock } from "./build";

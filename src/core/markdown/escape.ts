@@ -32,7 +32,8 @@ export function escapeLineStarts(text: string): string {
     .split("\n")
     .map((line) => {
       // (A lone ":-", "-:" or ":-:" would make the line above a one-column table.)
-      if (/^[-+](?=[ \t]|$)/.test(line) || /^>/.test(line) || /^(?:-+|=+)[ \t]*$/.test(line) || /^:?-+:?[ \t]*$/.test(line)) return "\\" + line;
+      // (A thematic break may have spaces between its dashes: "-- -".)
+      if (/^[-+](?=[ \t]|$)/.test(line) || /^>/.test(line) || /^(?:-[ \t]*){3,}$/.test(line) || /^(?:-+|=+)[ \t]*$/.test(line) || /^:?-+:?[ \t]*$/.test(line)) return "\\" + line;
       return line.replace(/^(\d{1,9})([.)])(?=[ \t]|$)/, "$1\\$2");
     })
     .join("\n");

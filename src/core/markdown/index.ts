@@ -3,3 +3,4 @@ export { markdownParser, parserSource, topLevelRuns } from "./parser";
 export type { TopLevelRun } from "./parser";
 export { blockAtLine, calloutOf, closerAtEnd, lineAt, lineEnd, lineStartsOf, noteStructure } from "./structure";
 export type { Block, BlockKind, Callout, NoteStructure } from "./structure";
+export { inlineDisplayText } from "./display-text";

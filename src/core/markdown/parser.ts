@@ -26,6 +26,10 @@ export function markdownParser(): MarkdownItInstance {
     md.enable(["table", "strikethrough"]);
     // Every link is a link to the parser; which ones are written as links is the sanitiser's allowlist to say.
     md.validateLink = () => true;
+    // A destination is read as written (after its escapes and entities): the sanitiser's URL parser normalises it,
+    // and markdown-it's own normalisers (mdurl, punycode) stay out of main.js (scripts/slim-markdown-it.mjs).
+    md.normalizeLink = (url) => url;
+    md.normalizeLinkText = (text) => text;
     md.use(footnote);
     md.block.ruler.before("table", "front_matter", frontMatterBlock, { alt: [] });
     md.block.ruler.before("fence", "math_block", mathBlock, { alt: ["paragraph", "reference", "blockquote", "list"] });

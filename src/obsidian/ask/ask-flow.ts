@@ -26,7 +26,7 @@ import { BlockStreamWriter, writeFinal } from "../editing/stream-writer";
 import type { Lifetime } from "../lifetime";
 import { requestKind } from "../../core/spend";
 import type { BatchSpend } from "../../core/spend";
-import { checkLanding, isUnfinished, runsInBackground } from "../../core/background";
+import { BACKGROUND_START_STATUS, checkLanding, isUnfinished, runsInBackground } from "../../core/background";
 import type { NotLanding } from "../../core/background";
 import { plural } from "../../core/plural";
 import type { BackgroundRuns } from "../background/background-runs";
@@ -242,7 +242,7 @@ async function runQuestion(ctx: AskContext, target: AskTarget, markStarted: () =
    */
   async function runInBackground(runs: BackgroundRuns): Promise<AskOutcome> {
     let current: AnswerBlock = pending;
-    let status: string | undefined = "Starting a background run at Perplexity…";
+    let status: string | undefined = BACKGROUND_START_STATUS;
     renderNow = () => formatBlock({ ...current, ...links }, options, status);
     writer.changed(true);
     let started: StartedRun;
@@ -280,10 +280,10 @@ async function runQuestion(ctx: AskContext, target: AskTarget, markStarted: () =
     markStarted();
     // Mobile has no status bar: say once that the answer will come, even if the app is left meanwhile.
     if (Platform.isMobile) tell(`Perplexity is researching in the background (${plural(runs.count + 1, "run")} pending); the answer is written into the note when it is ready, also if you leave the app meanwhile.`, 8_000);
-    // Stopped from now on (a cancelled batch, the placeholder deleted): cancelled at Perplexity.
+    // Stopped from now on (a cancelled batch): cancelled at Perplexity. A placeholder deleted from now on is
+    // `runs`' to notice (it may have been cut and pasted into another note, where the answer then lands).
     const cancelRun = () => void runs.cancel([rid]);
     target.signal?.addEventListener("abort", cancelRun, { once: true });
-    placeholderGone.signal.addEventListener("abort", cancelRun, { once: true });
     if (target.signal?.aborted) cancelRun();
     try {
       return await runs.track(

@@ -5,12 +5,10 @@
 // leaves the blocks as they are: the runs go on at Perplexity and land when the plugin loads again.
 import { Notice, Platform, TFile } from "obsidian";
 import type { App } from "obsidian";
-import { rowsOf } from "../../core/answer-index";
-import { PollQueue, checkLanding, failedRunBlock, isUnfinished, ownership, pollPolicy, takenOver } from "../../core/background";
+import { PollQueue, checkLanding, failedRunBlock, isUnfinished, ownership, pollPolicy, overPending, takenOver } from "../../core/background";
 import type { NotLanding } from "../../core/background";
 import { findBlock, formatBlock } from "../../core/block";
-import type { AnswerBlock } from "../../core/block";
-import { linesAddedInside } from "../../core/insertion";
+import type { AnswerBlock, ParsedBlock } from "../../core/block";
 import { plural } from "../../core/plural";
 import type { RateLimiter } from "../../core/rate-limiter";
 import { requestKind } from "../../core/spend";
@@ -27,7 +25,6 @@ import type { Lifetime } from "../lifetime";
 import type { PerplexityService, StartedRun } from "../service/perplexity-service";
 import type { SourceLinker } from "../sources/source-linker";
 import { RunHints } from "./device";
-import type { RunHint } from "./device";
 
 /** What the user is told to do with a block whose run ended without an answer. */
 export const ASK_AGAIN = 'To ask again, put the cursor in this block and run "Refresh this answer"; nothing is sent until you do.';
@@ -79,6 +76,8 @@ interface Tracked extends RunStart {
   sources: number;
   /** Polls that found it still running. */
   polls: number;
+  /** The last poll found its block in no note (`stillWaitedFor`). */
+  goneOnce?: boolean;
 }
 
 /** What the cancel command did to the runs of this device. */
@@ -208,22 +207,22 @@ export class BackgroundRuns {
       // Notes are read a few at a time, so a thousand pending runs never freeze the app on start.
       if (index > 0 && index % 50 === 0) await new Promise((resolve) => window.setTimeout(resolve, 0));
       if (this.runs.has(hint.rid)) continue;
-      const file = this.locate(hint);
-      const text = file ? await currentText(this.deps.app, file) : "";
-      const row = file ? rowsOf(file.path, text).find((r) => r.blockId === hint.blockId && r.responseId === hint.rid) : undefined;
-      const owner = row ? ownership({ state: row.state, responseId: row.responseId, device: row.device }, this.deps.deviceId()) : "none";
-      if (!file || !row || owner !== "mine") {
+      const held = await this.noteWithBlock(hint.path, hint.blockId);
+      const block = held?.found.block;
+      const owner = block && block.responseId === hint.rid ? ownership(block, this.deps.deviceId()) : "none";
+      if (!held || !block || owner !== "mine") {
         if (owner === "elsewhere") report.elsewhere++;
         else report.gone++;
         stale.push(hint.rid);
         continue;
       }
       report.found++;
-      const request = findBlock(text, hint.blockId)?.block.request;
-      const kind = requestKind(request?.model !== undefined ? { model: request.model } : { preset: request?.preset ?? "" });
+      const { request } = block;
+      const kind = requestKind(request.model !== undefined ? { model: request.model } : { preset: request.preset ?? "" });
       // Admitted by the caps before the restart: its recorded estimate counts again until it lands.
-      const reservation = this.deps.spend()?.hold(kind, row.estimate ?? 0);
-      void this.track({ rid: hint.rid, file, blockId: hint.blockId, question: row.question, kind, ...(reservation ? { reservation } : {}) }, true, hint.path === file.path);
+      const reservation = this.deps.spend()?.hold(kind, block.estimate ?? 0);
+      const file = held.file;
+      void this.track({ rid: hint.rid, file, blockId: hint.blockId, question: block.question, kind, ...(reservation ? { reservation } : {}) }, true, hint.path === file.path);
     }
     this.hints.remove(...stale);
     if (report.found > 0 && Platform.isMobile) {
@@ -232,13 +231,35 @@ export class BackgroundRuns {
     return report;
   }
 
-  /** The note of a hint: at its path, or (renamed while the plugin was not running) wherever the block id is now. */
-  private locate(hint: RunHint): TFile | null {
-    const { vault, metadataCache } = this.deps.app;
-    const at = vault.getAbstractFileByPath(hint.path);
-    if (at instanceof TFile) return at;
-    const id = `pplx-${hint.blockId}`.toLowerCase();
-    return vault.getMarkdownFiles().find((f) => metadataCache.getFileCache(f)?.blocks?.[id] !== undefined) ?? null;
+  /**
+   * The note that holds block `blockId` now, with its text and the block: the note at `path` if it does, else (the
+   * block cut and pasted into another note, a note renamed or moved while the plugin was not running) a note whose
+   * metadata cache lists the block's id. Null when none does.
+   */
+  private async noteWithBlock(path: string, blockId: string): Promise<{ file: TFile; found: ParsedBlock } | null> {
+    const { app } = this.deps;
+    const at = app.vault.getAbstractFileByPath(path);
+    const inNote = async (file: TFile) => {
+      const found = findBlock(await currentText(app, file), blockId);
+      return found ? { file, found } : null;
+    };
+    const there = at instanceof TFile ? await inNote(at) : null;
+    if (there) return there;
+    const id = `pplx-${blockId}`.toLowerCase();
+    for (const file of app.vault.getMarkdownFiles()) {
+      if (file === at || app.metadataCache.getFileCache(file)?.blocks?.[id] === undefined) continue;
+      const elsewhere = await inNote(file);
+      if (elsewhere) return elsewhere;
+    }
+    return null;
+  }
+
+  /** The run's block is in another note now (cut and pasted there): the run follows it. */
+  private follow(t: Tracked, file: TFile): void {
+    if (t.path === file.path) return;
+    t.path = file.path;
+    t.file = file;
+    this.hints.put({ rid: t.rid, path: file.path, blockId: t.blockId });
   }
 
   /** A note was renamed: its runs follow it. */
@@ -298,6 +319,7 @@ export class BackgroundRuns {
     if (isUnfinished(snapshot.status)) {
       t.sources = snapshot.sources;
       t.polls++;
+      if (!(await this.stillWaitedFor(t))) return;
       t.progress?.(snapshot);
       this.queue.again(rid, Date.now());
       this.schedule();
@@ -333,6 +355,33 @@ export class BackgroundRuns {
     this.deliver(d, snapshot.answer ? { answer: snapshot.answer } : { error: snapshot.error ?? new PerplexityError("bad-response", errorMessage(undefined)) });
   }
 
+  /**
+   * Whether the run's block still waits for it on this device, checked at each poll of a run still going; if not,
+   * the run is no longer polled here. Taken over by another device, or written already: left alone (that device
+   * polls it). Asked again (another run in the block): nothing will ever write this run, so Perplexity stops it.
+   * Gone from every note: stopped too, but only when two polls in a row found it gone, so a placeholder cut and
+   * pasted into another note meanwhile is found there (and followed) first.
+   */
+  private async stillWaitedFor(t: Tracked): Promise<boolean> {
+    const held = await this.noteWithBlock(t.path, t.blockId);
+    if (this.stopped || !this.runs.has(t.rid)) return false;
+    const check = checkLanding(held?.found.block, t.rid, this.deps.deviceId());
+    if (check.ok) {
+      t.goneOnce = false;
+      this.follow(t, held!.file);
+      return true;
+    }
+    if (check.why === "gone" && !t.goneOnce) {
+      t.goneOnce = true;
+      return true;
+    }
+    const stop = check.why === "gone" || check.why === "replaced";
+    if (stop) await this.deps.service.cancelRun(t.rid).catch(() => undefined);
+    const end = notLanded(check.why, t.question);
+    this.finish(t, check.why, stop ? { ...end, message: `${end.message} Perplexity was told to stop the run, so it costs nothing more.` } : end, undefined);
+    return false;
+  }
+
   /** Once per session: polling cannot get through for a reason the user must fix. */
   private problem(error: PerplexityError): void {
     if (this.problemShown) return;
@@ -353,7 +402,13 @@ export class BackgroundRuns {
     } catch (error) {
       end = { kind: "failed", message: `Perplexity's answer could not be written into "${t.file.basename}": ${errorMessage(error)}`, error };
     }
+    this.finish(t, outcome, end, cost);
+  }
+
+  /** No longer polled here: its reservation settles, its hint goes, its waiters hear how it ended. */
+  private finish(t: Tracked, outcome: "written" | "note-missing" | NotLanding | "error", end: RunEnd, cost: number | undefined): void {
     if (this.stopped) return;
+    this.queue.remove(t.rid);
     // Another device took the run over, or wrote it already: that device holds and records its cost.
     t.reservation?.settle(outcome !== "elsewhere" && outcome !== "settled", cost);
     this.runs.delete(t.rid);
@@ -364,12 +419,14 @@ export class BackgroundRuns {
   }
 
   private async land(t: Tracked, result: { answer: Answer } | { error: PerplexityError } | { failure: string }): Promise<{ outcome: "written" | "note-missing" | NotLanding; end: RunEnd }> {
-    const { app } = this.deps;
-    const file = app.vault.getAbstractFileByPath(t.path);
-    if (!(file instanceof TFile)) return { outcome: "note-missing", end: { kind: "dropped", message: `Perplexity's answer to "${short(t.question)}" arrived after its note was deleted, so it was not written.` } };
-    const found = findBlock(await currentText(app, file), t.blockId);
-    const check = checkLanding(found?.block, t.rid, this.deps.deviceId());
-    if (!check.ok || !found) return { outcome: check.ok ? "gone" : check.why, end: notLanded(check.ok ? "gone" : check.why, t.question) };
+    const held = await this.noteWithBlock(t.path, t.blockId);
+    if (!held && !(this.deps.app.vault.getAbstractFileByPath(t.path) instanceof TFile)) {
+      return { outcome: "note-missing", end: { kind: "dropped", message: `Perplexity's answer to "${short(t.question)}" arrived after its note was deleted, so it was not written.` } };
+    }
+    const check = checkLanding(held?.found.block, t.rid, this.deps.deviceId());
+    if (!check.ok || !held) return { outcome: check.ok ? "gone" : check.why, end: notLanded(check.ok ? "gone" : check.why, t.question) };
+    const { file, found } = held;
+    this.follow(t, file);
     const settings = this.deps.settings();
     const pending = found.block;
     let final: AnswerBlock;
@@ -394,7 +451,7 @@ export class BackgroundRuns {
     return { outcome, end };
   }
 
-  /** Writes `text` over the pending block as it is now (one undo step in an open editor), lines the user typed inside it kept after it. */
+  /** Writes `text` over the pending block as it is now (one undo step in an open editor), lines the user typed inside it kept after it (as the ask flow keeps them). */
   private async write(file: TFile, t: Tracked, text: string): Promise<"written" | "note-missing" | NotLanding> {
     let why: NotLanding | null = null;
     const options = formatOptions(this.deps.settings(), (s) => this.deps.sources.linkFor(s, file));
@@ -405,8 +462,7 @@ export class BackgroundRuns {
         why = check.ok ? "gone" : check.why;
         return null;
       }
-      const typed = linesAddedInside(now.slice(found.from, found.to), formatBlock(found.block, options)).join("\n");
-      return { from: found.from, to: found.to, text: typed ? `${text}\n\n${typed}` : text };
+      return overPending(now, found, text, options);
     });
     return outcome === "written" ? "written" : outcome === "note-missing" ? "note-missing" : (why ?? "gone");
   }
@@ -442,7 +498,10 @@ export class BackgroundRuns {
     return report;
   }
 
-  /** The run of this block is polled here from now on: the block names this device, and its estimate is held here. */
+  /**
+   * The run of this block is polled here from now on: the block names this device, and its estimate is held here.
+   * Lines the user typed inside the placeholder are kept after it, as when an answer lands.
+   */
   async takeOver(file: TFile, blockId: string): Promise<string> {
     let taken: AnswerBlock | null = null;
     const options = formatOptions(this.deps.settings(), (s) => this.deps.sources.linkFor(s, file));
@@ -450,7 +509,7 @@ export class BackgroundRuns {
       const found = findBlock(text, blockId);
       if (!found || ownership(found.block, this.deps.deviceId()) !== "elsewhere") return null;
       taken = takenOver(found.block, this.deps.deviceId());
-      return { from: found.from, to: found.to, text: formatBlock(taken, options) };
+      return overPending(text, found, formatBlock(taken, options), options);
     });
     const block = taken as AnswerBlock | null;
     if (!block?.responseId) return "This block has no background run started on another device: nothing to take over.";
