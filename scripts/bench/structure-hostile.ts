@@ -24,6 +24,8 @@ const patterns: Pattern[] = [
   { name: "noteStructure: lines of `a %%` (comments opened mid-line)", note: (n) => "a %%\n".repeat(n), read: noteStructure, lines: 20_000, targetMs: 100 },
   // 10,000 quotes, each pair joined by a comment: markdown-it's quotes alone take most of it.
   { name: "noteStructure: quotes of `> a %%` between blank lines", note: (n) => "> a %%\n\n".repeat(n / 2), read: noteStructure, lines: 20_000, targetMs: 200 },
+  // A comment closed on its own line, then a line of text: each makes one paragraph with what follows it.
+  { name: "noteStructure: lines of `%% a %%` and `b`", note: (n) => "%% a %%\nb\n".repeat(n / 2), read: noteStructure, lines: 20_000, targetMs: 100 },
   { name: "textLayout: lines of `%% a %% b` with code", note: (n) => "%% a %% `b` %%\n%% c\n".repeat(n / 2), read: textLayout, lines: 20_000, targetMs: 100 },
 ];
 
