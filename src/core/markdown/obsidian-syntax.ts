@@ -172,14 +172,22 @@ function pushComment(state: StateBlock, from: number, to: number, open: boolean)
   return token;
 }
 
+/** Whether a line is a quote's (`>` marks before its content, which markdown-it's blockquote rule skips). */
+function quoted(state: StateBlock, line: number): boolean {
+  const content = state.bMarks[line]! + state.tShift[line]!;
+  const start = state.src.lastIndexOf("\n", content - 1) + 1;
+  return state.src.slice(start, content).includes(">");
+}
+
 /**
  * A `%%` comment that starts a line: up to the line holding the closing `%%` (blank lines included, as Obsidian
  * hides them all), or on while the text after a close opens another. Unclosed, it runs to the end of its container,
  * marked as open: the editor hides the rest of the note (a quote's comment goes on after the quote, see
  * `continuingComments`). One closed on its own line is inline (rule 1 of the team's Obsidian notes: a `%%…%%` pair
- * on one line is inline): a paragraph goes on over it, and with lines after it, it starts one. Alone, or as the last
- * line of its container, it is a block of its own: the answer block's metadata line, last in its callout after the
+ * on one line is inline): a paragraph goes on over it, and with lines after it, it starts one. Alone, or as a
+ * quote's last line, it is a block of its own: the answer block's metadata line, last in its callout after the
  * source list, is read so (a reading Obsidian agrees with for what it shows: the comment is hidden either way).
+ * Where a quote ends is the same in a note and in the quote read alone; a list's or a paragraph's end is not.
  */
 export const commentBlock: BlockRule = (state, startLine, endLine, silent) => {
   if (state.sCount[startLine]! - state.blkIndent >= 4) return false;
@@ -187,7 +195,7 @@ export const commentBlock: BlockRule = (state, startLine, endLine, silent) => {
   const text = lineText(state, startLine);
   const close = text.indexOf("%%", 2);
   const oneLine = close !== -1 && openCommentIn(state, text.slice(close + 2)) === -1;
-  if (silent) return !oneLine || startLine + 1 === endLine;
+  if (silent) return !oneLine || (startLine + 1 === endLine && quoted(state, startLine));
   if (oneLine && paragraphEnd(state, startLine + 1, endLine) > startLine + 1) return false;
   const { end, open } = commentEnd(state, startLine, 2, endLine);
   pushComment(state, startLine, end, open);

@@ -106,9 +106,11 @@ describe("noteStructure", () => {
     // the answer went between the first line and the tags, splitting the paragraph.
     expect(kinds("%% begin tags %%\n#mammals\n#diving\n%% end tags %%\n\ntext")).toEqual([["paragraph", 0, 4], ["paragraph", 5, 6]]);
     expect(kinds("text\n%% aside %%\nmore\n\nend")).toEqual([["paragraph", 0, 3], ["paragraph", 4, 5]]);
-    // On its own, before a line that starts another block, or as the last line of its container (the answer block's
-    // metadata line), it is a comment block; an opener still interrupts a paragraph.
-    expect(kinds("text\n%% last %%")).toEqual([["paragraph", 0, 1], ["comment", 1, 2]]);
+    // On its own, before a line that starts another block, or as the last line of a quote or list item (the answer
+    // block's metadata line), it is a comment block; an opener still interrupts a paragraph. The note's last line
+    // is no such end (a block read alone reads as in its note).
+    expect(kinds("text\n%% last %%")).toEqual([["paragraph", 0, 2]]);
+    expect(kinds("text\n%% last %%\n\nmore")).toEqual([["paragraph", 0, 2], ["paragraph", 3, 4]]);
     expect(noteStructure("> [!note] x\n> - item\n> %% meta %%\n\ntext").blocks[0]!.tokens!.map((t) => t.type)).toContain("comment_block");
     expect(kinds("%% aside %%\n# H\n\ntext")).toEqual([["comment", 0, 1], ["heading", 1, 2], ["paragraph", 3, 4]]);
     expect(kinds("text\n%%\nhidden\n%%\n\nend")).toEqual([["paragraph", 0, 1], ["comment", 1, 4], ["paragraph", 5, 6]]);
