@@ -5,13 +5,15 @@
 // a test relies on it: `%%` comments (no maintained micromark extension reads them: `commentsOf` pairs them by the
 // rule alone), `$$` display math (see `mathText`) and callouts (blockquotes whose first line holds `[!type]`, read
 // here from that line as Obsidian's help describes them).
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { fromMarkdown } from "mdast-util-from-markdown";
 import { frontmatterFromMarkdown } from "mdast-util-frontmatter";
 import { gfmFromMarkdown } from "mdast-util-gfm";
 import { mathFromMarkdown } from "mdast-util-math";
 import { frontmatter } from "micromark-extension-frontmatter";
 import { gfm } from "micromark-extension-gfm";
-import { math } from "micromark-extension-math";
 
 export interface JudgedBlock {
   /** mdast node type: paragraph, heading, blockquote, list, code, table, html, yaml, thematicBreak, … */
@@ -32,6 +34,10 @@ interface Node {
 // Math by its text construct only: micromark's `$$` block closes only on a line of its own, Obsidian's at any `$$`
 // (`\end{equation}$$`, as notes of the corpus write it), and Obsidian shows `$$x$$` as display math wherever it
 // stands in a paragraph; read as text, `$$…$$` pairs within a paragraph, over its lines.
+// Its syntax module only: the package's entry also loads its HTML renderer, and with it KaTeX, which warns on
+// loading in a document in quirks mode (the demo's runtime).
+const mathEntry = createRequire(import.meta.url).resolve("micromark-extension-math");
+const { math } = (await import(pathToFileURL(join(dirname(mathEntry), "lib", "syntax.js")).href)) as typeof import("micromark-extension-math");
 const mathText = { text: math().text };
 
 function tree(text: string): Node {
