@@ -3,7 +3,7 @@
 // otherwise. `--tour` shows ask, cite and refresh in a row. See --help (scripts/demo/args.ts).
 import "../tests/obsidian-runtime/node-globals";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { addDays, formatISO } from "date-fns";
@@ -90,13 +90,27 @@ async function main(): Promise<void> {
   const scratch = args.vault === undefined;
   const vault = args.vault ?? scratchDemoVault(repoRoot);
   console.log(scratch ? `Vault: ${vault} (a scratch copy of demo-vault/, kept so you can open it in Obsidian)` : `Vault: ${vault}`);
-  const api = await chooseApi(args);
+  // A scratch copy the run wrote nothing into is removed when the run stops on an error (a note or selection not
+  // found, a port taken): only copies worth opening are kept.
+  let wrote = false;
+  const dropScratch = () => {
+    if (scratch && !wrote) rmSync(vault, { recursive: true, force: true });
+  };
+  let api: Awaited<ReturnType<typeof chooseApi>>;
+  try {
+    api = await chooseApi(args);
+  } catch (error) {
+    dropScratch();
+    throw error;
+  }
   try {
     const run = { vault, note: args.note, yes: args.yes, platform: args.platform, baseUrl: api.baseUrl, apiKey: api.apiKey, pluginDir: repoRoot, allowPrivateHosts: args.allowPrivateHosts };
     if (args.tour) {
+      wrote = true;
       await runTour({ run: { ...run, yes: true }, now: args.now ?? new Date(), print: (line = "") => console.log(line), sent: api.sent });
     } else if (args.command === "resume-pending") {
       const result = await resumePending({ ...run, ...(args.now ? { now: args.now } : {}) });
+      wrote = result.changedFiles.length > 0;
       for (const notice of result.notices) console.log(`Notice: ${notice}`);
       if (result.changedBlocks.length) console.log(`\n${result.changedBlocks.join("\n\n")}\n`);
       if (result.pending.length) {
@@ -108,7 +122,8 @@ async function main(): Promise<void> {
       for (const path of result.changedFiles) console.log(`  ${path}`);
     } else {
       const select = args.select ?? (args.command === "ask-selection" ? DEMO_QUESTION : undefined);
-      const result = await runCommand({ ...run, command: args.command, select, selectIsDefault: args.select === undefined, question: args.question, now: args.now, detach: args.detach });
+      const result = await runCommand({ ...run, command: args.command, select, selectIsDefault: args.select === undefined, selectFlag: args.selectFlag, onWait: (line) => console.log(`Waiting: ${line}`), question: args.question, now: args.now, detach: args.detach });
+      wrote = result.changedFiles.length > 0;
       printOutcome(result, (line) => console.log(line));
       if (result.failure) throw new DemoError(inDemoTerms(result.failure));
       if (isNothingStale([...result.notices, ...result.dialog])) console.log(staleHint(result.after[args.note] ?? "", vault, scratch));
@@ -124,6 +139,9 @@ async function main(): Promise<void> {
         );
       }
     }
+  } catch (error) {
+    dropScratch();
+    throw error;
   } finally {
     await api.close();
   }

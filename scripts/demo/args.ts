@@ -58,6 +58,8 @@ export interface DemoArgs {
   inPlace: boolean;
   note: string;
   select?: string;
+  /** Which flag gave the selection (--select-file reads it from a file). */
+  selectFlag: "--select" | "--select-file";
   /** The follow-up's text (ask-follow-up). */
   question?: string;
   command: DemoCommand;
@@ -160,6 +162,7 @@ export function parseDemoArgs(argv: string[]): DemoArgs {
     inPlace: values["in-place"],
     note: values.note,
     select: values.select,
+    selectFlag: values["select-file"] !== undefined ? "--select-file" : "--select",
     question: values.question,
     command: command as DemoCommand,
     now: values.now === undefined ? undefined : parseNow(values.now),

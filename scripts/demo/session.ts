@@ -18,6 +18,8 @@ export interface CommandRun {
   select?: string;
   /** `select` is the demo's own question, not text given with --select. */
   selectIsDefault?: boolean;
+  /** The flag the selection came from, for messages about it. */
+  selectFlag?: "--select" | "--select-file";
   /** The follow-up's text, typed into the prompt that ask-follow-up opens. */
   question?: string;
   now?: Date;
@@ -32,6 +34,26 @@ export interface CommandRun {
   pluginDir: string;
   /** Ask as a background run (preset high) and stop as soon as it has started, as if Obsidian were closed. */
   detach?: boolean;
+  /** Told each wait the note's placeholder shows while the command runs (a rate-limit wait), so a run never looks hung. */
+  onWait?: (line: string) => void;
+}
+
+/** A placeholder's line that says the plugin is waiting (Perplexity's rate limit), as the note shows it. */
+const WAIT_LINE = /^> \*(Perplexity is limiting how often you can ask[^*]*)\*$/m;
+
+/** Calls `onWait` with each new wait line the editor's text shows, until `done` settles. */
+async function reportWaits(text: () => string, done: Promise<unknown>, onWait: ((line: string) => void) | undefined): Promise<void> {
+  if (!onWait) return void (await done);
+  let settled = false;
+  let last = "";
+  void done.then(() => (settled = true), () => (settled = true));
+  while (!settled) {
+    const line = WAIT_LINE.exec(text())?.[1];
+    if (line && line !== last) onWait(line);
+    last = line ?? "";
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await done;
 }
 
 export interface CommandResult {
@@ -161,7 +183,7 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
       if (at < 0 && run.selectIsDefault) {
         throw new DemoError(`${join(run.vault, run.note)} does not contain the demo's question, which ${run.command} asks when --select is left out; give the text to ask with --select TEXT`);
       }
-      if (at < 0) throw new DemoError(`the text to select (--select) was not found in ${join(run.vault, run.note)}`);
+      if (at < 0) throw new DemoError(`the text to select (${run.selectFlag ?? "--select"}) was not found in ${join(run.vault, run.note)}`);
       view.editor.setSelection(view.editor.offsetToPos(at), view.editor.offsetToPos(at + run.select.length));
     } else if (AT_LAST_BLOCK[run.command] !== undefined) {
       // The cursor goes into the note's last answer block (its metadata line).
@@ -182,7 +204,7 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
       void idle().then(() => (done = true));
       const started = () => parseBlocks(view.editor.getValue()).some((p) => !earlier.has(p.block.blockId) && p.block.state === "pending" && p.block.responseId);
       await waitFor(() => done || started(), 60_000, "the background run to start");
-    } else await idle();
+    } else await reportWaits(() => view.editor.getValue(), idle(), run.onWait);
     if (run.command === "ask-follow-up") {
       // The command opens the follow-up prompt: type the question into it and press Ask, as the user would.
       const prompt = runtime.openModals.at(-1) as unknown as { question: string; submit(): void } | undefined;
@@ -306,8 +328,12 @@ export function printOutcome(result: CommandResult, print: (line: string) => voi
 /** Nothing was stale (said in a notice, or in the vault refresh's dialog): not a failure, nothing to do. */
 export const isNothingStale = (lines: string[]): boolean => lines.some((n) => n.startsWith("No stale answers"));
 
-/** Nothing stale, or every question of a batch already answered: nothing to do, which is not a failure. */
-const isNothingToDo = (lines: string[]): boolean => isNothingStale(lines) || lines.some((n) => n.startsWith("Every question in the selection already has its answer"));
+/**
+ * Nothing stale, every stale answer skipped for a reason the notice gives (you edited it, say), or every question
+ * of a batch already answered: nothing to do, which is not a failure.
+ */
+const isNothingToDo = (lines: string[]): boolean =>
+  isNothingStale(lines) || lines.some((n) => n.startsWith("Nothing refreshed in") || n.startsWith("Every question in the selection already has its answer"));
 
 /** The answers view the command opened, as its rows read: the count line, then one line per answer. */
 async function answersViewLines(runtime: ObsidianRuntime): Promise<string[]> {

@@ -79,7 +79,7 @@ describe("ask-questions-in-selection", () => {
     // Nothing is asked twice: the same selection again finds nothing new.
     await selectAll("Solar.md");
     const again = openBatch();
-    expect(again.contentEl.textContent).toContain("Every question in the selection already has its answer below it: nothing to ask.");
+    expect(again.contentEl.textContent).toContain("Every question in the selection already has its answer after its list or paragraph: nothing to ask.");
   });
 
   it("asks every list item when the setting says so", async () => {

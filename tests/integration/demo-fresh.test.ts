@@ -141,7 +141,7 @@ describe("npm run demo, tried as a new user would", { timeout: 300_000 }, () => 
     const again = await demo(args);
     expect(again.stderr).toBe("");
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain("Dialog: Every question in the selection already has its answer below it: nothing to ask.");
+    expect(again.stdout).toContain("Dialog: Every question in the selection already has its answer after its list or paragraph: nothing to ask.");
     expect(existsSync(join(vault, "Solar.md"))).toBe(true);
   });
 });

@@ -216,8 +216,12 @@ describe("npm run demo", { timeout: 300_000 }, () => {
   });
 
   it("each mistake fails with exit 1, its message printed once, and the note untouched", async () => {
+    const selection = join(mkdtempSync(join(tmpdir(), "pq-demo-test-")), "selection.txt");
+    made.push(dirname(selection));
+    writeFileSync(selection, "text that is not in the note either\n");
     const cases: [string[], string][] = [
       [["--select", "text that is not in the note"], "the text to select (--select) was not found in"],
+      [["--select-file", selection], "the text to select (--select-file) was not found in"],
       [["--now", "1"], '--now "1" is not an ISO date-time'],
       [["--command", "cancel"], "there is never one to cancel"],
       [["--command", "refresh-at-cursor"], "refresh-at-cursor is not available here"],
@@ -238,6 +242,15 @@ describe("npm run demo", { timeout: 300_000 }, () => {
       expect(run.stderr).toMatch(/^demo: /);
       expect(blocksIn(vault)).toHaveLength(0);
     }
+  });
+
+  it("removes the scratch copy of a run that stopped on a mistake before writing anything", async () => {
+    const run = await demo(["--select", "text that is not in the note"]);
+    expect(run.code).toBe(1);
+    const scratch = /^Vault: (.+?) \(a scratch copy/m.exec(run.stdout)?.[1];
+    expect(scratch).toBeDefined();
+    made.push(scratch!);
+    expect(existsSync(scratch!)).toBe(false);
   });
 
   it("a plugin failure is printed once, as the plugin's message, with exit 1", async () => {
@@ -288,6 +301,25 @@ describe("npm run demo against a server that never answers", { timeout: 120_000 
       expect(blocksIn(vault)).toHaveLength(0);
     } finally {
       await hanging.close();
+    }
+  });
+});
+
+describe("npm run demo while Perplexity's rate limit holds", { timeout: 120_000 }, () => {
+  it("prints the wait the placeholder shows, so the run does not look hung, then the answer", async () => {
+    const { startEmulator } = await import("../emulator/server");
+    // Live headers: x-ratelimit-reset in epoch seconds, read against the response's date (as in ask.test.ts).
+    const serverNow = Math.floor(Date.now() / 1000);
+    const headers = { date: new Date(serverNow * 1000).toUTCString(), "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(serverNow + 3) };
+    const limited = await startEmulator({ scenario: { steps: [{ kind: "http", status: 429, headers }] } });
+    try {
+      const vault = committedDemoVault();
+      const run = await demo(["--vault", vault, "--base-url", limited.baseUrl], {}, 60_000);
+      expect(run.stdout).toMatch(/^Waiting: Perplexity is limiting how often you can ask: asking again in [1-3] seconds?…$/m);
+      expect(run.code).toBe(0);
+      expect(blocksIn(vault)[0]!.block.state).toBe("answered");
+    } finally {
+      await limited.close();
     }
   });
 });

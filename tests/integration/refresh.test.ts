@@ -274,6 +274,19 @@ describe("never paying twice or for nothing", () => {
     expect(h.runtime.notices.at(-1)).toMatch(/1 refreshed, 1 skipped[\s\S]*you edited the answer/);
   });
 
+  it("says a stale answer was skipped because it was edited, not that nothing is stale", async () => {
+    h = await startHarness({ files: { "Solar.md": note(block("aaaaaa", OLD, "Q1?")) }, scenario: { default: { answer: NEW_ANSWER } } });
+    const view = await h.runtime.openNote("Solar.md");
+    view.editor.setValue(view.editor.getValue().replace("Old answer to Q1?", "My own answer to Q1?"));
+    h.runtime.runCommand("refresh-stale-in-note");
+    await h.plugin.idle();
+    expect(askRequests(h.emulator)).toHaveLength(0);
+    expect(view.editor.getValue()).toContain("My own answer to Q1?");
+    expect(h.runtime.notices.at(-1)).toBe(
+      'Nothing refreshed in "Solar": 1 stale answer was skipped because you edited the answer; to refresh it anyway and keep your version folded, set Answers you edited to keep.',
+    );
+  });
+
   it("cancelling a refresh leaves an unrelated question alone", async () => {
     h = await startHarness({
       files: { "Solar.md": note(block("aaaaaa", OLD, "Q1?"), block("bbbbbb", OLD, "Q2?")), "Q.md": "Question?\n" },

@@ -191,11 +191,19 @@ describe("link-citations", () => {
     expect(sourceNotes(h).map((f) => f.basename).sort()).toEqual(cited.map((s) => s.id).sort());
     for (const s of cited) expect(after.block.answer).toContain(`[[${s.id}]]`);
     expect(after.block.answer).not.toContain("](https://");
-    expect(h.runtime.notices.at(-1)).toMatch(/Linked 2 cited sources in 1 answer; 1 updated/);
+    expect(h.runtime.notices.at(-1)).toBe("Linked 2 cited sources in 1 answer, 2 source notes made; 1 answer rewritten with the links.");
 
     // Running it again changes nothing.
     h.runtime.runCommand("link-citations");
     await h.plugin.idle();
     expect(editor.getValue()).toBe(text);
+    expect(h.runtime.notices.at(-1)).toBe("Linked 2 cited sources in 1 answer; no answer needed new links.");
+
+    // A source note deleted by hand is made again, and the notice says so.
+    await h.runtime.app.vault.delete(sourceNotes(h)[0]!);
+    h.runtime.runCommand("link-citations");
+    await h.plugin.idle();
+    expect(sourceNotes(h)).toHaveLength(2);
+    expect(h.runtime.notices.at(-1)).toBe("Linked 2 cited sources in 1 answer, 1 source note made; no answer needed new links.");
   });
 });

@@ -1,5 +1,5 @@
 // "Ask every question in the selection": find the questions, say how many and what they will cost, and on
-// confirmation ask them under the shared rate limiter, each answer inserted below its question (found again
+// confirmation ask them under the shared rate limiter, each answer inserted after its list or paragraph (found again
 // by its line when its turn comes). One failure does not stop the others; a problem every request would hit
 // (no key, offline, a spending cap) stops the batch at once. Nothing is asked twice.
 import { MarkdownView } from "obsidian";
@@ -41,7 +41,7 @@ export interface BatchReport {
 }
 
 const SKIP_WORDS: Record<SkippedQuestion["reason"], string> = {
-  answered: "it already has an answer right below it",
+  answered: "it already has an answer after its list or paragraph",
   duplicate: "the same question is asked earlier in the selection",
 };
 

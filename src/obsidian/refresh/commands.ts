@@ -7,6 +7,7 @@ import type { RefreshContext, RefreshReport, RefreshTarget } from "./refresh-flo
 import { refreshVaultWindow } from "./refresh-modal";
 import { BatchWindow } from "../batch/batch-window";
 import { currentText } from "../editing/note-writer";
+import { plural } from "../../core/plural";
 import { batchCapNote } from "../../core/spend";
 import type { SpendTracker } from "../../core/spend";
 import { cleanWebLine } from "../../core/web-text";
@@ -106,8 +107,11 @@ export function registerRefreshCommands(host: RefreshHost): Refresher {
           const plan = refresher.planNote(file, text);
           for (const problem of plan.problems) new Notice(problem, 15_000);
           if (!plan.targets.length) {
-            const why = plan.skipped.length ? ` (${plan.skipped.length} skipped: ${plan.skipped.map((s) => s.detail).join("; ")})` : "";
-            new Notice(`No stale answers to refresh in "${file.basename}"${why}.`, 10_000);
+            // Stale answers that were all skipped are not "no stale answers": say which, and why.
+            const message = plan.skipped.length
+              ? `Nothing refreshed in "${file.basename}": ${plural(plan.skipped.length, "stale answer was", "stale answers were")} skipped because ${plan.skipped.map((s) => s.detail).join("; ")}.`
+              : `No stale answers to refresh in "${file.basename}".`;
+            new Notice(message, 10_000);
             return;
           }
           await runWithNotice(host, refresher, plan.targets, plan.skipped);

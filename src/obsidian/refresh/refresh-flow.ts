@@ -84,7 +84,7 @@ export interface RefreshPlan {
 
 /** Why a block was skipped, and what the user can do about it. */
 const SKIP_WORDS: Record<RefreshSkipReason | "in-flight", string> = {
-  edited: "you edited the answer (to refresh it anyway and keep your version folded, set Answers you edited to keep)",
+  edited: "you edited the answer; to refresh it anyway and keep your version folded, set Answers you edited to keep",
   pending: "it is still waiting for an answer",
   failed: "its last ask failed (use Refresh this answer to ask it again)",
   damaged: "its hidden metadata line was changed by hand (undo that edit, or ask the question again)",

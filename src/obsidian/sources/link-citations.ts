@@ -10,6 +10,7 @@ import { sourceNotesCapMessage } from "../../core/source-note";
 import type { RefreshContext } from "../refresh/refresh-flow";
 import { formatOptions } from "../ask/ask-flow";
 import { errorMessage } from "../ask/answer-block";
+import { plural } from "../../core/plural";
 import { applyToNote, currentText } from "../editing/note-writer";
 
 export interface LinkReport {
@@ -17,6 +18,8 @@ export interface LinkReport {
   sources: number;
   changed: number;
   skipped: number;
+  /** Source notes made (missing ones included: a deleted source note is made again). */
+  created: number;
 }
 
 /** `editor`: the editor the command ran in (a Canvas card or popover is no markdown tab), used while it holds the blocks. */
@@ -25,7 +28,7 @@ export async function linkCitationsInNote(ctx: RefreshContext, file: TFile, edit
   const originFor = (blockId: string) => (editor ? { editor, mark: `^${BLOCK_ID_PREFIX}${blockId}` } : undefined);
   const firstId = editor ? parseBlocks(editor.getValue())[0]?.block.blockId : undefined;
   const text = await currentText(ctx.app, file, firstId ? originFor(firstId) : undefined);
-  const report: LinkReport = { blocks: 0, sources: 0, changed: 0, skipped: 0 };
+  const report: LinkReport = { blocks: 0, sources: 0, changed: 0, skipped: 0, created: 0 };
   for (const parsed of parseBlocks(text)) {
     if (parsed.block.state !== "answered" || parsed.problems.length) {
       report.skipped++;
@@ -38,6 +41,7 @@ export async function linkCitationsInNote(ctx: RefreshContext, file: TFile, edit
     const relinked: AnswerBlock = { ...old, sources };
     if (settings.createSourceNotes) {
       const notes = await ctx.sources.recordCitations(relinked, file, ctx.now());
+      report.created += notes.created;
       if (notes.left > 0) new Notice(sourceNotesCapMessage(notes.noted, notes.left), 15_000);
     }
     const linkFor = (s: SourceEntry) => ctx.sources.linkFor(s, file);
@@ -75,7 +79,9 @@ export async function linkCitationsWithNotice(ctx: RefreshContext, file: TFile, 
       return;
     }
     const skipped = r.skipped ? ` ${r.skipped} skipped (pending, failed, damaged or changed meanwhile).` : "";
-    new Notice(`Linked ${r.sources} cited sources in ${r.blocks} ${r.blocks === 1 ? "answer" : "answers"}; ${r.changed} updated.${skipped}`);
+    const made = r.created ? `, ${plural(r.created, "source note")} made` : "";
+    const rewritten = r.changed ? `${plural(r.changed, "answer")} rewritten with the links` : "no answer needed new links";
+    new Notice(`Linked ${plural(r.sources, "cited source")} in ${plural(r.blocks, "answer")}${made}; ${rewritten}.${skipped}`);
   } catch (error) {
     new Notice(`Citations could not be linked: ${errorMessage(error)}`, 10_000);
   }

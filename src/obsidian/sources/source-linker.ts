@@ -81,7 +81,7 @@ export class SourceLinker {
    * (core/source-note.ts); resolves with how many notes were made or updated and how many cited sources the
    * cap left without one.
    */
-  async recordCitations(block: AnswerBlock, citingFile: TFile, now: Date, results: readonly SearchResult[] = []): Promise<{ noted: number; left: number }> {
+  async recordCitations(block: AnswerBlock, citingFile: TFile, now: Date, results: readonly SearchResult[] = []): Promise<{ noted: number; left: number; created: number }> {
     this.index.ensureBuilt();
     const settings = this.settings();
     const folder = this.folder();
@@ -94,6 +94,7 @@ export class SourceLinker {
     }
     const withUrl = block.sources.filter((s) => s.cited && canonicalUrl(s.url) !== null);
     const { noted, left } = sourcesForNotes(withUrl);
+    let created = 0;
     for (const source of noted) {
       const canonical = canonicalUrl(source.url)!;
       let note = this.index.noteForUrl(canonical);
@@ -102,6 +103,7 @@ export class SourceLinker {
         const path = `${folder}/${source.id}.md`;
         if (this.app.vault.getAbstractFileByPath(path)) continue; // taken by a file that is not ours
         note = await this.app.vault.create(path, sourceNoteBody({ ...source, snippet: snippets.get(canonical) }));
+        created++;
       }
       let written: Record<string, unknown> = {};
       await this.app.fileManager.processFrontMatter(note, (fm: Record<string, unknown>) => {
@@ -111,7 +113,7 @@ export class SourceLinker {
       // The metadata cache catches up later; the index must know the note (and its real ID) now.
       this.index.update(note, { frontmatter: written });
     }
-    return { noted: noted.length, left };
+    return { noted: noted.length, left, created };
   }
 
   private async ensureFolder(folder: string): Promise<void> {
