@@ -294,6 +294,20 @@ describe("the runtime behaves like the app", () => {
     expect(runtime.app.metadataCache.getFileCache(file)?.blocks?.blockid).toBeDefined();
   });
 
+  it("indexes a block id where Obsidian does: at a line's end, not in code, math, raw HTML, properties or a comment", async () => {
+    // Read by micromark (tests/support/independent-markdown.ts), not by the plugin's own structure layer.
+    const note = [
+      "---", "tag: ^inprops", "---", "A paragraph. ^para", "", "- item ^item", "", "```", "code ^infence", "```", "",
+      "Inline `code ^incode`", "", "$$", "x ^inmath", "$$", "", "<div>", "html ^inhtml", "</div>", "",
+      "%%", "hidden ^incomment", "%%", "", "a %% aside", "more ^inaside", "%% after ^after", "", "> quote", "", "^quote",
+    ].join("\n");
+    const runtime = new ObsidianRuntime({ files: { "A.md": note } });
+    await runtime.startIndexing();
+    await runtime.metadataSettled();
+    const blocks = runtime.app.metadataCache.getFileCache(runtime.app.vault.getFileByPath("A.md")!)?.blocks ?? {};
+    expect(Object.keys(blocks).sort()).toEqual(["after", "item", "para", "quote"]);
+  });
+
   it("generates links by the vault's link settings", () => {
     const runtime = new ObsidianRuntime({ files: { "Sources/abc123.md": "", "Other/abc123.md": "", "Sources/def456.md": "", "Notes/N.md": "" } });
     const unique = runtime.app.vault.getFileByPath("Sources/def456.md")!;

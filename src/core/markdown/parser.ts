@@ -8,7 +8,11 @@ import type { StateBlock, Token } from "markdown-it";
 import footnote from "markdown-it-footnote";
 import backticks from "markdown-it/lib/rules_inline/backticks.mjs";
 import htmlInline from "markdown-it/lib/rules_inline/html_inline.mjs";
-import { commentBlock, frontMatterBlock, mathBlock, mathInline, recordingLiterals } from "./obsidian-syntax";
+import blockquote from "markdown-it/lib/rules_block/blockquote.mjs";
+import heading from "markdown-it/lib/rules_block/heading.mjs";
+import lheading from "markdown-it/lib/rules_block/lheading.mjs";
+import paragraph from "markdown-it/lib/rules_block/paragraph.mjs";
+import { commentBlock, commentInline, continuingComments, frontMatterBlock, mathBlock, mathInline, pairingParagraph, recordingLiterals } from "./obsidian-syntax";
 
 let parser: MarkdownItInstance | undefined;
 
@@ -30,11 +34,19 @@ export function markdownParser(): MarkdownItInstance {
     md.block.ruler.before("table", "front_matter", frontMatterBlock, { alt: [] });
     md.block.ruler.before("fence", "math_block", mathBlock, { alt: ["paragraph", "reference", "blockquote", "list"] });
     md.block.ruler.before("fence", "comment_block", commentBlock, { alt: ["paragraph", "reference", "blockquote", "list"] });
+    // `%%` comments pair across the note (obsidian-syntax.ts): a paragraph runs on to its comment's end, and a
+    // heading's or quote's comment goes on after it (the rules' own `alt` lists kept).
+    md.block.ruler.at("paragraph", pairingParagraph(paragraph));
+    md.block.ruler.at("heading", continuingComments(heading), { alt: ["paragraph", "reference", "blockquote"] });
+    md.block.ruler.at("lheading", continuingComments(lheading));
+    md.block.ruler.at("blockquote", continuingComments(blockquote), { alt: ["paragraph", "reference", "blockquote", "list"] });
     md.inline.ruler.after("escape", "math_inline", mathInline);
-    // Where code, raw HTML and math are, for readers that must leave them alone (literals.ts).
+    md.inline.ruler.after("backticks", "comment_inline", commentInline);
+    // Where code, raw HTML, math and comments are, for readers that must leave them alone (literals.ts).
     md.inline.ruler.at("backticks", recordingLiterals(backticks, ["code_inline"]));
     md.inline.ruler.at("html_inline", recordingLiterals(htmlInline, ["html_inline"]));
     md.inline.ruler.at("math_inline", recordingLiterals(mathInline, ["math_inline"]));
+    md.inline.ruler.at("comment_inline", recordingLiterals(commentInline, ["comment_inline"]));
     // Footnotes are read as blocks where they stand (never moved to the end), and `[^1]` or `^[…]` in text stays
     // text: an answer's footnote must not become (or replace) the user's.
     md.core.ruler.disable("footnote_tail");

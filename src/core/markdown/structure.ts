@@ -1,6 +1,7 @@
 // A note's block structure: its top-level blocks with their kinds and source ranges, as the parser reads them.
 // Where an answer goes and which callouts are answers are both decided from this (see placement.ts, callouts.ts).
 import type { Token } from "markdown-it";
+import { leavesCommentOpen } from "./obsidian-syntax";
 import { topLevelRuns } from "./parser";
 
 export type BlockKind =
@@ -41,6 +42,8 @@ export interface Block {
   tokens?: Token[];
   /** For `heading`: its level (1-6) and its text as written (inline Markdown, without the `#` marks or underline). */
   heading?: { level: number; text: string };
+  /** Set when a `%%` comment is still open at the block's end (the editor hides what follows). */
+  openComment?: true;
 }
 
 export interface NoteStructure {
@@ -130,6 +133,7 @@ export function noteStructure(text: string, untilLine?: number): NoteStructure {
       from: lineStarts[run.startLine]!,
       to: lineEnd(text, lineStarts, run.endLine - 1),
     };
+    if (leavesCommentOpen(run.tokens)) block.openComment = true;
     if (kind === "heading") block.heading = { level: Number(first!.tag.slice(1)), text: run.tokens[1]?.content ?? "" };
     if (kind === "quote") {
       const callout = calloutOf(text.slice(block.from, lineEnd(text, lineStarts, run.startLine)));
@@ -209,9 +213,5 @@ export function closerAtEnd(text: string, structure: NoteStructure): string | nu
     if (kind === undefined) return null;
     return kind.end.test(single ? start.slice(1) : lastLine) ? null : kind.closer(start);
   }
-  if (last.kind === "comment") {
-    const closed = single ? first.trimStart().indexOf("%%", 2) !== -1 : lastLine.includes("%%");
-    return closed ? null : "%%";
-  }
-  return null;
+  return last.openComment ? "%%" : null;
 }
