@@ -18,13 +18,14 @@ import { benchAnswersView } from "./answers-view";
 import { benchBackground } from "./background";
 import { benchStreamEditor } from "./stream-editor";
 import { benchSanitize } from "./sanitize";
+import { benchStructureHostile } from "./structure-hostile";
 import { describeMachine, report } from "./report";
 import type { BenchRow } from "./types";
 
 const { strict } = parseArgs({ options: { strict: { type: "boolean", default: false } } }).values;
 
 console.log(`Machine: ${describeMachine()}\n`);
-const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchSanitize()), ...(await benchClient()), ...(await benchStream()), ...(await benchSseParse()), ...(await benchStreamEditor()), ...(await benchAsk()), ...(await benchRefresh()), ...(await benchFindStale()), ...(await benchThread()), ...(await benchSourceCheck()), ...(await benchPageCheck()), ...(await benchAnswersView()), ...(await benchBackground())];
+const rows: BenchRow[] = [...benchBundle(), ...(await benchOnload()), ...(await benchCore()), ...(await benchSanitize()), ...benchStructureHostile(), ...(await benchClient()), ...(await benchStream()), ...(await benchSseParse()), ...(await benchStreamEditor()), ...(await benchAsk()), ...(await benchRefresh()), ...(await benchFindStale()), ...(await benchThread()), ...(await benchSourceCheck()), ...(await benchPageCheck()), ...(await benchAnswersView()), ...(await benchBackground())];
 const { lines, exitCode } = report(rows, strict);
 for (const line of lines) console.log(line);
 process.exitCode = exitCode;

@@ -29,12 +29,15 @@ export interface PendingInsertion {
 export function planInsertion(noteText: string, from: number, to: number, pendingText: string, closer?: string): PendingInsertion {
   const before = noteText.slice(0, from);
   const after = noteText.slice(to);
+  // Separators end lines the way the note does (a note written on Windows keeps CR LF).
+  const eol = noteText.includes("\r\n") ? "\r\n" : "\n";
+  const endsLine = before.endsWith("\n");
   // After a construct the note leaves open (see `placeAnswer`), its closing line comes first.
   const lead =
     closer !== undefined
-      ? `${before.endsWith("\n") ? "" : "\n"}${closer}\n\n`
-      : from === 0 || before.endsWith("\n\n") ? "" : before.endsWith("\n") ? "\n" : "\n\n";
-  const trail = after === "" ? "\n" : after.startsWith("\n\n") ? "" : after.startsWith("\n") ? "\n" : "\n\n";
+      ? `${endsLine ? "" : eol}${closer}${eol}${eol}`
+      : from === 0 || /\n\r?\n$/.test(before) ? "" : endsLine ? eol : eol + eol;
+  const trail = after === "" ? eol : /^\r?\n\r?\n/.test(after) ? "" : /^\r?\n/.test(after) ? eol : eol + eol;
   return {
     change: { from, to, text: lead + pendingText + trail },
     lead,

@@ -27,6 +27,16 @@ describe("planInsertion", () => {
     expect(roundTrip("Q?", 0, 2, null).inserted).toBe(`${BLOCK}\n`);
   });
 
+  it("writes the separators with the note's own line ends, and reads its blank lines in CR LF too", () => {
+    expect(roundTrip("Question?\r\nNext line.\r\n", 9, 9, null).inserted).toBe(`Question?\r\n\r\n${BLOCK}\r\n\r\nNext line.\r\n`);
+    expect(roundTrip("Question?\r\n\r\nNext.", 9, 9, null).inserted).toBe(`Question?\r\n\r\n${BLOCK}\r\n\r\nNext.`);
+    expect(roundTrip("Question?\r\n\r\n", 13, 13, null).inserted).toBe(`Question?\r\n\r\n${BLOCK}\r\n`);
+    expect(roundTrip("Question?\r\n", 11, 11, null).inserted).toBe(`Question?\r\n\r\n${BLOCK}\r\n`);
+    expect(roundTrip("Question?\r\nNext line.\r\n", 9, 9, null).settled).toBe("Question?\r\nNext line.\r\n");
+    const open = "```js\r\ncode";
+    expect(apply(open, planInsertion(open, open.length, open.length, BLOCK, "```").change)).toBe(`\`\`\`js\r\ncode\r\n\`\`\`\r\n\r\n${BLOCK}\r\n`);
+  });
+
   it("closes a construct the note leaves open before the block, and takes the closing line back with it", () => {
     const text = "```js\ncode";
     const plan = planInsertion(text, 10, 10, BLOCK, "```");
@@ -87,6 +97,14 @@ describe("placeAnswer: after the outermost block that holds the end of the selec
     expect(ask("before\n\n‸What is it?‸\n\nafter", true)).toBe("before\n\nANSWER\n\nafter");
     expect(ask("I wonder ‸what it is‸, said Bob.\n\nafter", true)).toBe("I wonder what it is, said Bob.\n\nANSWER\n\nafter");
     expect(ask("| q |\n|---|\n| ‸Why?‸ |", true)).toBe("| q |\n|---|\n| Why? |\n\nANSWER\n");
+  });
+  it("after a `%%` comment opened mid-line and closed later, goes right after the block asked about, with no closer", () => {
+    // The review's note: the answer went to the end, behind an added `%%` that opened a comment hiding it.
+    expect(ask("Intro %% a private aside\nthat spans lines\n%%\n\nWhat is X?‸\n\nMore notes.\n")).toBe(
+      "Intro %% a private aside\nthat spans lines\n%%\n\nWhat is X?\n\nANSWER\n\nMore notes.\n",
+    );
+    expect(ask("Intro %% a private‸ aside\n\nstill hidden %% shown\n\nMore notes.")).toBe("Intro %% a private aside\n\nstill hidden %% shown\n\nANSWER\n\nMore notes.");
+    expect(ask("Why?‸ %% never closed\n\nhidden")).toBe("Why? %% never closed\n\nhidden\n%%\n\nANSWER\n");
   });
   it("after a fence never closed, closes it first", () => {
     expect(ask("text\n\n```\ncode‸\n")).toBe("text\n\n```\ncode\n```\n\nANSWER\n\n");

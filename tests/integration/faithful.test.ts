@@ -119,7 +119,7 @@ describe("linking citations in an editor that is not a markdown tab (finding 3)"
     const now = editor.getValue();
     expect(now).toContain("Unsaved line.");
     expect(blockOf(now).block.answer).toMatch(/\[\[[a-z0-9]{6,}\]\]/);
-    expect(h.runtime.notices.at(-1)).toMatch(/1 updated/);
+    expect(h.runtime.notices.at(-1)).toBe("Linked 1 cited source in 1 answer, 1 source note made; 1 answer rewritten with the links.");
   });
 });
 
@@ -292,6 +292,20 @@ describe("the runtime behaves like the app", () => {
     expect(runtime.app.metadataCache.getFileCache(file)?.blocks).toBeUndefined();
     await runtime.metadataSettled();
     expect(runtime.app.metadataCache.getFileCache(file)?.blocks?.blockid).toBeDefined();
+  });
+
+  it("indexes a block id where Obsidian does: at a line's end, not in code, math, raw HTML, properties or a comment", async () => {
+    // Read by micromark (tests/support/independent-markdown.ts), not by the plugin's own structure layer.
+    const note = [
+      "---", "tag: ^inprops", "---", "A paragraph. ^para", "", "- item ^item", "", "```", "code ^infence", "```", "",
+      "Inline `code ^incode`", "", "$$", "x ^inmath", "$$", "", "<div>", "html ^inhtml", "</div>", "",
+      "%%", "hidden ^incomment", "%%", "", "a %% aside", "more ^inaside", "%% after ^after", "", "> quote", "", "^quote",
+    ].join("\n");
+    const runtime = new ObsidianRuntime({ files: { "A.md": note } });
+    await runtime.startIndexing();
+    await runtime.metadataSettled();
+    const blocks = runtime.app.metadataCache.getFileCache(runtime.app.vault.getFileByPath("A.md")!)?.blocks ?? {};
+    expect(Object.keys(blocks).sort()).toEqual(["after", "item", "para", "quote"]);
   });
 
   it("generates links by the vault's link settings", () => {

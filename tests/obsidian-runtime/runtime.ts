@@ -56,8 +56,8 @@ import * as codemirrorCommands from "@codemirror/commands";
 import * as codemirrorState from "@codemirror/state";
 import * as codemirrorView from "@codemirror/view";
 import * as mocks from "obsidian-test-mocks/obsidian";
-import { inLiteral, textLayout } from "../../src/core/markdown/literals";
 import type { App as AppOriginal, Editor as EditorOriginal, EditorChange, MarkdownView as MarkdownViewOriginal, Plugin as PluginOriginal, PluginManifest } from "obsidian";
+import { judge } from "../support/independent-markdown";
 import { nodeRequestUrl } from "../support/node-request-url";
 import { CodeMirrorEditor } from "./codemirror-editor";
 import { InertDOMParser } from "./inert-dom-parser";
@@ -491,11 +491,22 @@ export class ObsidianRuntime {
         return; // deleted before it was parsed
       }
       const blocks: Record<string, unknown> = {};
+      // What Obsidian indexes, as a simple model (its help, "Link to a block in a note"): a `^id` of letters, digits
+      // and dashes ending a line, at its start or after a space, and not in code, math, raw HTML, properties or a
+      // `%%` comment (issue 18: its cache skips code). Where those are is read by an independent parser
+      // (micromark, tests/support/independent-markdown.ts), never by the plugin's own structure layer it tests.
       const lineId = /(?:^|\s)\^([A-Za-z0-9-]+)[ \t]*$/gm;
-      // Obsidian does not index what is in code, math, comments or raw HTML (issue 18: its cache skips code).
-      const { literals } = textLayout(text);
+      // A note with no candidate is not parsed (micromark is slow, and the benchmarks' vaults are large).
+      const { literals, comments } = lineId.test(text) ? judge(text) : { literals: [], comments: [] };
+      lineId.lastIndex = 0; // `test` on a global pattern moved it
+      // Ranges sorted by start; ids are found left to right, so one cursor skips the ranges already behind.
+      const hidden = [...literals, ...comments].sort((x, y) => x[0] - y[0]);
+      let reach = 0; // the end of the furthest range behind the cursor
+      let k = 0;
       for (let m = lineId.exec(text); m; m = lineId.exec(text)) {
-        if (inLiteral(literals, m.index, m.index + m[0].length)) continue;
+        const [from, to] = [m.index, m.index + m[0].length];
+        for (; k < hidden.length && hidden[k]![0] < to; k++) reach = Math.max(reach, hidden[k]![1]);
+        if (reach > from) continue;
         const id = (m[1] ?? "").toLowerCase();
         blocks[id] = { id, position: { start: { offset: m.index }, end: { offset: m.index + m[0].length } } };
       }

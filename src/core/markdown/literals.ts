@@ -3,7 +3,7 @@
 // alone, and find the table rows where a link's "|" must be escaped.
 import type { Token } from "markdown-it";
 import { markdownParser, parserSource } from "./parser";
-import { lineEnd, lineStartsOf } from "./structure";
+import { lineAt, lineEnd, lineStartsOf } from "./structure";
 
 const LITERAL_BLOCKS = new Set(["fence", "code_block", "math_block", "html_block", "comment_block", "front_matter"]);
 
@@ -39,59 +39,92 @@ function contentLineOffsets(src: string, lineStarts: readonly number[], token: T
   return offsets;
 }
 
+/**
+ * Where a table cell's content is in its row `[rowStart, rowEnd)`, searched from `from` (just past the previous
+ * cell), as a map from offsets in the content to offsets in the source; null when it is not there. markdown-it gives
+ * cells no line map, and reads `\|` in a cell as `|` (the content holds `|` where the row holds `\|`).
+ */
+function cellOffsets(src: string, content: string, from: number, rowEnd: number): ((pos: number) => number) | null {
+  const written = content.replace(/\|/g, "\\|");
+  const at = src.indexOf(written, from);
+  if (at === -1 || at + written.length > rowEnd) return null;
+  if (written.length === content.length) return (pos) => at + pos;
+  const pipes = [...content.matchAll(/\|/g)].map((m) => m.index);
+  return (pos) => {
+    let before = 0;
+    while (before < pipes.length && pipes[before]! < pos) before++;
+    return at + pos + before;
+  };
+}
+
 /** Literal ranges and tables of a text (see the module comment). */
 export function textLayout(text: string): TextLayout {
   const md = markdownParser();
   const src = parserSource(text);
   const lineStarts = lineStartsOf(text);
-  const env: Record<string, unknown> = {};
+  // `source`: the text as it is, for the rules that must tell a CR from a space (properties).
+  const env: Record<string, unknown> = { source: text };
   const tokens: Token[] = [];
   md.block.parse(src, md, env, tokens);
   const layout: TextLayout = { literals: [], tables: [], lineStarts };
-  let cellCursor = -1;
+  // The row being read (source offsets of its line), and where its next cell's content is searched from.
+  let row = { start: 0, end: 0 };
+  let cellCursor = 0;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
+    if (t.type === "inline" && (tokens[i - 1]?.type === "th_open" || tokens[i - 1]?.type === "td_open")) {
+      // A cell: found in its row after the previous cell, every cell in turn (with literals or not).
+      const toSource = cellOffsets(src, t.content, cellCursor, row.end);
+      if (toSource === null) {
+        // Not found as written (should not happen): the whole row is taken as literal.
+        layout.literals.push([row.start, row.end]);
+        cellCursor = row.end;
+        continue;
+      }
+      cellCursor = toSource(t.content.length);
+      const sink = inlineLiterals(t.content, env);
+      for (const [a, b] of sink) layout.literals.push([toSource(a), toSource(b)]);
+      continue;
+    }
     if (!t.map) continue;
     const [from, to] = t.map;
     if (t.type === "table_open") layout.tables.push([from, to]);
-    if (t.type === "tr_open") cellCursor = lineStarts[from]!;
+    if (t.type === "tr_open") {
+      row = { start: lineStarts[from]!, end: lineEnd(text, lineStarts, from) };
+      cellCursor = row.start;
+    }
     if (LITERAL_BLOCKS.has(t.type)) {
       layout.literals.push([lineStarts[from]!, lineEnd(text, lineStarts, to - 1)]);
       continue;
     }
     if (t.type !== "inline") continue;
-    const sink: [number, number][] = [];
-    md.inline.parse(t.content, md, { ...env, literals: sink }, []);
+    const sink = inlineLiterals(t.content, env);
     if (sink.length === 0) continue;
-    const parent = tokens[i - 1];
-    if (parent?.type === "th_open" || parent?.type === "td_open") {
-      // A cell: its content in the row, after the previous cell.
-      const at = src.indexOf(t.content, cellCursor);
-      if (at === -1) continue;
-      cellCursor = at + t.content.length;
-      for (const [a, b] of sink) layout.literals.push([at + a, at + b]);
-      continue;
-    }
-    const offsets = contentLineOffsets(src, lineStarts, t, parent);
+    const offsets = contentLineOffsets(src, lineStarts, t, tokens[i - 1]);
     if (offsets === null) {
       // Content that cannot be placed in its lines (should not happen): all of its lines are taken as literal.
       layout.literals.push([lineStarts[from]!, lineEnd(text, lineStarts, to - 1)]);
       continue;
     }
-    const lineOfContent = (pos: number): number => {
-      let line = 0;
-      for (let p = t.content.indexOf("\n"); p !== -1 && p < pos; p = t.content.indexOf("\n", p + 1)) line++;
-      return line;
-    };
+    // A position in the content: its line there (found by bisection, so a paragraph of many lines costs no more
+    // per literal than one line), then the same column in that line's source.
+    const contentStarts = lineStartsOf(t.content);
     const toSource = (pos: number): number => {
-      const line = lineOfContent(pos);
-      const lineStart = line === 0 ? 0 : t.content.lastIndexOf("\n", pos - 1) + 1;
-      return offsets[line]! + (pos - lineStart);
+      const line = lineAt(contentStarts, pos);
+      return offsets[line]! + (pos - contentStarts[line]!);
     };
     for (const [a, b] of sink) layout.literals.push([toSource(a), toSource(b - 1) + 1]);
   }
   layout.literals.sort((x, y) => x[0] - y[0]);
   return layout;
+}
+
+/** The literal ranges of an inline text, as offsets in it (recorded by the parser's inline rules). */
+function inlineLiterals(content: string, env: Record<string, unknown>): [number, number][] {
+  const sink: [number, number][] = [];
+  const md = markdownParser();
+  md.inline.parse(content, md, { ...env, literals: sink }, []);
+  return sink;
 }
 
 /** Whether `[from, to)` overlaps a literal range (the ranges are sorted). */

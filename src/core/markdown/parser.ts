@@ -8,7 +8,11 @@ import type { StateBlock, Token } from "markdown-it";
 import footnote from "markdown-it-footnote";
 import backticks from "markdown-it/lib/rules_inline/backticks.mjs";
 import htmlInline from "markdown-it/lib/rules_inline/html_inline.mjs";
-import { commentBlock, frontMatterBlock, mathBlock, mathInline, recordingLiterals } from "./obsidian-syntax";
+import blockquote from "markdown-it/lib/rules_block/blockquote.mjs";
+import heading from "markdown-it/lib/rules_block/heading.mjs";
+import lheading from "markdown-it/lib/rules_block/lheading.mjs";
+import paragraph from "markdown-it/lib/rules_block/paragraph.mjs";
+import { commentBlock, commentInline, continuingComments, frontMatterBlock, mathBlock, mathInline, pairingParagraph, recordingLiterals } from "./obsidian-syntax";
 
 let parser: MarkdownItInstance | undefined;
 
@@ -30,11 +34,19 @@ export function markdownParser(): MarkdownItInstance {
     md.block.ruler.before("table", "front_matter", frontMatterBlock, { alt: [] });
     md.block.ruler.before("fence", "math_block", mathBlock, { alt: ["paragraph", "reference", "blockquote", "list"] });
     md.block.ruler.before("fence", "comment_block", commentBlock, { alt: ["paragraph", "reference", "blockquote", "list"] });
+    // `%%` comments pair across the note (obsidian-syntax.ts): a paragraph runs on to its comment's end, and a
+    // heading's or quote's comment goes on after it (the rules' own `alt` lists kept).
+    md.block.ruler.at("paragraph", pairingParagraph(paragraph));
+    md.block.ruler.at("heading", continuingComments(heading), { alt: ["paragraph", "reference", "blockquote"] });
+    md.block.ruler.at("lheading", continuingComments(lheading));
+    md.block.ruler.at("blockquote", continuingComments(blockquote), { alt: ["paragraph", "reference", "blockquote", "list"] });
     md.inline.ruler.after("escape", "math_inline", mathInline);
-    // Where code, raw HTML and math are, for readers that must leave them alone (literals.ts).
+    md.inline.ruler.after("backticks", "comment_inline", commentInline);
+    // Where code, raw HTML, math and comments are, for readers that must leave them alone (literals.ts).
     md.inline.ruler.at("backticks", recordingLiterals(backticks, ["code_inline"]));
     md.inline.ruler.at("html_inline", recordingLiterals(htmlInline, ["html_inline"]));
     md.inline.ruler.at("math_inline", recordingLiterals(mathInline, ["math_inline"]));
+    md.inline.ruler.at("comment_inline", recordingLiterals(commentInline, ["comment_inline"]));
     // Footnotes are read as blocks where they stand (never moved to the end), and `[^1]` or `^[…]` in text stays
     // text: an answer's footnote must not become (or replace) the user's.
     md.core.ruler.disable("footnote_tail");
@@ -120,6 +132,21 @@ export function blockState(src: string, env: object, tokens: Token[]): StateBloc
   return state;
 }
 
+/**
+ * A line with `%%` only as one `%% … %%` comment alone on it (the answer's metadata line), with nothing between its
+ * marks that starts code, math, HTML, an escape or another mark.
+ */
+const COMMENT_ALONE = /^[> \t]*%%[^%`$<\\]*%%[ \t]*$/;
+
+/**
+ * Whether a line of a quote can leave no `%%` comment open, whatever the quote's lines before it hold: it has no
+ * `%%`, or it is a comment alone that closes itself. Only a guard for skimming: when it says no, the quote's
+ * content is read, and the parser decides.
+ */
+function closesItsComments(line: string): boolean {
+  return !line.includes("%%") || COMMENT_ALONE.test(line);
+}
+
 /** A blockquote's lazy continuation lines carry this indent while its content is read (markdown-it's blockquote rule). */
 const LAZY = -1;
 
@@ -140,10 +167,15 @@ function skimmingParser(md: MarkdownItInstance): SkimmingParser {
     if (state.parentType === "blockquote" && state.level === 1) {
       // Where a blockquote's content ends is where the blockquote ends: at `endLine` (blank lines after it aside)
       // unless a lazy line is not taken up by the content before it. Without lazy lines, or with only the last
-      // one (settled by the reader), the content need not be read.
+      // one (settled by the reader), the content need not be read, unless it may leave a `%%` comment open: the
+      // comment would go on after the quote, in its block (obsidian-syntax.ts, continuingComments).
       let lazy = -1;
-      for (let line = startLine; line < endLine && (lazy === -1 || lazy === endLine - 1); line++) if (state.sCount[line] === LAZY) lazy = line;
-      if (lazy === -1 || lazy === endLine - 1) {
+      let closed = true;
+      for (let line = startLine; line < endLine && closed && (lazy === -1 || lazy === endLine - 1); line++) {
+        if (state.sCount[line] === LAZY) lazy = line;
+        closed = closesItsComments(state.src.slice(state.bMarks[line], state.eMarks[line]));
+      }
+      if (closed && (lazy === -1 || lazy === endLine - 1)) {
         skimming.tail = lazy;
         state.line = endLine;
         return;

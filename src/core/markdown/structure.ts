@@ -1,6 +1,7 @@
 // A note's block structure: its top-level blocks with their kinds and source ranges, as the parser reads them.
 // Where an answer goes (insertion.ts) and which callouts are answers (block/regions.ts) are both decided from this.
 import type { Token } from "markdown-it";
+import { leavesCommentOpen } from "./obsidian-syntax";
 import { TopLevelReader } from "./parser";
 import type { TopLevelRun } from "./parser";
 
@@ -49,6 +50,8 @@ export interface Block {
   readonly tokens?: readonly Readonly<Token>[];
   /** For `heading`: its level (1-6) and its text as written (inline Markdown, without the `#` marks or underline). */
   readonly heading?: { readonly level: number; readonly text: string };
+  /** Set when a `%%` comment is still open at the block's end (the editor hides what follows). */
+  readonly openComment?: true;
 }
 
 export interface NoteStructure {
@@ -171,14 +174,16 @@ class StructureReading implements SkimmedStructure {
     const from = lineStarts[startLine]!;
     const to = lineEnd(text, lineStarts, endLine - 1);
     const kind: BlockKind = first ? KIND_OF_TOKEN[first.type] ?? "paragraph" : "reference";
+    // (A skimmed quote leaves no comment open: it is skimmed only then, see TopLevelReader.)
+    const open: { openComment?: true } = leavesCommentOpen(tokens) ? { openComment: true } : {};
     if (kind === "fence") return { kind, startLine, endLine, from, to, tokens };
-    if (kind === "heading") return { kind, startLine, endLine, from, to, heading: { level: Number(first!.tag.slice(1)), text: tokens[1]?.content ?? "" } };
+    if (kind === "heading") return { kind, startLine, endLine, from, to, ...open, heading: { level: Number(first!.tag.slice(1)), text: tokens[1]?.content ?? "" } };
     if (kind === "quote") {
       const callout = calloutOf(text.slice(from, lineEnd(text, lineStarts, startLine)));
       // Only a callout keeps its tokens (none when skimmed): no caller looks inside other blocks.
-      if (callout) return run.skimmed ? { kind: "callout", startLine, endLine, from, to, callout } : { kind: "callout", startLine, endLine, from, to, callout, tokens };
+      if (callout) return run.skimmed ? { kind: "callout", startLine, endLine, from, to, callout } : { kind: "callout", startLine, endLine, from, to, ...open, callout, tokens };
     }
-    return { kind, startLine, endLine, from, to };
+    return { kind, startLine, endLine, from, to, ...open };
   }
 }
 
@@ -297,9 +302,5 @@ export function closerAtEnd(text: string, structure: NoteStructure): string | nu
     if (kind === undefined) return null;
     return kind.end.test(single ? start.slice(1) : lastLine) ? null : kind.closer(start);
   }
-  if (last.kind === "comment") {
-    const closed = single ? first.trimStart().indexOf("%%", 2) !== -1 : lastLine.includes("%%");
-    return closed ? null : "%%";
-  }
-  return null;
+  return last.openComment ? "%%" : null;
 }
