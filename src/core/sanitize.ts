@@ -10,6 +10,7 @@
 // is written once and each paragraph read once, so the time is linear in the answer's length.
 import type { Token } from "markdown-it";
 import { lineAt, lineStartsOf, markdownParser, topLevelRuns } from "./markdown";
+import type { ParseEnv } from "./markdown/parser";
 import { escapeDisplayText, escapeLineStarts, escapeText, unescapeText } from "./markdown/escape";
 import { containAnswer, normalizeNewlines } from "./block/contain";
 import { cleanWebText } from "./web-text";
@@ -49,6 +50,8 @@ export function answerCutLine(droppedChars: number): string {
   return `*Answer cut at 1 MB: the rest of Perplexity's answer (${Math.ceil(droppedChars / 1000).toLocaleString("en-US")} KB more) was left out.*`;
 }
 
+/** A parse's env for web text: no link references (parser.ts); a fresh one each time, as the parser writes into it. */
+const webTextEnv = (): ParseEnv => ({ webText: true });
 const MARKER = /\[(?:([a-z][a-z_]{0,19}):)?(\d{1,9})\]/g;
 
 /**
@@ -388,7 +391,7 @@ const MARKUP = new Set(["em_open", "em_close", "strong_open", "strong_close", "s
  * in its order (when given).
  */
 function isOneParagraph(lines: readonly string[], written?: readonly string[]): boolean {
-  const tokens = markdownParser().parse(lines.join("\n"), {});
+  const tokens = markdownParser().parse(lines.join("\n"), webTextEnv());
   if (tokens.length !== 3 || tokens[0]!.type !== "paragraph_open" || tokens[2]!.type !== "paragraph_close") return false;
   if (written === undefined) return true;
   let k = 0;
@@ -571,7 +574,7 @@ function blocks(tokens: readonly Token[], from: number, to: number, ctx: Context
 function cutAt(text: string): number {
   const lineStarts = lineStartsOf(text);
   const lineOfLimit = lineAt(lineStarts, MAX_ANSWER_LENGTH);
-  const runs = topLevelRuns(text, lineOfLimit);
+  const runs = topLevelRuns(text, lineOfLimit, true);
   const at = lineStarts[runs[runs.length - 1]?.startLine ?? 0]!;
   if (at > 0) return at;
   // A single block over the limit (one huge paragraph) is cut at a line break, or at the limit.
@@ -581,7 +584,7 @@ function cutAt(text: string): number {
 
 /** Markdown through the allowlist, blocks separated by a blank line (no containment, no cut), its web text cleaned. */
 function serialize(src: string, options: SanitizeOptions): string {
-  const tokens = markdownParser().parse(cleanWebText(src), {});
+  const tokens = markdownParser().parse(cleanWebText(src), webTextEnv());
   return blocks(tokens, 0, tokens.length, { cite: options.cite, inTable: false }).join("\n");
 }
 
@@ -628,7 +631,7 @@ export class GrowingAnswer {
     if (src.length > MAX_ANSWER_LENGTH) return sanitizeAnswer(src, options);
     if (!src.startsWith(this.settledRaw)) this.reset();
     const tail = src.slice(this.settledRaw.length);
-    const runs = topLevelRuns(tail);
+    const runs = topLevelRuns(tail, Infinity, true);
     const starts = lineStartsOf(tail);
     // The last line may still grow (and change what the line before it ends): blocks are final once a block after
     // them starts on a line that is complete.

@@ -118,6 +118,11 @@ describe("sanitizeAnswer keeps what an answer needs", () => {
     expect(sanitizeAnswer("Typed.[1] Web [web:2] page [page:3] `code[1]` and $x[1]$.", { cite })).toBe(
       "Typed. [[s1]] Web [[s2]] page \\[page:3\\] `code[1]` and \\$x [[s1]]\\$.",
     );
+    // A link reference definition is web text, not a definition: markers before or after it stay citations, and
+    // the definition (its destination hidden in reading view) is written as the model wrote it.
+    expect(sanitizeAnswer("Solar grew [1].\n\n[1]: https://a.com/x", { cite })).toBe("Solar grew [[s1]].\n\n\\[1\\]: https://a.com/x");
+    expect(sanitizeAnswer("[1]:Solar\n\n[1] Solar", { cite })).toBe("\\[1\\]:Solar\n\n[[s1]] Solar");
+    expect(sanitizeAnswer("[words][r]\n\n[r]: javascript:alert(1)")).toBe("\\[words\\]\\[r\\]\n\n\\[r\\]: javascript:alert(1)");
     // In a table the link's "|" is escaped, so the row keeps its cells.
     expect(sanitizeAnswer("| a |\n|---|\n| b[1] |", { cite: () => "[[Sources/s1|s1]]" })).toBe("| a |\n| --- |\n| b [[Sources/s1\\|s1]] |");
   });
@@ -237,7 +242,7 @@ describe("bounds", () => {
 
 describe("the growing answer of a stream", () => {
   it("gives what sanitizeAnswer gives for every prefix, writing each finished block once", () => {
-    const pieces = fc.array(fc.constantFrom("Solar", " grew", ".", "\n", "\n\n", "- item", "| a |\n|---|\n| b |", "```js\nx\n```", "*em*", "[1]", "`c`", "> q"), { maxLength: 25 });
+    const pieces = fc.array(fc.constantFrom("Solar", " grew", ".", "\n", "\n\n", "- item", "| a |\n|---|\n| b |", "```js\nx\n```", "*em*", "[1]", "`c`", "> q", "[1]:", " https://a.com", "[r]"), { maxLength: 25 });
     fc.assert(
       fc.property(pieces, (parts) => {
         const growing = new GrowingAnswer();
