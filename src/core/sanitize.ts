@@ -10,7 +10,6 @@
 // is written once and each paragraph read once, so the time is linear in the answer's length.
 import type { Token } from "markdown-it";
 import { lineAt, lineStartsOf, markdownParser, topLevelRuns } from "./markdown";
-import type { ParseEnv } from "./markdown/parser";
 import { escapeDisplayText, escapeLineStarts, escapeText, unescapeText } from "./markdown/escape";
 import { containAnswer, normalizeNewlines } from "./block/contain";
 import { cleanWebText } from "./web-text";
@@ -50,8 +49,14 @@ export function answerCutLine(droppedChars: number): string {
   return `*Answer cut at 1 MB: the rest of Perplexity's answer (${Math.ceil(droppedChars / 1000).toLocaleString("en-US")} KB more) was left out.*`;
 }
 
-/** A parse's env for web text: no link references (parser.ts); a fresh one each time, as the parser writes into it. */
-const webTextEnv = (): ParseEnv => ({ webText: true });
+/**
+ * Link references that keep nothing: a definition in web text (`[1]: https://…`) is read, and not written (it is
+ * invisible Markdown), but defines nothing. A definition is document-wide: it would turn the answer's citation
+ * markers into links to its destination, and make a streamed block read differently once a later block arrives.
+ */
+const NO_REFERENCES: object = new Proxy({}, { get: () => undefined, set: () => true, has: () => false });
+/** A parse's env for web text: a fresh one each time, as the parser writes into it. */
+const webTextEnv = () => ({ references: NO_REFERENCES });
 const MARKER = /\[(?:([a-z][a-z_]{0,19}):)?(\d{1,9})\]/g;
 
 /**
@@ -574,7 +579,7 @@ function blocks(tokens: readonly Token[], from: number, to: number, ctx: Context
 function cutAt(text: string): number {
   const lineStarts = lineStartsOf(text);
   const lineOfLimit = lineAt(lineStarts, MAX_ANSWER_LENGTH);
-  const runs = topLevelRuns(text, lineOfLimit, true);
+  const runs = topLevelRuns(text, lineOfLimit);
   const at = lineStarts[runs[runs.length - 1]?.startLine ?? 0]!;
   if (at > 0) return at;
   // A single block over the limit (one huge paragraph) is cut at a line break, or at the limit.
@@ -631,7 +636,7 @@ export class GrowingAnswer {
     if (src.length > MAX_ANSWER_LENGTH) return sanitizeAnswer(src, options);
     if (!src.startsWith(this.settledRaw)) this.reset();
     const tail = src.slice(this.settledRaw.length);
-    const runs = topLevelRuns(tail, Infinity, true);
+    const runs = topLevelRuns(tail);
     const starts = lineStartsOf(tail);
     // The last line may still grow (and change what the line before it ends): blocks are final once a block after
     // them starts on a line that is complete.
@@ -650,16 +655,6 @@ export class GrowingAnswer {
 
 // ---------------------------------------------------------------------------------------------------------
 // Escaping search-result text (titles, URLs) and other one-line display text
-
-/** Text shown literally inside Markdown link text or a line: newlines become spaces, syntax is escaped. */
-export function escapeLinkText(s: string): string {
-  return escapeDisplayText(s);
-}
-
-/** Inverse of `escapeLinkText` for text without newlines. */
-export function unescapeLinkText(s: string): string {
-  return unescapeText(s);
-}
 
 /** A URL made safe to write: whitespace (any Unicode space) and controls percent-encoded, a "%" that starts no escape becomes "%25". */
 export function safeUrl(url: string): string {

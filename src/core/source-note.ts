@@ -1,7 +1,7 @@
 // What a source note holds: pure functions from a cited source to the note's body and to the
 // changes its properties get. The Obsidian glue applies them with processFrontMatter.
 import { siteOf } from "./block";
-import { escapeDisplayText, escapeLinkText, escapeLinkUrl, sanitizeAnswer } from "./sanitize";
+import { escapeDisplayText, escapeLinkUrl, sanitizeAnswer } from "./sanitize";
 import { beyondNextYear, cleanWebLine } from "./web-text";
 
 export interface CitedSource {
@@ -62,7 +62,7 @@ export function sourceNoteBody(source: CitedSource): string {
   // Titles and snippets come from the web: escaped and sanitised like answers, so they cannot
   // open a comment that hides the user's notes, run code or load images.
   const title = sourceTitle(source);
-  const lines = [`# ${escapeDisplayText(title)}`, "", `[${escapeLinkText(title)}](${escapeLinkUrl(source.url)})`, ""];
+  const lines = [`# ${escapeDisplayText(title)}`, "", `[${escapeDisplayText(title)}](${escapeLinkUrl(source.url)})`, ""];
   const snippet = sanitizeAnswer((source.snippet ?? "").trim());
   if (snippet) {
     for (const line of snippet.split("\n")) lines.push(`> ${line}`.trimEnd());

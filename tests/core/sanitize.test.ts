@@ -7,8 +7,8 @@ import MarkdownIt from "markdown-it";
 import { describe, expect, it } from "vitest";
 import { parseBlocks, formatBlock, type AnswerBlock } from "../../src/core/block";
 import {
-  escapeDisplayText, escapeLinkText, escapeLinkUrl, GrowingAnswer, INERT_FENCE_LANGUAGES, MAX_ANSWER_LENGTH,
-  safeLinkDestination, sanitizeAnswer, unescapeLinkText, unescapeLinkUrl,
+  escapeDisplayText, escapeLinkUrl, GrowingAnswer, INERT_FENCE_LANGUAGES, MAX_ANSWER_LENGTH,
+  safeLinkDestination, sanitizeAnswer, unescapeLinkUrl, unescapeText,
 } from "../../src/core/sanitize";
 import { rewriteCitations } from "../../src/core/citations";
 import { noteStructure } from "../../src/core/markdown";
@@ -118,11 +118,11 @@ describe("sanitizeAnswer keeps what an answer needs", () => {
     expect(sanitizeAnswer("Typed.[1] Web [web:2] page [page:3] `code[1]` and $x[1]$.", { cite })).toBe(
       "Typed. [[s1]] Web [[s2]] page \\[page:3\\] `code[1]` and \\$x [[s1]]\\$.",
     );
-    // A link reference definition is web text, not a definition: markers before or after it stay citations, and
-    // the definition (its destination hidden in reading view) is written as the model wrote it.
-    expect(sanitizeAnswer("Solar grew [1].\n\n[1]: https://a.com/x", { cite })).toBe("Solar grew [[s1]].\n\n\\[1\\]: https://a.com/x");
-    expect(sanitizeAnswer("[1]:Solar\n\n[1] Solar", { cite })).toBe("\\[1\\]:Solar\n\n[[s1]] Solar");
-    expect(sanitizeAnswer("[words][r]\n\n[r]: javascript:alert(1)")).toBe("\\[words\\]\\[r\\]\n\n\\[r\\]: javascript:alert(1)");
+    // A link reference definition of its own is invisible Markdown, not written, and it defines nothing: markers
+    // before or after it stay citations, and a reference link is its words.
+    expect(sanitizeAnswer("Solar grew [1].\n\n[1]: https://a.com/x", { cite })).toBe("Solar grew [[s1]].");
+    expect(sanitizeAnswer("[1]:Solar\n\n[1] Solar", { cite })).toBe("[[s1]] Solar");
+    expect(sanitizeAnswer("[words][r] and [r]\n\n[r]: https://a.com")).toBe("\\[words\\]\\[r\\] and \\[r\\]");
     // In a table the link's "|" is escaped, so the row keeps its cells.
     expect(sanitizeAnswer("| a |\n|---|\n| b[1] |", { cite: () => "[[Sources/s1|s1]]" })).toBe("| a |\n| --- |\n| b [[Sources/s1\\|s1]] |");
   });
@@ -260,14 +260,13 @@ describe("the growing answer of a stream", () => {
 describe("escaping display text and titles (one way everywhere)", () => {
   it("escapes Markdown and Obsidian syntax in one-line text, reversibly, with nothing invisible", () => {
     const title = "A [b](c) <d> `e` #f 50%% ![[x]] ^id ==h== a::b $x$ ~s~ *i* |t| &amp;";
-    const e = escapeLinkText(`${title}\nnext`);
-    expect(unescapeLinkText(e)).toBe(`${title} next`);
+    const e = escapeDisplayText(`${title}\nnext`);
+    expect(unescapeText(e)).toBe(`${title} next`);
     expect(findings(e)).toEqual([]);
     expect(e).not.toMatch(/[\u200b-\u200d\u2060\ufeff]/);
-    expect(escapeDisplayText("50%% done")).toBe(escapeLinkText("50%% done"));
     fc.assert(
       fc.property(fc.string({ maxLength: 60 }).filter((t) => !/[\r\n]/.test(t)), (t) => {
-        expect(unescapeLinkText(escapeLinkText(t))).toBe(t);
+        expect(unescapeText(escapeDisplayText(t))).toBe(t);
       }),
       { numRuns: 1000 },
     );

@@ -1,7 +1,7 @@
 // Writing a block as Markdown (the format is described in model.ts).
 import { plural } from "../plural";
 import { format as formatDate } from "date-fns";
-import { escapeDisplayText, escapeLinkText, escapeLinkUrl } from "../sanitize";
+import { escapeDisplayText, escapeLinkUrl } from "../sanitize";
 import { RESERVED_LINES } from "./contain";
 import { cleanWebLine } from "../web-text";
 import { describeChecks, VERDICT_MARKS } from "../source-check/verdict";
@@ -38,7 +38,7 @@ function citationLine(s: SourceEntry, options: FormatOptions): string {
           : "";
   const link = oneLine(options.linkFor(s));
   const mark = s.check === undefined ? "" : ` ${VERDICT_MARKS[s.check.verdict]} ${s.check.on}`;
-  return `- ${link}${lead === "" ? "" : " " + escapeDisplayText(lead) + "."} [${escapeLinkText(s.title)}](${escapeLinkUrl(s.url)}).${dates}${mark}`;
+  return `- ${link}${lead === "" ? "" : " " + escapeDisplayText(lead) + "."} [${escapeDisplayText(s.title)}](${escapeLinkUrl(s.url)}).${dates}${mark}`;
 }
 
 // Long lists are cut: the line is a summary, the metadata keeps every ID.

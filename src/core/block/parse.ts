@@ -1,6 +1,6 @@
 // Finding blocks in a note and reading them back, after whatever the user did around them.
 import { hashText } from "../hash";
-import { unescapeLinkText, unescapeLinkUrl } from "../sanitize";
+import { unescapeLinkUrl, unescapeText } from "../sanitize";
 import { RESERVED_LINES } from "./contain";
 import { STATUS_LINE_RE } from "./format";
 import type { Token } from "markdown-it";
@@ -43,7 +43,7 @@ function parseCitation(line: string, cited: boolean, ids: string[], index: numbe
     if (found !== undefined) id = found;
     else problems.push(`citation line without a known source ID: ${line}`);
   }
-  const entry: SourceEntry = { id: id ?? "", url: unescapeLinkUrl(m[2]!), title: unescapeLinkText(m[1]!), cited };
+  const entry: SourceEntry = { id: id ?? "", url: unescapeLinkUrl(m[2]!), title: unescapeText(m[1]!), cited };
   if (m[3] !== undefined) entry.published = m[3];
   if (m[4] !== undefined) entry.updated = m[4];
   return entry;

@@ -12,16 +12,9 @@ import blockquote from "markdown-it/lib/rules_block/blockquote.mjs";
 import heading from "markdown-it/lib/rules_block/heading.mjs";
 import lheading from "markdown-it/lib/rules_block/lheading.mjs";
 import paragraph from "markdown-it/lib/rules_block/paragraph.mjs";
-import reference from "markdown-it/lib/rules_block/reference.mjs";
 import { commentBlock, commentInline, continuingComments, frontMatterBlock, mathBlock, mathInline, pairingParagraph, recordingLiterals } from "./obsidian-syntax";
 
 let parser: MarkdownItInstance | undefined;
-
-/** What a parse is told: `source`, the caller's text as it is; `webText`, the text is from the web (no link references). */
-export interface ParseEnv {
-  source?: string;
-  webText?: boolean;
-}
 
 /** The configured parser (created on first use). */
 export function markdownParser(): MarkdownItInstance {
@@ -39,10 +32,6 @@ export function markdownParser(): MarkdownItInstance {
     md.normalizeLinkText = (text) => text;
     md.use(footnote);
     md.block.ruler.before("table", "front_matter", frontMatterBlock, { alt: [] });
-    // Web text defines no link references (`env.webText`): a definition is document-wide, so `[1]: …` anywhere in
-    // an answer would turn its citation markers into links and make a streamed block read differently once a later
-    // block arrives. There, a definition is text, as the model wrote it.
-    md.block.ruler.at("reference", (state, start, end, silent) => ((state.env as ParseEnv).webText === true ? false : reference(state, start, end, silent)));
     md.block.ruler.before("fence", "math_block", mathBlock, { alt: ["paragraph", "reference", "blockquote", "list"] });
     md.block.ruler.before("fence", "comment_block", commentBlock, { alt: ["paragraph", "reference", "blockquote", "list"] });
     // `%%` comments pair across the note (obsidian-syntax.ts): a paragraph runs on to its comment's end, and a
@@ -218,10 +207,9 @@ export class TopLevelReader {
   /** Where the next block is looked for (the line after the last block read, or blank lines before the next). */
   private line = 0;
 
-  constructor(text: string, skim = false, webText = false) {
+  constructor(text: string, skim = false) {
     // `source`: the caller's text as it is, for rules that must tell a CR from a space (properties).
-    const env: ParseEnv = webText ? { source: text, webText } : { source: text };
-    this.state = blockState(parserSource(text), env, []);
+    this.state = blockState(parserSource(text), { source: text }, []);
     this.skimming = skim ? skimmingParser(this.state.md) : null;
   }
 
@@ -292,8 +280,8 @@ export class TopLevelReader {
  * parser has passed that line: after the block that holds it or, when that line is blank, possibly after the
  * first block below it (which starts past `untilLine`).
  */
-export function topLevelRuns(text: string, untilLine = Infinity, webText = false): TopLevelRun[] {
-  const reader = new TopLevelReader(text, false, webText);
+export function topLevelRuns(text: string, untilLine = Infinity): TopLevelRun[] {
+  const reader = new TopLevelReader(text);
   const runs: TopLevelRun[] = [];
   for (let run: TopLevelRun | undefined; reader.position <= untilLine && (run = reader.next()) !== undefined; ) runs.push(run);
   return runs;
