@@ -10,7 +10,7 @@
 // is written once and each paragraph read once, so the time is linear in the answer's length.
 import type { Token } from "markdown-it";
 import { lineAt, lineStartsOf, markdownParser, topLevelRuns } from "./markdown";
-import { escapeDisplayText, escapeLineStarts, escapeText, unescapeText } from "./markdown/escape";
+import { escapeLineStarts, escapeText, unescapeText } from "./markdown/escape";
 import { containAnswer, normalizeNewlines } from "./block/contain";
 import { cleanWebText } from "./web-text";
 
