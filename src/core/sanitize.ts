@@ -10,6 +10,7 @@
 // is written once and each paragraph read once, so the time is linear in the answer's length.
 import type { Token } from "markdown-it";
 import { lineAt, lineStartsOf, markdownParser, topLevelRuns } from "./markdown";
+import type { TopLevelRun } from "./markdown";
 import { escapeLineStarts, escapeText, unescapeText } from "./markdown/escape";
 import { containAnswer, normalizeNewlines } from "./block/contain";
 import { cleanWebText } from "./web-text";
@@ -133,9 +134,11 @@ export function safeLinkDestination(href: string): string | null {
     return null;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return null;
-  // "::" after the host is percent-encoded (the same URL): in a line, "(…:: …)" is a Dataview field.
+  // After the host, percent-encoded (the same URL): "::", as "(…:: …)" in a line is a Dataview field, and "|",
+  // which in a table cell ends the cell in the middle of the link (the URL parser leaves it as it is).
   const afterHost = url.href.indexOf("/", url.protocol.length + 2);
-  const encoded = afterHost === -1 ? url.href : url.href.slice(0, afterHost) + url.href.slice(afterHost).replace(/::+/g, (colons) => "%3A".repeat(colons.length));
+  const encoded =
+    afterHost === -1 ? url.href : url.href.slice(0, afterHost) + url.href.slice(afterHost).replace(/::+/g, (colons) => "%3A".repeat(colons.length)).replace(/\|/g, "%7C");
   return escapeLinkUrl(encoded);
 }
 
@@ -449,7 +452,7 @@ function textLines(text: string): string[] {
   let end = text.length;
   while (end > 0 && text[end - 1] === "\n") end--;
   const lines = text.slice(0, end).split("\n").map((l) => l.trim());
-  return paragraphLines(textOf(lines.join("\n").replace(/\n{3,}/g, "\n\n")));
+  return paragraphLines(textOf(lines.join("\n")));
 }
 
 /** Prefixes every line: `first` on the first, `rest` on the others (blank lines get the prefix trimmed). */
@@ -500,7 +503,9 @@ function blocks(tokens: readonly Token[], from: number, to: number, ctx: Context
       }
       case "heading_open": {
         const lines = heading(tokens[i + 1]?.children ?? [], ctx);
-        if (lines.length > 0) push(lines);
+        // A heading whose text is nothing visible is left out (an empty list item would end a list, or read as
+        // a setext underline under the item before it).
+        if (lines.join("").trim() !== "") push(lines);
         break;
       }
       case "bullet_list_open":
@@ -610,6 +615,11 @@ export function sanitizeAnswer(text: string, options: SanitizeOptions = {}): str
   return containAnswer(cut === "" ? out : `${out}\n\n${cut}`);
 }
 
+function isList(run: TopLevelRun): boolean {
+  const type = run.tokens[0]?.type;
+  return type === "bullet_list_open" || type === "ordered_list_open";
+}
+
 /**
  * `sanitizeAnswer` for an answer that grows (the streaming display): the top-level blocks that are complete (the
  * parser has moved past them) are written once and kept; each call writes only the block still growing. What is
@@ -632,7 +642,9 @@ export class GrowingAnswer {
   }
 
   sanitize(text: string, options: SanitizeOptions = {}): string {
-    const src = normalizeNewlines(text);
+    // Cleaned before it is split into blocks, as sanitizeAnswer parses it cleaned: an invisible character inside a
+    // fence's marker would otherwise split the text where the finished answer is not split.
+    const src = cleanWebText(normalizeNewlines(text));
     if (src.length > MAX_ANSWER_LENGTH) return sanitizeAnswer(src, options);
     if (!src.startsWith(this.settledRaw)) this.reset();
     const tail = src.slice(this.settledRaw.length);
@@ -642,6 +654,8 @@ export class GrowingAnswer {
     // them starts on a line that is complete.
     let next = runs.length - 1;
     while (next > 0 && runs[next]!.startLine >= starts.length - 1) next--;
+    // Two lists in a row are written as one list or two depending on each other (blocks' lastList): never split there.
+    while (next > 0 && isList(runs[next]!) && isList(runs[next - 1]!)) next--;
     if (next > 0) {
       const chunk = tail.slice(0, starts[runs[next]!.startLine]);
       const out = containAnswer(serialize(chunk, options).trim());

@@ -131,6 +131,18 @@ describe("sanitizeAnswer keeps what an answer needs", () => {
 describe("markup that only the written answer would hold (the review's inputs)", () => {
   const cite = (id: number, type: string | undefined) => (type === undefined || type === "web" ? `[[s${id}]]` : type === "page" || type === "conversation_history" || type === "file" ? "" : null);
   const c = (text: string) => sanitizeAnswer(cleanWebText(text), { cite });
+  it("writes no heading from a list item whose heading holds nothing visible", () => {
+    for (const text of ["- x\n  - y\n    - # **&#32;**", "- x\n  - y\n    - # *&#32;*", "- x\n  - y\n    - # ~~&#32;~~"]) {
+      const out = c(text);
+      expect(findings(out), text).toEqual([]);
+      expect(new MarkdownIt("commonmark").parse(out, {}).some((t) => t.type === "heading_open"), `${text} -> ${out}`).toBe(false);
+    }
+  });
+  it("keeps a link whole in a table cell whatever its URL holds", () => {
+    const out = c("| a | b |\n|---|---|\n| [t](https://ex.com/x\\|#secret) | c |");
+    expect(out).toBe("| a | b |\n| --- | --- |\n| [t](https://ex.com/x%7C#secret) | c |");
+    expect(findings(out)).toEqual([]);
+  });
   it("writes no fence, list, task or rule from markers left at a line start", () => {
     for (const text of [
       "[page:1]~~~~dataviewjs\ndv.paragraph(app.vault.getName())~~~~",
@@ -242,7 +254,7 @@ describe("bounds", () => {
 
 describe("the growing answer of a stream", () => {
   it("gives what sanitizeAnswer gives for every prefix, writing each finished block once", () => {
-    const pieces = fc.array(fc.constantFrom("Solar", " grew", ".", "\n", "\n\n", "- item", "| a |\n|---|\n| b |", "```js\nx\n```", "*em*", "[1]", "`c`", "> q", "[1]:", " https://a.com", "[r]"), { maxLength: 25 });
+    const pieces = fc.array(fc.constantFrom("Solar", " grew", ".", "\n", "\n\n", "- item", "| a |\n|---|\n| b |", "```js\nx\n```", "*em*", "[1]", "`c`", "> q", "[1]:", " https://a.com", "[r]", "* other", "1. one", "``\u200b`"), { maxLength: 25 });
     fc.assert(
       fc.property(pieces, (parts) => {
         const growing = new GrowingAnswer();

@@ -58,18 +58,10 @@ export function inlineDisplayText(content: string): string {
   const tokens: Token[] = [];
   md.inline.parse(content, md, {}, tokens);
   const pieces: Piece[] = [];
-  let inComment = false; // a `%%` comment hides everything up to the next `%%`, code included
   for (const t of tokens) {
-    if (t.type === "text") {
-      const parts = t.content.split("%%");
-      parts.forEach((part, k) => {
-        if (k > 0) inComment = !inComment;
-        if (!inComment && part !== "") pieces.push({ text: part.replace(WIKILINK, (_, target: string, alias?: string) => wikilinkText(target, alias)), plain: true });
-      });
-      continue;
-    }
-    if (inComment) continue;
-    if (t.type === "text_special" || t.type === "code_inline") pieces.push({ text: t.content, plain: false });
+    // A `%%` comment is a comment_inline token of its own (code inside it included): it shows nothing.
+    if (t.type === "text") pieces.push({ text: t.content.replace(WIKILINK, (_, target: string, alias?: string) => wikilinkText(target, alias)), plain: true });
+    else if (t.type === "text_special" || t.type === "code_inline") pieces.push({ text: t.content, plain: false });
     else if (t.type === "math_inline") pieces.push({ text: t.content.slice(t.markup.length, t.content.length - t.markup.length), plain: false });
     else if (t.type === "image") pieces.push({ text: t.content, plain: false });
     else if (t.type === "softbreak" || t.type === "hardbreak") pieces.push({ text: " ", plain: false });
