@@ -6,7 +6,7 @@
 import { BACKGROUND_STATUS_LEAD, formatBlock, statusLine } from "./block/format";
 import { PENDING_LINE } from "./block/model";
 import type { AnswerBlock, FormatOptions, ParsedBlock } from "./block/model";
-import { linesAddedInside } from "./insertion";
+import { linesAddedInside, withTypedAfter } from "./insertion";
 import type { TextChange } from "./insertion";
 
 /** The presets whose runs take minutes (the docs recommend background mode for those). */
@@ -202,8 +202,7 @@ export function typedInPending(found: string, block: AnswerBlock, options: Forma
 
 /** The change writing `text` over a background run's placeholder `found` in `note`: the lines the user typed inside it kept after it. */
 export function overPending(note: string, found: Pick<ParsedBlock, "block" | "from" | "to">, text: string, options: FormatOptions): TextChange {
-  const typed = typedInPending(note.slice(found.from, found.to), found.block, options).join("\n");
-  return { from: found.from, to: found.to, text: typed ? `${text}\n\n${typed}` : text };
+  return { from: found.from, to: found.to, text: withTypedAfter(text, typedInPending(note.slice(found.from, found.to), found.block, options)) };
 }
 
 /** A random device id: 12 base-36 characters from `random` (Web Crypto in the glue), nothing about the device itself. */

@@ -3,7 +3,7 @@
 // to a paragraph would swallow it), and everything added around it is recorded so a failure
 // can put the note back exactly as it was.
 import { answerRegions, answersAfter } from "./block/regions";
-import { blockAtLine, closerAtEnd, lineAt, noteStructure } from "./markdown";
+import { blockAtLine, closerAtEnd, lineAt, noteStructure, unquoted } from "./markdown";
 
 export interface TextChange {
   from: number;
@@ -114,8 +114,13 @@ export function linesAddedInside(foundText: string, pendingText: string): string
   return foundText
     .split(/\r?\n/)
     .filter((line) => !ours.has(line))
-    .map((line) => line.replace(/^>\s?/, ""))
+    .map(unquoted)
     .filter((line) => line.trim() !== "");
+}
+
+/** `text` (a block written over a placeholder) with the lines the user typed inside the placeholder kept after it. */
+export function withTypedAfter(text: string, typed: readonly string[]): string {
+  return typed.length > 0 ? `${text}\n\n${typed.join("\n")}` : text;
 }
 
 /**
@@ -124,17 +129,15 @@ export function linesAddedInside(foundText: string, pendingText: string): string
  * Lines the user typed inside the placeholder are kept, after the answer.
  */
 export function settleInsertion(noteText: string, found: { from: number; to: number }, insertion: PendingInsertion, answer: string | null): TextChange {
-  const typed = linesAddedInside(noteText.slice(found.from, found.to), insertion.pendingText).join("\n");
-  if (answer !== null) {
-    return { from: found.from, to: found.to, text: typed ? `${answer}\n\n${typed}` : answer };
-  }
+  const typed = linesAddedInside(noteText.slice(found.from, found.to), insertion.pendingText);
+  if (answer !== null) return { from: found.from, to: found.to, text: withTypedAfter(answer, typed) };
   const leadStart = found.from - insertion.lead.length;
   const trailEnd = found.to + insertion.trail.length;
   const leadIntact =
     noteText.slice(leadStart, found.from) === insertion.lead && noteText.slice(Math.max(0, leadStart - 1), leadStart) === insertion.charBefore;
   const trailIntact =
     noteText.slice(found.to, trailEnd) === insertion.trail && noteText.slice(trailEnd, trailEnd + 1) === insertion.charAfter;
-  if (typed) return { from: found.from, to: found.to, text: insertion.original ? `${insertion.original}\n\n${typed}` : typed };
+  if (typed.length > 0) return { from: found.from, to: found.to, text: insertion.original ? withTypedAfter(insertion.original, typed) : typed.join("\n") };
   if (leadIntact && trailIntact) {
     return { from: leadStart, to: trailEnd, text: insertion.original };
   }

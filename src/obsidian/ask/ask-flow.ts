@@ -6,7 +6,7 @@ import type { TFile } from "obsidian";
 import type { App, Editor } from "obsidian";
 import { BLOCK_ID_PREFIX, backgroundStatus, buildAnswerBlock, findBlock, formatBlock, newBlockId } from "../../core/block";
 import type { AnswerBlock, BlockRequestMeta, FormatOptions, SourceEntry } from "../../core/block";
-import { linesAddedInside, placeAnswer, planInsertion } from "../../core/insertion";
+import { linesAddedInside, placeAnswer, planInsertion, withTypedAfter } from "../../core/insertion";
 import { noteContextLine } from "../../core/note-context";
 import { INCOMPLETE_PREFIX, incompleteNote } from "../../core/partial";
 import { PartialAnswer } from "../../core/partial-answer";
@@ -323,8 +323,7 @@ async function runQuestion(ctx: AskContext, target: AskTarget, markStarted: () =
       (now) => {
         const found = findBlock(now, pending.blockId);
         if (!found || found.block.state !== "pending" || found.block.responseId !== undefined) return null;
-        const typed = linesAddedInside(now.slice(found.from, found.to), writer.written).join("\n");
-        return { from: found.from, to: found.to, text: typed ? `${text}\n\n${typed}` : text };
+        return { from: found.from, to: found.to, text: withTypedAfter(text, linesAddedInside(now.slice(found.from, found.to), writer.written)) };
       },
       origin,
     );
