@@ -2,6 +2,7 @@
 // or refresh one. Built once when opened (only notes whose metadata lists a ^pplx- block id are read), then
 // kept current from the metadata cache's "changed" (a note is read again once Obsidian has parsed it, so its
 // frontmatter is the new one; also how notes indexed after start-up arrive) and the vault's rename and delete.
+import { BLOCK_ID_PREFIX } from "../../core/block";
 import { ItemView, Setting, TFile } from "obsidian";
 import type { App, CachedMetadata, EventRef, WorkspaceLeaf } from "obsidian";
 import { AnswerIndex, formatAge } from "../../core/answer-index";
@@ -32,7 +33,7 @@ export interface AnswersViewHost {
 
 function listsAnswers(cache: CachedMetadata | null): boolean {
   const ids = cache?.blocks;
-  return !!ids && Object.keys(ids).some((id) => id.startsWith("pplx-"));
+  return !!ids && Object.keys(ids).some((id) => id.startsWith(BLOCK_ID_PREFIX));
 }
 
 /** Reads the vault's answers into an index and keeps it current; shared by the view and the benchmark. */

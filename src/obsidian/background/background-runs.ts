@@ -7,7 +7,7 @@ import { Notice, Platform, TFile } from "obsidian";
 import type { App } from "obsidian";
 import { PollQueue, checkLanding, failedRunBlock, isUnfinished, ownership, pollPolicy, overPending, takenOver } from "../../core/background";
 import type { NotLanding } from "../../core/background";
-import { findBlock, formatBlock } from "../../core/block";
+import { BLOCK_ID_PREFIX, findBlock, formatBlock } from "../../core/block";
 import type { AnswerBlock, ParsedBlock } from "../../core/block";
 import { plural } from "../../core/plural";
 import type { RateLimiter } from "../../core/rate-limiter";
@@ -245,7 +245,7 @@ export class BackgroundRuns {
     };
     const there = at instanceof TFile ? await inNote(at) : null;
     if (there) return there;
-    const id = `pplx-${blockId}`.toLowerCase();
+    const id = `${BLOCK_ID_PREFIX}${blockId}`.toLowerCase();
     for (const file of app.vault.getMarkdownFiles()) {
       if (file === at || app.metadataCache.getFileCache(file)?.blocks?.[id] === undefined) continue;
       const elsewhere = await inNote(file);

@@ -5,7 +5,7 @@
 // leaves every note and block either as it was or fully updated, and a later check resumes where it stopped
 // (pages checked within the recheck interval are not fetched again).
 import { TFile } from "obsidian";
-import { findBlock, formatBlock, parseBlocks } from "../../core/block";
+import { BLOCK_ID_PREFIX, findBlock, formatBlock, parseBlocks } from "../../core/block";
 import type { AnswerBlock, FormatOptions, SourceEntry } from "../../core/block";
 import { calloutOf } from "../../core/markdown";
 import { createRateLimiter } from "../../core/rate-limiter";
@@ -175,7 +175,7 @@ export class SourceChecker {
     const notes: { file: TFile; blocks: AnswerBlock[] }[] = [];
     for (const file of app.vault.getMarkdownFiles()) {
       const ids = app.metadataCache.getFileCache(file)?.blocks;
-      if (!ids || !Object.keys(ids).some((id) => id.startsWith("pplx-"))) continue;
+      if (!ids || !Object.keys(ids).some((id) => id.startsWith(BLOCK_ID_PREFIX))) continue;
       const blocks = this.blocksOf(await currentText(app, file));
       if (blocks.length) notes.push({ file, blocks });
     }

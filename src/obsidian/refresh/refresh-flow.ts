@@ -5,7 +5,7 @@
 // left alone, and every outcome is reported.
 import { Platform, TFile } from "obsidian";
 import type { App } from "obsidian";
-import { findBlock, formatBlock, parseBlocks, scanBlocks } from "../../core/block";
+import { BLOCK_ID_PREFIX, findBlock, formatBlock, parseBlocks, scanBlocks } from "../../core/block";
 import type { AnswerBlock, ParsedBlock } from "../../core/block";
 import type { Answer } from "../../core/answer";
 import { runsInBackground } from "../../core/background";
@@ -197,7 +197,7 @@ export class Refresher {
     const notes = new Set<string>();
     for (const file of app.vault.getMarkdownFiles()) {
       const ids = app.metadataCache.getFileCache(file)?.blocks;
-      if (!ids || !Object.keys(ids).some((id) => id.startsWith("pplx-"))) continue;
+      if (!ids || !Object.keys(ids).some((id) => id.startsWith(BLOCK_ID_PREFIX))) continue;
       const plan = this.planNote(file, await currentText(app, file));
       targets.push(...plan.targets);
       skipped.push(...plan.skipped);

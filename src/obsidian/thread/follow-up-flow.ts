@@ -2,7 +2,7 @@
 // another note, in the notes that hold them; and asking a follow-up below the thread's last block.
 import { Notice } from "obsidian";
 import type { App, Editor, TFile } from "obsidian";
-import { findBlock, hashText } from "../../core/block";
+import { BLOCK_ID_PREFIX, findBlock, hashText } from "../../core/block";
 import type { AnswerBlock } from "../../core/block";
 import type { QuestionOptions } from "../../core/ask-options";
 import { conversationOf, earlierTurns, estimateHistoryTokens, followUpLinks, followUpOffset } from "../../core/thread";
@@ -16,7 +16,7 @@ import { currentText } from "../editing/note-writer";
 
 /** Notes other than `except` whose metadata lists the block id `^pplx-<id>` (Obsidian's cache; read to confirm). */
 function notesWithBlock(app: App, id: string, except: TFile): TFile[] {
-  const key = `pplx-${id}`;
+  const key = `${BLOCK_ID_PREFIX}${id}`;
   return app.vault.getMarkdownFiles().filter((f) => {
     if (f.path === except.path) return false;
     const blocks = app.metadataCache.getFileCache(f)?.blocks;
